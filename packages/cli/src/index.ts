@@ -1,0 +1,2 @@
+export { buildProgram, main } from './main.js';
+export { EXIT } from './exit-codes.js';

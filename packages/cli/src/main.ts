@@ -1,0 +1,49 @@
+import { Command, Option } from 'commander';
+import { CORE_VERSION } from '@tradekit/core';
+import { CLI_VERSION } from './version.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('tradekit')
+    .description('Run, validate and backtest tradekit trading configs')
+    .version(`tradekit ${CLI_VERSION} (@tradekit/core ${CORE_VERSION})`, '-v, --version')
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run a config: live, paper (replay at a pace) or backtest, after validating it')
+    .argument('<config>', 'YAML config file')
+    .option('-n, --cycles <n>', 'stop after N cycles')
+    .option('--pace <pace>', 'replay speed: 600x, max or live (overrides run.pace)')
+    .option('--db <url>', 'state store url (overrides state.url), e.g. sqlite://./x.db or memory:')
+    .option('--from <date>', 'replay start (UTC, YYYY-MM-DD)')
+    .option('--to <date>', 'replay end (UTC, YYYY-MM-DD)')
+    .addOption(new Option('--mode <mode>', 'override run.mode').choices(['live', 'paper', 'backtest']))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .option('-q, --quiet', 'no cycle report on stdout')
+    .option('--json', 'print every event as a JSON line on stdout')
+    .action(async (config: string, flags) => {
+      process.exitCode = await runCommand(config, flags);
+    });
+
+  program
+    .command('validate')
+    .description('check a config and every plugin it names without running anything')
+    .argument('<config>', 'YAML config file')
+    .option('--json', 'print the result as JSON')
+    .action(async (config: string, flags) => {
+      process.exitCode = await validateCommand(config, flags);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride((err) => {
+    // commander's own errors (unknown option, missing argument) are usage errors.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,177 @@
+/**
+ * DataSource over MT5 CSV exports, one file per symbol and timeframe (`{symbol}_{timeframe}.csv`).
+ * Bars are held columnar (Float64Array); queries return zero-copy views. Server time is converted to
+ * UTC at load. Look-ahead is impossible by construction: `bars()` only returns bars whose close time
+ * is ≤ `clock.now()`, and `tick()` quotes the open of the bar in progress (known since it opened).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TradekitError } from '../errors.js';
+import type { Clock, Coverage, DataSource } from '../interfaces.js';
+import type { BarQuery, BarSeries, SymbolInfo, Tick, Timeframe } from '../types.js';
+import { BarStore, emptySeries } from './bar-store.js';
+import { parseMt5Csv } from './csv-parse.js';
+import { serverToUtc, type ServerTimeConfig } from './server-time.js';
+import { symbolInfoFor } from './symbol-profiles.js';
+import { TIMEFRAME_MS, isTimeframe, sortTimeframes } from './timeframes.js';
+
+export interface CsvSourceOptions {
+  /** Absolute directory holding the CSV files. */
+  dir: string;
+  /** Only these symbols (default: every symbol with a file). */
+  symbols?: readonly string[];
+  /** Only these timeframes (default: every timeframe with a file). */
+  timeframes?: readonly Timeframe[];
+  serverTime: ServerTimeConfig;
+  /** File name pattern; `{symbol}` and `{timeframe}` are replaced. */
+  pattern?: string;
+  /** Per-symbol contract overrides (digits, contractSize, spread in points, volume limits…). */
+  symbolInfo?: Record<string, Partial<SymbolInfo>>;
+}
+
+
+export class CsvDataSource implements DataSource {
+  readonly name = 'csv';
+  private readonly stores = new Map<string, Map<Timeframe, BarStore>>();
+  private readonly infos = new Map<string, SymbolInfo>();
+  private readonly finest = new Map<string, Timeframe>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly options: CsvSourceOptions,
+  ) {}
+
+  /** Reads and parses every matching file (asynchronous I/O; parsing is linear and fast). */
+  async load(): Promise<void> {
+    const pattern = this.options.pattern ?? '{symbol}_{timeframe}.csv';
+    const re = new RegExp(
+      '^' + pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)') + '$',
+    );
+    let names: string[];
+    try {
+      names = await readdir(this.options.dir);
+    } catch (e) {
+      throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `cannot read data directory ${this.options.dir}: ${(e as Error).message}`, { cause: e });
+    }
+    const wanted = this.options.symbols ? new Set(this.options.symbols) : undefined;
+    const tfs = this.options.timeframes ? new Set(this.options.timeframes) : undefined;
+    const jobs: Promise<void>[] = [];
+    for (const name of names.sort()) {
+      const m = re.exec(name);
+      if (!m?.groups) continue;
+      const symbol = m.groups.symbol!;
+      const tf = m.groups.tf!;
+      if (!isTimeframe(tf) || (wanted && !wanted.has(symbol)) || (tfs && !tfs.has(tf))) continue;
+      jobs.push(this.loadFile(path.join(this.options.dir, name), symbol, tf));
+    }
+    await Promise.all(jobs);
+    for (const s of wanted ?? []) {
+      if (!this.stores.has(s)) {
+        throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no CSV file for symbol ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s)})`, { symbol: s });
+      }
+      for (const tf of this.options.timeframes ?? []) {
+        if (!this.stores.get(s)!.has(tf)) {
+          throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no ${tf} file for ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s).replace('{timeframe}', tf)})`, { symbol: s });
+        }
+      }
+    }
+  }
+
+  private async loadFile(file: string, symbol: string, tf: Timeframe): Promise<void> {
+    const text = await readFile(file, 'latin1');
+    const parsed = parseMt5Csv(text, file);
+    const t = parsed.time;
+    const cfg = this.options.serverTime;
+    for (let i = 0; i < parsed.length; i++) {
+      t[i] = serverToUtc(cfg, t[i]!);
+      if (i > 0 && t[i]! <= t[i - 1]!) {
+        throw new TradekitError(
+          'TK_ERR_DATA_BAD_BAR',
+          `${file}: bar ${i + 2} is not after the previous bar once server time is converted to UTC (offset ${cfg.utcOffsetHours}h, dst ${cfg.dst}); if the file was written with a fixed offset, set serverTime.dst: none`,
+          { file, line: i + 2 },
+        );
+      }
+    }
+    const store = new BarStore(symbol, tf, t, parsed.open, parsed.high, parsed.low, parsed.close, parsed.volume, parsed.length);
+    let byTf = this.stores.get(symbol);
+    if (!byTf) this.stores.set(symbol, (byTf = new Map()));
+    byTf.set(tf, store);
+    const digits = Math.max(parsed.digits, this.infos.get(symbol)?.digits ?? 0);
+    this.infos.set(symbol, symbolInfoFor(symbol, digits, this.options.symbolInfo?.[symbol]));
+    this.finest.set(symbol, sortTimeframes(byTf.keys())[0]!);
+  }
+
+  listSymbols(): string[] {
+    return [...this.stores.keys()].sort();
+  }
+
+  timeframes(symbol: string): readonly Timeframe[] {
+    return sortTimeframes(this.storesOf(symbol).keys());
+  }
+
+  symbolInfo(symbol: string): SymbolInfo {
+    const info = this.infos.get(symbol);
+    if (!info) throw unknownSymbol(symbol, this.listSymbols());
+    return info;
+  }
+
+  /** The raw store (all bars, including those after `now`): for drivers, never for agents. */
+  store(symbol: string, tf: Timeframe): BarStore {
+    const s = this.storesOf(symbol).get(tf);
+    if (!s) {
+      throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no ${tf} bars for ${symbol}; loaded: ${[...this.storesOf(symbol).keys()].join(', ')}`, { symbol });
+    }
+    return s;
+  }
+
+  coverage(symbol: string, tf?: Timeframe): Coverage {
+    const s = this.store(symbol, tf ?? this.finest.get(symbol)!);
+    const timeAt = (i: number): number => s.time[Math.max(0, Math.min(s.length - 1, i))] ?? 0;
+    if (s.length === 0) return { from: 0, to: 0, count: 0, timeAt };
+    return { from: s.time[0]!, to: s.time[s.length - 1]! + TIMEFRAME_MS[s.timeframe], count: s.length, timeAt };
+  }
+
+  bars(symbol: string, timeframe: Timeframe, query: BarQuery): BarSeries {
+    const s = this.store(symbol, timeframe);
+    // Visible = bars whose close (open + tf) is at or before now.
+    const visible = s.upperBound(this.clock.now() - TIMEFRAME_MS[timeframe]);
+    if (typeof query === 'number') {
+      if (!(query >= 0)) throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `bar count must be ≥ 0, got ${query}`);
+      return s.slice(visible - Math.floor(query), visible);
+    }
+    if (query.to < query.from) return emptySeries(symbol, timeframe);
+    return s.slice(s.lowerBound(query.from), Math.min(visible, s.upperBound(query.to)));
+  }
+
+  tick(symbol: string): Tick {
+    const tf = this.finest.get(symbol);
+    if (!tf) throw unknownSymbol(symbol, this.listSymbols());
+    const s = this.stores.get(symbol)!.get(tf)!;
+    const now = this.clock.now();
+    const i = s.upperBound(now) - 1;
+    if (i < 0) {
+      throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no price for ${symbol} at ${new Date(now).toISOString()}: data starts ${new Date(s.time[0] ?? 0).toISOString()}`, { symbol });
+    }
+    const info = this.infos.get(symbol)!;
+    const forming = now < s.time[i]! + TIMEFRAME_MS[tf];
+    const bid = forming ? s.open[i]! : s.close[i]!;
+    const time = forming ? s.time[i]! : s.time[i]! + TIMEFRAME_MS[tf];
+    const ask = roundTo(bid + info.spread * info.point, info.digits);
+    return { symbol, time, bid, ask };
+  }
+
+  private storesOf(symbol: string): Map<Timeframe, BarStore> {
+    const m = this.stores.get(symbol);
+    if (!m) throw unknownSymbol(symbol, this.listSymbols());
+    return m;
+  }
+}
+
+function unknownSymbol(symbol: string, known: string[]): TradekitError {
+  return new TradekitError('TK_ERR_DATA_SYMBOL', `unknown symbol ${symbol}; this source has ${known.join(', ') || 'no symbols'}`, { symbol });
+}
+
+export function roundTo(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,0 +1,179 @@
+/**
+ * Turns broker deals into the journal's trades and the run's events: closes (SL, TP, agent, stop-out)
+ * become `position.closed` + the `positionClosed` hook; fills of pending orders become
+ * `order.filled` + `afterExecute`; pending orders that vanished without a fill are marked expired or
+ * cancelled. Deals arrive pushed (paper) or polled from history (other brokers), each processed once.
+ */
+import type { EngineHooks } from '../hooks.js';
+import type { Broker, CycleContext, Journal, Logger, OrderRecord, RunInfo } from '../interfaces.js';
+import type { ClosedTrade, Deal, FilledResult, OrderIntent, PendingOrder } from '../types.js';
+import type { EventBus } from '../events/bus.js';
+import { callHook, wait, type Flow } from '../util/maybe.js';
+
+const SEEN_LIMIT = 10_000;
+
+export class TradeLedger {
+  /** Orders placed at the broker and still pending, by client id. */
+  readonly pending = new Map<string, OrderRecord>();
+  private readonly queue: Deal[] = [];
+  private readonly seen = new Set<string>();
+  private readonly closeReasons = new Map<string, string>();
+  private subscribed = false;
+  /** Deals with time ≥ cursor are polled (brokers without push). */
+  cursor = 0;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly journal: Journal,
+    private readonly bus: EventBus,
+    private readonly hooks: EngineHooks,
+    private readonly run: RunInfo,
+    private readonly log: Logger,
+  ) {
+    if (broker.subscribeDeals) {
+      broker.subscribeDeals((d) => this.queue.push(d));
+      this.subscribed = true;
+    }
+  }
+
+  isOurs(d: { magic?: number; clientId?: string }): boolean {
+    return d.magic === this.run.magic || (d.clientId !== undefined && this.pending.has(d.clientId));
+  }
+
+  /** Remember why the engine closed a position, for the journal's exit reason. */
+  noteClose(positionId: string, reason: string): void {
+    this.closeReasons.set(positionId, reason);
+  }
+
+  get hasWork(): boolean {
+    return !this.subscribed || this.queue.length > 0 || this.pending.size > 0;
+  }
+
+  /** Processes new deals and vanished pending orders. `ctx.orders` must be the current broker orders. */
+  *process(ctx: CycleContext): Flow<void> {
+    let deals: Deal[];
+    if (this.subscribed) {
+      deals = this.queue.splice(0);
+    } else {
+      const now = ctx.clock.now();
+      deals = yield* wait(this.broker.history({ from: this.cursor, to: now }));
+      deals.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
+      if (deals.length) this.cursor = Math.max(this.cursor, deals[deals.length - 1]!.time);
+    }
+    for (const d of deals) {
+      if (this.seen.has(d.id) || !this.isOurs(d)) continue;
+      this.remember(d.id);
+      if (d.entry === 'in') {
+        const rec = d.clientId ? this.pending.get(d.clientId) : undefined;
+        if (rec) yield* this.pendingFilled(ctx, rec, d);
+      } else yield* this.closed(ctx, d);
+    }
+    if (this.pending.size) yield* this.vanished(ctx);
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value as string);
+  }
+
+  private *pendingFilled(ctx: CycleContext, rec: OrderRecord, d: Deal): Flow<void> {
+    this.pending.delete(rec.clientId);
+    const result: FilledResult = {
+      status: 'filled',
+      clientId: rec.clientId,
+      orderId: d.orderId,
+      positionId: d.positionId,
+      symbol: d.symbol,
+      side: d.side,
+      volume: d.volume,
+      requestedVolume: rec.volume,
+      price: d.price,
+      time: d.time,
+      commission: d.commission,
+    };
+    yield* wait(this.journal.saveOrder({ ...rec, status: 'filled', positionId: d.positionId, updatedAt: ctx.clock.now(), result }));
+    yield* wait(
+      this.journal.openTrade({
+        positionId: d.positionId,
+        clientId: rec.clientId,
+        symbol: d.symbol,
+        side: d.side,
+        volume: d.volume,
+        entryTime: d.time,
+        entryPrice: d.price,
+        sl: rec.sl,
+        tp: rec.tp,
+        agent: rec.agent,
+        score: rec.intent?.source?.score,
+        probability: rec.intent?.source?.probability,
+        details: rec.intent?.source?.details,
+        commission: d.commission,
+      }),
+    );
+    this.bus.emit('order.filled', { intent: rec.intent, result });
+    if (this.hooks.afterExecute.taps.length) yield callHook(this.hooks.afterExecute, [result, ctx, rec.intent ?? intentOf(rec)]);
+  }
+
+  private *closed(ctx: CycleContext, d: Deal): Flow<void> {
+    const trade = yield* wait(this.journal.getTrade(d.positionId));
+    const remaining = trade ? trade.openVolume : d.volume;
+    const partial = d.volume < remaining - 1e-9;
+    const reason = d.reason === 'client' ? (this.closeReasons.get(d.positionId) ?? 'client') : d.reason;
+    if (!partial) this.closeReasons.delete(d.positionId);
+    const exit: ClosedTrade = {
+      positionId: d.positionId,
+      dealId: d.id,
+      clientId: d.clientId ?? trade?.clientId,
+      symbol: d.symbol,
+      side: d.side === 'buy' ? 'sell' : 'buy',
+      volume: d.volume,
+      partial,
+      openPrice: trade?.entryPrice ?? d.price,
+      openTime: trade?.entryTime ?? d.time,
+      closePrice: d.price,
+      closeTime: d.time,
+      reason,
+      profit: round2(d.profit + d.commission + d.swap),
+      commission: d.commission,
+      swap: d.swap,
+    };
+    yield* wait(this.journal.recordExit(exit));
+    this.bus.emit('position.closed', { trade: exit });
+    if (this.hooks.positionClosed.taps.length) yield callHook(this.hooks.positionClosed, [exit]);
+  }
+
+  /** Pending orders the broker no longer lists and that did not fill: expired or cancelled. */
+  private *vanished(ctx: CycleContext): Flow<void> {
+    const live = new Set(ctx.orders.map((o: PendingOrder) => o.clientId));
+    for (const rec of [...this.pending.values()]) {
+      if (live.has(rec.clientId)) continue;
+      const found = yield* wait(this.broker.lookup(rec.clientId));
+      const fill = found.deals.find((d) => d.entry === 'in');
+      if (fill) {
+        if (!this.seen.has(fill.id)) {
+          this.remember(fill.id);
+          yield* this.pendingFilled(ctx, rec, fill);
+        }
+        continue;
+      }
+      if (found.orders.length) continue; // still working (the snapshot was filtered or stale)
+      this.pending.delete(rec.clientId);
+      const expired = rec.intent?.expiresAt !== undefined && ctx.clock.now() >= rec.intent.expiresAt;
+      const status = expired ? 'expired' : 'cancelled';
+      yield* wait(this.journal.saveOrder({ ...rec, status, reason: expired ? 'expired unfilled' : 'cancelled before fill', updatedAt: ctx.clock.now() }));
+      this.bus.emit('order.cancelled', {
+        order: { id: rec.brokerOrderId ?? '', clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type === 'stop' ? 'stop' : 'limit', volume: rec.volume, price: rec.price ?? 0, placedAt: rec.createdAt },
+        reason: status,
+      });
+      this.log.info({ clientId: rec.clientId, symbol: rec.symbol }, `pending order ${status}`);
+    }
+  }
+}
+
+function intentOf(rec: OrderRecord): OrderIntent {
+  return { clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type as OrderIntent['type'], volume: rec.volume, price: rec.price, sl: rec.sl, tp: rec.tp };
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -1,0 +1,49 @@
+/** @tradekit/core public API. Anything not exported here may change without notice. */
+import 'reflect-metadata';
+
+export * from './types.js';
+export * from './interfaces.js';
+export * from './tokens.js';
+export { TradekitError, ErrorCodes, isTradekitError, pluginError, type ErrorCode, type ErrorClass, type SourceLocation, type TradekitErrorOptions } from './errors.js';
+export { createHooks, HOOK_NAMES, type EngineHooks, type HookName } from './hooks.js';
+export { definePlugin, PLUGIN_KINDS, type PluginContext, type PluginKind, type PluginManifest, type Teardown } from './plugin.js';
+export { CORE_VERSION } from './version.js';
+
+export { LiveClock } from './clock/live-clock.js';
+export { SimClock } from './clock/sim-clock.js';
+
+export { CsvDataSource, roundTo, type CsvSourceOptions } from './data/csv-source.js';
+export { parseMt5Csv, type ParsedBars } from './data/csv-parse.js';
+export { BarStore } from './data/bar-store.js';
+export { TtlCache, CACHE_DEFAULTS, type CacheStats, type TtlCacheOptions } from './data/ttl-cache.js';
+export { TIMEFRAME_MS, timeframeMs, isTimeframe, sortTimeframes } from './data/timeframes.js';
+export { serverToUtc, utcToServer, serverOffsetMs, isDst, type ServerTimeConfig, type DstRule } from './data/server-time.js';
+export { symbolInfoFor, canonicalSymbol } from './data/symbol-profiles.js';
+
+export { PaperBroker, PAPER_DEFAULTS, type PaperBrokerOptions } from './paper/paper-broker.js';
+export { floorToStep, isVolumeStepMultiple, roundMoney } from './paper/money.js';
+
+export { openStateStore, type OpenStoreOptions } from './store/open-store.js';
+export { KnexStateStore } from './store/knex-store.js';
+export { MemoryStateStore } from './store/memory-store.js';
+
+export { EventBus, type EventBusOptions } from './events/bus.js';
+export { EVENT_VERSION, type EventPayloads, type EventType, type TradekitEvent } from './events/types.js';
+export { ConsoleReporter, type ConsoleReporterOptions } from './events/console-reporter.js';
+
+export { Engine, type EngineDeps } from './engine/engine.js';
+export { TradingStateController } from './engine/trading-state.js';
+export { HookMetrics, instrumentHooks, type HookStats, type TapStats, type InstrumentOptions } from './engine/instrument.js';
+export { mergeActions } from './engine/actions.js';
+export { makeClientOrderId } from './engine/client-id.js';
+export { wireAgent, wireRiskPolicy, wireBuiltins } from './engine/wiring.js';
+
+export { Run, ConfigErrors, magicOf, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
+export { loadConfig, SLOT_ORDER, type LoadOptions, type LoadResult, type LoadedPlugin } from './loader/load-config.js';
+export { readConfigFile, parseConfigText, formatPath, type ConfigSource, type PathSegment } from './config/source.js';
+export { runConfigSchema, type RunConfig, type PluginEntry, type EngineSection, type RunSection, type SlotName } from './config/schema.js';
+export { validateAt, compileSchema, suggest } from './config/validate.js';
+
+export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js';
+export { createRedactor, type Redactor } from './log/redact.js';
+export { runFlow, wait, then, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';

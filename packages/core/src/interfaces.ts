@@ -1,0 +1,271 @@
+/**
+ * The DI interfaces every plugin implements or consumes. Each has an InjectionToken in tokens.ts.
+ * Methods may answer synchronously (paper broker, CSV data) or with a promise (MT5 over a bridge):
+ * the engine runs without a promise per step when every answer is synchronous.
+ */
+import type {
+  Account,
+  Action,
+  BarQuery,
+  BarSeries,
+  Candidate,
+  ClosedTrade,
+  Deal,
+  MaybePromise,
+  OrderIntent,
+  OrderResult,
+  PendingOrder,
+  Position,
+  PositionFilter,
+  RiskVerdict,
+  RunMode,
+  ScanResult,
+  SymbolInfo,
+  SymbolScan,
+  Tick,
+  Timeframe,
+  TradingState,
+} from './types.js';
+import type { TradekitEvent } from './events/types.js';
+
+export interface Clock {
+  readonly kind: 'live' | 'sim';
+  /** Epoch ms UTC. The only source of time for engine and plugin code. */
+  now(): number;
+  /** Live: waits `ms`. Sim: advances simulated time by `ms` and resolves without a timer. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface DataSource {
+  readonly name: string;
+  listSymbols(signal?: AbortSignal): MaybePromise<string[]>;
+  symbolInfo(symbol: string, signal?: AbortSignal): MaybePromise<SymbolInfo>;
+  /**
+   * Closed bars only, oldest first: never a bar whose close time is after `clock.now()`.
+   * `query` is a count (the last N closed bars) or an open-time range.
+   */
+  bars(symbol: string, timeframe: Timeframe, query: BarQuery, signal?: AbortSignal): MaybePromise<BarSeries>;
+  /** Latest quote at `clock.now()`. */
+  tick(symbol: string, signal?: AbortSignal): MaybePromise<Tick>;
+  /** Timeframes this source can serve for a symbol (finest first). */
+  timeframes?(symbol: string): readonly Timeframe[];
+  /** Historical sources: the time span of a symbol's bars (replays and backtests start from it). */
+  coverage?(symbol: string, timeframe?: Timeframe): Coverage;
+  close?(): MaybePromise<void>;
+}
+
+export interface Coverage {
+  /** Open time of the first bar. */
+  from: number;
+  /** Close time of the last bar. */
+  to: number;
+  count: number;
+  /** Open time of bar `index` (0 = oldest). */
+  timeAt(index: number): number;
+}
+
+export type ActionResult =
+  | { status: 'done'; deal?: Deal }
+  | { status: 'rejected'; code: string; reason: string; retryable: boolean }
+  | { status: 'unknown'; reason: string };
+
+/** What the broker knows about a client order id: used to reconcile "maybe sent" orders. */
+export interface ClientIdLookup {
+  positions: Position[];
+  orders: PendingOrder[];
+  deals: Deal[];
+}
+
+export interface Broker {
+  readonly name: string;
+  account(signal?: AbortSignal): MaybePromise<Account>;
+  positions(filter?: PositionFilter, signal?: AbortSignal): MaybePromise<Position[]>;
+  orders(filter?: PositionFilter, signal?: AbortSignal): MaybePromise<PendingOrder[]>;
+  /** Deals with time in [from, to]. */
+  history(range: { from: number; to: number }, signal?: AbortSignal): MaybePromise<Deal[]>;
+  /** Idempotent by `intent.clientId`: placing the same id twice returns the first result. */
+  place(intent: OrderIntent, signal?: AbortSignal): MaybePromise<OrderResult>;
+  modify(positionId: string, stops: { sl?: number; tp?: number }, signal?: AbortSignal): MaybePromise<ActionResult>;
+  /** Full close, or partial when `volume` is less than the position's volume. */
+  close(positionId: string, volume?: number, signal?: AbortSignal): MaybePromise<ActionResult>;
+  cancel(orderId: string, signal?: AbortSignal): MaybePromise<ActionResult>;
+  /** Everything carrying this client id: positions, pending orders, deals. */
+  lookup(clientId: string, signal?: AbortSignal): MaybePromise<ClientIdLookup>;
+  /** Push notification of new deals (fills, SL/TP, closes). Brokers without it are polled via `history`. */
+  subscribeDeals?(listener: (deal: Deal) => void): () => void;
+  shutdown?(): MaybePromise<void>;
+}
+
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+export interface RunInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly mode: RunMode;
+  /** Broker tag for this run's orders (MT5 magic number). */
+  readonly magic: number;
+}
+
+/** What every hook receives for the cycle in progress. */
+export interface CycleContext {
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly run: RunInfo;
+  readonly clock: Clock;
+  readonly data: DataSource;
+  readonly broker: Broker;
+  readonly state: StateStore;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly symbols: readonly string[];
+  readonly tradingState: TradingState;
+  /** Snapshot at cycle start (this run's positions only). */
+  account?: Account;
+  positions: Position[];
+  orders: PendingOrder[];
+  /** Management actions collected by the `manage` hook. */
+  readonly actions: Action[];
+  readonly scans: Map<string, SymbolScan>;
+  /** Scratch space shared by plugins within one cycle. */
+  readonly bag: Map<string, unknown>;
+}
+
+export interface ScanContext {
+  readonly cycle: CycleContext;
+  readonly symbol: string;
+  readonly scan: SymbolScan;
+}
+
+export interface Agent {
+  /** Display name (defaults to the plugin name). */
+  readonly name?: string;
+  /** Symbols this agent scans; all run symbols when absent. */
+  readonly symbols?: readonly string[];
+  scan(ctx: ScanContext): MaybePromise<ScanResult>;
+  manage?(ctx: CycleContext, position: Position): MaybePromise<Action[] | void>;
+  onFill?(fill: OrderResult, ctx: CycleContext): MaybePromise<void>;
+  onClose?(trade: ClosedTrade): MaybePromise<void>;
+}
+
+export interface RiskPolicy {
+  readonly name?: string;
+  preScan?(ctx: CycleContext, symbol: string): MaybePromise<RiskVerdict>;
+  preTrade?(ctx: CycleContext, candidate: Candidate, intent: OrderIntent): MaybePromise<RiskVerdict>;
+  /** Volume for this candidate; several policies → the smallest wins; 0 skips the trade. */
+  size?(ctx: CycleContext, candidate: Candidate, intent: OrderIntent): MaybePromise<number | undefined>;
+  manage?(ctx: CycleContext, position: Position): MaybePromise<Action[] | void>;
+}
+
+export interface Sink {
+  readonly name?: string;
+  /** Must not block: buffer and drop oldest with a counter when the consumer is slow. */
+  publish(event: TradekitEvent): void;
+  close?(): MaybePromise<void>;
+}
+
+export interface KeyValueStore {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set<T = unknown>(key: string, value: T): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  all(prefix?: string): Promise<Record<string, unknown>>;
+  /** Epoch ms of the last write, or undefined when the key does not exist. */
+  updatedAt(key: string): Promise<number | undefined>;
+}
+
+export type OrderStatus = 'pending' | 'placed' | 'filled' | 'rejected' | 'unknown' | 'cancelled' | 'expired' | 'failed';
+
+export interface OrderRecord {
+  clientId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: string;
+  volume: number;
+  price?: number;
+  sl?: number;
+  tp?: number;
+  status: OrderStatus;
+  brokerOrderId?: string;
+  positionId?: string;
+  reason?: string;
+  agent?: string;
+  createdAt: number;
+  updatedAt: number;
+  intent?: OrderIntent;
+  result?: OrderResult;
+}
+
+export interface TradeRecord {
+  positionId: string;
+  clientId?: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  volume: number;
+  /** Volume still open. */
+  openVolume: number;
+  entryTime: number;
+  entryPrice: number;
+  sl?: number;
+  tp?: number;
+  exitTime?: number;
+  /** Volume-weighted exit price over all exits. */
+  exitPrice?: number;
+  exitReason?: string;
+  profit: number;
+  commission: number;
+  swap: number;
+  status: 'open' | 'closed';
+  agent?: string;
+  score?: number;
+  probability?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface TradeQuery {
+  status?: 'open' | 'closed';
+  symbol?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export interface Journal {
+  /** Insert or update by client id. */
+  saveOrder(rec: OrderRecord): Promise<void>;
+  getOrder(clientId: string): Promise<OrderRecord | undefined>;
+  listOrders(filter?: { status?: OrderStatus[]; symbol?: string; limit?: number }): Promise<OrderRecord[]>;
+  openTrade(rec: Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number }): Promise<void>;
+  /** Records an exit (partial or full). Closes the trade when no volume remains. */
+  recordExit(exit: ClosedTrade): Promise<void>;
+  getTrade(positionId: string): Promise<TradeRecord | undefined>;
+  listTrades(query?: TradeQuery): Promise<TradeRecord[]>;
+  appendEvents(events: readonly TradekitEvent[]): Promise<void>;
+  events(sinceSeq: number, limit?: number): Promise<TradekitEvent[]>;
+}
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  mode: string;
+  configFile?: string;
+  startedAt: number;
+  endedAt?: number;
+  /** `running`, or how it ended: `maxCycles`, `endOfData`, `stopped`, `error`. */
+  status: string;
+  summary?: unknown;
+}
+
+export interface StateStore extends KeyValueStore {
+  readonly url: string;
+  readonly journal: Journal;
+  registerRun(r: RunRecord): Promise<void>;
+  finishRun(id: string, status: string, summary?: unknown): Promise<void>;
+  listRuns(): Promise<RunRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,469 @@
+/**
+ * The composition root of one run: config → clock, logger, state store, event bus, hooks → plugin
+ * setup (each in a child container) → engine → recovery → cycles. Live runs use the wall clock;
+ * paper replays and backtests use a SimClock over the data source's history at a chosen pace,
+ * through the very same engine.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
+import { TradekitError } from '../errors.js';
+import { createHooks, type EngineHooks } from '../hooks.js';
+import type { Agent, Broker, Clock, DataSource, Logger, RiskPolicy, RunInfo, Sink, StateStore } from '../interfaces.js';
+import type { PluginContext, Teardown } from '../plugin.js';
+import type { CycleSummary, Account } from '../types.js';
+import { loadConfig, type LoadOptions, type LoadResult, type LoadedPlugin } from '../loader/load-config.js';
+import type { RunConfig } from '../config/schema.js';
+import { LiveClock, abortableDelay } from '../clock/live-clock.js';
+import { SimClock } from '../clock/sim-clock.js';
+import { createRedactor, type Redactor } from '../log/redact.js';
+import { createLogger } from '../log/logger.js';
+import { openStateStore } from '../store/open-store.js';
+import { EventBus } from '../events/bus.js';
+import { HookMetrics, instrumentHooks } from '../engine/instrument.js';
+import { Engine } from '../engine/engine.js';
+import { TradingStateController } from '../engine/trading-state.js';
+import { wireAgent, wireBuiltins, wireRiskPolicy } from '../engine/wiring.js';
+import type { Watchdog } from '../engine/watchdog.js';
+import { TIMEFRAME_MS } from '../data/timeframes.js';
+import { TtlCache } from '../data/ttl-cache.js';
+import { isPromiseLike } from '../util/maybe.js';
+import {
+  AgentToken,
+  BrokerToken,
+  ClockToken,
+  DataSourceToken,
+  EventBusToken,
+  HooksToken,
+  LoggerToken,
+  RiskPolicyToken,
+  RunConfigToken,
+  RunInfoToken,
+  SinkToken,
+  StateStoreToken,
+  TradingStateToken,
+} from '../tokens.js';
+
+export interface RunOverrides {
+  /** Stop after N cycles. */
+  cycles?: number;
+  pace?: string;
+  stateUrl?: string;
+  mode?: 'live' | 'paper' | 'backtest';
+  from?: string;
+  to?: string;
+  logLevel?: RunConfig['logging']['level'];
+}
+
+export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
+  configFile: string;
+  overrides?: RunOverrides;
+  /** Default: pino per the config's `logging`. */
+  logger?: Logger;
+  /** Extra sinks (the CLI's console report). */
+  sinks?: Sink[];
+}
+
+export interface RunSummary {
+  id: string;
+  cycles: number;
+  reason: 'maxCycles' | 'endOfData' | 'stopped';
+  startedAt: number;
+  endedAt: number;
+  account?: Account;
+}
+
+/** Thrown by `Run.load` with every config problem found. */
+export class ConfigErrors extends TradekitError {
+  constructor(readonly errors: TradekitError[]) {
+    super(errors[0]!.code, `${errors.length} config error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => '  ' + e.format()).join('\n')}`, {
+      file: errors[0]!.file,
+      line: errors[0]!.line,
+      column: errors[0]!.column,
+      path: errors[0]!.path,
+    });
+    this.name = 'ConfigErrors';
+  }
+}
+
+interface Registration {
+  plugin: string;
+  agents: Agent[];
+  policies: RiskPolicy[];
+  sinks: Sink[];
+}
+
+export class Run {
+  readonly config: RunConfig;
+  readonly loaded: LoadResult;
+  clock!: Clock;
+  log!: Logger;
+  store!: StateStore;
+  bus!: EventBus;
+  hooks!: EngineHooks;
+  engine!: Engine;
+  tradingState!: TradingStateController;
+  container!: DependencyContainer;
+  info!: RunInfo;
+  data!: DataSource;
+  broker!: Broker;
+  readonly metrics?: HookMetrics;
+  private readonly teardowns: { plugin: string; fn: Teardown }[] = [];
+  private readonly abort = new AbortController();
+  private currentPlugin: string | undefined;
+  private watchdog?: Watchdog;
+  private window?: { start: number; end: number };
+  private pace = Infinity;
+  private redact: Redactor = (s) => s;
+  private closed = false;
+  private running?: Promise<RunSummary>;
+
+  private constructor(
+    readonly options: RunOptions,
+    loaded: LoadResult,
+  ) {
+    this.loaded = loaded;
+    this.config = loaded.config;
+    if (this.config.engine.hookTimings) this.metrics = new HookMetrics();
+  }
+
+  /** Reads and checks the config and every plugin it names; throws ConfigErrors before anything runs. */
+  static async load(options: RunOptions): Promise<Run> {
+    const o = options.overrides ?? {};
+    const loaded = await loadConfig(options.configFile, {
+      env: options.env,
+      searchPaths: options.searchPaths,
+      overrides: (raw) => {
+        const run = (raw.run ??= {}) as Record<string, unknown>;
+        if (typeof run !== 'object') return;
+        if (o.mode) run.mode = o.mode;
+        if (o.pace) run.pace = /^\d+(\.\d+)?$/.test(o.pace) ? Number(o.pace) : o.pace;
+        if (o.from) run.from = o.from;
+        if (o.to) run.to = o.to;
+        if (o.cycles !== undefined) run.maxCycles = o.cycles;
+        if (o.stateUrl) raw.state = { ...((raw.state as object) ?? {}), url: o.stateUrl };
+        if (o.logLevel) raw.logging = { ...((raw.logging as object) ?? {}), level: o.logLevel };
+      },
+    });
+    if (loaded.errors.length) throw new ConfigErrors(loaded.errors);
+    return new Run(options, loaded);
+  }
+
+  get id(): string {
+    return this.info?.id ?? this.config.run.name;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** Composes the run, sets up every plugin, reconciles with the broker. Nothing trades before this returns. */
+  async start(): Promise<void> {
+    const cfg = this.config;
+    const live = cfg.run.mode === 'live' || cfg.run.pace === 'live';
+    this.pace = parsePace(cfg.run.pace);
+    this.clock = live ? new LiveClock() : new SimClock(0);
+    this.redact = createRedactor(this.loaded.source.secretValues);
+    this.log = this.options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, redact: this.redact });
+    const id = live ? cfg.run.name : `${cfg.run.name}@${sessionStamp()}`;
+    this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
+    this.log = this.log.child({ run: id });
+
+    this.store = await openStateStore({ url: cfg.state.url, baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact });
+    try {
+      await this.compose();
+    } catch (e) {
+      await this.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async compose(): Promise<void> {
+    const cfg = this.config;
+    this.tradingState = new TradingStateController(this.store);
+    await this.tradingState.load();
+    this.bus = new EventBus({ run: this.info.id, clock: this.clock, journal: this.store.journal, redact: this.redact, log: this.log });
+    await this.bus.init();
+    for (const s of this.options.sinks ?? []) this.bus.addSink(s);
+    this.hooks = createHooks();
+    this.watchdog = instrumentHooks(this.hooks, {
+      report: (err) => this.engine?.report(err) ?? this.log.warn({ code: err.code }, err.message),
+      tapTimeoutMs: cfg.engine.tapTimeoutMs,
+      metrics: this.metrics,
+      currentPlugin: () => this.currentPlugin,
+    });
+
+    const c = rootContainer.createChildContainer();
+    this.container = c;
+    c.register(ClockToken, { useValue: this.clock });
+    c.register(LoggerToken, { useValue: this.log });
+    c.register(StateStoreToken, { useValue: this.store });
+    c.register(HooksToken, { useValue: this.hooks });
+    c.register(RunInfoToken, { useValue: this.info });
+    c.register(RunConfigToken, { useValue: cfg });
+    c.register(TradingStateToken, { useValue: this.tradingState });
+    c.register(EventBusToken, { useValue: this.bus });
+
+    const regs: Registration[] = [];
+    for (const p of this.loaded.plugins) regs.push(await this.setupPlugin(p));
+
+    this.data = c.resolve(DataSourceToken);
+    this.broker = c.resolve(BrokerToken);
+    const known = new Set(await this.data.listSymbols());
+    const missing = cfg.symbols.filter((s) => !known.has(s));
+    if (missing.length) {
+      const loc = this.loaded.source.locate(['symbols']);
+      throw new TradekitError('TK_ERR_DATA_SYMBOL', `the data source "${this.data.name}" has no ${missing.join(', ')}; it has ${[...known].join(', ') || 'nothing'}`, {
+        file: this.loaded.source.file,
+        line: loc?.line,
+        column: loc?.column,
+        path: 'symbols',
+      });
+    }
+    if (this.clock instanceof SimClock) this.setWindow(this.clock);
+
+    this.engine = new Engine({
+      hooks: this.hooks,
+      clock: this.clock,
+      data: this.data,
+      broker: this.broker,
+      store: this.store,
+      log: this.log,
+      run: this.info,
+      tradingState: this.tradingState,
+      bus: this.bus,
+      symbols: cfg.symbols,
+      options: cfg.engine,
+      metrics: this.metrics,
+    });
+    this.engine.setSignal(this.abort.signal);
+    wireBuiltins(this.hooks, this.tradingState);
+    for (const r of regs) {
+      for (const p of r.policies) wireRiskPolicy(this.hooks, r.plugin, p);
+      for (const a of r.agents) wireAgent(this.hooks, r.plugin, a);
+      for (const s of r.sinks) this.bus.addSink(s);
+    }
+    this.tradingState.onChange((from, to, reason, by) => this.bus.emit('state.changed', { from, to, reason, by }));
+    await this.engine.recover();
+    await this.store.registerRun({ id: this.info.id, name: this.info.name, mode: this.info.mode, configFile: this.loaded.source.file, startedAt: this.clock.now(), status: 'running' });
+  }
+
+  private async setupPlugin(p: LoadedPlugin): Promise<Registration> {
+    const reg: Registration = { plugin: p.instance, agents: [], policies: [], sinks: [] };
+    const child = this.container.createChildContainer();
+    const runContainer = this.container;
+    const log = this.log.child({ plugin: p.instance });
+    const self = this;
+    const before = { data: runContainer.isRegistered(DataSourceToken), broker: runContainer.isRegistered(BrokerToken) };
+    const ctx: PluginContext = {
+      plugin: Object.freeze({ name: p.manifest.name, version: p.manifest.version, instance: p.instance }),
+      run: this.info,
+      mode: this.info.mode,
+      symbols: Object.freeze([...this.config.symbols]),
+      hooks: this.hooks,
+      container: child,
+      clock: this.clock,
+      log,
+      state: this.store,
+      tradingState: this.tradingState,
+      configDir: this.loaded.source.dir,
+      resolvePath: (x) => (x.startsWith('/') ? x : `${this.loaded.source.dir}/${x}`),
+      secret: (name) => this.config.secrets[name],
+      register<T>(token: InjectionToken<T>, value: T) {
+        runContainer.register(token, { useValue: value });
+        if (token === AgentToken) reg.agents.push(value as Agent);
+        else if (token === RiskPolicyToken) reg.policies.push(value as RiskPolicy);
+        else if (token === SinkToken) reg.sinks.push(value as Sink);
+      },
+      resolve: <T>(token: InjectionToken<T>) => child.resolve(token),
+      resolveAll: <T>(token: InjectionToken<T>) => (child.isRegistered(token, true) ? child.resolveAll(token) : []),
+      isRegistered: (token) => child.isRegistered(token, true),
+      addAgent: (a) => ctx.register(AgentToken, a),
+      addRiskPolicy: (r) => ctx.register(RiskPolicyToken, r),
+      addSink: (s) => ctx.register(SinkToken, s),
+      setDataSource: (d) => ctx.register(DataSourceToken, d),
+      setBroker: (b) => ctx.register(BrokerToken, b),
+      onClose: (fn) => void self.teardowns.push({ plugin: p.instance, fn }),
+    };
+    this.currentPlugin = p.instance;
+    try {
+      const teardown = await p.manifest.setup(ctx, p.config);
+      if (typeof teardown === 'function') this.teardowns.push({ plugin: p.instance, fn: teardown });
+    } catch (e) {
+      const loc = this.loaded.source.locate(p.where.startsWith('data') || p.where.startsWith('broker') ? [p.slot, 'use'] : [p.slot, p.index ?? 0, 'use']);
+      throw new TradekitError('TK_ERR_PLUGIN_SETUP', `plugin "${p.instance}" failed in setup: ${(e as Error).message}`, {
+        plugin: p.instance,
+        hook: 'setup',
+        cause: e,
+        file: this.loaded.source.file,
+        line: loc?.line,
+        column: loc?.column,
+        path: `${p.where}.use`,
+      });
+    } finally {
+      this.currentPlugin = undefined;
+    }
+    const contract: string[] = [];
+    if (p.slot === 'data' && !runContainer.isRegistered(DataSourceToken) && !before.data) contract.push('a DataSource (ctx.setDataSource)');
+    if (p.slot === 'broker' && !runContainer.isRegistered(BrokerToken) && !before.broker) contract.push('a Broker (ctx.setBroker)');
+    if (p.slot === 'agents' && reg.agents.length === 0 && !this.tappedBy(p.instance)) contract.push('an Agent (ctx.addAgent) or a hook tap');
+    if (p.slot === 'risk' && reg.policies.length === 0 && !this.tappedBy(p.instance)) contract.push('a RiskPolicy (ctx.addRiskPolicy) or a hook tap');
+    if (p.slot === 'sinks' && reg.sinks.length === 0) contract.push('a Sink (ctx.addSink)');
+    if (contract.length) {
+      throw new TradekitError('TK_ERR_PLUGIN_CONTRACT', `plugin "${p.instance}" is in \`${p.slot}\` but registered no ${contract.join(', ')} during setup`, { plugin: p.instance, path: p.where });
+    }
+    return reg;
+  }
+
+  private tappedBy(plugin: string): boolean {
+    return Object.values(this.hooks).some((h) => (h as unknown as { taps: { plugin?: string }[] }).taps.some((t) => t.plugin === plugin));
+  }
+
+  /** Replay window: after `warmupBars` of every symbol's finest bars (or `run.from`) until the data ends (or `run.to`). */
+  private setWindow(clock: SimClock): void {
+    const cfg = this.config;
+    const cycleMs = cfg.run.cycleSeconds * 1000;
+    if (!this.data.coverage || (this.data instanceof TtlCache && !this.data.hasCoverage)) {
+      throw new TradekitError('TK_ERR_ENGINE_STATE', `mode ${cfg.run.mode} with pace ${cfg.run.pace} replays history, but the data source "${this.data.name}" has no coverage(); use pace: live`);
+    }
+    let start = -Infinity;
+    let end = Infinity;
+    for (const s of cfg.symbols) {
+      const tf = this.data.timeframes?.(s)[0];
+      const cov = this.data.coverage(s, tf);
+      if (cov.count === 0) throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no bars for ${s}`, { symbol: s });
+      const warm = cov.timeAt(Math.min(cfg.run.warmupBars, cov.count - 1)) + (tf ? TIMEFRAME_MS[tf] : 0);
+      start = Math.max(start, warm);
+      end = Math.min(end, cov.to);
+    }
+    if (cfg.run.from) start = Math.max(start, Date.parse(cfg.run.from.length === 10 ? `${cfg.run.from}T00:00:00Z` : cfg.run.from));
+    if (cfg.run.to) end = Math.min(end, Date.parse(cfg.run.to.length === 10 ? `${cfg.run.to}T23:59:59Z` : cfg.run.to));
+    start = Math.ceil(start / cycleMs) * cycleMs;
+    if (!(start < end)) {
+      throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no replay window: the data of ${cfg.symbols.join(', ')} overlaps from ${iso(start)} to ${iso(end)} after ${cfg.run.warmupBars} warm-up bars`);
+    }
+    clock.set(start);
+    this.window = { start, end };
+  }
+
+  get replayWindow(): { start: number; end: number } | undefined {
+    return this.window;
+  }
+
+  /** Runs cycles until `maxCycles`, the end of the data (replays), or `stop()`. */
+  loop(): Promise<RunSummary> {
+    this.running ??= this.cycles();
+    return this.running;
+  }
+
+  private async cycles(): Promise<RunSummary> {
+    const cfg = this.config;
+    const cycleMs = cfg.run.cycleSeconds * 1000;
+    const startedAt = this.clock.now();
+    const max = cfg.run.maxCycles;
+    const signal = this.abort.signal;
+    let n = 0;
+    let reason: RunSummary['reason'] = 'stopped';
+    const sim = this.clock instanceof SimClock ? this.clock : undefined;
+    while (!signal.aborted) {
+      if (max && n >= max) {
+        reason = 'maxCycles';
+        break;
+      }
+      if (sim && this.window && sim.now() >= this.window.end) {
+        reason = 'endOfData';
+        break;
+      }
+      const wallStart = performance.now();
+      const cycleStart = this.clock.now();
+      const r = this.engine.runCycle();
+      if (isPromiseLike(r)) await r;
+      n++;
+      if (signal.aborted) break;
+      if (sim) {
+        if (Number.isFinite(this.pace)) {
+          const wait = cycleMs / this.pace - (performance.now() - wallStart);
+          if (wait > 0) await abortableDelay(wait, signal).catch(() => undefined);
+        } else if (n % 64 === 0) {
+          // Let signals and I/O in during a long replay, without a timer.
+          await new Promise<void>((r2) => setImmediate(r2));
+        }
+        if (!signal.aborted) sim.set(Math.max(sim.now(), cycleStart + cycleMs));
+      } else {
+        const next = cycleStart + cycleMs;
+        await this.clock.sleep(Math.max(0, next - this.clock.now()), signal).catch(() => undefined);
+      }
+    }
+    const account = await this.broker.account();
+    await this.bus.flush();
+    const summary: RunSummary = { id: this.info.id, cycles: n, reason, startedAt, endedAt: this.clock.now(), account };
+    await this.store.finishRun(this.info.id, reason, summary);
+    return summary;
+  }
+
+  /** Asks the loop to stop after the cycle in flight (graceful). */
+  stop(reason = 'stop requested'): void {
+    if (!this.abort.signal.aborted) {
+      if (this.running && !this.closed) this.log?.info({ reason }, 'stopping after the current cycle');
+      this.abort.abort(new TradekitError('TK_ERR_RUN_ABORTED', reason));
+    }
+  }
+
+  /** Runs teardowns (reverse setup order), flushes events, closes sinks, data, broker and the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop('closing');
+    if (this.running) await this.running.catch(() => undefined);
+    for (const t of [...this.teardowns].reverse()) {
+      try {
+        await t.fn();
+      } catch (e) {
+        this.log?.warn({ plugin: t.plugin, err: e }, 'plugin teardown failed');
+      }
+    }
+    await this.bus?.close();
+    try {
+      await this.data?.close?.();
+      await this.broker?.shutdown?.();
+    } catch (e) {
+      this.log?.warn({ err: e }, 'data source or broker failed to close');
+    }
+    this.watchdog?.stop();
+    await this.store?.close();
+  }
+
+  /** Runs one cycle now (tests, `--cycles`). */
+  async cycle(): Promise<CycleSummary> {
+    const r = this.engine.runCycle();
+    const s = isPromiseLike(r) ? await r : r;
+    if (this.clock instanceof SimClock) this.clock.advance(this.config.run.cycleSeconds * 1000);
+    return s;
+  }
+}
+
+function parsePace(p: string | number): number {
+  if (typeof p === 'number') return p;
+  if (p === 'max' || p === 'live') return Infinity;
+  return Number(p.replace(/x$/, ''));
+}
+
+/** A stable 31-bit magic number from the run name (MT5's magic is a broker-side tag for our orders). */
+export function magicOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return ((h >>> 1) % 2_000_000_000) + 100_000;
+}
+
+function sessionStamp(): string {
+  // Wall-clock session label for replays (not engine time), e.g. 20261125T221530-3fa1.
+  return `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(2).toString('hex')}`;
+}
+
+function iso(t: number): string {
+  return Number.isFinite(t) ? new Date(t).toISOString() : String(t);
+}

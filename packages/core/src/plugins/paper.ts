@@ -1,0 +1,52 @@
+/** `@tradekit/core/paper`: the built-in simulated hedging account (see paper/paper-broker.ts). */
+import { definePlugin } from '../plugin.js';
+import { PaperBroker } from '../paper/paper-broker.js';
+import { DataSourceToken } from '../tokens.js';
+import { CORE_VERSION } from '../version.js';
+
+export interface PaperPluginConfig {
+  balance: number;
+  currency: string;
+  leverage: number;
+  leverageBy: Record<string, number>;
+  commissionPerLot: number;
+  slippagePoints: number;
+  stopOutLevel: number;
+  maxQuoteAgeMinutes: number;
+}
+
+export default definePlugin<PaperPluginConfig>({
+  name: '@tradekit/core/paper',
+  version: CORE_VERSION,
+  description: 'Paper broker: hedging account, market/limit/stop orders, SL/TP on bars with gap fills, margin, commission',
+  provides: ['broker'],
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      balance: { type: 'number', exclusiveMinimum: 0, default: 10000 },
+      currency: { type: 'string', pattern: '^[A-Z]{3}$', default: 'USD' },
+      leverage: { type: 'number', minimum: 1, default: 100 },
+      leverageBy: { type: 'object', default: {}, additionalProperties: { type: 'number', minimum: 1 }, description: 'per symbol or asset class, e.g. { index: 20 }' },
+      commissionPerLot: { type: 'number', minimum: 0, default: 0, description: 'per lot per side, account currency' },
+      slippagePoints: { type: 'number', minimum: 0, default: 0 },
+      stopOutLevel: { type: 'number', minimum: 0, default: 50, description: 'margin level % that triggers stop-out' },
+      maxQuoteAgeMinutes: { type: 'number', exclusiveMinimum: 0, default: 15, description: 'older quotes mean the market is closed' },
+    },
+  },
+  setup(ctx, c) {
+    const data = ctx.resolve(DataSourceToken);
+    ctx.setBroker(
+      new PaperBroker(ctx.clock, data, {
+        balance: c.balance,
+        currency: c.currency,
+        leverage: c.leverage,
+        leverageBy: c.leverageBy,
+        commissionPerLot: c.commissionPerLot,
+        slippagePoints: c.slippagePoints,
+        stopOutLevel: c.stopOutLevel,
+        maxQuoteAgeMs: c.maxQuoteAgeMinutes * 60_000,
+      }),
+    );
+  },
+});

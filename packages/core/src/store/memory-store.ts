@@ -1,0 +1,93 @@
+/** An in-process StateStore for backtests and tests: same contract as the SQLite store, no I/O. */
+import type { Journal, OrderRecord, OrderStatus, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
+import type { ClosedTrade } from '../types.js';
+import type { TradekitEvent } from '../events/types.js';
+import { applyExit, tradeFromExit } from './trade-math.js';
+
+const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+
+export class MemoryStateStore implements StateStore {
+  readonly url = 'memory:';
+  readonly journal: Journal = new MemoryJournal();
+  private readonly kv = new Map<string, { value: string; updatedAt: number }>();
+
+  constructor(private readonly now: () => number = () => 0) {}
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const e = this.kv.get(key);
+    return e ? (JSON.parse(e.value) as T) : undefined;
+  }
+  async set<T = unknown>(key: string, value: T): Promise<void> {
+    this.kv.set(key, { value: JSON.stringify(value ?? null), updatedAt: this.now() });
+  }
+  async delete(key: string): Promise<boolean> {
+    return this.kv.delete(key);
+  }
+  async all(prefix = ''): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of this.kv) if (k.startsWith(prefix)) out[k] = JSON.parse(v.value);
+    return out;
+  }
+  async updatedAt(key: string): Promise<number | undefined> {
+    return this.kv.get(key)?.updatedAt;
+  }
+  private readonly runs = new Map<string, RunRecord>();
+  async registerRun(r: RunRecord): Promise<void> {
+    this.runs.set(r.id, { ...r });
+  }
+  async finishRun(id: string, status: string, summary?: unknown): Promise<void> {
+    const r = this.runs.get(id);
+    if (r) this.runs.set(id, { ...r, status, summary: clone(summary), endedAt: this.now() });
+  }
+  async listRuns(): Promise<RunRecord[]> {
+    return [...this.runs.values()].sort((a, b) => b.startedAt - a.startedAt).map((r) => clone(r));
+  }
+  async close(): Promise<void> {}
+}
+
+class MemoryJournal implements Journal {
+  private readonly orders = new Map<string, OrderRecord>();
+  private readonly trades = new Map<string, TradeRecord>();
+  private readonly dealIds = new Set<string>();
+  private readonly log: TradekitEvent[] = [];
+
+  async saveOrder(rec: OrderRecord): Promise<void> {
+    const prev = this.orders.get(rec.clientId);
+    this.orders.set(rec.clientId, clone(prev ? { ...rec, createdAt: prev.createdAt, agent: prev.agent ?? rec.agent, intent: prev.intent ?? rec.intent } : rec));
+  }
+  async getOrder(clientId: string): Promise<OrderRecord | undefined> {
+    return clone(this.orders.get(clientId));
+  }
+  async listOrders(f: { status?: OrderStatus[]; symbol?: string; limit?: number } = {}): Promise<OrderRecord[]> {
+    const out = [...this.orders.values()].filter((o) => (!f.status?.length || f.status.includes(o.status)) && (!f.symbol || o.symbol === f.symbol)).sort((a, b) => b.createdAt - a.createdAt);
+    return clone(f.limit ? out.slice(0, f.limit) : out);
+  }
+  async openTrade(rec: Parameters<Journal['openTrade']>[0]): Promise<void> {
+    if (this.trades.has(rec.positionId)) return;
+    const commission = rec.commission ?? 0;
+    this.trades.set(rec.positionId, clone({ ...rec, openVolume: rec.volume, profit: commission, commission, swap: 0, status: 'open' }));
+  }
+  async recordExit(exit: ClosedTrade): Promise<void> {
+    if (exit.dealId) {
+      if (this.dealIds.has(exit.dealId)) return;
+      this.dealIds.add(exit.dealId);
+    }
+    this.trades.set(exit.positionId, applyExit(this.trades.get(exit.positionId) ?? tradeFromExit(exit), exit));
+  }
+  async getTrade(positionId: string): Promise<TradeRecord | undefined> {
+    return clone(this.trades.get(positionId));
+  }
+  async listTrades(q: TradeQuery = {}): Promise<TradeRecord[]> {
+    const out = [...this.trades.values()]
+      .filter((t) => (!q.status || t.status === q.status) && (!q.symbol || t.symbol === q.symbol) && (q.from === undefined || t.entryTime >= q.from) && (q.to === undefined || t.entryTime <= q.to))
+      .sort((a, b) => b.entryTime - a.entryTime || (b.positionId < a.positionId ? -1 : 1));
+    const start = q.offset ?? 0;
+    return clone(out.slice(start, q.limit ? start + q.limit : undefined));
+  }
+  async appendEvents(events: readonly TradekitEvent[]): Promise<void> {
+    for (const e of events) this.log.push(clone(e));
+  }
+  async events(sinceSeq: number, limit = 1000): Promise<TradekitEvent[]> {
+    return clone(this.log.filter((e) => e.seq > sinceSeq).slice(0, limit));
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * `state.url` → a StateStore: `sqlite://./tradekit.db` (relative to the config file),
+ * `sqlite:///abs/path.db`, `sqlite::memory:`, `memory:` (no persistence), or `postgres://…`
+ * (needs the `pg` package installed next to tradekit).
+ */
+import path from 'node:path';
+import { TradekitError } from '../errors.js';
+import type { StateStore } from '../interfaces.js';
+import { KnexStateStore } from './knex-store.js';
+import { MemoryStateStore } from './memory-store.js';
+
+export interface OpenStoreOptions {
+  url: string;
+  /** Relative sqlite paths are taken from here (the config file's directory). */
+  baseDir: string;
+  run: string;
+  now: () => number;
+  redact?: (s: string) => string;
+}
+
+export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
+  const url = o.url.trim();
+  if (url === 'memory:' || url === 'memory://') return new MemoryStateStore(o.now);
+  if (url.startsWith('sqlite:')) {
+    let file = url.slice('sqlite:'.length);
+    if (file.startsWith('//')) file = file.slice(2);
+    const filename = file === ':memory:' ? ':memory:' : path.resolve(o.baseDir, file);
+    return KnexStateStore.open({ url, client: 'sqlite3', connection: { filename }, run: o.run, redact: o.redact, now: o.now });
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    try {
+      await import('pg' as string);
+    } catch {
+      throw new TradekitError('TK_ERR_STATE_DRIVER_MISSING', `state.url is PostgreSQL but the "pg" package is not installed: npm install pg`);
+    }
+    return KnexStateStore.open({ url: url.replace(/:[^:@/]+@/, ':***@'), client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now });
+  }
+  throw new TradekitError('TK_ERR_STATE_URL', `unsupported state.url "${url}": use sqlite://./file.db, sqlite::memory:, memory: or postgres://…`);
+}

@@ -1,0 +1,24 @@
+/** One InjectionToken per interface. Tokens are symbols: nothing depends on class names or metadata. */
+import type { InjectionToken } from 'tsyringe';
+import type { Agent, Broker, Clock, DataSource, Logger, RiskPolicy, RunInfo, Sink, StateStore } from './interfaces.js';
+import type { EngineHooks } from './hooks.js';
+import type { RunConfig } from './config/schema.js';
+import type { TradingStateController } from './engine/trading-state.js';
+import type { EventBus } from './events/bus.js';
+
+export const ClockToken: InjectionToken<Clock> = Symbol.for('tradekit.Clock');
+export const DataSourceToken: InjectionToken<DataSource> = Symbol.for('tradekit.DataSource');
+export const BrokerToken: InjectionToken<Broker> = Symbol.for('tradekit.Broker');
+/** Multi-registration: `container.resolveAll(AgentToken)`. */
+export const AgentToken: InjectionToken<Agent> = Symbol.for('tradekit.Agent');
+/** Multi-registration. Several policies compose; any block wins. */
+export const RiskPolicyToken: InjectionToken<RiskPolicy> = Symbol.for('tradekit.RiskPolicy');
+/** Multi-registration. */
+export const SinkToken: InjectionToken<Sink> = Symbol.for('tradekit.Sink');
+export const StateStoreToken: InjectionToken<StateStore> = Symbol.for('tradekit.StateStore');
+export const LoggerToken: InjectionToken<Logger> = Symbol.for('tradekit.Logger');
+export const HooksToken: InjectionToken<EngineHooks> = Symbol.for('tradekit.Hooks');
+export const RunInfoToken: InjectionToken<RunInfo> = Symbol.for('tradekit.RunInfo');
+export const RunConfigToken: InjectionToken<RunConfig> = Symbol.for('tradekit.RunConfig');
+export const TradingStateToken: InjectionToken<TradingStateController> = Symbol.for('tradekit.TradingState');
+export const EventBusToken: InjectionToken<EventBus> = Symbol.for('tradekit.EventBus');
