@@ -57,7 +57,8 @@ export const ErrorCodes = {
   TK_ERR_STATE_IO: 'state store failed',
 } as const;
 
-export type ErrorCode = keyof typeof ErrorCodes;
+/** Core's codes, or another package's own `TK_ERR_*` code (each package has one errors.ts). */
+export type ErrorCode = keyof typeof ErrorCodes | `TK_ERR_${string}`;
 
 export interface SourceLocation {
   file?: string;
