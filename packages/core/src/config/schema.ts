@@ -89,6 +89,7 @@ export const runConfigSchema = {
         cycleSeconds: { type: 'number', exclusiveMinimum: 0, default: 120 },
         timezone: { type: 'string', default: 'UTC' },
         pace: {
+          description: '"max", "live", a speed like "600x", or a positive number',
           anyOf: [
             { type: 'string', pattern: '^(max|live|\\d+(\\.\\d+)?x)$' },
             { type: 'number', exclusiveMinimum: 0 },

@@ -259,8 +259,12 @@ export class PaperBroker implements Broker {
       if (p.symbol !== symbol || p.openTime <= time || p.openTime > closeTime || !p.sl) continue;
       if (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
     }
+    // Stop-out is judged at the bar's worst price for each side (pessimistic), then marks move to the close.
+    if (this.positionsById.size) {
+      this.updateMarks(st, l, h + sp);
+      this.stopOut(closeTime);
+    }
     this.updateMarks(st, c, c + sp);
-    this.stopOut(closeTime);
   }
 
   private processQuote(st: SymbolState, q: Tick): void {
@@ -291,6 +295,7 @@ export class PaperBroker implements Broker {
     return side === 'buy' ? s : -s;
   }
 
+  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask`. */
   private updateMarks(st: SymbolState, bid: number, ask: number): void {
     for (const p of this.positionsById.values()) {
       if (p.symbol !== st.info.symbol) continue;
