@@ -61,6 +61,8 @@ export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
   overrides?: RunOverrides;
   /** Default: pino per the config's `logging`. */
   logger?: Logger;
+  /** Where the default logger writes (default stderr); secrets are redacted before this sees a line. */
+  logDestination?: { write(line: string): unknown };
   /** Extra sinks (the CLI's console report). */
   sinks?: Sink[];
 }
@@ -165,7 +167,9 @@ export class Run {
     this.pace = parsePace(cfg.run.pace);
     this.clock = live ? new LiveClock() : new SimClock(0);
     this.redact = createRedactor(this.loaded.source.secretValues);
-    this.log = this.options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, redact: this.redact });
+    this.log =
+      this.options.logger ??
+      createLogger({ level: cfg.logging.level, format: this.options.logDestination ? 'json' : cfg.logging.format, redact: this.redact, destination: this.options.logDestination as never });
     const id = live ? cfg.run.name : `${cfg.run.name}@${sessionStamp()}`;
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
