@@ -28,7 +28,7 @@ export function bareEngine(clock: Clock, data: DataSource, symbols: string[], op
   const bus = new EventBus({ run: 'bench', clock, persist: false, log });
   for (const s of sinks) bus.addSink(s);
   const tradingState = new TradingStateController();
-  engine = new Engine({
+  engine = Engine.of({
     hooks,
     clock,
     data,

@@ -31,7 +31,7 @@ export { EventBus, type EventBusOptions } from './events/bus.js';
 export { EVENT_VERSION, type EventPayloads, type EventType, type TradekitEvent } from './events/types.js';
 export { ConsoleReporter, type ConsoleReporterOptions } from './events/console-reporter.js';
 
-export { Engine, type EngineDeps } from './engine/engine.js';
+export { Engine, type EngineDeps, type EngineSettings } from './engine/engine.js';
 export { TradingStateController } from './engine/trading-state.js';
 export { HookMetrics, instrumentHooks, type HookStats, type TapStats, type InstrumentOptions } from './engine/instrument.js';
 export { mergeActions } from './engine/actions.js';

@@ -34,6 +34,7 @@ import {
   BrokerToken,
   ClockToken,
   DataSourceToken,
+  EngineSettingsToken,
   EventBusToken,
   HooksToken,
   LoggerToken,
@@ -227,20 +228,10 @@ export class Run {
     }
     if (this.clock instanceof SimClock) this.setWindow(this.clock);
 
-    this.engine = new Engine({
-      hooks: this.hooks,
-      clock: this.clock,
-      data: this.data,
-      broker: this.broker,
-      store: this.store,
-      log: this.log,
-      run: this.info,
-      tradingState: this.tradingState,
-      bus: this.bus,
-      symbols: cfg.symbols,
-      options: cfg.engine,
-      metrics: this.metrics,
-    });
+    c.register(DataSourceToken, { useValue: this.data });
+    c.register(BrokerToken, { useValue: this.broker });
+    c.register(EngineSettingsToken, { useValue: { symbols: cfg.symbols, options: cfg.engine, metrics: this.metrics } });
+    this.engine = c.resolve(Engine);
     this.engine.setSignal(this.abort.signal);
     wireBuiltins(this.hooks, this.tradingState);
     for (const r of regs) {

@@ -6,7 +6,9 @@
  * `clock.now()` lazily on every call, so the same object serves live paper trading, replays and
  * backtests. Orders are idempotent by client id.
  */
+import { inject, injectable } from 'tsyringe';
 import { TradekitError, type ErrorCode } from '../errors.js';
+import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.js';
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
 import type {
   Account,
@@ -72,6 +74,7 @@ interface SymbolState {
   syncedAt: number;
 }
 
+@injectable()
 export class PaperBroker implements Broker {
   readonly name = 'paper';
   private balance: number;
@@ -86,9 +89,9 @@ export class PaperBroker implements Broker {
   private readonly opts: PaperBrokerOptions;
 
   constructor(
-    private readonly clock: Clock,
-    private readonly data: DataSource,
-    options: Partial<PaperBrokerOptions> = {},
+    @inject(ClockToken) private readonly clock: Clock,
+    @inject(DataSourceToken) private readonly data: DataSource,
+    @inject(PaperBrokerOptionsToken) options: Partial<PaperBrokerOptions> = {},
   ) {
     this.opts = { ...PAPER_DEFAULTS, ...options };
     this.balance = this.opts.balance;

@@ -1,7 +1,7 @@
 /** `@tradekit/core/paper`: the built-in simulated hedging account (see paper/paper-broker.ts). */
 import { definePlugin } from '../plugin.js';
 import { PaperBroker } from '../paper/paper-broker.js';
-import { DataSourceToken } from '../tokens.js';
+import { PaperBrokerOptionsToken } from '../tokens.js';
 import { CORE_VERSION } from '../version.js';
 
 export interface PaperPluginConfig {
@@ -35,9 +35,9 @@ export default definePlugin<PaperPluginConfig>({
     },
   },
   setup(ctx, c) {
-    const data = ctx.resolve(DataSourceToken);
-    ctx.setBroker(
-      new PaperBroker(ctx.clock, data, {
+    // The broker is built by the plugin's child container: clock and data source come from the run.
+    ctx.container.register(PaperBrokerOptionsToken, {
+      useValue: {
         balance: c.balance,
         currency: c.currency,
         leverage: c.leverage,
@@ -46,7 +46,8 @@ export default definePlugin<PaperPluginConfig>({
         slippagePoints: c.slippagePoints,
         stopOutLevel: c.stopOutLevel,
         maxQuoteAgeMs: c.maxQuoteAgeMinutes * 60_000,
-      }),
-    );
+      },
+    });
+    ctx.setBroker(ctx.container.resolve(PaperBroker));
   },
 });
