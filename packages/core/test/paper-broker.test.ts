@@ -186,6 +186,28 @@ describe('paper broker', () => {
     assert.equal(sync(w.broker.positions()).length, 0);
   });
 
+  it('in queue mode, a market order or a close sent while the market is closed executes at the next open', async () => {
+    // Friday's last bar 21:55, then Sunday 22:00 opens 0.003 higher.
+    const rows: Row[] = [...bars('2026-01-09 21:45', 5, 3, () => [1.1, 1.1, 1.1, 1.1]), ...bars('2026-01-11 22:00', 5, 3, () => [1.103, 1.104, 1.102, 1.103])];
+    w = await world({ EURUSD_M5: rows }, { whenClosed: 'queue' }, EU, '2026-01-09 21:55');
+    const r = filled(sync(w.broker.place(intent({}))));
+    w.at('2026-01-09 22:00'); // the last bar closed: market closed
+    assert.equal(w.data.tick('EURUSD').closed, true);
+    const entry = sync(w.broker.place(intent({ side: 'sell', volume: 0.2 })));
+    assert.equal(entry.status, 'placed');
+    assert.equal(entry.status === 'placed' && entry.type, 'market');
+    const close = sync(w.broker.close(r.positionId));
+    assert.equal(close.status, 'queued');
+    assert.equal(sync(w.broker.positions()).length, 1, 'nothing happens while closed');
+    w.at('2026-01-11 22:05');
+    const ds = deals(w);
+    const out = ds.find((d) => d.entry === 'out')!;
+    const sellIn = ds.find((d) => d.entry === 'in' && d.side === 'sell')!;
+    assert.deepEqual([out.price, out.time], [1.103, Date.parse('2026-01-11T22:00:00Z')], 'closed at the next open');
+    assert.deepEqual([sellIn.price, sellIn.time, sellIn.volume], [1.103, Date.parse('2026-01-11T22:00:00Z'), 0.2], 'the sell filled at the next open (bid)');
+    assert.deepEqual(sync(w.broker.positions()).map((p) => p.side), ['sell']);
+  });
+
   it('modifies stops, accepts an identical modify, rejects a wrong-side SL', async () => {
     w = await world({ EURUSD_M5: m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.1, 1.1]) }, {}, EU);
     w.at('2026-01-05 10:05');

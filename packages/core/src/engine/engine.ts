@@ -465,6 +465,22 @@ export class Engine {
     return result;
   }
 
+  /**
+   * Processes deals and vanished orders without a cycle (end of a backtest, shutdown): exits and fills
+   * that happened since the last cycle reach the journal, events and hooks.
+   */
+  settle(): void | Promise<void> {
+    const { clock, data, broker, store, log, run, symbols } = this.d;
+    const ctx = new CycleContextImpl(this.seq, clock.now(), run, clock, data, broker, store, log, this.signal, symbols, this.d.tradingState.state);
+    const ledger = this.ledger;
+    return runFlow(
+      (function* (): Flow<void> {
+        ctx.orders = yield* wait(broker.orders({ magic: run.magic }));
+        yield* ledger.process(ctx);
+      })(),
+    );
+  }
+
   // ------------------------------------------------------------------ management
 
   private *applyActions(ctx: CycleContext): Flow<number> {
@@ -483,7 +499,7 @@ export class Engine {
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)} failed: ${(e as Error).message}`, { cause: e }));
         continue;
       }
-      if (r.status === 'done') done++;
+      if (r.status === 'done' || r.status === 'queued') done++;
       else if (r.status === 'rejected') {
         log.warn({ action: a, code: r.code }, `${describeAction(a)} rejected: ${r.reason}`);
         this.d.bus.emit('error', { code: r.code, message: `${describeAction(a)} rejected: ${r.reason}` });

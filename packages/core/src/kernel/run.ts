@@ -55,6 +55,11 @@ export interface RunOverrides {
   from?: string;
   to?: string;
   logLevel?: RunConfig['logging']['level'];
+  /** Replace the config's symbols. */
+  symbols?: string[];
+  timeframe?: string;
+  /** Values set at JSON paths before validation: `{ 'agents[0].with.fast': 5 }`. */
+  set?: Record<string, unknown>;
 }
 
 export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
@@ -66,6 +71,8 @@ export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
   logDestination?: { write(line: string): unknown };
   /** Extra sinks (the CLI's console report). */
   sinks?: Sink[];
+  /** Persist events to the journal (default: yes, except in backtests where nobody reads them). */
+  persistEvents?: boolean;
 }
 
 export interface RunSummary {
@@ -147,6 +154,9 @@ export class Run {
         if (o.cycles !== undefined) run.maxCycles = o.cycles;
         if (o.stateUrl) raw.state = { ...((raw.state as object) ?? {}), url: o.stateUrl };
         if (o.logLevel) raw.logging = { ...((raw.logging as object) ?? {}), level: o.logLevel };
+        if (o.symbols?.length) raw.symbols = [...o.symbols];
+        if (o.timeframe) run.timeframe = o.timeframe;
+        for (const [p, v] of Object.entries(o.set ?? {})) setAtPath(raw, p, v);
       },
     });
     if (loaded.errors.length) throw new ConfigErrors(loaded.errors);
@@ -188,7 +198,8 @@ export class Run {
     const cfg = this.config;
     this.tradingState = new TradingStateController(this.store);
     await this.tradingState.load();
-    this.bus = new EventBus({ run: this.info.id, clock: this.clock, journal: this.store.journal, redact: this.redact, log: this.log });
+    const persist = this.options.persistEvents ?? cfg.run.mode !== 'backtest';
+    this.bus = new EventBus({ run: this.info.id, clock: this.clock, journal: this.store.journal, redact: this.redact, log: this.log, persist });
     await this.bus.init();
     for (const s of this.options.sinks ?? []) this.bus.addSink(s);
     this.hooks = createHooks();
@@ -461,4 +472,16 @@ function sessionStamp(): string {
 
 function iso(t: number): string {
   return Number.isFinite(t) ? new Date(t).toISOString() : String(t);
+}
+
+/** Sets `value` at a JSON path like `agents[0].with.fast`, creating mappings on the way. */
+export function setAtPath(root: Record<string, unknown>, path: string, value: unknown): void {
+  const segs = (path.match(/[^.[\]]+/g) ?? []).map((x) => (/^\d+$/.test(x) ? Number(x) : x.replace(/^["']|["']$/g, '')));
+  let node: Record<string | number, unknown> = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const k = segs[i]!;
+    if (node[k] === undefined || node[k] === null || typeof node[k] !== 'object') node[k] = typeof segs[i + 1] === 'number' ? [] : {};
+    node = node[k] as Record<string | number, unknown>;
+  }
+  if (segs.length) node[segs[segs.length - 1]!] = value;
 }
