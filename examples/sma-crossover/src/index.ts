@@ -3,7 +3,7 @@
  * Buys when the fast SMA of closes crosses above the slow one, sells when it crosses below; with
  * `alwaysInMarket` the opposite position is closed on the cross, so there is one position at a time.
  */
-import { definePlugin, type Agent, type Action, type CycleContext, type Position, type ScanContext, type ScanResult, type Timeframe } from '@tradekit/core';
+import { definePlugin, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type Timeframe } from '@tradekit/core';
 import { crossSignal } from './signal.js';
 
 export interface SmaConfig {
@@ -25,7 +25,13 @@ interface BarState {
   trend: -1 | 0 | 1;
   /** An entry was proposed for this bar already (act once per bar, however many cycles see it). */
   proposed: boolean;
+  window: BarSeries;
 }
+
+const NO_CROSS = Object.freeze({ skip: 'No Cross' });
+const NO_DATA = Object.freeze({ skip: 'Insufficient Data' });
+const ACTED = Object.freeze({ skip: 'Acted on this bar' });
+const NOTHING: Action[] = Object.freeze([]) as unknown as Action[];
 
 export class SmaCrossoverAgent implements Agent {
   readonly name = 'sma-crossover';
@@ -36,27 +42,35 @@ export class SmaCrossoverAgent implements Agent {
     private readonly cfg: SmaConfig,
   ) {}
 
-  /** The state of the last closed bar (computed once per bar). */
+  /** The state of the last closed bar (computed once per bar, reused by manage and scan). */
   private state(cycle: CycleContext, symbol: string): BarState | undefined | Promise<BarState | undefined> {
     const bars = cycle.data.bars(symbol, this.cfg.timeframe, this.cfg.slow + 1);
-    const compute = (b: { length: number; time: Float64Array; close: Float64Array }): BarState | undefined => {
-      if (b.length < this.cfg.slow + 1) return undefined;
-      const t = b.time[b.length - 1]!;
-      const memo = this.last.get(symbol);
-      if (memo && memo.time === t) return memo;
-      const { cross, trend } = crossSignal(b.close, this.cfg.fast, this.cfg.slow);
-      const st: BarState = { time: t, cross, trend, proposed: false };
-      this.last.set(symbol, st);
+    return bars instanceof Promise ? bars.then((b) => this.compute(symbol, b)) : this.compute(symbol, bars);
+  }
+
+  private compute(symbol: string, b: BarSeries): BarState | undefined {
+    if (b.length < this.cfg.slow + 1) return undefined;
+    let st = this.last.get(symbol);
+    // A source may hand back the very same window for the same bar: nothing new to compute.
+    if (st && st.window === b) return st;
+    const t = b.time[b.length - 1]!;
+    if (st && st.time === t) {
+      st.window = b;
       return st;
-    };
-    return bars instanceof Promise ? bars.then(compute) : compute(bars);
+    }
+    if (!st) this.last.set(symbol, (st = { time: t, cross: 0, trend: 0, proposed: false, window: b }));
+    crossSignal(b.close, this.cfg.fast, this.cfg.slow, st);
+    st.time = t;
+    st.proposed = false;
+    st.window = b;
+    return st;
   }
 
   scan(ctx: ScanContext): ScanResult | Promise<ScanResult> {
     const decide = (st: BarState | undefined): ScanResult => {
-      if (!st) return { skip: 'Insufficient Data' };
-      if (st.cross === 0) return { skip: 'No Cross' };
-      if (st.proposed) return { skip: 'Acted on this bar' };
+      if (!st) return NO_DATA;
+      if (st.cross === 0) return NO_CROSS;
+      if (st.proposed) return ACTED;
       const side = st.cross > 0 ? 'buy' : 'sell';
       const open = ctx.cycle.positions.filter((p) => p.symbol === ctx.symbol);
       if (open.some((p) => p.side === side)) return { skip: `Already ${side === 'buy' ? 'long' : 'short'}` };
@@ -89,9 +103,9 @@ export class SmaCrossoverAgent implements Agent {
 
   /** Always in the market: a position against the current trend (fast vs slow) is closed. */
   manage(cycle: CycleContext, position: Position): Action[] | Promise<Action[]> {
-    if (!this.cfg.alwaysInMarket) return [];
+    if (!this.cfg.alwaysInMarket) return NOTHING;
     const decide = (st: BarState | undefined): Action[] =>
-      st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : [];
+      st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : NOTHING;
     const st = this.state(cycle, position.symbol);
     return st instanceof Promise ? st.then(decide) : decide(st);
   }

@@ -83,9 +83,13 @@ describe('tradekit CLI (end to end)', () => {
   it('stops cleanly on Ctrl-C after the cycle in flight', async () => {
     const child = spawn(process.execPath, [BIN, 'run', QUICKSTART, '--pace', '100x', '--db', 'memory'], { cwd: ROOT });
     let out = '';
+    let sent = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/^#2 /m.test(out)) child.kill('SIGINT');
+      if (!sent && /^#2 /m.test(out)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
     });
     const code = await new Promise<number | null>((res) => child.on('exit', res));
     assert.equal(code, 0);

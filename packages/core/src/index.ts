@@ -48,5 +48,5 @@ export { runConfigSchema, type RunConfig, type PluginEntry, type EngineSection, 
 export { validateAt, compileSchema, suggest } from './config/validate.js';
 
 export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js';
-export { createRedactor, type Redactor } from './log/redact.js';
+export { createRedactor, NO_REDACTION, type Redactor } from './log/redact.js';
 export { runFlow, wait, then, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';

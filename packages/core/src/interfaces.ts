@@ -51,6 +51,11 @@ export interface DataSource {
   timeframes?(symbol: string): readonly Timeframe[];
   /** Historical sources: the time span of a symbol's bars (replays and backtests start from it). */
   coverage?(symbol: string, timeframe?: Timeframe): Coverage;
+  /**
+   * Historical sources: every bar of a symbol and timeframe, including bars after `now`. For trusted
+   * simulation components (the paper broker's trigger scan), never for agents: it can see the future.
+   */
+  columns?(symbol: string, timeframe: Timeframe): BarSeries;
   close?(): MaybePromise<void>;
 }
 
@@ -237,18 +242,22 @@ export interface TradeQuery {
   offset?: number;
 }
 
+/**
+ * The trade journal. Methods may answer synchronously (the in-memory journal of a backtest) or with
+ * a promise (SQLite, PostgreSQL): `await` works for both.
+ */
 export interface Journal {
   /** Insert or update by client id. */
-  saveOrder(rec: OrderRecord): Promise<void>;
-  getOrder(clientId: string): Promise<OrderRecord | undefined>;
-  listOrders(filter?: { status?: OrderStatus[]; symbol?: string; limit?: number }): Promise<OrderRecord[]>;
-  openTrade(rec: Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number }): Promise<void>;
+  saveOrder(rec: OrderRecord): MaybePromise<void>;
+  getOrder(clientId: string): MaybePromise<OrderRecord | undefined>;
+  listOrders(filter?: { status?: OrderStatus[]; symbol?: string; limit?: number }): MaybePromise<OrderRecord[]>;
+  openTrade(rec: Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number }): MaybePromise<void>;
   /** Records an exit (partial or full). Closes the trade when no volume remains. */
-  recordExit(exit: ClosedTrade): Promise<void>;
-  getTrade(positionId: string): Promise<TradeRecord | undefined>;
-  listTrades(query?: TradeQuery): Promise<TradeRecord[]>;
-  appendEvents(events: readonly TradekitEvent[]): Promise<void>;
-  events(sinceSeq: number, limit?: number): Promise<TradekitEvent[]>;
+  recordExit(exit: ClosedTrade): MaybePromise<void>;
+  getTrade(positionId: string): MaybePromise<TradeRecord | undefined>;
+  listTrades(query?: TradeQuery): MaybePromise<TradeRecord[]>;
+  appendEvents(events: readonly TradekitEvent[]): MaybePromise<void>;
+  events(sinceSeq: number, limit?: number): MaybePromise<TradekitEvent[]>;
 }
 
 export interface RunRecord {

@@ -103,12 +103,9 @@ describe('engine', () => {
          return new Promise((r) => setTimeout(() => { globalThis.__inflight--; r({ skip: 'waited' }); }, 40));`,
       ),
     });
-    const t0 = performance.now();
     const s = await cycle(t);
-    const ms = performance.now() - t0;
-    assert.equal((globalThis as { __max?: number }).__max, 4);
+    assert.equal((globalThis as { __max?: number }).__max, 4, 'four scans were in flight at once, never more');
     assert.ok(Object.values(s.symbols).every((x) => x === 'waited'));
-    assert.ok(ms < 6 * 40, `ran concurrently (${ms.toFixed(0)} ms for 6 × 40 ms)`);
   });
 
   it('executes the best candidates first, up to maxEntriesPerCycle', async () => {

@@ -11,7 +11,7 @@ import { SimClock } from '../clock/sim-clock.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
 import { isPromiseLike } from '../util/maybe.js';
 import type { Account, Timeframe } from '../types.js';
-import { computeStats } from './stats.js';
+import { computeStatsColumnar, type EquityColumns } from './stats.js';
 import type { BacktestOptions, BacktestResult, BacktestSeries, BacktestTrade, EquityPoint } from './types.js';
 
 export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'logger' | 'sinks'> = {}): Promise<BacktestResult> {
@@ -22,7 +22,7 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     searchPaths: o.searchPaths,
     logger: extra.logger,
     sinks: extra.sinks,
-    overrides: { mode: 'backtest', pace: 'max', stateUrl: 'memory', from: o.from, to: o.to, symbols: o.symbols, timeframe: o.timeframe, set: o.set },
+    overrides: { mode: 'backtest', pace: 'max', stateUrl: 'memory', from: o.from, to: o.to, symbols: o.symbols, timeframe: o.timeframe, set: { 'engine.hookTimings': o.hookTimings ?? false, ...o.set } },
   });
   try {
     await run.start();
@@ -37,7 +37,10 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     const setupMs = performance.now() - t0;
     const startBalance = (await run.broker.account()).balance;
 
-    const equity: EquityPoint[] = new Array(times.length);
+    // The equity curve is kept columnar (one point per cycle: 24 bytes, not an object).
+    const eqTime = new Float64Array(times.length);
+    const eqBalance = new Float64Array(times.length);
+    const eqEquity = new Float64Array(times.length);
     let exposed = 0;
     const engine = run.engine;
     const broker = run.broker;
@@ -46,18 +49,20 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     let n = 0;
     for (; n < times.length; n++) {
       if (run.signal.aborted) break;
-      clock.set(times[n]!);
-      let s = engine.runCycle();
-      if (isPromiseLike(s)) s = await s;
+      const t = times[n]!;
+      clock.set(t);
+      let open = engine.step();
+      if (isPromiseLike(open)) open = await open;
       let a = broker.account();
       if (isPromiseLike(a)) a = await a;
-      equity[n] = { time: times[n]!, balance: a.balance, equity: a.equity };
-      if (s.positions > 0) exposed++;
+      eqTime[n] = t;
+      eqBalance[n] = a.balance;
+      eqEquity[n] = a.equity;
+      if (open > 0) exposed++;
       if (n % progressEvery === 0) o.onProgress?.(n, times.length);
       // Let signals and I/O in now and then, without a timer.
       if ((n & 0xffff) === 0xffff) await new Promise<void>((r) => setImmediate(r));
     }
-    equity.length = n;
     if (o.closeAtEnd ?? true) {
       for (const p of await broker.positions({ magic: run.info.magic })) {
         engine.ledger.noteClose(p.id, 'end of backtest');
@@ -66,8 +71,12 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
       for (const ord of await broker.orders({ magic: run.info.magic })) await broker.cancel(ord.id);
       await engine.settle();
       const a = await broker.account();
-      if (equity.length) equity[equity.length - 1] = { time: equity[equity.length - 1]!.time, balance: a.balance, equity: a.equity };
+      if (n) {
+        eqBalance[n - 1] = a.balance;
+        eqEquity[n - 1] = a.equity;
+      }
     }
+    const curve = { time: eqTime.subarray(0, n), balance: eqBalance.subarray(0, n), equity: eqEquity.subarray(0, n) };
     const engineMs = performance.now() - e0;
     o.onProgress?.(n, times.length);
 
@@ -98,8 +107,8 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
       to: times[n - 1] ?? end,
       currency: finalAccount.currency,
       trades,
-      equity,
-      stats: computeStats(trades, equity, startBalance, exposed),
+      equity: downsample(curve, 20_000),
+      stats: computeStatsColumnar(trades, curve, startBalance, exposed),
       finalAccount,
       perf: { cycles: n, bars: countBars(run, symbols, tf, start, end), engineMs, setupMs },
     };
@@ -149,5 +158,15 @@ function seriesOf(run: Run, symbols: readonly string[], tf: Timeframe, from: num
     if (isPromiseLike(b)) continue;
     out[s] = { time: b.time.slice(), open: b.open.slice(), high: b.high.slice(), low: b.low.slice(), close: b.close.slice() };
   }
+  return out;
+}
+
+/** At most `max` points for reports and charts (statistics use every point). Keeps the last one. */
+function downsample(c: EquityColumns, max: number): EquityPoint[] {
+  const n = c.time.length;
+  const step = Math.max(1, Math.ceil(n / max));
+  const out: EquityPoint[] = [];
+  for (let i = 0; i < n; i += step) out.push({ time: c.time[i]!, balance: c.balance[i]!, equity: c.equity[i]! });
+  if (n && (n - 1) % step !== 0) out.push({ time: c.time[n - 1]!, balance: c.balance[n - 1]!, equity: c.equity[n - 1]! });
   return out;
 }

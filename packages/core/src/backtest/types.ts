@@ -20,6 +20,8 @@ export interface BacktestOptions {
   onProgress?(done: number, total: number): void;
   /** Include each symbol's primary-timeframe bars in the result (for charts). Default false. */
   includeBars?: boolean;
+  /** Record per-hook timings (default false in backtests: two clock reads per tap call). */
+  hookTimings?: boolean;
 }
 
 export interface BacktestTrade {

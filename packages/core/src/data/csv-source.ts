@@ -35,6 +35,9 @@ export class CsvDataSource implements DataSource {
   private readonly stores = new Map<string, Map<Timeframe, BarStore>>();
   private readonly infos = new Map<string, SymbolInfo>();
   private readonly finest = new Map<string, Timeframe>();
+  /** Last window per store and count, and last quote per symbol (both immutable, reused within a bar). */
+  private readonly windows = new Map<BarStore, Map<number, { visible: number; window: BarSeries }>>();
+  private readonly ticks = new Map<string, { i: number; forming: boolean; tick: Tick }>();
 
   constructor(
     private readonly clock: Clock,
@@ -115,6 +118,10 @@ export class CsvDataSource implements DataSource {
     return info;
   }
 
+  columns(symbol: string, tf: Timeframe): BarSeries {
+    return this.store(symbol, tf);
+  }
+
   /** The raw store (all bars, including those after `now`): for drivers, never for agents. */
   store(symbol: string, tf: Timeframe): BarStore {
     const s = this.storesOf(symbol).get(tf);
@@ -134,10 +141,19 @@ export class CsvDataSource implements DataSource {
   bars(symbol: string, timeframe: Timeframe, query: BarQuery): BarSeries {
     const s = this.store(symbol, timeframe);
     // Visible = bars whose close (open + tf) is at or before now.
-    const visible = s.upperBound(this.clock.now() - TIMEFRAME_MS[timeframe]);
+    const visible = s.countUpTo(this.clock.now() - TIMEFRAME_MS[timeframe]);
     if (typeof query === 'number') {
       if (!(query >= 0)) throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `bar count must be ≥ 0, got ${query}`);
-      return s.slice(visible - Math.floor(query), visible);
+      // The same question in the same bar gets the same (immutable) window back.
+      const key = query;
+      const memo = this.windows.get(s);
+      const hit = memo?.get(key);
+      if (hit && hit.visible === visible) return hit.window;
+      const window = s.slice(visible - Math.floor(query), visible);
+      let m = memo;
+      if (!m) this.windows.set(s, (m = new Map()));
+      m.set(key, { visible, window });
+      return window;
     }
     if (query.to < query.from) return emptySeries(symbol, timeframe);
     return s.slice(s.lowerBound(query.from), Math.min(visible, s.upperBound(query.to)));
@@ -148,7 +164,10 @@ export class CsvDataSource implements DataSource {
     if (!tf) throw unknownSymbol(symbol, this.listSymbols());
     const s = this.stores.get(symbol)!.get(tf)!;
     const now = this.clock.now();
-    const i = s.upperBound(now) - 1;
+    const i = s.countUpTo(now) - 1;
+    const last = this.ticks.get(symbol);
+    const forming0 = i >= 0 && now < s.time[i]! + TIMEFRAME_MS[tf];
+    if (last && last.i === i && last.forming === forming0) return last.tick;
     if (i < 0) {
       throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no price for ${symbol} at ${new Date(now).toISOString()}: data starts ${new Date(s.time[0] ?? 0).toISOString()}`, { symbol });
     }
@@ -157,7 +176,9 @@ export class CsvDataSource implements DataSource {
     const bid = forming ? s.open[i]! : s.close[i]!;
     const time = forming ? s.time[i]! : s.time[i]! + TIMEFRAME_MS[tf];
     const ask = roundTo(bid + info.spread * info.point, info.digits);
-    return forming ? { symbol, time, bid, ask } : { symbol, time, bid, ask, closed: true };
+    const tick: Tick = Object.freeze(forming ? { symbol, time, bid, ask } : { symbol, time, bid, ask, closed: true });
+    this.ticks.set(symbol, { i, forming, tick });
+    return tick;
   }
 
   private storesOf(symbol: string): Map<Timeframe, BarStore> {
@@ -171,7 +192,10 @@ function unknownSymbol(symbol: string, known: string[]): TradekitError {
   return new TradekitError('TK_ERR_DATA_SYMBOL', `unknown symbol ${symbol}; this source has ${known.join(', ') || 'no symbols'}`, { symbol });
 }
 
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** Rounds a price to `digits` decimals (0 … 15). */
 export function roundTo(v: number, digits: number): number {
-  const f = 10 ** digits;
+  const f = POW10[digits] ?? 10 ** digits;
   return Math.round(v * f) / f;
 }

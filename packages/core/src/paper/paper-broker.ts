@@ -12,6 +12,7 @@ import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
 import type {
   Account,
+  BarSeries,
   Deal,
   DealReason,
   OrderIntent,
@@ -25,7 +26,7 @@ import type {
   Tick,
   Timeframe,
 } from '../types.js';
-import { runFlow, wait, type Flow } from '../util/maybe.js';
+import { isPromiseLike } from '../util/maybe.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
 import { roundTo } from '../data/csv-source.js';
 import { isVolumeStepMultiple, roundMoney } from './money.js';
@@ -78,6 +79,9 @@ interface SymbolState {
   quote?: Tick;
   /** Clock time of the last sync. */
   syncedAt: number;
+  /** Full history columns when the source has them (no allocation per sync), and the walk index. */
+  cols?: BarSeries;
+  idx: number;
 }
 
 @injectable()
@@ -90,6 +94,13 @@ export class PaperBroker implements Broker {
   private readonly pendingCloses = new Map<string, number | undefined>();
   private readonly deals: Deal[] = [];
   private readonly dealListeners = new Set<(d: Deal) => void>();
+  /** Clock time at which every exposed symbol was last synced. */
+  private syncedAt = -Infinity;
+  private version = 0;
+  private posCache?: { version: number; filter?: PositionFilter; list: Position[] };
+  private ordCache?: { version: number; filter?: PositionFilter; list: PendingOrder[] };
+  /** Conversion rates, valid until the next quote. */
+  private rates?: Map<string, number | undefined>;
   private readonly byClientId = new Map<string, OrderResult>();
   private readonly symbols = new Map<string, SymbolState>();
   private nextTicket = 1_000_001;
@@ -108,33 +119,34 @@ export class PaperBroker implements Broker {
   // ---------------------------------------------------------------- queries
 
   account(): Account | Promise<Account> {
-    return runFlow(this.withSync(() => this.accountNow()));
+    const r = this.sync();
+    return r ? r.then(() => this.accountNow()) : this.accountNow();
   }
 
   positions(filter?: PositionFilter): Position[] | Promise<Position[]> {
-    return runFlow(this.withSync(() => this.positionList(filter)));
+    const r = this.sync();
+    return r ? r.then(() => this.positionSnapshot(filter)) : this.positionSnapshot(filter);
   }
 
   orders(filter?: PositionFilter): PendingOrder[] | Promise<PendingOrder[]> {
-    return runFlow(
-      this.withSync(() =>
-        [...this.pending.values()].filter((o) => (!filter?.symbol || o.symbol === filter.symbol) && (filter?.magic === undefined || o.magic === filter.magic)).map((o) => ({ ...o })),
-      ),
-    );
+    const r = this.sync();
+    return r ? r.then(() => this.orderSnapshot(filter)) : this.orderSnapshot(filter);
   }
 
   history(range: { from: number; to: number }): Deal[] | Promise<Deal[]> {
-    return runFlow(this.withSync(() => this.deals.filter((d) => d.time >= range.from && d.time <= range.to).map((d) => ({ ...d }))));
+    const get = () => this.deals.filter((d) => d.time >= range.from && d.time <= range.to).map((d) => ({ ...d }));
+    const r = this.sync();
+    return r ? r.then(get) : get();
   }
 
   lookup(clientId: string): ClientIdLookup | Promise<ClientIdLookup> {
-    return runFlow(
-      this.withSync(() => ({
-        positions: this.positionList().filter((p) => p.clientId === clientId),
-        orders: [...this.pending.values()].filter((o) => o.clientId === clientId).map((o) => ({ ...o })),
-        deals: this.deals.filter((d) => d.clientId === clientId).map((d) => ({ ...d })),
-      })),
-    );
+    const get = (): ClientIdLookup => ({
+      positions: this.positionList().filter((p) => p.clientId === clientId),
+      orders: [...this.pending.values()].filter((o) => o.clientId === clientId).map((o) => ({ ...o })),
+      deals: this.deals.filter((d) => d.clientId === clientId).map((d) => ({ ...d })),
+    });
+    const r = this.sync();
+    return r ? r.then(get) : get();
   }
 
   // ---------------------------------------------------------------- commands
@@ -142,43 +154,44 @@ export class PaperBroker implements Broker {
   place(intent: OrderIntent): OrderResult | Promise<OrderResult> {
     const prior = this.byClientId.get(intent.clientId);
     if (prior) return prior;
-    const self = this;
-    return runFlow(
-      (function* (): Flow<OrderResult> {
-        yield* self.syncFlow(intent.symbol);
-        // Re-check: a concurrent call with the same client id may have completed while we synced.
-        const again = self.byClientId.get(intent.clientId);
-        if (again) return again;
-        let result: OrderResult;
-        try {
-          result = self.placeNow(intent);
-        } catch (e) {
-          if (!(e instanceof TradekitError)) throw e;
-          result = { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
-        }
-        self.byClientId.set(intent.clientId, result);
-        return result;
-      })(),
-    );
+    const go = (): OrderResult => {
+      // Re-check: a concurrent call with the same client id may have completed while we synced.
+      const again = this.byClientId.get(intent.clientId);
+      if (again) return again;
+      let result: OrderResult;
+      try {
+        result = this.placeNow(intent);
+      } catch (e) {
+        if (!(e instanceof TradekitError)) throw e;
+        result = { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
+      }
+      this.byClientId.set(intent.clientId, result);
+      return result;
+    };
+    const r = this.sync(intent.symbol);
+    return r ? r.then(go) : go();
   }
 
   modify(positionId: string, stops: { sl?: number; tp?: number }): ActionResult | Promise<ActionResult> {
-    return runFlow(this.withSync(() => this.modifyNow(positionId, stops), this.positionsById.get(positionId)?.symbol));
+    const r = this.sync(this.positionsById.get(positionId)?.symbol);
+    return r ? r.then(() => this.modifyNow(positionId, stops)) : this.modifyNow(positionId, stops);
   }
 
   close(positionId: string, volume?: number): ActionResult | Promise<ActionResult> {
-    return runFlow(this.withSync(() => this.closeNow(positionId, volume, 'client'), this.positionsById.get(positionId)?.symbol));
+    const r = this.sync(this.positionsById.get(positionId)?.symbol);
+    return r ? r.then(() => this.closeNow(positionId, volume, 'client')) : this.closeNow(positionId, volume, 'client');
   }
 
   cancel(orderId: string): ActionResult | Promise<ActionResult> {
-    return runFlow(
-      this.withSync(() => {
-        const o = this.pending.get(orderId);
-        if (!o) return reject('TK_ERR_BROKER_ORDER_NOT_FOUND', `order ${orderId} does not exist (filled, expired or cancelled)`, false);
-        this.pending.delete(orderId);
-        return { status: 'done' } as const;
-      }),
-    );
+    const go = (): ActionResult => {
+      const o = this.pending.get(orderId);
+      if (!o) return reject('TK_ERR_BROKER_ORDER_NOT_FOUND', `order ${orderId} does not exist (filled, expired or cancelled)`, false);
+      this.pending.delete(orderId);
+      this.changed();
+      return { status: 'done' };
+    };
+    const r = this.sync();
+    return r ? r.then(go) : go();
   }
 
   subscribeDeals(listener: (deal: Deal) => void): () => void {
@@ -191,49 +204,121 @@ export class PaperBroker implements Broker {
     for (const l of this.dealListeners) l({ ...d });
   }
 
+  // ---------------------------------------------------------------- snapshots
+
+  /** Anything a snapshot shows changed: positions, orders or marks. */
+  private changed(): void {
+    this.version++;
+  }
+
+  private positionSnapshot(filter?: PositionFilter): Position[] {
+    const c = this.posCache;
+    if (c && c.version === this.version && c.filter === filter) return c.list;
+    const list = Object.freeze(this.positionList(filter)) as Position[];
+    this.posCache = { version: this.version, filter, list };
+    return list;
+  }
+
+  private orderSnapshot(filter?: PositionFilter): PendingOrder[] {
+    const c = this.ordCache;
+    if (c && c.version === this.version && c.filter === filter) return c.list;
+    const list = [...this.pending.values()].filter((o) => (!filter?.symbol || o.symbol === filter.symbol) && (filter?.magic === undefined || o.magic === filter.magic)).map((o) => Object.freeze({ ...o }));
+    Object.freeze(list);
+    this.ordCache = { version: this.version, filter, list };
+    return list;
+  }
+
   // ---------------------------------------------------------------- sync with the clock
 
-  private *withSync<T>(fn: () => T, symbol?: string): Flow<T> {
-    yield* this.syncFlow(symbol);
-    return fn();
+  /**
+   * Brings every symbol with exposure (and `extra`) up to now: closed bars since the last sync, then
+   * the current quote. Nothing to do (already synced at this time) is the common case and costs a
+   * comparison; a synchronous data source keeps it synchronous.
+   */
+  private sync(extra?: string): Promise<void> | undefined {
+    const now = this.clock.now();
+    if (this.syncedAt === now && (extra === undefined || this.symbols.get(extra)?.syncedAt === now)) return undefined;
+    for (const symbol of this.exposedSymbols(extra)) {
+      const r = this.syncSymbol(symbol, now);
+      if (r) return r.then(() => this.sync(extra));
+    }
+    this.syncedAt = now;
+    return undefined;
   }
 
-  /** Brings every symbol with exposure (and `extra`) up to now: processes closed bars, then the current quote. */
-  private *syncFlow(extra?: string): Flow<void> {
-    const now = this.clock.now();
-    const need = new Set<string>();
+  /** Symbols to sync: `extra`, and every symbol with a position or a pending order (a reused set). */
+  private exposedSymbols(extra?: string): Set<string> {
+    const need = this.need;
+    need.clear();
+    if (extra) need.add(extra);
     for (const p of this.positionsById.values()) need.add(p.symbol);
     for (const o of this.pending.values()) need.add(o.symbol);
-    if (extra) need.add(extra);
-    for (const symbol of need) {
-      const st = yield* this.stateFlow(symbol);
-      if (st.syncedAt === now) continue;
-      if (this.hasExposure(symbol)) {
-        const from = st.cursor + 1;
-        const tfMs = TIMEFRAME_MS[st.tf];
-        if (now - tfMs >= from) {
-          const bars = yield* wait(this.data.bars(symbol, st.tf, { from, to: now - tfMs }));
-          for (let i = 0; i < bars.length; i++) {
-            this.processBar(st, bars.time[i]!, bars.open[i]!, bars.high[i]!, bars.low[i]!, bars.close[i]!);
-          }
-          if (bars.length > 0) st.cursor = bars.time[bars.length - 1]!;
-        }
-      }
-      st.cursor = Math.max(st.cursor, now - TIMEFRAME_MS[st.tf]);
-      st.quote = yield* wait(this.data.tick(symbol));
-      if (this.hasExposure(symbol)) this.processQuote(st, st.quote);
-      st.syncedAt = now;
+    return need;
+  }
+  private readonly need = new Set<string>();
+
+  private syncSymbol(symbol: string, now: number): Promise<void> | undefined {
+    const st = this.symbols.get(symbol);
+    if (!st) {
+      const info = this.data.symbolInfo(symbol);
+      if (isPromiseLike(info)) return (info as Promise<SymbolInfo>).then((i) => void this.initSymbol(symbol, i));
+      this.initSymbol(symbol, info as SymbolInfo);
+      return this.syncSymbol(symbol, now);
     }
+    if (st.syncedAt === now) return undefined;
+    const tfMs = TIMEFRAME_MS[st.tf];
+    if (this.hasExposure(symbol) && now - tfMs > st.cursor) {
+      if (st.cols) {
+        // Columnar history: walk an index, no allocation. Bars closing after now are not touched.
+        const c = st.cols;
+        let i = st.idx;
+        while (i < c.length && c.time[i]! <= st.cursor) i++;
+        for (; i < c.length && c.time[i]! + tfMs <= now; i++) this.processBar(st, c.time[i]!, c.open[i]!, c.high[i]!, c.low[i]!, c.close[i]!);
+        st.idx = i;
+      } else {
+        const bars = this.data.bars(symbol, st.tf, { from: st.cursor + 1, to: now - tfMs });
+        if (isPromiseLike(bars)) {
+          return (bars as Promise<BarSeries>).then((b) => {
+            this.applyBars(st, b);
+            return this.finishSync(st, now);
+          });
+        }
+        this.applyBars(st, bars as BarSeries);
+      }
+    }
+    return this.finishSync(st, now);
   }
 
-  private *stateFlow(symbol: string): Flow<SymbolState> {
-    let st = this.symbols.get(symbol);
-    if (!st) {
-      const info = yield* wait(this.data.symbolInfo(symbol));
-      const tf = this.opts.triggerTimeframe ?? this.data.timeframes?.(symbol)[0] ?? 'M1';
-      st = { info, tf, cursor: this.clock.now() - TIMEFRAME_MS[tf], syncedAt: -Infinity };
-      this.symbols.set(symbol, st);
+  private applyBars(st: SymbolState, b: BarSeries): void {
+    for (let i = 0; i < b.length; i++) if (b.time[i]! > st.cursor) this.processBar(st, b.time[i]!, b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!);
+  }
+
+  private finishSync(st: SymbolState, now: number): Promise<void> | undefined {
+    st.cursor = Math.max(st.cursor, now - TIMEFRAME_MS[st.tf]);
+    const q = this.data.tick(st.info.symbol);
+    if (isPromiseLike(q)) return (q as Promise<Tick>).then((x) => this.applyQuote(st, x, now));
+    this.applyQuote(st, q as Tick, now);
+    return undefined;
+  }
+
+  private applyQuote(st: SymbolState, q: Tick, now: number): void {
+    st.quote = q;
+    this.rates = undefined;
+    if (this.hasExposure(st.info.symbol)) this.processQuote(st, q);
+    st.syncedAt = now;
+  }
+
+  private initSymbol(symbol: string, info: SymbolInfo): SymbolState {
+    const tf = this.opts.triggerTimeframe ?? this.data.timeframes?.(symbol)[0] ?? 'M1';
+    let cols: BarSeries | undefined;
+    try {
+      cols = this.data.columns?.(symbol, tf);
+    } catch {
+      cols = undefined;
     }
+    const st: SymbolState = { info, tf, cursor: this.clock.now() - TIMEFRAME_MS[tf], syncedAt: -Infinity, cols, idx: 0 };
+    this.symbols.set(symbol, st);
+    this.syncedAt = -Infinity;
     return st;
   }
 
@@ -248,8 +333,9 @@ export class PaperBroker implements Broker {
     const sp = st.quote ? st.quote.ask - st.quote.bid : st.info.spread * st.info.point;
     const closeTime = time + TIMEFRAME_MS[st.tf];
     const symbol = st.info.symbol;
+    // (Maps tolerate deleting the current entry while iterating; nothing is copied per bar.)
     if (this.pendingCloses.size) {
-      for (const [id, vol] of [...this.pendingCloses]) {
+      for (const [id, vol] of this.pendingCloses) {
         const p = this.positionsById.get(id);
         if (!p) this.pendingCloses.delete(id);
         if (!p || p.symbol !== symbol) continue;
@@ -259,31 +345,39 @@ export class PaperBroker implements Broker {
         this.closeAt(p, Math.min(vol ?? p.volume, p.volume), price, time, 'client', st.info);
       }
     }
-    for (const ord of [...this.pending.values()]) {
-      if (ord.symbol !== symbol) continue;
-      if (ord.expiresAt !== undefined && time >= ord.expiresAt) {
-        this.pending.delete(ord.id);
-        continue;
+    let filledInside = false;
+    if (this.pending.size) {
+      for (const ord of this.pending.values()) {
+        if (ord.symbol !== symbol) continue;
+        if (ord.expiresAt !== undefined && time >= ord.expiresAt) {
+          this.pending.delete(ord.id);
+          this.changed();
+          continue;
+        }
+        if (ord.placedAt > time) continue;
+        const fill = triggerPrice(ord, o, h, l, sp);
+        if (fill === undefined) continue;
+        const slip = ord.type === 'limit' ? 0 : this.slip(st.info, ord.side);
+        const gapped = ord.type === 'market' || fill !== ord.price;
+        if (!gapped) filledInside = true;
+        this.fillPending(st, ord, roundTo(fill + slip, st.info.digits), gapped ? time : closeTime);
       }
-      if (ord.placedAt > time) continue;
-      const fill = triggerPrice(ord, o, h, l, sp);
-      if (fill === undefined) continue;
-      const slip = ord.type === 'limit' ? 0 : this.slip(st.info, ord.side);
-      const gapped = ord.type === 'market' || fill !== ord.price;
-      this.fillPending(st, ord, roundTo(fill + slip, st.info.digits), gapped ? time : closeTime);
     }
-    for (const p of [...this.positionsById.values()]) {
+    if (!this.positionsById.size) return;
+    for (const p of this.positionsById.values()) {
       if (p.symbol !== symbol || p.openTime > time) continue;
       this.checkStops(st, p, time, closeTime, o, h, l, sp);
     }
     // Positions filled from a pending order inside this bar: only the pessimistic SL applies.
-    for (const p of [...this.positionsById.values()]) {
-      if (p.symbol !== symbol || p.openTime <= time || p.openTime > closeTime || !p.sl) continue;
-      if (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
+    if (filledInside) {
+      for (const p of this.positionsById.values()) {
+        if (p.symbol !== symbol || p.openTime <= time || p.openTime > closeTime || !p.sl) continue;
+        if (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
+      }
     }
     // Stop-out is judged at the bar's worst price for each side (pessimistic), then marks move to the close.
     if (this.positionsById.size) {
-      this.updateMarks(st, l, h + sp);
+      if (h !== l || o !== c) this.updateMarks(st, l, h + sp);
       this.stopOut(closeTime);
     }
     this.updateMarks(st, c, c + sp);
@@ -319,6 +413,7 @@ export class PaperBroker implements Broker {
 
   /** Marks this symbol's positions to market: buys at `bid`, sells at `ask`. */
   private updateMarks(st: SymbolState, bid: number, ask: number): void {
+    this.changed();
     for (const p of this.positionsById.values()) {
       if (p.symbol !== st.info.symbol) continue;
       p.currentPrice = p.side === 'buy' ? bid : roundTo(ask, st.info.digits);
@@ -362,6 +457,7 @@ export class PaperBroker implements Broker {
       if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
       const id = String(this.nextTicket++);
       const price = intent.side === 'buy' ? q.ask : q.bid;
+      this.changed();
       this.pending.set(id, { id, clientId: intent.clientId, symbol: intent.symbol, side: intent.side, type: 'market', volume: intent.volume, price, sl: intent.sl || undefined, tp: intent.tp || undefined, placedAt: now, expiresAt: intent.expiresAt, magic: intent.magic, comment: intent.comment });
       return { status: 'placed', ...base, orderId: id, side: intent.side, type: 'market', volume: intent.volume, price, time: now };
     }
@@ -425,11 +521,13 @@ export class PaperBroker implements Broker {
       comment: intent.comment,
     };
     this.pending.set(id, order);
+    this.changed();
     return { status: 'placed', ...base, orderId: id, side: intent.side, type: intent.type, volume: intent.volume, price: p, time: now };
   }
 
   private fillPending(st: SymbolState, ord: PendingOrder, price: number, time: number): void {
     this.pending.delete(ord.id);
+    this.changed();
     const required = this.marginFor(st.info, ord.volume, price);
     if (required > this.accountNow().freeMargin) return; // cancelled for lack of margin, as a broker would
     this.open(st.info, ord.id, { ...ord, clientId: ord.clientId ?? ord.id }, price, time);
@@ -457,6 +555,7 @@ export class PaperBroker implements Broker {
       entryCommissionLeft: commission,
     };
     this.positionsById.set(ticket, pos);
+    this.changed();
     const st = this.symbols.get(info.symbol)!;
     if (st.quote) this.updateMarks(st, st.quote.bid, st.quote.ask);
     this.recordDeal({
@@ -489,6 +588,7 @@ export class PaperBroker implements Broker {
     if (sl === p.sl && tp === p.tp) return { status: 'done' };
     const err = checkStops(st.info, p.side, st.quote!, sl, tp);
     if (err) return reject('TK_ERR_BROKER_INVALID_STOPS', err, false);
+    this.changed();
     p.sl = sl;
     p.tp = tp;
     return { status: 'done' };
@@ -542,6 +642,7 @@ export class PaperBroker implements Broker {
       comment: p.comment,
     };
     this.recordDeal(deal);
+    this.changed();
     if (full) this.positionsById.delete(p.id);
     else {
       p.volume = roundTo(p.volume - vol, 8);
@@ -600,17 +701,23 @@ export class PaperBroker implements Broker {
   }
 
   private rate(from: string): number | undefined {
+    const cache = (this.rates ??= new Map());
+    if (cache.has(from)) return cache.get(from);
     const acct = this.opts.currency;
+    let r: number | undefined;
     // The symbol itself often is the conversion pair (USDJPY's profit is in JPY, its base in USD).
     for (const st of this.symbols.values()) {
       const i = st.info;
       if (!st.quote) continue;
       const mid = (st.quote.bid + st.quote.ask) / 2;
-      if (i.baseCurrency === from && i.profitCurrency === acct) return mid;
-      if (i.baseCurrency === acct && i.profitCurrency === from) return 1 / mid;
+      if (i.baseCurrency === from && i.profitCurrency === acct) r = mid;
+      else if (i.baseCurrency === acct && i.profitCurrency === from) r = 1 / mid;
+      if (r !== undefined) break;
     }
-    return undefined;
+    if (r !== undefined) cache.set(from, r);
+    return r;
   }
+
 
   private accountNow(): Account {
     let profit = 0;
@@ -639,8 +746,25 @@ export class PaperBroker implements Broker {
     for (const p of this.positionsById.values()) {
       if (filter?.symbol && p.symbol !== filter.symbol) continue;
       if (filter?.magic !== undefined && p.magic !== filter.magic) continue;
-      const { entryCommissionLeft: _e, ...pub } = p;
-      out.push({ ...pub, profit: roundMoney(p.profit) });
+      out.push(
+        Object.freeze({
+          id: p.id,
+          clientId: p.clientId,
+          symbol: p.symbol,
+          side: p.side,
+          volume: p.volume,
+          openPrice: p.openPrice,
+          openTime: p.openTime,
+          sl: p.sl,
+          tp: p.tp,
+          currentPrice: p.currentPrice,
+          profit: roundMoney(p.profit),
+          commission: p.commission,
+          swap: p.swap,
+          magic: p.magic,
+          comment: p.comment,
+        }),
+      );
     }
     return out;
   }
