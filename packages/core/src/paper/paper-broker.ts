@@ -412,8 +412,8 @@ export class PaperBroker implements Broker {
   }
 
   /** Marks this symbol's positions to market: buys at `bid`, sells at `ask`. */
+  /** Moves marks. Snapshots read marks through getters, so a price move does not rebuild them. */
   private updateMarks(st: SymbolState, bid: number, ask: number): void {
-    this.changed();
     for (const p of this.positionsById.values()) {
       if (p.symbol !== st.info.symbol) continue;
       p.currentPrice = p.side === 'buy' ? bid : roundTo(ask, st.info.digits);
@@ -746,28 +746,11 @@ export class PaperBroker implements Broker {
     for (const p of this.positionsById.values()) {
       if (filter?.symbol && p.symbol !== filter.symbol) continue;
       if (filter?.magic !== undefined && p.magic !== filter.magic) continue;
-      out.push(
-        Object.freeze({
-          id: p.id,
-          clientId: p.clientId,
-          symbol: p.symbol,
-          side: p.side,
-          volume: p.volume,
-          openPrice: p.openPrice,
-          openTime: p.openTime,
-          sl: p.sl,
-          tp: p.tp,
-          currentPrice: p.currentPrice,
-          profit: roundMoney(p.profit),
-          commission: p.commission,
-          swap: p.swap,
-          magic: p.magic,
-          comment: p.comment,
-        }),
-      );
+      out.push(snapshotOf(p));
     }
     return out;
   }
+
 }
 
 function reject(code: ErrorCode, reason: string, retryable: boolean): ActionResult {
@@ -796,4 +779,32 @@ function triggerPrice(o: PendingOrder, open: number, high: number, low: number, 
   }
   if (o.side === 'buy') return open + sp >= o.price ? open + sp : high + sp >= o.price ? o.price : undefined;
   return open <= o.price ? open : low <= o.price ? o.price : undefined;
+}
+
+/**
+ * A read-only view of a position: fixed fields are copied, the marks (`currentPrice`, `profit`) are
+ * enumerable getters over the live position, so JSON, spreading and reading all work and a price
+ * move costs no new object. Once the position closes the view keeps its last marks.
+ */
+function snapshotOf(p: PaperPosition): Position {
+  const v = {
+    id: p.id,
+    clientId: p.clientId,
+    symbol: p.symbol,
+    side: p.side,
+    volume: p.volume,
+    openPrice: p.openPrice,
+    openTime: p.openTime,
+    sl: p.sl,
+    tp: p.tp,
+    currentPrice: 0,
+    profit: 0,
+    commission: p.commission,
+    swap: p.swap,
+    magic: p.magic,
+    comment: p.comment,
+  };
+  Object.defineProperty(v, 'currentPrice', { get: () => p.currentPrice, enumerable: true });
+  Object.defineProperty(v, 'profit', { get: () => roundMoney(p.profit), enumerable: true });
+  return Object.freeze(v) as Position;
 }
