@@ -19,8 +19,7 @@ function parseHash(): { run?: string; tab: Tab } {
 }
 
 export function App() {
-  takeTokenFromUrl();
-  const [token, setTok] = useState(getToken());
+  const [token, setTok] = useState(() => (takeTokenFromUrl(), getToken()));
   const [me, setMe] = useState<Me | null>(null);
   const [authError, setAuthError] = useState<string | null>(null);
   const [runs, setRuns] = useState<RunSummary[]>([]);
@@ -30,7 +29,15 @@ export function App() {
   const notes = useNotifications();
 
   useEffect(() => {
-    const f = () => setRoute(parseHash());
+    const f = () => {
+      const t = takeTokenFromUrl();
+      if (t) {
+        resetSocket();
+        setMe(null);
+        setTok(t);
+      }
+      setRoute(parseHash());
+    };
     window.addEventListener('hashchange', f);
     return () => window.removeEventListener('hashchange', f);
   }, []);
@@ -68,6 +75,9 @@ export function App() {
   }, [token, refreshRuns]);
 
   const hosted = useMemo(() => runs.filter((r) => r.hosted !== false), [runs]);
+  const [liveRun, setLiveRun] = useState<RunSummary | undefined>(undefined);
+  // The selected run's row follows its live stream; the others refresh from pushes and a slow poll.
+  const listed = useMemo(() => runs.map((r) => (liveRun && r.id === liveRun.id ? { ...r, ...liveRun } : r)), [runs, liveRun]);
   const selected = route.run ?? hosted[0]?.id;
   const select = (id: string, tab: Tab = route.tab) => {
     location.hash = `#/runs/${encodeURIComponent(id)}/${tab}`;
@@ -83,6 +93,7 @@ export function App() {
     [notes.enabled],
   );
   const view = useRun(me ? selected : undefined, onEvent);
+  useEffect(() => setLiveRun(view.run ? { ...view.run, equity: view.account?.equity ?? view.run.equity, positions: view.positions.length } : undefined), [view.run, view.account, view.positions]);
 
   if (!token || !me) {
     return (
@@ -119,7 +130,7 @@ export function App() {
             ● {conn === 'live' ? 'live' : conn}
           </span>
           <button className="ghost" onClick={notes.toggle} title="browser notifications on fills, closes and state changes" aria-pressed={notes.enabled}>
-            {notes.enabled ? '🔔' : '🔕'}
+            {notes.enabled ? '● alerts' : '○ alerts'}
           </button>
           <span className="who" title={me.scopes.join(', ')}>
             {me.name}
@@ -138,7 +149,7 @@ export function App() {
         </div>
       </header>
       <div className="body">
-        <RunList runs={runs} selected={selected} onSelect={(id) => select(id)} canStart={canTrade && me.canStart} onStart={() => setStarting(true)} />
+        <RunList runs={listed} selected={selected} onSelect={(id) => select(id)} canStart={canTrade && me.canStart} onStart={() => setStarting(true)} />
         <main className="main">
           {!selected ? (
             <div className="empty">

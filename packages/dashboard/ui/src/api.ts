@@ -22,12 +22,12 @@ export function setToken(t: string | null): void {
 }
 
 /** A link like `/#token=tk_…` signs in once; the token is moved to storage and removed from the URL. */
-export function takeTokenFromUrl(): void {
+export function takeTokenFromUrl(): string | null {
   const m = /[#&]token=([A-Za-z0-9_-]+)/.exec(location.hash);
-  if (m) {
-    setToken(m[1]!);
-    history.replaceState(null, '', location.pathname + location.search + location.hash.replace(/[#&]token=[A-Za-z0-9_-]+/, '').replace(/^#?$/, ''));
-  }
+  if (!m) return null;
+  setToken(m[1]!);
+  history.replaceState(null, '', location.pathname + location.search + location.hash.replace(/[#&]token=[A-Za-z0-9_-]+/, '').replace(/^#?$/, ''));
+  return m[1]!;
 }
 
 export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {

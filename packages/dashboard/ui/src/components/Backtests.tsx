@@ -16,7 +16,7 @@ function EquityChart({ eq }: { eq: Equity }) {
       layout: { background: { type: ColorType.Solid, color: '#0f141b' }, textColor: '#9aa7b5', fontSize: 11 },
       grid: { vertLines: { color: '#1a222c' }, horzLines: { color: '#1a222c' } },
       timeScale: { timeVisible: true, borderColor: '#253040' },
-      rightPriceScale: { borderColor: '#253040' },
+      rightPriceScale: { borderColor: '#253040', scaleMargins: { top: 0.05, bottom: 0.32 } },
     });
     const seen = new Set<number>();
     const pts = eq.points.filter((p) => {
