@@ -31,7 +31,7 @@ async function server(clientBuffer: number): Promise<Server> {
   const { authority } = await TokenAuthority.open({ tokens: [{ name: 'bench', scopes: ['read'], token: TOKEN }], generate: false, clock: new LiveClock(), db: undefined as unknown as ServerDb });
   const http = createServer();
   const io = new IoServer(http, { serveClient: false });
-  const hub = new EventHub(io, { clientBuffer, flushMs: Number(process.env.TK_BENCH_FLUSH_MS ?? 10) });
+  const hub = new EventHub(io, { clientBuffer, flushMs: Number(process.env.TK_BENCH_FLUSH_MS ?? 5) });
   io.use((s, next) => {
     try {
       s.data.p = authority.verify((s.handshake.auth as { token?: string }).token);

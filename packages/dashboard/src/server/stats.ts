@@ -87,8 +87,8 @@ export function factorPresent(v: unknown): boolean | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v > 0 : undefined;
   if (typeof v === 'string') {
     const s = v.trim();
-    if (/^(ok|✓|✔|pass(ed)?|yes|true|hit|met|aligned|confirmed)\b/i.test(s)) return true;
-    if (/^(no|✗|✘|x|fail(ed)?|false|miss(ed)?|none|against|not)\b/i.test(s)) return false;
+    if (/^(ok|✓|✔|pass(ed)?|yes|true|hit|met|aligned|confirmed)(?=$|[\s:(,.!-])/i.test(s)) return true;
+    if (/^(no|✗|✘|x|fail(ed)?|false|miss(ed)?|none|against|not)(?=$|[\s:(,.!-])/i.test(s)) return false;
     return undefined;
   }
   if (v && typeof v === 'object' && !Array.isArray(v)) {
