@@ -17,37 +17,51 @@ export interface SmaConfig {
   tpPoints: number;
 }
 
+interface BarState {
+  time: number;
+  /** +1/−1 on the bar where fast crossed slow, else 0. */
+  cross: -1 | 0 | 1;
+  /** Sign of fast − slow on this bar. */
+  trend: -1 | 0 | 1;
+  /** An entry was proposed for this bar already (act once per bar, however many cycles see it). */
+  proposed: boolean;
+}
+
 export class SmaCrossoverAgent implements Agent {
   readonly name = 'sma-crossover';
-  private readonly last = new Map<string, { time: number; signal: -1 | 0 | 1 }>();
+  private readonly last = new Map<string, BarState>();
 
   constructor(
     readonly symbols: readonly string[],
     private readonly cfg: SmaConfig,
   ) {}
 
-  /** +1 fast crossed above slow on the last closed bar, −1 below, 0 neither (memoized per bar). */
-  private signal(cycle: CycleContext, symbol: string): -1 | 0 | 1 | Promise<-1 | 0 | 1> {
+  /** The state of the last closed bar (computed once per bar). */
+  private state(cycle: CycleContext, symbol: string): BarState | undefined | Promise<BarState | undefined> {
     const bars = cycle.data.bars(symbol, this.cfg.timeframe, this.cfg.slow + 1);
-    const compute = (b: { length: number; time: Float64Array; close: Float64Array }): -1 | 0 | 1 => {
-      if (b.length < this.cfg.slow + 1) return 0;
+    const compute = (b: { length: number; time: Float64Array; close: Float64Array }): BarState | undefined => {
+      if (b.length < this.cfg.slow + 1) return undefined;
       const t = b.time[b.length - 1]!;
       const memo = this.last.get(symbol);
-      if (memo && memo.time === t) return memo.signal;
-      const s = crossSignal(b.close, this.cfg.fast, this.cfg.slow);
-      this.last.set(symbol, { time: t, signal: s });
-      return s;
+      if (memo && memo.time === t) return memo;
+      const { cross, trend } = crossSignal(b.close, this.cfg.fast, this.cfg.slow);
+      const st: BarState = { time: t, cross, trend, proposed: false };
+      this.last.set(symbol, st);
+      return st;
     };
     return bars instanceof Promise ? bars.then(compute) : compute(bars);
   }
 
   scan(ctx: ScanContext): ScanResult | Promise<ScanResult> {
-    const decide = (s: -1 | 0 | 1): ScanResult => {
-      if (s === 0) return { skip: 'No Cross' };
-      const side = s > 0 ? 'buy' : 'sell';
+    const decide = (st: BarState | undefined): ScanResult => {
+      if (!st) return { skip: 'Insufficient Data' };
+      if (st.cross === 0) return { skip: 'No Cross' };
+      if (st.proposed) return { skip: 'Acted on this bar' };
+      const side = st.cross > 0 ? 'buy' : 'sell';
       const open = ctx.cycle.positions.filter((p) => p.symbol === ctx.symbol);
       if (open.some((p) => p.side === side)) return { skip: `Already ${side === 'buy' ? 'long' : 'short'}` };
       if (!this.cfg.alwaysInMarket && open.length) return { skip: 'Position open' };
+      st.proposed = true;
       return {
         symbol: ctx.symbol,
         side,
@@ -55,12 +69,12 @@ export class SmaCrossoverAgent implements Agent {
         probability: 0.5,
         entry: 'market',
         volume: this.cfg.volume,
-        reason: `SMA${this.cfg.fast} crossed ${s > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
+        reason: `SMA${this.cfg.fast} crossed ${st.cross > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
         ...this.stops(ctx),
       };
     };
-    const s = this.signal(ctx.cycle, ctx.symbol);
-    return s instanceof Promise ? s.then(decide) : decide(s);
+    const st = this.state(ctx.cycle, ctx.symbol);
+    return st instanceof Promise ? st.then(decide) : decide(st);
   }
 
   private stops(ctx: ScanContext): { slDistance?: number; tpDistance?: number } {
@@ -73,12 +87,13 @@ export class SmaCrossoverAgent implements Agent {
     };
   }
 
+  /** Always in the market: a position against the current trend (fast vs slow) is closed. */
   manage(cycle: CycleContext, position: Position): Action[] | Promise<Action[]> {
     if (!this.cfg.alwaysInMarket) return [];
-    const decide = (s: -1 | 0 | 1): Action[] =>
-      (s > 0 && position.side === 'sell') || (s < 0 && position.side === 'buy') ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : [];
-    const s = this.signal(cycle, position.symbol);
-    return s instanceof Promise ? s.then(decide) : decide(s);
+    const decide = (st: BarState | undefined): Action[] =>
+      st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : [];
+    const st = this.state(cycle, position.symbol);
+    return st instanceof Promise ? st.then(decide) : decide(st);
   }
 }
 

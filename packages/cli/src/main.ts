@@ -9,7 +9,12 @@ export function buildProgram(): Command {
   const program = new Command('tradekit')
     .description('Run, validate and backtest tradekit trading configs')
     .version(`tradekit ${CLI_VERSION} (@tradekit/core ${CORE_VERSION})`, '-v, --version')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors (unknown option, missing argument) exit 2; --help and --version exit 0.
+    // Set before the subcommands are added so they inherit it.
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
 
   program
     .command('run')
@@ -58,10 +63,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride((err) => {
-    // commander's own errors (unknown option, missing argument) are usage errors.
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
-  await program.parseAsync(argv);
+  await buildProgram().parseAsync(argv);
 }

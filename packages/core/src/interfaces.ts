@@ -66,6 +66,8 @@ export interface Coverage {
 
 export type ActionResult =
   | { status: 'done'; deal?: Deal }
+  /** Accepted while the market is closed; executes at the next open (simulated brokers). */
+  | { status: 'queued'; reason: string }
   | { status: 'rejected'; code: string; reason: string; retryable: boolean }
   | { status: 'unknown'; reason: string };
 

@@ -157,7 +157,7 @@ export class CsvDataSource implements DataSource {
     const bid = forming ? s.open[i]! : s.close[i]!;
     const time = forming ? s.time[i]! : s.time[i]! + TIMEFRAME_MS[tf];
     const ask = roundTo(bid + info.spread * info.point, info.digits);
-    return { symbol, time, bid, ask };
+    return forming ? { symbol, time, bid, ask } : { symbol, time, bid, ask, closed: true };
   }
 
   private storesOf(symbol: string): Map<Timeframe, BarStore> {

@@ -7,5 +7,5 @@ import { createHash } from 'node:crypto';
  */
 export function makeClientOrderId(parts: { run: string; cycleTime: number; cycle: number; symbol: string; side: string; agent?: string; n?: number }): string {
   const h = createHash('sha1').update(`${parts.run}|${parts.cycleTime}|${parts.cycle}|${parts.symbol}|${parts.side}|${parts.agent ?? ''}|${parts.n ?? 0}`).digest();
-  return 'tk' + h.readBigUInt64BE(0).toString(36).padStart(13, '0').slice(0, 14);
+  return 'tk' + h.readBigUInt64BE(0).toString(36).padStart(14, '0');
 }

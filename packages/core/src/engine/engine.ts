@@ -6,7 +6,9 @@
  * synchronously (backtests on the paper broker), a whole cycle runs without creating a promise.
  */
 import { performance } from 'node:perf_hooks';
+import { inject, injectable } from 'tsyringe';
 import { TradekitError } from '../errors.js';
+import { BrokerToken, ClockToken, DataSourceToken, EngineSettingsToken, EventBusToken, HooksToken, LoggerToken, RunInfoToken, StateStoreToken, TradingStateToken } from '../tokens.js';
 import type { EngineHooks } from '../hooks.js';
 import type { Broker, Clock, CycleContext, DataSource, Logger, RunInfo, StateStore } from '../interfaces.js';
 import type { Action, Candidate, CycleSummary, ExecutionRecord, OrderIntent, OrderResult, Position, Veto } from '../types.js';
@@ -37,19 +39,47 @@ export interface EngineDeps {
   metrics?: HookMetrics;
 }
 
+/** What the engine needs from the run's config. */
+export interface EngineSettings {
+  symbols: readonly string[];
+  options: EngineSection;
+  /** Set when per-hook timings are recorded. */
+  metrics?: HookMetrics;
+}
+
 const DEAL_CURSOR_KEY = 'engine.dealCursor';
 
+@injectable()
 export class Engine {
   readonly hooks: EngineHooks;
   readonly ledger: TradeLedger;
+  private readonly d: EngineDeps;
   private seq = 0;
   private readonly never = new AbortController().signal;
   private signal: AbortSignal = this.never;
   private cycling = false;
 
-  constructor(private readonly d: EngineDeps) {
-    this.hooks = d.hooks;
-    this.ledger = new TradeLedger(d.broker, d.store.journal, d.bus, d.hooks, d.run, d.log);
+  /** Resolved from the run's container: every parameter names its token (no reliance on metadata). */
+  constructor(
+    @inject(HooksToken) hooks: EngineHooks,
+    @inject(ClockToken) clock: Clock,
+    @inject(DataSourceToken) data: DataSource,
+    @inject(BrokerToken) broker: Broker,
+    @inject(StateStoreToken) store: StateStore,
+    @inject(LoggerToken) log: Logger,
+    @inject(RunInfoToken) run: RunInfo,
+    @inject(TradingStateToken) tradingState: TradingStateController,
+    @inject(EventBusToken) bus: EventBus,
+    @inject(EngineSettingsToken) settings: EngineSettings,
+  ) {
+    this.d = { hooks, clock, data, broker, store, log, run, tradingState, bus, symbols: settings.symbols, options: settings.options, metrics: settings.metrics };
+    this.hooks = hooks;
+    this.ledger = new TradeLedger(broker, store.journal, bus, hooks, run, log);
+  }
+
+  /** Builds an engine without a container (tests, benchmarks). */
+  static of(d: EngineDeps): Engine {
+    return new Engine(d.hooks, d.clock, d.data, d.broker, d.store, d.log, d.run, d.tradingState, d.bus, { symbols: d.symbols, options: d.options, metrics: d.metrics });
   }
 
   get cycles(): number {
@@ -435,6 +465,22 @@ export class Engine {
     return result;
   }
 
+  /**
+   * Processes deals and vanished orders without a cycle (end of a backtest, shutdown): exits and fills
+   * that happened since the last cycle reach the journal, events and hooks.
+   */
+  settle(): void | Promise<void> {
+    const { clock, data, broker, store, log, run, symbols } = this.d;
+    const ctx = new CycleContextImpl(this.seq, clock.now(), run, clock, data, broker, store, log, this.signal, symbols, this.d.tradingState.state);
+    const ledger = this.ledger;
+    return runFlow(
+      (function* (): Flow<void> {
+        ctx.orders = yield* wait(broker.orders({ magic: run.magic }));
+        yield* ledger.process(ctx);
+      })(),
+    );
+  }
+
   // ------------------------------------------------------------------ management
 
   private *applyActions(ctx: CycleContext): Flow<number> {
@@ -453,7 +499,7 @@ export class Engine {
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)} failed: ${(e as Error).message}`, { cause: e }));
         continue;
       }
-      if (r.status === 'done') done++;
+      if (r.status === 'done' || r.status === 'queued') done++;
       else if (r.status === 'rejected') {
         log.warn({ action: a, code: r.code }, `${describeAction(a)} rejected: ${r.reason}`);
         this.d.bus.emit('error', { code: r.code, message: `${describeAction(a)} rejected: ${r.reason}` });

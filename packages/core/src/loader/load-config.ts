@@ -73,14 +73,22 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   opts.overrides?.(raw);
 
   result.errors.push(...validateAt(runConfigSchema, raw, source, [], 'the config'));
-  if (result.errors.length) return result;
   const config = raw as unknown as RunConfig;
   result.config = config;
 
+  // Plugins are checked even when other keys are wrong, so one pass reports everything; an entry
+  // that is itself malformed was reported above and is skipped here.
+  const bad = new Set(result.errors.map((e) => e.path ?? ''));
+  const usable = (p: string, e: unknown): e is PluginEntry =>
+    typeof e === 'object' && e !== null && typeof (e as PluginEntry).use === 'string' && ![...bad].some((b) => b === p || b.startsWith(`${p}.`) || b.startsWith(`${p}[`));
   const entries: { slot: SlotName; index?: number; path: PathSegment[]; entry: PluginEntry }[] = [];
-  for (const slot of ['data', 'broker'] as const) entries.push({ slot, path: [slot], entry: config[slot] });
+  for (const slot of ['data', 'broker'] as const) if (usable(slot, raw[slot])) entries.push({ slot, path: [slot], entry: raw[slot] as PluginEntry });
   for (const slot of ['plugins', 'risk', 'agents', 'sinks'] as const) {
-    config[slot].forEach((entry, index) => entries.push({ slot, index, path: [slot, index], entry }));
+    const list = raw[slot];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry: unknown, index) => {
+      if (usable(formatPath([slot, index]), entry)) entries.push({ slot, index, path: [slot, index], entry });
+    });
   }
 
   const at = (p: readonly PathSegment[], key = false) => {

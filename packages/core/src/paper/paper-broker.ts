@@ -6,7 +6,9 @@
  * `clock.now()` lazily on every call, so the same object serves live paper trading, replays and
  * backtests. Orders are idempotent by client id.
  */
+import { inject, injectable } from 'tsyringe';
 import { TradekitError, type ErrorCode } from '../errors.js';
+import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.js';
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
 import type {
   Account,
@@ -45,6 +47,11 @@ export interface PaperBrokerOptions {
   maxQuoteAgeMs: number;
   /** Finest timeframe to scan for triggers (default: the source's finest, else M1). */
   triggerTimeframe?: Timeframe;
+  /**
+   * Market orders and closes while the market is closed: `reject` (retryable, as a live broker does) or
+   * `queue` (executed at the next bar's open: the backtest fill model).
+   */
+  whenClosed: 'reject' | 'queue';
 }
 
 export const PAPER_DEFAULTS: PaperBrokerOptions = {
@@ -55,6 +62,7 @@ export const PAPER_DEFAULTS: PaperBrokerOptions = {
   slippagePoints: 0,
   stopOutLevel: 50,
   maxQuoteAgeMs: 15 * 60_000,
+  whenClosed: 'reject',
 };
 
 interface PaperPosition extends Position {
@@ -72,11 +80,14 @@ interface SymbolState {
   syncedAt: number;
 }
 
+@injectable()
 export class PaperBroker implements Broker {
   readonly name = 'paper';
   private balance: number;
   private readonly positionsById = new Map<string, PaperPosition>();
   private readonly pending = new Map<string, PendingOrder>();
+  /** Closes accepted while the market was closed (queue mode): volume, or undefined for all. */
+  private readonly pendingCloses = new Map<string, number | undefined>();
   private readonly deals: Deal[] = [];
   private readonly dealListeners = new Set<(d: Deal) => void>();
   private readonly byClientId = new Map<string, OrderResult>();
@@ -86,9 +97,9 @@ export class PaperBroker implements Broker {
   private readonly opts: PaperBrokerOptions;
 
   constructor(
-    private readonly clock: Clock,
-    private readonly data: DataSource,
-    options: Partial<PaperBrokerOptions> = {},
+    @inject(ClockToken) private readonly clock: Clock,
+    @inject(DataSourceToken) private readonly data: DataSource,
+    @inject(PaperBrokerOptionsToken) options: Partial<PaperBrokerOptions> = {},
   ) {
     this.opts = { ...PAPER_DEFAULTS, ...options };
     this.balance = this.opts.balance;
@@ -237,6 +248,17 @@ export class PaperBroker implements Broker {
     const sp = st.quote ? st.quote.ask - st.quote.bid : st.info.spread * st.info.point;
     const closeTime = time + TIMEFRAME_MS[st.tf];
     const symbol = st.info.symbol;
+    if (this.pendingCloses.size) {
+      for (const [id, vol] of [...this.pendingCloses]) {
+        const p = this.positionsById.get(id);
+        if (!p) this.pendingCloses.delete(id);
+        if (!p || p.symbol !== symbol) continue;
+        this.pendingCloses.delete(id);
+        const exitSide: Side = p.side === 'buy' ? 'sell' : 'buy';
+        const price = roundTo((p.side === 'buy' ? o : o + sp) + this.slip(st.info, exitSide), st.info.digits);
+        this.closeAt(p, Math.min(vol ?? p.volume, p.volume), price, time, 'client', st.info);
+      }
+    }
     for (const ord of [...this.pending.values()]) {
       if (ord.symbol !== symbol) continue;
       if (ord.expiresAt !== undefined && time >= ord.expiresAt) {
@@ -246,8 +268,8 @@ export class PaperBroker implements Broker {
       if (ord.placedAt > time) continue;
       const fill = triggerPrice(ord, o, h, l, sp);
       if (fill === undefined) continue;
-      const slip = ord.type === 'stop' ? this.slip(st.info, ord.side) : 0;
-      const gapped = fill !== ord.price;
+      const slip = ord.type === 'limit' ? 0 : this.slip(st.info, ord.side);
+      const gapped = ord.type === 'market' || fill !== ord.price;
       this.fillPending(st, ord, roundTo(fill + slip, st.info.digits), gapped ? time : closeTime);
     }
     for (const p of [...this.positionsById.values()]) {
@@ -259,8 +281,12 @@ export class PaperBroker implements Broker {
       if (p.symbol !== symbol || p.openTime <= time || p.openTime > closeTime || !p.sl) continue;
       if (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
     }
+    // Stop-out is judged at the bar's worst price for each side (pessimistic), then marks move to the close.
+    if (this.positionsById.size) {
+      this.updateMarks(st, l, h + sp);
+      this.stopOut(closeTime);
+    }
     this.updateMarks(st, c, c + sp);
-    this.stopOut(closeTime);
   }
 
   private processQuote(st: SymbolState, q: Tick): void {
@@ -291,6 +317,7 @@ export class PaperBroker implements Broker {
     return side === 'buy' ? s : -s;
   }
 
+  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask`. */
   private updateMarks(st: SymbolState, bid: number, ask: number): void {
     for (const p of this.positionsById.values()) {
       if (p.symbol !== st.info.symbol) continue;
@@ -325,8 +352,18 @@ export class PaperBroker implements Broker {
     if (info.tradeMode === 'shortonly' && intent.side === 'buy') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
     const volErr = this.checkVolume(info, intent.volume);
     if (volErr) return rej('TK_ERR_BROKER_INVALID_VOLUME', volErr);
-    if (now - q.time > this.opts.maxQuoteAgeMs) {
+    const closed = this.isClosed(q, now);
+    if (closed && this.opts.whenClosed === 'reject') {
       return rej('TK_ERR_BROKER_MARKET_CLOSED', `no fresh quote for ${intent.symbol} (last ${new Date(q.time).toISOString()}): market closed`, true);
+    }
+
+    if (intent.type === 'market' && closed) {
+      const stopsErr = checkStops(info, intent.side, q, intent.sl, intent.tp);
+      if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
+      const id = String(this.nextTicket++);
+      const price = intent.side === 'buy' ? q.ask : q.bid;
+      this.pending.set(id, { id, clientId: intent.clientId, symbol: intent.symbol, side: intent.side, type: 'market', volume: intent.volume, price, sl: intent.sl || undefined, tp: intent.tp || undefined, placedAt: now, expiresAt: intent.expiresAt, magic: intent.magic, comment: intent.comment });
+      return { status: 'placed', ...base, orderId: id, side: intent.side, type: 'market', volume: intent.volume, price, time: now };
     }
 
     if (intent.type === 'market') {
@@ -467,7 +504,11 @@ export class PaperBroker implements Broker {
       const err = this.checkVolume(st.info, vol);
       if (err) return reject('TK_ERR_BROKER_INVALID_VOLUME', `partial close: ${err}`, false);
     }
-    if (this.clock.now() - st.quote!.time > this.opts.maxQuoteAgeMs) {
+    if (this.isClosed(st.quote!, this.clock.now())) {
+      if (this.opts.whenClosed === 'queue') {
+        this.pendingCloses.set(p.id, vol < p.volume - 1e-9 ? vol : undefined);
+        return { status: 'queued', reason: `market closed: ${p.symbol} closes at the next open` };
+      }
       return reject('TK_ERR_BROKER_MARKET_CLOSED', `no fresh quote for ${p.symbol}: market closed`, true);
     }
     const exitSide: Side = p.side === 'buy' ? 'sell' : 'buy';
@@ -507,6 +548,10 @@ export class PaperBroker implements Broker {
       p.profit = this.profitOf(p.symbol, p.side, p.volume, p.openPrice, p.currentPrice, info);
     }
     return deal;
+  }
+
+  private isClosed(q: Tick, now: number): boolean {
+    return q.closed === true || now - q.time > this.opts.maxQuoteAgeMs;
   }
 
   // ---------------------------------------------------------------- money
@@ -620,6 +665,7 @@ function checkStops(info: SymbolInfo, side: Side, q: Tick, sl?: number, tp?: num
 
 /** Fill price of a pending order inside a bar of bid prices (open gap fills at the open), or undefined. */
 function triggerPrice(o: PendingOrder, open: number, high: number, low: number, sp: number): number | undefined {
+  if (o.type === 'market') return o.side === 'buy' ? open + sp : open;
   if (o.type === 'limit') {
     if (o.side === 'buy') return open + sp <= o.price ? open + sp : low + sp <= o.price ? o.price : undefined;
     return open >= o.price ? open : high >= o.price ? o.price : undefined;
