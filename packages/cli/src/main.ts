@@ -3,6 +3,7 @@ import { CORE_VERSION } from '@tradekit/core';
 import { CLI_VERSION } from './version.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
+import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('tradekit')
@@ -28,8 +29,25 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('-q, --quiet', 'no cycle report on stdout')
     .option('--json', 'print every event as a JSON line on stdout')
+    .option('--serve', 'attach the orchestrator API and dashboard to this run (127.0.0.1, token auth)')
+    .option('--port <port>', 'with --serve: port (default 8787, 0 = any free port)')
+    .option('--host <host>', 'with --serve: address to bind (default 127.0.0.1)')
     .action(async (config: string, flags) => {
       process.exitCode = await runCommand(config, flags);
+    });
+
+  program
+    .command('serve')
+    .description('host many runs behind an authenticated HTTP + socket.io API and the web dashboard')
+    .option('-c, --config <file>', 'server config (server.yaml); defaults apply without one')
+    .option('--host <host>', 'address to bind (overrides server.host; default 127.0.0.1)')
+    .option('--port <port>', 'port (overrides server.port; default 8787)')
+    .option('--data-dir <dir>', 'server state: tokens (hashed), audit log, run registry (overrides server.dataDir)')
+    .option('--add-token <name>', 'create an API token, print it once, and exit')
+    .option('--scopes <list>', 'with --add-token: read or read,trade (default read)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .action(async (flags) => {
+      process.exitCode = await serveCommand(flags);
     });
 
   program

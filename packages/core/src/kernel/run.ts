@@ -62,7 +62,7 @@ export interface RunOverrides {
   set?: Record<string, unknown>;
 }
 
-export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
+export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths' | 'text'> {
   configFile: string;
   overrides?: RunOverrides;
   /** Default: pino per the config's `logging`. */
@@ -71,6 +71,8 @@ export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
   logDestination?: { write(line: string): unknown };
   /** Extra sinks (the CLI's console report). */
   sinks?: Sink[];
+  /** Host services (an orchestrator's stream hub…) registered in the run's container before any plugin's setup. */
+  services?: { token: InjectionToken<unknown>; value: unknown }[];
   /** Persist events to the journal (default: yes, except in backtests where nobody reads them). */
   persistEvents?: boolean;
 }
@@ -144,6 +146,7 @@ export class Run {
     const loaded = await loadConfig(options.configFile, {
       env: options.env,
       searchPaths: options.searchPaths,
+      text: options.text,
       overrides: (raw) => {
         const run = (raw.run ??= {}) as Record<string, unknown>;
         if (typeof run !== 'object') return;
@@ -220,6 +223,7 @@ export class Run {
     c.register(RunConfigToken, { useValue: cfg });
     c.register(TradingStateToken, { useValue: this.tradingState });
     c.register(EventBusToken, { useValue: this.bus });
+    for (const s of this.options.services ?? []) c.register(s.token, { useValue: s.value });
 
     const regs: Registration[] = [];
     for (const p of this.loaded.plugins) regs.push(await this.setupPlugin(p));
