@@ -49,4 +49,4 @@ export { validateAt, compileSchema, suggest } from './config/validate.js';
 
 export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js';
 export { createRedactor, NO_REDACTION, type Redactor } from './log/redact.js';
-export { runFlow, wait, then, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';
+export { runFlow, wait, andThen, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';

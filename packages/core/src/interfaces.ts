@@ -98,6 +98,11 @@ export interface Broker {
   cancel(orderId: string, signal?: AbortSignal): MaybePromise<ActionResult>;
   /** Everything carrying this client id: positions, pending orders, deals. */
   lookup(clientId: string, signal?: AbortSignal): MaybePromise<ClientIdLookup>;
+  /**
+   * Simulated brokers: close at the last known price even when the market is closed (the end of a
+   * backtest, where there is no next open to wait for).
+   */
+  closeAtLast?(positionId: string, reason?: string): MaybePromise<ActionResult>;
   /** Push notification of new deals (fills, SL/TP, closes). Brokers without it are polled via `history`. */
   subscribeDeals?(listener: (deal: Deal) => void): () => void;
   shutdown?(): MaybePromise<void>;

@@ -3,6 +3,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { CsvDataSource, SimClock, TIMEFRAME_MS, parseMt5Csv, serverToUtc, utcToServer, TradekitError } from '../src/index.js';
+import { serverToUtcConverter } from '../src/data/server-time.js';
+import { readColumnCache } from '../src/data/column-cache.js';
+import { existsSync, utimesSync } from 'node:fs';
 import { EXAMPLES, bars, tempDir, utc, writeCsv } from './helpers/fs.js';
 
 describe('MT5 CSV data', () => {
@@ -61,6 +64,14 @@ describe('MT5 CSV data', () => {
       assert.equal(serverToUtc(cfg, Date.UTC(2026, 2, 6, 12)), Date.UTC(2026, 2, 6, 10));
       assert.equal(serverToUtc(cfg, Date.UTC(2026, 2, 10, 12)), Date.UTC(2026, 2, 10, 9));
     });
+    it('converts whole columns exactly like one stamp at a time', () => {
+      const conv = serverToUtcConverter(cfg);
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: Date.UTC(2019, 0, 1), max: Date.UTC(2031, 0, 1) }), { minLength: 1, maxLength: 200 }), (ts) => {
+          for (const t of ts.sort((a, b) => a - b)) assert.equal(conv(t), serverToUtc(cfg, t));
+        }),
+      );
+    });
     it('round-trips', () => {
       fc.assert(
         fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }), (t0) => {
@@ -113,6 +124,37 @@ describe('MT5 CSV data', () => {
       await assert.rejects(missing.load(), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_NOT_FOUND');
       assert.throws(() => src.bars('EURUSD', 'M1', 10), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_NOT_FOUND');
       assert.throws(() => src.tick('GBPJPY'), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_SYMBOL');
+    });
+
+    it('caches parsed columns next to the data and uses them until the CSV changes', async () => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const file = writeCsv(dir, 'EURUSD', 'M5', bars('2026-01-05 00:00', 5, 500, (i) => [1 + i / 1e5, 1 + i / 1e5 + 0.0002, 1 + i / 1e5 - 0.0002, 1 + i / 1e5 + 0.0001]));
+        const load = async () => {
+          const src = new CsvDataSource(new SimClock(utc('2026-01-07 00:00')), { dir, serverTime: { utcOffsetHours: 2, dst: 'us' } });
+          await src.load();
+          await src.flushCache();
+          return src;
+        };
+        const first = await load();
+        const cacheFile = path.join(dir, '.tkcache', 'EURUSD_M5.csv.tkcol');
+        assert.ok(existsSync(cacheFile), 'the cache was written next to the data');
+        const cached = await readColumnCache(file);
+        assert.equal(cached?.length, 500);
+        assert.equal(cached?.digits, 5);
+        const second = await load();
+        for (const col of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
+          assert.deepEqual([...second.store('EURUSD', 'M5')[col]], [...first.store('EURUSD', 'M5')[col]], col);
+        }
+        // Editing the CSV (size or mtime) invalidates the cache.
+        writeCsv(dir, 'EURUSD', 'M5', bars('2026-01-05 00:00', 5, 400));
+        utimesSync(file, new Date(), new Date(Date.now() + 5000));
+        assert.equal(await readColumnCache(file), undefined);
+        const third = await load();
+        assert.equal(third.store('EURUSD', 'M5').length, 400);
+      } finally {
+        cleanup();
+      }
     });
 
     it('refuses a file whose times overlap once converted with the wrong DST rule', async () => {

@@ -22,7 +22,7 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     searchPaths: o.searchPaths,
     logger: extra.logger,
     sinks: extra.sinks,
-    overrides: { mode: 'backtest', pace: 'max', stateUrl: 'memory', from: o.from, to: o.to, symbols: o.symbols, timeframe: o.timeframe, set: { 'engine.hookTimings': o.hookTimings ?? false, ...o.set } },
+    overrides: { mode: 'backtest', pace: 'max', stateUrl: 'memory:compact', from: o.from, to: o.to, symbols: o.symbols, timeframe: o.timeframe, set: { 'engine.hookTimings': o.hookTimings ?? false, ...o.set } },
   });
   try {
     await run.start();
@@ -66,7 +66,8 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     if (o.closeAtEnd ?? true) {
       for (const p of await broker.positions({ magic: run.info.magic })) {
         engine.ledger.noteClose(p.id, 'end of backtest');
-        await broker.close(p.id);
+        // The data has ended, so the market is "closed": close at the last price rather than queue.
+        await (broker.closeAtLast ? broker.closeAtLast(p.id) : broker.close(p.id));
       }
       for (const ord of await broker.orders({ magic: run.info.magic })) await broker.cancel(ord.id);
       await engine.settle();
@@ -119,21 +120,23 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
   }
 }
 
-/** Sorted union of bar close times of `tf` over `symbols` within [start, end]. */
+/** Sorted union of bar close times of `tf` over `symbols` within [start, end] (no boxed numbers). */
 function cycleTimes(run: Run, symbols: readonly string[], tf: Timeframe, start: number, end: number): Float64Array {
   const tfMs = TIMEFRAME_MS[tf];
-  const all: number[] = [];
-  for (const s of symbols) {
-    const cov = run.data.coverage!(s, tf);
+  const covs = symbols.map((s) => run.data.coverage!(s, tf));
+  const all = new Float64Array(covs.reduce((n, c) => n + c.count, 0));
+  let k = 0;
+  for (const cov of covs) {
     for (let i = 0; i < cov.count; i++) {
       const close = cov.timeAt(i) + tfMs;
-      if (close >= start && close <= end) all.push(close);
+      if (close >= start && close <= end) all[k++] = close;
     }
   }
-  const sorted = Float64Array.from(all).sort();
-  let k = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i]!;
-  return sorted.slice(0, k);
+  const times = all.subarray(0, k);
+  if (covs.length > 1) times.sort();
+  let u = 0;
+  for (let i = 0; i < k; i++) if (u === 0 || times[i] !== times[u - 1]) times[u++] = times[i]!;
+  return times.slice(0, u);
 }
 
 function countBars(run: Run, symbols: readonly string[], tf: Timeframe, start: number, end: number): number {

@@ -11,7 +11,8 @@ import type { Clock, Coverage, DataSource } from '../interfaces.js';
 import type { BarQuery, BarSeries, SymbolInfo, Tick, Timeframe } from '../types.js';
 import { BarStore, emptySeries } from './bar-store.js';
 import { parseMt5Csv } from './csv-parse.js';
-import { serverToUtc, type ServerTimeConfig } from './server-time.js';
+import { serverToUtcConverter, type ServerTimeConfig } from './server-time.js';
+import { readColumnCache, writeColumnCache } from './column-cache.js';
 import { symbolInfoFor } from './symbol-profiles.js';
 import { TIMEFRAME_MS, isTimeframe, sortTimeframes } from './timeframes.js';
 
@@ -27,6 +28,8 @@ export interface CsvSourceOptions {
   pattern?: string;
   /** Per-symbol contract overrides (digits, contractSize, spread in points, volume limits…). */
   symbolInfo?: Record<string, Partial<SymbolInfo>>;
+  /** Keep parsed columns in a binary cache next to the data (default true). */
+  columnCache?: boolean;
 }
 
 
@@ -35,6 +38,8 @@ export class CsvDataSource implements DataSource {
   private readonly stores = new Map<string, Map<Timeframe, BarStore>>();
   private readonly infos = new Map<string, SymbolInfo>();
   private readonly finest = new Map<string, Timeframe>();
+  /** Cache files being written in the background (awaited by `flushCache`). */
+  private readonly pendingWrites: Promise<unknown>[] = [];
   /** Last window per store and count, and last quote per symbol (both immutable, reused within a bar). */
   private readonly windows = new Map<BarStore, Map<number, { visible: number; window: BarSeries }>>();
   private readonly ticks = new Map<string, { i: number; forming: boolean; tick: Tick }>();
@@ -81,12 +86,23 @@ export class CsvDataSource implements DataSource {
   }
 
   private async loadFile(file: string, symbol: string, tf: Timeframe): Promise<void> {
-    const text = await readFile(file, 'latin1');
-    const parsed = parseMt5Csv(text, file);
-    const t = parsed.time;
+    const useCache = this.options.columnCache !== false;
+    let parsed = useCache ? await readColumnCache(file) : undefined;
+    let raw: Float64Array;
+    if (parsed) {
+      raw = parsed.time;
+    } else {
+      const text = await readFile(file, 'latin1');
+      parsed = parseMt5Csv(text, file);
+      raw = parsed.time;
+      // Keep the raw parse for the cache; the store gets UTC times in a column of its own.
+      if (useCache) this.pendingWrites.push(writeColumnCache(file, parsed).catch(() => undefined));
+    }
+    const t = new Float64Array(parsed.length);
+    const toUtc = serverToUtcConverter(this.options.serverTime);
     const cfg = this.options.serverTime;
     for (let i = 0; i < parsed.length; i++) {
-      t[i] = serverToUtc(cfg, t[i]!);
+      t[i] = toUtc(raw[i]!);
       if (i > 0 && t[i]! <= t[i - 1]!) {
         throw new TradekitError(
           'TK_ERR_DATA_BAD_BAR',
@@ -102,6 +118,15 @@ export class CsvDataSource implements DataSource {
     const digits = Math.max(parsed.digits, this.infos.get(symbol)?.digits ?? 0);
     this.infos.set(symbol, symbolInfoFor(symbol, digits, this.options.symbolInfo?.[symbol]));
     this.finest.set(symbol, sortTimeframes(byTf.keys())[0]!);
+  }
+
+  /** Waits for column-cache files still being written (tests and benchmarks). */
+  async flushCache(): Promise<void> {
+    await Promise.all(this.pendingWrites.splice(0));
+  }
+
+  close(): Promise<void> {
+    return this.flushCache();
   }
 
   listSymbols(): string[] {

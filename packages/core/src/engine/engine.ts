@@ -5,6 +5,8 @@
  * The cycle is a generator driven by `runFlow`: when every plugin and the broker answer
  * synchronously (backtests on the paper broker), a whole cycle runs without creating a promise.
  */
+// tsyringe needs the Reflect polyfill loaded first, whichever module is imported first.
+import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import { TradekitError } from '../errors.js';
@@ -15,7 +17,7 @@ import type { Account, Action, Candidate, CycleSummary, ExecutionRecord, MaybePr
 import { isVeto } from '../types.js';
 import type { EngineSection } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { isPromiseLike, mapLimit, runFlow, then, type Flow } from '../util/maybe.js';
+import { isPromiseLike, mapLimit, runFlow, andThen, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../data/csv-source.js';
 import { mergeActions } from './actions.js';
@@ -257,10 +259,10 @@ export class Engine {
         return hooks.manage.taps.length && ctx.positions.length ? parallel(hooks.manage, ctx, ctx.positions) : undefined;
       case 4: // apply the merged actions
         if (!ctx.hasActions) return undefined;
-        return then(runFlow(this.applyActions(ctx)), (n) => void (st.actions = n));
+        return andThen(runFlow(this.applyActions(ctx)), (n) => void (st.actions = n));
       case 5: // gate
         if (!hooks.gate.taps.length) return undefined;
-        return then(bail<string>(hooks.gate, ctx), (g) => void (st.gated = g));
+        return andThen(bail<string>(hooks.gate, ctx), (g) => void (st.gated = g));
       case 6: // scan
         return st.gated ? this.gateAll(ctx, st.gated) : this.scanAll(ctx);
       case 7: // rank, research, execute

@@ -7,7 +7,7 @@ import type { Agent, CycleContext, RiskPolicy, ScanContext } from '../interfaces
 import type { Action, Candidate, ClosedTrade, MaybePromise, OrderIntent, OrderResult, Position, ScanResult, SymbolScan, Veto } from '../types.js';
 import { isSkip, isVeto } from '../types.js';
 import type { TradingStateController } from './trading-state.js';
-import { isPromiseLike, runFlow, then, wait, type Flow } from '../util/maybe.js';
+import { andThen, isPromiseLike, runFlow, wait, type Flow } from '../util/maybe.js';
 
 export const RANK_TAP = 'tradekit:rank';
 export const STATE_GATE_TAP = 'tradekit:trading-state';
@@ -49,7 +49,7 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
   const opts = { name: plugin, plugin } as { name: string };
   const preScan = policy.preScan?.bind(policy);
   if (preScan) {
-    hooks.beforeScan.tapPromise(opts, ((ctx: CycleContext, symbol: string) => then(preScan(ctx, symbol), (v) => (v.ok ? undefined : v.reason))) as never);
+    hooks.beforeScan.tapPromise(opts, ((ctx: CycleContext, symbol: string) => andThen(preScan(ctx, symbol), (v) => (v.ok ? undefined : v.reason))) as never);
   }
   const preTrade = policy.preTrade?.bind(policy);
   const size = policy.size?.bind(policy);

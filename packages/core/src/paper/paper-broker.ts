@@ -6,6 +6,8 @@
  * `clock.now()` lazily on every call, so the same object serves live paper trading, replays and
  * backtests. Orders are idempotent by client id.
  */
+// tsyringe needs the Reflect polyfill loaded first, whichever module is imported first.
+import 'reflect-metadata';
 import { inject, injectable } from 'tsyringe';
 import { TradekitError, type ErrorCode } from '../errors.js';
 import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.js';
@@ -54,6 +56,9 @@ export interface PaperBrokerOptions {
    */
   whenClosed: 'reject' | 'queue';
 }
+
+/** How many client ids the broker remembers for idempotency (the oldest are forgotten first). */
+export const CLIENT_ID_MEMORY = 50_000;
 
 export const PAPER_DEFAULTS: PaperBrokerOptions = {
   balance: 10_000,
@@ -166,6 +171,8 @@ export class PaperBroker implements Broker {
         result = { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
       }
       this.byClientId.set(intent.clientId, result);
+      // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
+      if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
       return result;
     };
     const r = this.sync(intent.symbol);
@@ -180,6 +187,19 @@ export class PaperBroker implements Broker {
   close(positionId: string, volume?: number): ActionResult | Promise<ActionResult> {
     const r = this.sync(this.positionsById.get(positionId)?.symbol);
     return r ? r.then(() => this.closeNow(positionId, volume, 'client')) : this.closeNow(positionId, volume, 'client');
+  }
+
+  closeAtLast(positionId: string): ActionResult | Promise<ActionResult> {
+    const go = (): ActionResult => {
+      const p = this.positionsById.get(positionId);
+      if (!p) return reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} does not exist (closed?)`, false);
+      const st = this.symbols.get(p.symbol)!;
+      this.pendingCloses.delete(positionId);
+      const price = roundTo((p.side === 'buy' ? st.quote!.bid : st.quote!.ask) + this.slip(st.info, p.side === 'buy' ? 'sell' : 'buy'), st.info.digits);
+      return { status: 'done', deal: this.closeAt(p, p.volume, price, this.clock.now(), 'client', st.info) };
+    };
+    const r = this.sync(this.positionsById.get(positionId)?.symbol);
+    return r ? r.then(go) : go();
   }
 
   cancel(orderId: string): ActionResult | Promise<ActionResult> {
@@ -383,10 +403,9 @@ export class PaperBroker implements Broker {
     this.updateMarks(st, c, c + sp);
   }
 
+  /** The quote as a one-price bar: gap triggers at the open of the bar in progress; marks move to it. */
   private processQuote(st: SymbolState, q: Tick): void {
-    const sp = q.ask - q.bid;
     this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid);
-    this.updateMarks(st, q.bid, q.bid + sp);
   }
 
   private checkStops(st: SymbolState, p: PaperPosition, time: number, closeTime: number, o: number, h: number, l: number, sp: number): void {
@@ -423,6 +442,14 @@ export class PaperBroker implements Broker {
 
   private stopOut(time: number): void {
     for (;;) {
+      // Cheap test first: the margin level only needs exact figures when it could be near the level.
+      let profit = 0;
+      let margin = 0;
+      for (const p of this.positionsById.values()) {
+        profit += p.profit + p.swap;
+        margin += this.marginFor(this.symbols.get(p.symbol)!.info, p.volume, p.currentPrice);
+      }
+      if (margin <= 0 || ((this.balance + profit) / margin) * 100 > this.opts.stopOutLevel + 0.01) return;
       const a = this.accountNow();
       if (a.margin <= 0 || a.marginLevel > this.opts.stopOutLevel || this.positionsById.size === 0) return;
       let worst: PaperPosition | undefined;

@@ -12,11 +12,21 @@ import { applyExit, tradeFromExit } from './trade-math.js';
 const clone = <T>(v: T): T => (v === undefined || v === null || typeof v !== 'object' ? v : Array.isArray(v) ? (v.map((x) => clone(x)) as T) : ({ ...v } as T));
 
 export class MemoryStateStore implements StateStore {
-  readonly url = 'memory:';
-  readonly journal: Journal = new MemoryJournal();
+  readonly url: string;
+  readonly journal: Journal;
   private readonly kv = new Map<string, { value: string; updatedAt: number }>();
 
-  constructor(private readonly now: () => number = () => 0) {}
+  /**
+   * `compact` (backtests): orders are kept without their intent and broker result payloads, which
+   * nobody reads after a backtest and which cost kilobytes per trade.
+   */
+  constructor(
+    private readonly now: () => number = () => 0,
+    opts: { compact?: boolean } = {},
+  ) {
+    this.url = opts.compact ? 'memory:compact' : 'memory:';
+    this.journal = new MemoryJournal(opts.compact ?? false);
+  }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const e = this.kv.get(key);
@@ -51,6 +61,7 @@ export class MemoryStateStore implements StateStore {
 }
 
 class MemoryJournal implements Journal {
+  constructor(private readonly compact: boolean) {}
   private readonly orders = new Map<string, OrderRecord>();
   private readonly trades = new Map<string, TradeRecord>();
   private readonly dealIds = new Set<string>();
@@ -59,7 +70,12 @@ class MemoryJournal implements Journal {
   // Synchronous on purpose: a backtest journals thousands of trades without a promise each.
   saveOrder(rec: OrderRecord): void {
     const prev = this.orders.get(rec.clientId);
-    this.orders.set(rec.clientId, clone(prev ? { ...rec, createdAt: prev.createdAt, agent: prev.agent ?? rec.agent, intent: prev.intent ?? rec.intent } : rec));
+    const next: OrderRecord = prev ? { ...rec, createdAt: prev.createdAt, agent: prev.agent ?? rec.agent, intent: prev.intent ?? rec.intent } : { ...rec };
+    if (this.compact) {
+      next.intent = undefined;
+      next.result = undefined;
+    }
+    this.orders.set(rec.clientId, next);
   }
   getOrder(clientId: string): OrderRecord | undefined {
     return clone(this.orders.get(clientId));
