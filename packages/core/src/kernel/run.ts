@@ -391,6 +391,11 @@ export class Run {
       if (isPromiseLike(r)) await r;
       n++;
       if (signal.aborted) break;
+      // Stop on the last cycle's time: the final account is the one that cycle showed.
+      if (max && n >= max) {
+        reason = 'maxCycles';
+        break;
+      }
       if (sim) {
         if (Number.isFinite(this.pace)) {
           const wait = cycleMs / this.pace - (performance.now() - wallStart);
