@@ -134,12 +134,14 @@ export class PaperBroker implements Broker {
     const self = this;
     return runFlow(
       (function* (): Flow<OrderResult> {
-        yield* self.syncFlow(intent.symbol);
-        // Re-check: a concurrent call with the same client id may have completed while we synced.
-        const again = self.byClientId.get(intent.clientId);
-        if (again) return again;
         let result: OrderResult;
         try {
+          // Inside the try: an unknown symbol or a missing quote is a rejection, not a throw (which
+          // the engine would have to treat as an unknown outcome).
+          yield* self.syncFlow(intent.symbol);
+          // Re-check: a concurrent call with the same client id may have completed while we synced.
+          const again = self.byClientId.get(intent.clientId);
+          if (again) return again;
           result = self.placeNow(intent);
         } catch (e) {
           if (!(e instanceof TradekitError)) throw e;
