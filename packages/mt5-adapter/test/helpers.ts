@@ -1,0 +1,71 @@
+/** Test wiring: a simulator, served over TCP or in-process, an adapter session and broker on it. */
+import { SimClock, silentLogger, type Logger } from '@tradekit/core';
+import { Simulator, type SimulatorOptions } from '../src/sim/simulator.js';
+import { SimTerminal } from '../src/sim/terminal-api.js';
+import { SimServer } from '../src/wire/sim-server.js';
+import { RpcGateway } from '../src/transport/rpc-gateway.js';
+import { SimGateway } from '../src/transport/sim-gateway.js';
+import { Mt5Session, type SessionOptions } from '../src/adapter/session.js';
+import { Mt5Broker, type Mt5BrokerOptions } from '../src/adapter/broker.js';
+import { Mt5DataSource } from '../src/adapter/data.js';
+import type { Mt5Gateway } from '../src/transport/gateway.js';
+
+export const TOKEN = 'test-token-0123456789';
+/** Wednesday 13 May 2026 10:00 UTC (13:00 server time at GMT+3): markets open. */
+export const WED = Date.UTC(2026, 4, 13, 10, 0, 0);
+
+export function manualSim(o: Partial<SimulatorOptions> = {}): Simulator {
+  return new Simulator({
+    seed: 7,
+    start: WED,
+    symbols: [{ name: 'EURUSD', feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } }],
+    ...o,
+  });
+}
+
+export interface Rig {
+  sim: Simulator;
+  terminal: SimTerminal;
+  clock: SimClock;
+  gateway: Mt5Gateway;
+  server?: SimServer;
+  session: Mt5Session;
+  broker: Mt5Broker;
+  data: Mt5DataSource;
+  close(): Promise<void>;
+}
+
+export async function rig(
+  sim: Simulator,
+  o: { transport?: 'tcp' | 'inproc'; session?: Partial<SessionOptions>; broker?: Partial<Mt5BrokerOptions>; log?: Logger; symbols?: string[]; trading?: boolean } = {},
+): Promise<Rig> {
+  const terminal = new SimTerminal(sim);
+  const clock = new SimClock(sim.now());
+  let server: SimServer | undefined;
+  let gateway: Mt5Gateway;
+  if ((o.transport ?? 'tcp') === 'tcp') {
+    server = new SimServer({ terminal, token: TOKEN, control: true });
+    const { host, port } = await server.listen();
+    gateway = new RpcGateway({ host, port, token: TOKEN, heartbeatMs: 0, jitter: 0, reconnectMinMs: 20, callTimeoutMs: 5000 });
+  } else gateway = new SimGateway(terminal);
+  const log = o.log ?? silentLogger();
+  const session = new Mt5Session(gateway, clock, { rateLimit: { perSecond: 0, burst: 1, scope: 'trades' }, ...o.session }, log);
+  await session.open();
+  if (o.trading !== false) await session.ensureTrading();
+  const broker = new Mt5Broker(session.retain(), clock, { magic: 770_001, backoffMs: 1, ...o.broker }, log);
+  const data = new Mt5DataSource(session.retain(), clock, { symbols: o.symbols ?? ['EURUSD'] });
+  return {
+    sim,
+    terminal,
+    clock,
+    gateway,
+    server,
+    session,
+    broker,
+    data,
+    async close() {
+      await session.gateway.close();
+      await server?.close();
+    },
+  };
+}
