@@ -430,7 +430,9 @@ export class Simulator implements Quotes {
     const q = s.last!;
     const side: 0 | 1 = o.type === ORDER_TYPE.BUY ? 0 : 1;
     const vol = Math.min(o.volumeCurrent, s.spec.liquidity ?? o.volumeCurrent);
-    this.execute(s, { side, volume: vol, price: side === 0 ? q.ask : q.bid, magic: o.magic, comment: o.comment, sl: o.sl, tp: o.tp, reason: o.reason, orderTicket: o.ticket, positionTicket: o.closes });
+    const into = o.closes ?? (o.fillsInto !== undefined && this.positions.has(o.fillsInto) ? o.fillsInto : undefined);
+    const x = this.execute(s, { side, volume: vol, price: side === 0 ? q.ask : q.bid, magic: o.magic, comment: o.comment, sl: o.sl, tp: o.tp, reason: o.reason, orderTicket: o.ticket, positionTicket: into });
+    if (o.closes === undefined) o.fillsInto = x.position;
     o.volumeCurrent = roundVol(o.volumeCurrent - vol);
     if (o.volumeCurrent <= 1e-9) {
       this.orders.delete(o.ticket);

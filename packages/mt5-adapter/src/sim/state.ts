@@ -53,6 +53,8 @@ export interface SimOrder {
   dueAt?: number;
   /** The position an asynchronous market order closes. */
   closes?: bigint;
+  /** The position the order's earlier fills opened (later partial fills join it). */
+  fillsInto?: bigint;
 }
 
 export interface SimDeal {

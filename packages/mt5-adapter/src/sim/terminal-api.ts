@@ -182,7 +182,7 @@ export class SimTerminal {
       case 'positions_total':
         return { value: sim.positions.size, lastError: OK };
       case 'orders_total':
-        return { value: [...sim.orders.values()].filter((o) => o.dueAt === undefined || true).length, lastError: OK };
+        return { value: sim.orders.size, lastError: OK };
       case 'positions_get':
       case 'orders_get': {
         // Filters are keyword-only: a positional filter returns None (mt5-notes §6).
@@ -300,14 +300,14 @@ export class SimTerminal {
     if (flags === COPY_TICKS.TRADE) return { value: t, lastError: OK };
     const k = s.ticks;
     const from = this.sim.clock.fromServerSec(a.date_from as number);
-    let lo = k.lowerBound(from);
-    let hi: number;
-    if (method === 'copy_ticks_from') hi = Math.min(k.length, lo + (a.count as number));
-    else hi = k.upperBound(this.sim.clock.fromServerSec(a.date_to as number) + 999);
-    lo = Math.max(lo, 0);
-    for (let i = lo; i < hi; i++) {
+    const lo = Math.max(0, k.lowerBound(from));
+    const count = method === 'copy_ticks_from' ? (a.count as number) : Infinity;
+    const hi = method === 'copy_ticks_from' ? k.length : k.upperBound(this.sim.clock.fromServerSec(a.date_to as number) + 999);
+    for (let i = lo; i < hi && rows.length < count; i++) {
       const msc = this.sim.clock.toServerMs(k.time[i]!);
       const fl = i === 0 ? 6 : (k.bid[i] !== k.bid[i - 1] ? 2 : 0) | (k.ask[i] !== k.ask[i - 1] ? 4 : 0);
+      // INFO: only ticks that changed the bid or the ask.
+      if (flags === COPY_TICKS.INFO && fl === 0) continue;
       rows.push([Math.floor(msc / 1000), k.bid[i], k.ask[i], 0, 0, msc, fl, 0]);
     }
     return { value: t, lastError: OK };

@@ -369,6 +369,7 @@ function deal(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
     order.volumeCurrent = rest;
     order.state = ORDER_STATE.PARTIAL;
     order.closes = pos?.ticket;
+    if (!closing) order.fillsInto = x.position;
     sim.orders.set(ticket, order);
   } else {
     order.volumeCurrent = 0;
