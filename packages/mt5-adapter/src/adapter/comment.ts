@@ -19,7 +19,7 @@ export function encodeComment(clientId: string, userComment: string | undefined,
   if (rest.endsWith(clientId)) rest = rest.slice(0, rest.length - clientId.length).trim();
   if (rest === 'tk') rest = '';
   const out = rest ? `${clientId} ${rest}` : clientId;
-  return out.length > maxLength ? out.slice(0, maxLength) : out;
+  return out.length > maxLength ? out.slice(0, maxLength).trimEnd() : out;
 }
 
 /** The client id in a comment we wrote, or undefined (other EAs, manual trades, rewritten comments). */
