@@ -34,4 +34,5 @@ export { catalogSpec, catalogNames, FX28, FILLING_PROFILES, type SymbolSpec, typ
 export { FaultPlan, type Fault, type FaultKind } from './sim/faults.js';
 export { Rng } from './sim/rng.js';
 export { barsFromCsv, loadCsvBars } from './sim/csv-bars.js';
+export { buildSimulator, type BuildSimulatorOptions } from './sim/build.js';
 export { Mt5SessionRegistry, Mt5SessionsToken } from './plugins/sessions.js';

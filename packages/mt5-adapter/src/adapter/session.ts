@@ -208,7 +208,9 @@ export class Mt5Session {
 
   /** One terminal call: serialized, rate limited (trades), replay-driven, with one re-init on IPC loss. */
   async call<T = unknown>(method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<CallResult<T>> {
-    if (this.opts.rateLimit.scope === 'all' || TRADE_METHODS.has(method)) await this.limiter.acquire();
+    // A broker's rate limit is wall time. In a replay the simulated terminal applies its own limit on
+    // its own clock, and pacing in wall time would only slow the replay down.
+    if (!this.driven && (this.opts.rateLimit.scope === 'all' || TRADE_METHODS.has(method))) await this.limiter.acquire();
     const release = await this.slot();
     try {
       await this.drive();
