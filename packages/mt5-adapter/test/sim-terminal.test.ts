@@ -222,3 +222,30 @@ describe('simulator: ticks and determinism', () => {
     assert.ok(avg(atOpen) > 2 * avg(normal), `open spike ${avg(atOpen)} vs ${avg(normal)}`);
   });
 });
+
+describe('simulator: ticks from the MT5 sample bars', () => {
+  it('replays examples/data: the M5 bars it serves are the sample bars (server time in, server time out)', async () => {
+    const { buildSimulator } = await import('../src/sim/build.js');
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const path = await import('node:path');
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+    const sim = await buildSimulator({ dataDir: path.join(root, 'examples', 'data'), symbols: ['EURUSD'], historyBars: 500 });
+    const r = tableRows<Rate>(term(sim).rates('copy_rates_from_pos', ['EURUSD', TIMEFRAME.M5, 1, 50])!);
+    const lines = readFileSync(path.join(root, 'examples', 'data', 'EURUSD_M5.csv'), 'utf8').trim().split('\n').slice(1);
+    const byTime = new Map(lines.map((l) => [l.split(',')[0]!.replace(' ', 'T').slice(0, 16), l.split(',').slice(1, 5).map(Number)]));
+    for (const b of r) assert.deepEqual([b.open, b.high, b.low, b.close], byTime.get(iso(b.time)), `bar ${iso(b.time)}`);
+  });
+
+  it('a wall-clock replay moves the bars by whole weeks so the terminal starts in the week before now', async () => {
+    const { buildSimulator } = await import('../src/sim/build.js');
+    const { fileURLToPath } = await import('node:url');
+    const path = await import('node:path');
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+    const now = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const plain = await buildSimulator({ dataDir: path.join(root, 'examples', 'data'), symbols: ['EURUSD'], historyBars: 500 });
+    const sim = await buildSimulator({ dataDir: path.join(root, 'examples', 'data'), symbols: ['EURUSD'], historyBars: 500, alignStartTo: now });
+    assert.ok(sim.now() <= now && sim.now() > now - 7 * 86_400_000);
+    assert.equal((sim.now() - plain.now()) % (7 * 86_400_000), 0);
+  });
+});

@@ -43,6 +43,8 @@ export async function mt5SimCommand(flags: Mt5SimFlags): Promise<number> {
       symbols: flags.symbols.split(',').map((s) => s.trim()).filter(Boolean),
       historyBars: Number(flags.historyBars),
       start: flags.data ? undefined : wall.now(),
+      // Wall clock over old bars: move the bars by whole weeks so the terminal's "now" is real now.
+      alignStartTo: flags.clock === 'wall' ? wall.now() : undefined,
       seed: flags.seed,
       suffix: flags.suffix,
       filling: flags.filling,
@@ -52,9 +54,7 @@ export async function mt5SimCommand(flags: Mt5SimFlags): Promise<number> {
       historyLagMs: Number(flags.historyLagMs),
       rateLimitPerSecond: Number(flags.rateLimit),
     });
-    // Wall mode replays the data "now": the clock is real time shifted onto the data.
-    const wallOffsetMs = flags.clock === 'wall' ? sim.now() - wall.now() : 0;
-    server = new SimServer({ terminal: new SimTerminal(sim), token, host: flags.host, port: Number(flags.port), control: true, clock: flags.clock, wallOffsetMs });
+    server = new SimServer({ terminal: new SimTerminal(sim), token, host: flags.host, port: Number(flags.port), control: true, clock: flags.clock });
     const { host, port } = await server.listen();
     process.stdout.write(`LISTENING ${host} ${port}\n`);
     process.stderr.write(
