@@ -11,7 +11,7 @@ import { TradekitError, type ActionResult, type Account, type Broker, type Clien
 import { outcomeOf } from '../errors.js';
 import { DEAL_ENTRY, ORDER_FILLING, ORDER_TIME, ORDER_TYPE, TRADE_ACTION } from '../mt5/constants.js';
 import { classifyRetcode, RETCODE } from '../mt5/retcodes.js';
-import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5OrderSendResult, Mt5Position, Mt5SymbolInfo, Mt5Tick } from '../mt5/types.js';
+import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5OrderSendResult, Mt5Position, Mt5Tick } from '../mt5/types.js';
 import { systemTimer, type WallTimer } from '../transport/wall-clock.js';
 import { decodeComment, encodeComment, DEFAULT_COMMENT_LENGTH } from './comment.js';
 import { accountOf, dealsOf, isPendingType, pendingOf, positionOf } from './convert.js';
@@ -233,7 +233,7 @@ export class Mt5Broker implements Broker {
   }
 
   /** Fill or placement found by client id, as an OrderResult. */
-  private async reconciled(intent: OrderIntent, sym: string): Promise<OrderResult | undefined> {
+  private async reconciled(intent: OrderIntent): Promise<OrderResult | undefined> {
     const raw = await this.findRaw(intent.clientId, intent.magic ?? this.opts.magic);
     const base = { clientId: intent.clientId, symbol: intent.symbol };
     const deal = raw.deals.find((d) => d.entry === DEAL_ENTRY.IN || d.entry === DEAL_ENTRY.INOUT);
@@ -258,7 +258,6 @@ export class Mt5Broker implements Broker {
       this.log.info({ clientId: intent.clientId, order: o.ticket }, 'reconciled: the order is working; not resending');
       return { status: 'placed', ...base, orderId: o.ticket, side: intent.side, type: intent.type, volume: o.volume_current, price: o.price_open || 0, time: this.sc.fromServerMs(o.time_setup_msc) };
     }
-    void sym;
     return undefined;
   }
 
@@ -268,7 +267,7 @@ export class Mt5Broker implements Broker {
     try {
       const sym = await this.session.brokerSymbol(intent.symbol);
       if (afterUnknown) {
-        const found = await this.reconciled(intent, sym);
+        const found = await this.reconciled(intent);
         if (found) return found;
       }
       const info = await this.session.spec(sym);
@@ -334,7 +333,7 @@ export class Mt5Broker implements Broker {
             // Through the same serialized terminal: a send that reached it has finished by now.
             let found: OrderResult | undefined;
             try {
-              found = await this.reconciled(intent, sym);
+              found = await this.reconciled(intent);
             } catch (e2) {
               // Cannot tell whether it executed: never resend blindly.
               return { status: 'unknown', ...base, reason: `${(e as Error).message}; reconciliation failed: ${(e2 as Error).message}` };
@@ -389,14 +388,14 @@ export class Mt5Broker implements Broker {
           case 'retry':
             if (retries < 2) {
               retries++;
-              const found = await this.reconciled(intent, sym);
+              const found = await this.reconciled(intent);
               if (found) return found;
               await this.timer.sleep(this.opts.backoffMs);
               continue;
             }
             break;
           case 'reconcile': {
-            const found = await this.reconciled(intent, sym);
+            const found = await this.reconciled(intent);
             if (found) return found;
             if (v.retcode === RETCODE.TIMEOUT) return { status: 'unknown', ...base, reason };
             break;

@@ -4,7 +4,7 @@
  * `last_error()` set by every call. Results are the bridge's JSON shapes (tickets as strings,
  * tables as `{columns, rows}`, times in server-time epoch seconds).
  */
-import { COPY_TICKS, ORDER_TYPE, RES, TIMEFRAME, timeframeName } from '../mt5/constants.js';
+import { COPY_TICKS, ORDER_TYPE, RES, timeframeName } from '../mt5/constants.js';
 import type { LastError, Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5Position, Mt5SymbolInfo, Mt5Table, Mt5TerminalInfo, Mt5Tick } from '../mt5/types.js';
 import { groupMatcher } from './group.js';
 import type { Simulator } from './simulator.js';
@@ -587,4 +587,3 @@ function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
 
-export { TIMEFRAME };
