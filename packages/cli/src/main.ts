@@ -4,6 +4,7 @@ import { CLI_VERSION } from './version.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { serveCommand } from './commands/serve.js';
+import { mt5SimCommand } from './commands/mt5-sim.js';
 
 export function buildProgram(): Command {
   const program = new Command('tradekit')
@@ -57,6 +58,31 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (config: string, flags) => {
       process.exitCode = await validateCommand(config, flags);
+    });
+
+  program
+    .command('mt5-sim')
+    .description('serve a simulated MetaTrader 5 terminal over the bridge protocol (see examples/mt5-sim.yaml, docs/mt5.md)')
+    .option('--host <host>', 'bind address', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '18812')
+    .option('--token-env <name>', 'environment variable holding the shared token', 'MT5_BRIDGE_TOKEN')
+    .option('--data <dir>', 'MT5 CSV bars ({symbol}_{timeframe}.csv); random walks without it')
+    .option('--symbols <list>', 'comma-separated canonical symbols', 'EURUSD,GBPUSD,XAUUSD')
+    .option('--history-bars <n>', 'bars of history before the terminal clock starts', '300')
+    .addOption(new Option('--clock <clock>', 'driven: replays move it (tradekit run, pace ≠ live); wall: real time').choices(['driven', 'wall']).default('driven'))
+    .option('--seed <seed>', 'random seed (spreads, slippage, walks)', '1')
+    .option('--suffix <suffix>', 'broker suffix on every symbol (e.g. m → EURUSDm)', '')
+    .addOption(new Option('--filling <profile>', 'filling bits of every symbol').choices(['IOC_ONLY', 'FOK_ONLY', 'FOK_IOC', 'RETURN_ONLY']))
+    .option('--hidden <list>', 'symbols not in Market Watch at start')
+    .option('--balance <usd>', 'account balance', '10000')
+    .option('--leverage <n>', 'account leverage', '100')
+    .option('--netting', 'netting account (default hedging)')
+    .option('--rate-limit <n>', 'order_send per second before 10024 (0 = off)', '0')
+    .option('--history-lag-ms <ms>', 'delay before closed deals appear in history', '0')
+    .option('--slippage-points <n>', 'max adverse slippage on market fills', '0')
+    .option('--commission-per-lot <usd>', 'commission per lot per side', '0')
+    .action(async (flags) => {
+      process.exitCode = await mt5SimCommand(flags);
     });
 
   return program;

@@ -159,6 +159,16 @@ export class PaperBroker implements Broker {
   place(intent: OrderIntent): OrderResult | Promise<OrderResult> {
     const prior = this.byClientId.get(intent.clientId);
     if (prior) return prior;
+    const reject = (e: unknown): OrderResult => {
+      if (!(e instanceof TradekitError)) throw e;
+      return { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
+    };
+    const remember = (result: OrderResult): OrderResult => {
+      this.byClientId.set(intent.clientId, result);
+      // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
+      if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
+      return result;
+    };
     const go = (): OrderResult => {
       // Re-check: a concurrent call with the same client id may have completed while we synced.
       const again = this.byClientId.get(intent.clientId);
@@ -167,16 +177,19 @@ export class PaperBroker implements Broker {
       try {
         result = this.placeNow(intent);
       } catch (e) {
-        if (!(e instanceof TradekitError)) throw e;
-        result = { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
+        result = reject(e);
       }
-      this.byClientId.set(intent.clientId, result);
-      // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
-      if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
-      return result;
+      return remember(result);
     };
-    const r = this.sync(intent.symbol);
-    return r ? r.then(go) : go();
+    // An unknown symbol or a missing quote is a rejection, not a throw (which the engine would have
+    // to treat as an unknown outcome and reconcile an order that never existed).
+    let r: Promise<void> | undefined;
+    try {
+      r = this.sync(intent.symbol);
+    } catch (e) {
+      return remember(reject(e));
+    }
+    return r ? r.then(go, (e: unknown) => remember(reject(e))) : go();
   }
 
   modify(positionId: string, stops: { sl?: number; tp?: number }): ActionResult | Promise<ActionResult> {
