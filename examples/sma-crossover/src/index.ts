@@ -3,7 +3,9 @@
  * Buys when the fast SMA of closes crosses above the slow one, sells when it crosses below; with
  * `alwaysInMarket` the opposite position is closed on the cross, so there is one position at a time.
  */
-import { definePlugin, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type Timeframe } from '@tradekit/core';
+import { definePlugin, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Timeframe } from '@tradekit/core';
+
+type Stops = { slDistance?: number; tpDistance?: number };
 import { crossSignal } from './signal.js';
 
 export interface SmaConfig {
@@ -67,7 +69,7 @@ export class SmaCrossoverAgent implements Agent {
   }
 
   scan(ctx: ScanContext): ScanResult | Promise<ScanResult> {
-    const decide = (st: BarState | undefined): ScanResult => {
+    const decide = (st: BarState | undefined): ScanResult | Promise<ScanResult> => {
       if (!st) return NO_DATA;
       if (st.cross === 0) return NO_CROSS;
       if (st.proposed) return ACTED;
@@ -76,7 +78,7 @@ export class SmaCrossoverAgent implements Agent {
       if (open.some((p) => p.side === side)) return { skip: `Already ${side === 'buy' ? 'long' : 'short'}` };
       if (!this.cfg.alwaysInMarket && open.length) return { skip: 'Position open' };
       st.proposed = true;
-      return {
+      const candidate = (stops: { slDistance?: number; tpDistance?: number }): ScanResult => ({
         symbol: ctx.symbol,
         side,
         score: 1,
@@ -84,21 +86,24 @@ export class SmaCrossoverAgent implements Agent {
         entry: 'market',
         volume: this.cfg.volume,
         reason: `SMA${this.cfg.fast} crossed ${st.cross > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
-        ...this.stops(ctx),
-      };
+        ...stops,
+      });
+      const stops = this.stops(ctx);
+      return stops instanceof Promise ? stops.then(candidate) : candidate(stops);
     };
     const st = this.state(ctx.cycle, ctx.symbol);
     return st instanceof Promise ? st.then(decide) : decide(st);
   }
 
-  private stops(ctx: ScanContext): { slDistance?: number; tpDistance?: number } {
+  /** SL/TP distances in price units from the configured points (the point size comes from the source). */
+  private stops(ctx: ScanContext): Stops | Promise<Stops> {
     if (!this.cfg.slPoints && !this.cfg.tpPoints) return {};
-    const info = ctx.cycle.data.symbolInfo(ctx.symbol);
-    if (info instanceof Promise) return {};
-    return {
+    const toPrice = (info: SymbolInfo): Stops => ({
       slDistance: this.cfg.slPoints ? this.cfg.slPoints * info.point : undefined,
       tpDistance: this.cfg.tpPoints ? this.cfg.tpPoints * info.point : undefined,
-    };
+    });
+    const info = ctx.cycle.data.symbolInfo(ctx.symbol);
+    return info instanceof Promise ? info.then(toPrice) : toPrice(info);
   }
 
   /** Always in the market: a position against the current trend (fast vs slow) is closed. */
