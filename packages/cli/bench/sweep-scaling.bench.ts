@@ -1,5 +1,5 @@
 /**
- * Sweep scaling: the same 8 combinations (the SMA example's fast × slow over the quickstart's three
+ * Sweep scaling: the same 12 combinations (the SMA example's fast × slow over the quickstart's three
  * symbols, M5, ~32k bars each) run by `tradekit sweep`'s worker pool with 1 worker and with every
  * core; speed-up = wall(1) / wall(N). Also reports the cores actually busy (process CPU time / wall
  * time): V8 compiles and collects garbage on background threads, so even 1 worker keeps more than
@@ -18,7 +18,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const CONFIG = path.join(ROOT, 'examples', 'quickstart.yaml');
 
 export default async function bench() {
-  const grid = parseGrid('agents[0].with.fast: [5, 8, 10, 12]\nagents[0].with.slow: [30, 40]\n', 'bench-grid.yaml');
+  const grid = parseGrid('agents[0].with.fast: [5, 8, 10, 12]\nagents[0].with.slow: [30, 40, 50]\n', 'bench-grid.yaml');
   const jobs = Array.from({ length: grid.size }, (_, index) => ({ index, params: combinationAt(grid, index) }));
   const base: SweepBase = { configFile: CONFIG, searchPaths: [path.join(ROOT, 'packages', 'cli', 'dist', 'src', 'main.js')], set: { 'logging.level': 'silent' } };
   const cores = os.availableParallelism();

@@ -97,7 +97,8 @@ export function rankedTable(rows: readonly RankedRow[], paths: readonly string[]
       const s = r.stats;
       body.push([String(r.rank), String(r.index), ...p, fmtNum(s.totalReturnPct), fmtNum(s.maxDrawdownPct), fmtNum(s.sharpe), fmtNum(s.sortino), fmtNum(s.profitFactor), fmtNum(s.winRatePct, 1), String(s.trades), fmtNum(s.expectancy)]);
     } else {
-      body.push([String(r.rank), String(r.index), ...p, `${r.error?.code}: ${(r.error?.message ?? '').slice(0, 90)}`]);
+      const msg = r.error?.message ?? '';
+      body.push([String(r.rank), String(r.index), ...p, `${r.error?.code}: ${msg.length > 100 ? `${msg.slice(0, 99)}…` : msg}`]);
     }
   }
   const width = head.map((h, i) => Math.max(h.length, ...body.filter((b) => b.length === head.length).map((b) => b[i]!.length)));
