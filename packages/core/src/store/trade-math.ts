@@ -23,7 +23,8 @@ export function tradeFromExit(exit: ClosedTrade): TradeRecord {
 export function applyExit(t: TradeRecord, exit: ClosedTrade): TradeRecord {
   const closedBefore = t.volume - t.openVolume;
   const closedAfter = closedBefore + exit.volume;
-  const exitPrice = closedAfter > 0 ? ((t.exitPrice ?? 0) * closedBefore + exit.closePrice * exit.volume) / closedAfter : exit.closePrice;
+  // The first (usually only) exit is the fill price itself: p·v/v is not always p in binary floating point.
+  const exitPrice = closedBefore > 1e-9 && closedAfter > 0 ? ((t.exitPrice ?? 0) * closedBefore + exit.closePrice * exit.volume) / closedAfter : exit.closePrice;
   const openVolume = Math.max(0, Math.round((t.openVolume - exit.volume) * 1e8) / 1e8);
   const done = !exit.partial || openVolume <= 1e-9;
   return {

@@ -1,0 +1,28 @@
+/**
+ * The CLI's own TK_ERR_* codes (core's are in @tradekit/core). Each is a TradekitError, so the CLI's
+ * printer shows file:line:column and the JSON path the same way it does for config errors.
+ */
+import { TradekitError, type TradekitErrorOptions } from '@tradekit/core';
+
+export const CliErrorCodes = {
+  /** A command-line value is malformed (`--set`, `--workers`, `--samples`, `--rank-by`…). */
+  TK_ERR_CLI_ARG: 'bad command-line value',
+  /** The grid file cannot be read. */
+  TK_ERR_GRID_FILE: 'grid file cannot be read',
+  /** The grid file is not valid YAML. */
+  TK_ERR_GRID_YAML: 'malformed grid YAML',
+  /** The grid file parses but is not a mapping of config paths to non-empty value lists (or ranges). */
+  TK_ERR_GRID_SHAPE: 'grid entry has the wrong shape',
+  /** A grid key is not a path the config accepts (unknown key). */
+  TK_ERR_GRID_PATH: 'grid key is not a config path',
+  /** A sweep worker died while running a combination. */
+  TK_ERR_SWEEP_WORKER: 'sweep worker failed',
+  /** The output folder or a report file cannot be written. */
+  TK_ERR_REPORT_WRITE: 'report cannot be written',
+} as const;
+
+export type CliErrorCode = keyof typeof CliErrorCodes;
+
+export function cliError(code: CliErrorCode, message: string, opts: TradekitErrorOptions = {}): TradekitError {
+  return new TradekitError(code, message, opts);
+}
