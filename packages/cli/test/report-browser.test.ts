@@ -4,14 +4,15 @@
  * its symbol's chart to that trade.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '@tradekit/core/testkit';
 import { QUICKSTART, tk } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 
 describe('report.html in a browser', function () {
   this.timeout(60_000);
@@ -19,10 +20,8 @@ describe('report.html in a browser', function () {
   let browser: Browser | undefined;
 
   before(function () {
-    if (!existsSync(CHROMIUM)) {
-      // The machine image installs Debian's chromium; without it there is nothing to drive.
-      this.skip();
-    }
+    this.timeout(600_000); // a fresh machine installs Debian's chromium first (about a minute)
+    ensureChromium(CHROMIUM);
     tmp = mkdtempSync(path.join(tmpdir(), 'tk-html-'));
     const r = tk(['backtest', QUICKSTART, '--out', tmp, '--from', '2026-06-01', '--to', '2026-06-10']);
     assert.equal(r.status, 0, r.stderr);
@@ -33,7 +32,7 @@ describe('report.html in a browser', function () {
   });
 
   it('draws every chart from the inlined library without touching the network', async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     const requests: string[] = [];

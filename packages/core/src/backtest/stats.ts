@@ -31,18 +31,22 @@ export function computeStatsColumnar(trades: readonly BacktestTrade[], curve: Eq
   let peakTime = len ? curve.time[0]! : 0;
   let maxDd = 0;
   let maxDur = 0;
+  let under = false;
   for (let i = 0; i < len; i++) {
     const e = curve.equity[i]!;
     const t = curve.time[i]!;
     if (e >= peak) {
-      maxDur = Math.max(maxDur, t - peakTime);
+      // A drawdown lasts from its peak until equity is back there; rising or flat steps are not one.
+      if (under) maxDur = Math.max(maxDur, t - peakTime);
+      under = false;
       peak = e;
       peakTime = t;
     } else {
+      under = true;
       maxDd = Math.max(maxDd, (peak - e) / peak);
     }
   }
-  if (len && endEquity < peak) maxDur = Math.max(maxDur, curve.time[len - 1]! - peakTime);
+  if (under) maxDur = Math.max(maxDur, curve.time[len - 1]! - peakTime);
   // Sharpe and Sortino on per-cycle equity returns, annualised by cycles per year.
   let n = 0;
   let sum = 0;
