@@ -12,7 +12,6 @@
  */
 import { Ring } from '../indicators/ring.js';
 import { RollingExtreme } from '../indicators/rolling-extreme.js';
-import { Sma } from '../indicators/sma.js';
 
 export interface SmcParams {
   /** Bars that define the structure level (seed: BOS_SWEEP_LOOKBACK 20). */
@@ -54,7 +53,9 @@ export interface StructureBreak {
 export class SmcTracker {
   private readonly hiMax: RollingExtreme;
   private readonly loMin: RollingExtreme;
-  private readonly body: Sma;
+  /** Recent candle bodies; their mean is the "average body" (over what is there, up to 20). */
+  private readonly bodies = new Ring(20);
+  private bodySum = 0;
   private readonly highs = new Ring(3);
   private readonly lows = new Ring(3);
   private readonly opens = new Ring(2);
@@ -75,7 +76,6 @@ export class SmcTracker {
   constructor(readonly p: SmcParams = SMC_DEFAULTS) {
     this.hiMax = new RollingExtreme(p.lookback, 'max');
     this.loMin = new RollingExtreme(p.lookback, 'min');
-    this.body = new Sma(20);
   }
 
   get count(): number {
@@ -90,7 +90,7 @@ export class SmcTracker {
     const sl = ready ? this.loMin.value : Number.NaN;
     this.structureHigh = sh;
     this.structureLow = sl;
-    const avgBody = this.body.value;
+    const avgBody = this.bodies.length ? this.bodySum / this.bodies.length : Number.NaN;
     const bodySize = Math.abs(c - o);
     const momentum = avgBody > 0 && bodySize >= this.p.momentum * avgBody;
 
@@ -125,7 +125,8 @@ export class SmcTracker {
 
     this.hiMax.update(h);
     this.loMin.update(l);
-    this.body.update(bodySize);
+    const out = this.bodies.push(bodySize);
+    this.bodySum += bodySize - (Number.isNaN(out) ? 0 : out);
     this.highs.push(h);
     this.lows.push(l);
     this.opens.push(o);
