@@ -7,7 +7,7 @@ import type { SymbolInfo } from '@tradekit/core';
 import { agentsError } from '../errors.js';
 
 export interface Quote {
-  info: Pick<SymbolInfo, 'symbol' | 'baseCurrency' | 'profitCurrency'>;
+  info: Pick<SymbolInfo, 'symbol' | 'baseCurrency' | 'profitCurrency' | 'assetClass'>;
   mid: number;
 }
 
@@ -15,7 +15,8 @@ export interface Quote {
 export function conversionRate(from: string, account: string, quotes: readonly Quote[]): number | undefined {
   if (from === account) return 1;
   for (const q of quotes) {
-    if (!(q.mid > 0)) continue;
+    // Only currency pairs quote exchange rates (an index's "base currency" is not a rate).
+    if (!(q.mid > 0) || q.info.assetClass !== 'forex') continue;
     if (q.info.baseCurrency === from && q.info.profitCurrency === account) return q.mid;
     if (q.info.baseCurrency === account && q.info.profitCurrency === from) return 1 / q.mid;
   }

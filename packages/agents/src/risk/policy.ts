@@ -234,7 +234,7 @@ export class RiskManager implements RiskPolicy {
   private *quotes(cycle: CycleContext, symbol: string, tick: { bid: number; ask: number }, account: string): Flow<Quote[]> {
     const own = yield* this.info(cycle, symbol);
     const out: Quote[] = [{ info: own, mid: (tick.bid + tick.ask) / 2 }];
-    if (own.tickValue !== undefined || own.profitCurrency === account || own.baseCurrency === account) return out;
+    if (own.tickValue !== undefined || own.profitCurrency === account || (own.assetClass === 'forex' && own.baseCurrency === account)) return out;
     for (const s of cycle.symbols) {
       if (s === symbol) continue;
       try {
