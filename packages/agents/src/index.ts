@@ -52,3 +52,7 @@ export { TradeManager, type ExitState } from './trade-manager/manager.js';
 export { TRADE_MANAGER_SCHEMA, type TradeManagerConfig } from './trade-manager/config.js';
 
 export { NewsCalendar, NewsCalendarToken, parseCalendar, symbolCurrencies, type CalendarEvent, type CalendarOptions } from './news/calendar.js';
+
+export { StatArbAgent, PairState, type SpreadState } from './stat-arb/agent.js';
+export { STAT_ARB_SCHEMA, type StatArbConfig } from './stat-arb/config.js';
+export { engleGranger, adfNoConstant, mackinnonP2, normalCdf, ols, type Cointegration, type AdfResult, type OlsResult } from './stat-arb/cointegration.js';
