@@ -235,6 +235,17 @@ describe('risk policy rules (exact reasons)', function () {
     assert.equal(await preTrade(tiny, o), `Size below minimum (${(1 / sl).toFixed(4)} < 0.1 lots: the minimum would risk ${(0.1 * sl).toFixed(2)} > 1.00)`);
   });
 
+  it('margin: a size that would not fit the free margin is reduced, and skipped when even the minimum does not fit', async () => {
+    const w = await world({ leverageBy: { index: 20 }, maxMarginUsePercent: 50 });
+    const o = order(w, 'NAS100', 'buy', 4, 40); // 1 % at a 4-point stop = 25 lots of NAS100
+    const price = o.i.price!;
+    const allowed = (10_000 * 50) / 100;
+    assert.equal(await preTrade(w, o), Math.floor((allowed / (price / 20)) * 10 + 1e-9) / 10, 'reduced to what 50 % of free margin carries');
+    const poor = await world({ leverageBy: { index: 1 }, maxMarginUsePercent: 1 });
+    const p = order(poor, 'NAS100', 'buy', 4, 40);
+    assert.equal(await preTrade(poor, p), `Not enough free margin (0.1 lots need ${(0.1 * p.i.price!).toFixed(2)}, 100.00 allowed)`);
+  });
+
   it('a hedge leg with its own volume and no stop keeps its volume', async () => {
     const w = await world();
     const o = order(w, 'GBPUSD', 'sell', 0, 0, { volume: 0.07 });

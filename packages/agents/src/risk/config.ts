@@ -50,6 +50,8 @@ export interface RiskConfig {
   correlationBars: number;
   correlationGroups: Record<string, CorrelationGroup>;
   maxCurrencyExposureLots: number;
+  maxMarginUsePercent: number;
+  leverageBy: Record<string, number>;
   commissionPerLot: number;
   minNetProfitRatio: number;
   maxCostToTpRatio: number;
@@ -139,6 +141,8 @@ export const RISK_SCHEMA = {
       additionalProperties: { type: 'object', additionalProperties: false, required: ['members'], properties: { members: { type: 'array', items: { type: 'string' } }, inverse: { type: 'array', items: { type: 'string' }, default: [] } } },
     },
     maxCurrencyExposureLots: num(0.03, 'net lots per currency a new trade may stack onto (seed: hard-coded 0.03; 0 = off)', { minimum: 0 }),
+    maxMarginUsePercent: num(80, 'a new order may use at most this % of free margin; larger sizes are reduced, and skipped below the minimum volume (not in the seed: it sized by risk only and let the broker refuse)', { exclusiveMinimum: 0, maximum: 100 }),
+    leverageBy: { type: 'object', default: {}, additionalProperties: { type: 'number', minimum: 1 }, description: 'leverage per symbol or asset class for the margin estimate (default: the account leverage), e.g. { index: 20 }' },
     commissionPerLot: num(7.0, 'seed COMMISSION_PER_LOT (account currency, round trip): part of the cost gate', { minimum: 0 }),
     minNetProfitRatio: num(3.0, 'seed MIN_NET_PROFIT_RATIO: (TP − cost) must be ≥ this × cost', { minimum: 0 }),
     maxCostToTpRatio: num(0.3, 'cost above this share of the TP distance blocks (seed: hard-coded 0.30)', { minimum: 0 }),

@@ -217,6 +217,17 @@ export class RiskManager implements RiskPolicy {
       volume = v.volume;
       cycle.log.debug({ symbol, volume, ...plan }, 'sized');
     }
+    // Margin: the notional's margin (price × value per price unit / leverage per lot) must fit.
+    const leverage = c.leverageBy[symbol] ?? c.leverageBy[info.assetClass] ?? acct.leverage;
+    if (leverage > 0) {
+      const perLot = (price * vpu) / leverage;
+      const allowed = (acct.freeMargin * c.maxMarginUsePercent) / 100;
+      if (volume * perLot > allowed) {
+        const fit = floorToStep(allowed / perLot, info.volumeStep);
+        if (fit < info.volumeMin - 1e-9) return block(RiskReason.margin(perLot, allowed, info.volumeMin));
+        volume = fit;
+      }
+    }
     if (c.maxCurrencyExposureLots > 0) {
       const legs = yield* this.legsFlow(cycle, all);
       const breach = exposureBreach(legs, { side: intent.side, volume, baseCurrency: info.baseCurrency, profitCurrency: info.profitCurrency }, c.maxCurrencyExposureLots);
