@@ -1,6 +1,6 @@
 /** Every rule of the risk policy with its exact reason, on real core parts (CSV data, paper broker). */
 import assert from 'node:assert/strict';
-import { MemoryStateStore, PaperBroker, SimClock, TIMEFRAME_MS, roundTo, silentLogger, type Candidate, type CsvDataSource, type CycleContext, type OrderIntent, type Position, type SymbolInfo } from '@tradekit/core';
+import { MemoryStateStore, PaperBroker, SimClock, roundTo, silentLogger, type Candidate, type CsvDataSource, type CycleContext, type OrderIntent, type Position, type SymbolInfo } from '@tradekit/core';
 import { NewsCalendar, RISK_SCHEMA, RiskManager, plannedRisk, returnCorrelation, volumeFor, type RiskConfig } from '@tradekit/agents';
 import { FIXTURES, RUN, barsFromCloses, cycleOf, sampleSource, synthSource, tempDir, utc, withDefaults, writeBars } from './helpers.js';
 
@@ -327,4 +327,3 @@ describe('risk policy rules (exact reasons)', function () {
     assert.match(String(reason), /^Kelly: no edge \(f = -0\.\d{3}, win rate 0\.05, payoff \d+\.\d{2}\)$/);
   });
 });
-void TIMEFRAME_MS;

@@ -80,7 +80,7 @@ export const INSTITUTIONAL_SCHEMA = {
     symbols: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, description: 'subset of the run symbols (default: all): one agent per symbol' },
     timeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1)$', default: 'M5', description: 'primary timeframe (seed TIMEFRAME "M5")' },
     historyBars: { type: 'integer', minimum: 100, default: 2000, description: 'bars read on the first scan (seed: primary TF × 2000); later scans read only new bars' },
-    htfBars: { type: 'integer', minimum: 50, default: 250, description: 'H1/H4 bars read on the first scan (seed: × 250)' },
+    htfBars: { type: 'integer', minimum: 50, default: 250, description: 'H1/H4 bars needed on the first scan (seed: × 250); the shared tracks read max(historyBars, htfBars) bars of every timeframe once' },
     minBars: { type: 'integer', minimum: 30, default: 100, description: 'fewer primary bars → "Insufficient Data"' },
     staleBars: { type: 'integer', minimum: 1, default: 3, description: 'no new primary bar for this many bar lengths → "Stale Data" (market closed)' },
     m5TrendFilter: bool(true, 'seed M5_TREND_FILTER: an opposing primary-TF trend blocks'),
