@@ -25,3 +25,5 @@ function run(cmd, args) {
 
 run('npx', ['-y', PNPM, 'install', '--frozen-lockfile']);
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+// The dashboard's web UI (React + lightweight-charts, built by vite into packages/dashboard/dist/ui; offline).
+run('npx', ['-y', PNPM, '--filter', '@tradekit/dashboard', 'run', 'build:ui']);

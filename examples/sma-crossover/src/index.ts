@@ -3,7 +3,9 @@
  * Buys when the fast SMA of closes crosses above the slow one, sells when it crosses below; with
  * `alwaysInMarket` the opposite position is closed on the cross, so there is one position at a time.
  */
-import { definePlugin, type Agent, type Action, type CycleContext, type Position, type ScanContext, type ScanResult, type Timeframe } from '@tradekit/core';
+import { definePlugin, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Timeframe } from '@tradekit/core';
+
+type Stops = { slDistance?: number; tpDistance?: number };
 import { crossSignal } from './signal.js';
 
 export interface SmaConfig {
@@ -17,68 +19,100 @@ export interface SmaConfig {
   tpPoints: number;
 }
 
+interface BarState {
+  time: number;
+  /** +1/−1 on the bar where fast crossed slow, else 0. */
+  cross: -1 | 0 | 1;
+  /** Sign of fast − slow on this bar. */
+  trend: -1 | 0 | 1;
+  /** An entry was proposed for this bar already (act once per bar, however many cycles see it). */
+  proposed: boolean;
+  window: BarSeries;
+}
+
+const NO_CROSS = Object.freeze({ skip: 'No Cross' });
+const NO_DATA = Object.freeze({ skip: 'Insufficient Data' });
+const ACTED = Object.freeze({ skip: 'Acted on this bar' });
+const NOTHING: Action[] = Object.freeze([]) as unknown as Action[];
+
 export class SmaCrossoverAgent implements Agent {
   readonly name = 'sma-crossover';
-  private readonly last = new Map<string, { time: number; signal: -1 | 0 | 1 }>();
+  private readonly last = new Map<string, BarState>();
 
   constructor(
     readonly symbols: readonly string[],
     private readonly cfg: SmaConfig,
   ) {}
 
-  /** +1 fast crossed above slow on the last closed bar, −1 below, 0 neither (memoized per bar). */
-  private signal(cycle: CycleContext, symbol: string): -1 | 0 | 1 | Promise<-1 | 0 | 1> {
+  /** The state of the last closed bar (computed once per bar, reused by manage and scan). */
+  private state(cycle: CycleContext, symbol: string): BarState | undefined | Promise<BarState | undefined> {
     const bars = cycle.data.bars(symbol, this.cfg.timeframe, this.cfg.slow + 1);
-    const compute = (b: { length: number; time: Float64Array; close: Float64Array }): -1 | 0 | 1 => {
-      if (b.length < this.cfg.slow + 1) return 0;
-      const t = b.time[b.length - 1]!;
-      const memo = this.last.get(symbol);
-      if (memo && memo.time === t) return memo.signal;
-      const s = crossSignal(b.close, this.cfg.fast, this.cfg.slow);
-      this.last.set(symbol, { time: t, signal: s });
-      return s;
-    };
-    return bars instanceof Promise ? bars.then(compute) : compute(bars);
+    return bars instanceof Promise ? bars.then((b) => this.compute(symbol, b)) : this.compute(symbol, bars);
+  }
+
+  private compute(symbol: string, b: BarSeries): BarState | undefined {
+    if (b.length < this.cfg.slow + 1) return undefined;
+    let st = this.last.get(symbol);
+    // A source may hand back the very same window for the same bar: nothing new to compute.
+    if (st && st.window === b) return st;
+    const t = b.time[b.length - 1]!;
+    if (st && st.time === t) {
+      st.window = b;
+      return st;
+    }
+    if (!st) this.last.set(symbol, (st = { time: t, cross: 0, trend: 0, proposed: false, window: b }));
+    crossSignal(b.close, this.cfg.fast, this.cfg.slow, st);
+    st.time = t;
+    st.proposed = false;
+    st.window = b;
+    return st;
   }
 
   scan(ctx: ScanContext): ScanResult | Promise<ScanResult> {
-    const decide = (s: -1 | 0 | 1): ScanResult => {
-      if (s === 0) return { skip: 'No Cross' };
-      const side = s > 0 ? 'buy' : 'sell';
+    const decide = (st: BarState | undefined): ScanResult | Promise<ScanResult> => {
+      if (!st) return NO_DATA;
+      if (st.cross === 0) return NO_CROSS;
+      if (st.proposed) return ACTED;
+      const side = st.cross > 0 ? 'buy' : 'sell';
       const open = ctx.cycle.positions.filter((p) => p.symbol === ctx.symbol);
       if (open.some((p) => p.side === side)) return { skip: `Already ${side === 'buy' ? 'long' : 'short'}` };
       if (!this.cfg.alwaysInMarket && open.length) return { skip: 'Position open' };
-      return {
+      st.proposed = true;
+      const candidate = (stops: { slDistance?: number; tpDistance?: number }): ScanResult => ({
         symbol: ctx.symbol,
         side,
         score: 1,
         probability: 0.5,
         entry: 'market',
         volume: this.cfg.volume,
-        reason: `SMA${this.cfg.fast} crossed ${s > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
-        ...this.stops(ctx),
-      };
+        reason: `SMA${this.cfg.fast} crossed ${st.cross > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
+        ...stops,
+      });
+      const stops = this.stops(ctx);
+      return stops instanceof Promise ? stops.then(candidate) : candidate(stops);
     };
-    const s = this.signal(ctx.cycle, ctx.symbol);
-    return s instanceof Promise ? s.then(decide) : decide(s);
+    const st = this.state(ctx.cycle, ctx.symbol);
+    return st instanceof Promise ? st.then(decide) : decide(st);
   }
 
-  private stops(ctx: ScanContext): { slDistance?: number; tpDistance?: number } {
+  /** SL/TP distances in price units from the configured points (the point size comes from the source). */
+  private stops(ctx: ScanContext): Stops | Promise<Stops> {
     if (!this.cfg.slPoints && !this.cfg.tpPoints) return {};
-    const info = ctx.cycle.data.symbolInfo(ctx.symbol);
-    if (info instanceof Promise) return {};
-    return {
+    const toPrice = (info: SymbolInfo): Stops => ({
       slDistance: this.cfg.slPoints ? this.cfg.slPoints * info.point : undefined,
       tpDistance: this.cfg.tpPoints ? this.cfg.tpPoints * info.point : undefined,
-    };
+    });
+    const info = ctx.cycle.data.symbolInfo(ctx.symbol);
+    return info instanceof Promise ? info.then(toPrice) : toPrice(info);
   }
 
+  /** Always in the market: a position against the current trend (fast vs slow) is closed. */
   manage(cycle: CycleContext, position: Position): Action[] | Promise<Action[]> {
-    if (!this.cfg.alwaysInMarket) return [];
-    const decide = (s: -1 | 0 | 1): Action[] =>
-      (s > 0 && position.side === 'sell') || (s < 0 && position.side === 'buy') ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : [];
-    const s = this.signal(cycle, position.symbol);
-    return s instanceof Promise ? s.then(decide) : decide(s);
+    if (!this.cfg.alwaysInMarket) return NOTHING;
+    const decide = (st: BarState | undefined): Action[] =>
+      st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : NOTHING;
+    const st = this.state(cycle, position.symbol);
+    return st instanceof Promise ? st.then(decide) : decide(st);
   }
 }
 

@@ -1,17 +1,45 @@
-/** Cross of two simple moving averages on the last two values of `close`: +1 up, −1 down, 0 none. */
-export function crossSignal(close: ArrayLike<number>, fast: number, slow: number): -1 | 0 | 1 {
+/** Where a fast and a slow simple moving average of closes stand on the last value. */
+export interface CrossState {
+  /** +1 fast crossed above slow on this value, −1 below, 0 no cross. */
+  cross: -1 | 0 | 1;
+  /** Sign of fast − slow on this value. */
+  trend: -1 | 0 | 1;
+}
+
+/**
+ * SMA state on the last value of `close` (one pass over the last `slow + 1` values). Writes into
+ * `out` when given (no allocation per bar).
+ */
+export function crossSignal<T extends CrossState>(close: ArrayLike<number>, fast: number, slow: number, out?: T): T | CrossState {
+  const r = out ?? { cross: 0, trend: 0 };
   const n = close.length;
-  if (n < slow + 1) return 0;
-  const sma = (end: number, len: number): number => {
-    let s = 0;
-    for (let i = end - len; i < end; i++) s += close[i]!;
-    return s / len;
-  };
-  const fNow = sma(n, fast);
-  const sNow = sma(n, slow);
-  const fPrev = sma(n - 1, fast);
-  const sPrev = sma(n - 1, slow);
-  if (fPrev <= sPrev && fNow > sNow) return 1;
-  if (fPrev >= sPrev && fNow < sNow) return -1;
-  return 0;
+  if (n < slow + 1) {
+    r.cross = 0;
+    r.trend = 0;
+    return r;
+  }
+  // The four window sums in one ascending pass; each adds its values left to right from 0, exactly
+  // like a plain mean of the window, so ties resolve the same way as any textbook SMA.
+  let fNow = 0;
+  let sNow = 0;
+  let fPrev = 0;
+  let sPrev = 0;
+  for (let i = n - 1 - slow; i < n; i++) {
+    const c = close[i]!;
+    if (i < n - 1) {
+      sPrev += c;
+      if (i >= n - 1 - fast) fPrev += c;
+    }
+    if (i >= n - slow) {
+      sNow += c;
+      if (i >= n - fast) fNow += c;
+    }
+  }
+  const f = fNow / fast;
+  const s = sNow / slow;
+  const fp = fPrev / fast;
+  const sp = sPrev / slow;
+  r.trend = f > s ? 1 : f < s ? -1 : 0;
+  r.cross = fp <= sp && f > s ? 1 : fp >= sp && f < s ? -1 : 0;
+  return r;
 }

@@ -3,13 +3,20 @@ import { CORE_VERSION } from '@tradekit/core';
 import { CLI_VERSION } from './version.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
+import { serveCommand } from './commands/serve.js';
+import { mt5SimCommand } from './commands/mt5-sim.js';
 import { trainCommand } from './commands/train.js';
 
 export function buildProgram(): Command {
   const program = new Command('tradekit')
     .description('Run, validate and backtest tradekit trading configs')
     .version(`tradekit ${CLI_VERSION} (@tradekit/core ${CORE_VERSION})`, '-v, --version')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors (unknown option, missing argument) exit 2; --help and --version exit 0.
+    // Set before the subcommands are added so they inherit it.
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
 
   program
     .command('run')
@@ -24,8 +31,25 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('-q, --quiet', 'no cycle report on stdout')
     .option('--json', 'print every event as a JSON line on stdout')
+    .option('--serve', 'attach the orchestrator API and dashboard to this run (127.0.0.1, token auth)')
+    .option('--port <port>', 'with --serve: port (default 8787, 0 = any free port)')
+    .option('--host <host>', 'with --serve: address to bind (default 127.0.0.1)')
     .action(async (config: string, flags) => {
       process.exitCode = await runCommand(config, flags);
+    });
+
+  program
+    .command('serve')
+    .description('host many runs behind an authenticated HTTP + socket.io API and the web dashboard')
+    .option('-c, --config <file>', 'server config (server.yaml); defaults apply without one')
+    .option('--host <host>', 'address to bind (overrides server.host; default 127.0.0.1)')
+    .option('--port <port>', 'port (overrides server.port; default 8787)')
+    .option('--data-dir <dir>', 'server state: tokens (hashed), audit log, run registry (overrides server.dataDir)')
+    .option('--add-token <name>', 'create an API token, print it once, and exit')
+    .option('--scopes <list>', 'with --add-token: read or read,trade (default read)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .action(async (flags) => {
+      process.exitCode = await serveCommand(flags);
     });
 
   program
@@ -35,6 +59,31 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (config: string, flags) => {
       process.exitCode = await validateCommand(config, flags);
+    });
+
+  program
+    .command('mt5-sim')
+    .description('serve a simulated MetaTrader 5 terminal over the bridge protocol (see examples/mt5-sim.yaml, docs/mt5.md)')
+    .option('--host <host>', 'bind address', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', '18812')
+    .option('--token-env <name>', 'environment variable holding the shared token', 'MT5_BRIDGE_TOKEN')
+    .option('--data <dir>', 'MT5 CSV bars ({symbol}_{timeframe}.csv); random walks without it')
+    .option('--symbols <list>', 'comma-separated canonical symbols', 'EURUSD,GBPUSD,XAUUSD')
+    .option('--history-bars <n>', 'bars of history before the terminal clock starts', '300')
+    .addOption(new Option('--clock <clock>', 'driven: replays move it (tradekit run, pace ≠ live); wall: real time').choices(['driven', 'wall']).default('driven'))
+    .option('--seed <seed>', 'random seed (spreads, slippage, walks)', '1')
+    .option('--suffix <suffix>', 'broker suffix on every symbol (e.g. m → EURUSDm)', '')
+    .addOption(new Option('--filling <profile>', 'filling bits of every symbol').choices(['IOC_ONLY', 'FOK_ONLY', 'FOK_IOC', 'RETURN_ONLY']))
+    .option('--hidden <list>', 'symbols not in Market Watch at start')
+    .option('--balance <usd>', 'account balance', '10000')
+    .option('--leverage <n>', 'account leverage', '100')
+    .option('--netting', 'netting account (default hedging)')
+    .option('--rate-limit <n>', 'order_send per second before 10024 (0 = off)', '0')
+    .option('--history-lag-ms <ms>', 'delay before closed deals appear in history', '0')
+    .option('--slippage-points <n>', 'max adverse slippage on market fills', '0')
+    .option('--commission-per-lot <usd>', 'commission per lot per side', '0')
+    .action(async (flags) => {
+      process.exitCode = await mt5SimCommand(flags);
     });
 
   program
@@ -62,10 +111,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride((err) => {
-    // commander's own errors (unknown option, missing argument) are usage errors.
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
-  await program.parseAsync(argv);
+  await buildProgram().parseAsync(argv);
 }

@@ -31,19 +31,22 @@ export { EventBus, type EventBusOptions } from './events/bus.js';
 export { EVENT_VERSION, type EventPayloads, type EventType, type TradekitEvent } from './events/types.js';
 export { ConsoleReporter, type ConsoleReporterOptions } from './events/console-reporter.js';
 
-export { Engine, type EngineDeps } from './engine/engine.js';
+export { Engine, type EngineDeps, type EngineSettings } from './engine/engine.js';
 export { TradingStateController } from './engine/trading-state.js';
 export { HookMetrics, instrumentHooks, type HookStats, type TapStats, type InstrumentOptions } from './engine/instrument.js';
 export { mergeActions } from './engine/actions.js';
 export { makeClientOrderId } from './engine/client-id.js';
 export { wireAgent, wireRiskPolicy, wireBuiltins } from './engine/wiring.js';
 
-export { Run, ConfigErrors, magicOf, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
+export { Run, ConfigErrors, magicOf, setAtPath, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
+export { runBacktest } from './backtest/driver.js';
+export { computeStats } from './backtest/stats.js';
+export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestStats, BacktestSeries, EquityPoint } from './backtest/types.js';
 export { loadConfig, SLOT_ORDER, type LoadOptions, type LoadResult, type LoadedPlugin } from './loader/load-config.js';
 export { readConfigFile, parseConfigText, formatPath, type ConfigSource, type PathSegment } from './config/source.js';
 export { runConfigSchema, type RunConfig, type PluginEntry, type EngineSection, type RunSection, type SlotName } from './config/schema.js';
 export { validateAt, compileSchema, suggest } from './config/validate.js';
 
 export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js';
-export { createRedactor, type Redactor } from './log/redact.js';
-export { runFlow, wait, then, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';
+export { createRedactor, NO_REDACTION, type Redactor } from './log/redact.js';
+export { runFlow, wait, andThen, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';

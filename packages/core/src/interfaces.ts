@@ -51,6 +51,11 @@ export interface DataSource {
   timeframes?(symbol: string): readonly Timeframe[];
   /** Historical sources: the time span of a symbol's bars (replays and backtests start from it). */
   coverage?(symbol: string, timeframe?: Timeframe): Coverage;
+  /**
+   * Historical sources: every bar of a symbol and timeframe, including bars after `now`. For trusted
+   * simulation components (the paper broker's trigger scan), never for agents: it can see the future.
+   */
+  columns?(symbol: string, timeframe: Timeframe): BarSeries;
   close?(): MaybePromise<void>;
 }
 
@@ -66,6 +71,8 @@ export interface Coverage {
 
 export type ActionResult =
   | { status: 'done'; deal?: Deal }
+  /** Accepted while the market is closed; executes at the next open (simulated brokers). */
+  | { status: 'queued'; reason: string }
   | { status: 'rejected'; code: string; reason: string; retryable: boolean }
   | { status: 'unknown'; reason: string };
 
@@ -91,6 +98,11 @@ export interface Broker {
   cancel(orderId: string, signal?: AbortSignal): MaybePromise<ActionResult>;
   /** Everything carrying this client id: positions, pending orders, deals. */
   lookup(clientId: string, signal?: AbortSignal): MaybePromise<ClientIdLookup>;
+  /**
+   * Simulated brokers: close at the last known price even when the market is closed (the end of a
+   * backtest, where there is no next open to wait for).
+   */
+  closeAtLast?(positionId: string, reason?: string): MaybePromise<ActionResult>;
   /** Push notification of new deals (fills, SL/TP, closes). Brokers without it are polled via `history`. */
   subscribeDeals?(listener: (deal: Deal) => void): () => void;
   shutdown?(): MaybePromise<void>;
@@ -235,18 +247,22 @@ export interface TradeQuery {
   offset?: number;
 }
 
+/**
+ * The trade journal. Methods may answer synchronously (the in-memory journal of a backtest) or with
+ * a promise (SQLite, PostgreSQL): `await` works for both.
+ */
 export interface Journal {
   /** Insert or update by client id. */
-  saveOrder(rec: OrderRecord): Promise<void>;
-  getOrder(clientId: string): Promise<OrderRecord | undefined>;
-  listOrders(filter?: { status?: OrderStatus[]; symbol?: string; limit?: number }): Promise<OrderRecord[]>;
-  openTrade(rec: Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number }): Promise<void>;
+  saveOrder(rec: OrderRecord): MaybePromise<void>;
+  getOrder(clientId: string): MaybePromise<OrderRecord | undefined>;
+  listOrders(filter?: { status?: OrderStatus[]; symbol?: string; limit?: number }): MaybePromise<OrderRecord[]>;
+  openTrade(rec: Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number }): MaybePromise<void>;
   /** Records an exit (partial or full). Closes the trade when no volume remains. */
-  recordExit(exit: ClosedTrade): Promise<void>;
-  getTrade(positionId: string): Promise<TradeRecord | undefined>;
-  listTrades(query?: TradeQuery): Promise<TradeRecord[]>;
-  appendEvents(events: readonly TradekitEvent[]): Promise<void>;
-  events(sinceSeq: number, limit?: number): Promise<TradekitEvent[]>;
+  recordExit(exit: ClosedTrade): MaybePromise<void>;
+  getTrade(positionId: string): MaybePromise<TradeRecord | undefined>;
+  listTrades(query?: TradeQuery): MaybePromise<TradeRecord[]>;
+  appendEvents(events: readonly TradekitEvent[]): MaybePromise<void>;
+  events(sinceSeq: number, limit?: number): MaybePromise<TradekitEvent[]>;
 }
 
 export interface RunRecord {

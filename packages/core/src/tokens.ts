@@ -5,6 +5,8 @@ import type { EngineHooks } from './hooks.js';
 import type { RunConfig } from './config/schema.js';
 import type { TradingStateController } from './engine/trading-state.js';
 import type { EventBus } from './events/bus.js';
+import type { EngineSettings } from './engine/engine.js';
+import type { PaperBrokerOptions } from './paper/paper-broker.js';
 
 export const ClockToken: InjectionToken<Clock> = Symbol.for('tradekit.Clock');
 export const DataSourceToken: InjectionToken<DataSource> = Symbol.for('tradekit.DataSource');
@@ -22,3 +24,5 @@ export const RunInfoToken: InjectionToken<RunInfo> = Symbol.for('tradekit.RunInf
 export const RunConfigToken: InjectionToken<RunConfig> = Symbol.for('tradekit.RunConfig');
 export const TradingStateToken: InjectionToken<TradingStateController> = Symbol.for('tradekit.TradingState');
 export const EventBusToken: InjectionToken<EventBus> = Symbol.for('tradekit.EventBus');
+export const EngineSettingsToken: InjectionToken<EngineSettings> = Symbol.for('tradekit.EngineSettings');
+export const PaperBrokerOptionsToken: InjectionToken<Partial<PaperBrokerOptions>> = Symbol.for('tradekit.PaperBrokerOptions');

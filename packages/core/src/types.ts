@@ -38,6 +38,8 @@ export interface Tick {
   time: number;
   bid: number;
   ask: number;
+  /** True when the market is closed at this instant (no bar in progress: weekend, session break). */
+  closed?: boolean;
 }
 
 export type AssetClass = 'forex' | 'metal' | 'index' | 'crypto' | 'commodity' | 'stock' | 'other';
@@ -173,7 +175,8 @@ export interface PendingOrder {
   clientId?: string;
   symbol: string;
   side: Side;
-  type: Exclude<OrderType, 'market'>;
+  /** `market`: a market order waiting for the market to open (simulated brokers). */
+  type: OrderType;
   volume: number;
   price: number;
   sl?: number;

@@ -5,7 +5,7 @@
  * reads `historyBars`, later calls ask for the open-time range after the newest bar seen.
  * Works with synchronous (CSV, paper) and asynchronous (MT5) data sources alike.
  */
-import { then, type DataSource, type MaybePromise, type PluginContext, type Timeframe } from '@tradekit/core';
+import { andThen, type DataSource, type MaybePromise, type PluginContext, type Timeframe } from '@tradekit/core';
 import { FEATURE_DEFAULTS, FeatureTrack, type FeatureParams } from './track.js';
 
 interface Entry {
@@ -40,7 +40,7 @@ export class FeatureHub {
     const entry = e;
     const track = e.track;
     const query = track.bars === 0 ? this.historyBars : { from: track.lastTime + 1, to: now };
-    const r = then(data.bars(symbol, timeframe, query), (bars) => {
+    const r = andThen(data.bars(symbol, timeframe, query), (bars) => {
       this.fetched += bars.length;
       track.feed(bars);
       entry.at = now;

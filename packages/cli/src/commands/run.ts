@@ -2,6 +2,7 @@ import { ConsoleReporter, Run, type RunOverrides, type Sink, type TradekitEvent 
 import { EXIT } from '../exit-codes.js';
 import { printError } from '../report-errors.js';
 import { searchPaths } from '../search-paths.js';
+import { serveRunCommand } from './serve.js';
 
 export interface RunFlags {
   cycles?: string;
@@ -13,10 +14,17 @@ export interface RunFlags {
   quiet?: boolean;
   json?: boolean;
   logLevel?: RunOverrides['logLevel'];
+  serve?: boolean;
+  port?: string;
+  host?: string;
 }
 
 /** `tradekit run`: validates, composes, recovers, then cycles until --cycles, end of data or Ctrl-C. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  if (flags.serve) {
+    const overrides: RunOverrides = { cycles: flags.cycles !== undefined ? Number(flags.cycles) : undefined, pace: flags.pace, stateUrl: flags.db, from: flags.from, to: flags.to, mode: flags.mode, logLevel: flags.logLevel };
+    return serveRunCommand(file, { host: flags.host, port: flags.port, quiet: flags.quiet || flags.json, overrides });
+  }
   const sinks: Sink[] = [];
   if (flags.json) sinks.push({ name: 'json-lines', publish: (e: TradekitEvent) => void process.stdout.write(JSON.stringify(e) + '\n') });
   else if (!flags.quiet) sinks.push(new ConsoleReporter({ color: process.stdout.isTTY }));

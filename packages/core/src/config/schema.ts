@@ -24,6 +24,8 @@ export interface RunSection {
   warmupBars: number;
   /** Stop after this many cycles (0 = no limit). */
   maxCycles: number;
+  /** Primary timeframe (backtests: one cycle per closed bar of it). */
+  timeframe?: Timeframe;
   magic?: number;
 }
 
@@ -57,6 +59,8 @@ export interface RunConfig {
 
 export type SlotName = 'data' | 'broker' | 'plugins' | 'risk' | 'agents' | 'sinks';
 
+const TIMEFRAME_PATTERN_INLINE = '^(M1|M5|M15|M30|H1|H4|D1|W1)$';
+
 const pluginEntry = {
   type: 'object',
   additionalProperties: false,
@@ -89,6 +93,7 @@ export const runConfigSchema = {
         cycleSeconds: { type: 'number', exclusiveMinimum: 0, default: 120 },
         timezone: { type: 'string', default: 'UTC' },
         pace: {
+          description: '"max", "live", a speed like "600x", or a positive number',
           anyOf: [
             { type: 'string', pattern: '^(max|live|\\d+(\\.\\d+)?x)$' },
             { type: 'number', exclusiveMinimum: 0 },
@@ -98,6 +103,7 @@ export const runConfigSchema = {
         from: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
         to: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
         warmupBars: { type: 'integer', minimum: 0, default: 300 },
+        timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN_INLINE, description: 'primary timeframe: backtests run a cycle per closed bar of it (default: the finest the data has)' },
         maxCycles: { type: 'integer', minimum: 0, default: 0 },
         magic: { type: 'integer', minimum: 1, maximum: 2147483647 },
       },

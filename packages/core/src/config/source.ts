@@ -59,7 +59,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
 
   for (const e of doc.errors) {
     const at = e.linePos?.[0] ?? { line: 1, col: 1 };
-    const first = e.message.split('\n')[0]!;
+    const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     errors.push(
       new TradekitError('TK_ERR_CONFIG_YAML', `malformed YAML: ${first}`, {
         file,

@@ -7,7 +7,8 @@ import { TradekitError, type ErrorCode } from '../errors.js';
 import type { ConfigSource, PathSegment } from './source.js';
 import { formatPath } from './source.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+// verbose: errors carry the offending data and the parent schema (for "did you mean").
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Compiles (once per schema object) or throws the ajv schema error. */
@@ -83,6 +84,12 @@ function toErrors(errs: ErrorObject[], value: unknown, src: ConfigSource, base: 
       case 'enum':
         msg = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(e.data)}`;
         break;
+      case 'anyOf':
+      case 'oneOf': {
+        const d = (e.parentSchema as { description?: string } | undefined)?.description;
+        msg = `${d ? `must be ${d}` : (e.message ?? 'invalid')}, got ${describe(e.data)}`;
+        break;
+      }
       default:
         msg = `${e.message ?? 'invalid'}${e.data !== undefined && typeof e.data !== 'object' ? `, got ${describe(e.data)}` : ''}`;
     }

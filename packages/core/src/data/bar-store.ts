@@ -40,21 +40,80 @@ export class BarStore implements BarSeries {
     return lo;
   }
 
-  /** A zero-copy view of bars [start, end). */
+  /** A zero-copy view of bars [start, end); columns are cut when first read. */
   slice(start: number, end: number): BarSeries {
     const s = Math.max(0, start);
-    const e = Math.min(this.length, Math.max(s, end));
-    return {
-      symbol: this.symbol,
-      timeframe: this.timeframe,
-      length: e - s,
-      time: this.time.subarray(s, e),
-      open: this.open.subarray(s, e),
-      high: this.high.subarray(s, e),
-      low: this.low.subarray(s, e),
-      close: this.close.subarray(s, e),
-      volume: this.volume.subarray(s, e),
-    };
+    return new BarWindow(this, s, Math.min(this.length, Math.max(s, end)));
+  }
+
+  /**
+   * Number of bars with open time ≤ t, remembered between calls: when time only moves forward (a
+   * replay or a backtest) the next answer is a step or two from the last, not a binary search.
+   */
+  countUpTo(t: number): number {
+    const c = this.cursor;
+    if (t >= c.t) {
+      let i = c.n;
+      const a = this.time;
+      const len = Math.min(this.length, i + 64);
+      while (i < len && a[i]! <= t) i++;
+      // A long jump forward: a binary search beats walking on.
+      c.n = i === len && i < this.length && a[i]! <= t ? this.upperBound(t) : i;
+    } else c.n = this.upperBound(t);
+    c.t = t;
+    return c.n;
+  }
+
+  private readonly cursor = { t: -Infinity, n: 0 };
+}
+
+/**
+ * A window of a BarStore: `length` bars from `start`. Each column is a subarray made on first access
+ * (an agent that reads only `close` pays for one view, not six). Nothing past the window is reachable.
+ */
+export class BarWindow implements BarSeries {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly length: number;
+  private t?: Float64Array;
+  private o?: Float64Array;
+  private h?: Float64Array;
+  private l?: Float64Array;
+  private c?: Float64Array;
+  private v?: Float64Array;
+
+  constructor(
+    private readonly store: BarStore,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.symbol = store.symbol;
+    this.timeframe = store.timeframe;
+    this.length = end - start;
+  }
+
+  get time(): Float64Array {
+    return (this.t ??= this.store.time.subarray(this.start, this.end));
+  }
+  get open(): Float64Array {
+    return (this.o ??= this.store.open.subarray(this.start, this.end));
+  }
+  get high(): Float64Array {
+    return (this.h ??= this.store.high.subarray(this.start, this.end));
+  }
+  get low(): Float64Array {
+    return (this.l ??= this.store.low.subarray(this.start, this.end));
+  }
+  get close(): Float64Array {
+    return (this.c ??= this.store.close.subarray(this.start, this.end));
+  }
+  get volume(): Float64Array {
+    return (this.v ??= this.store.volume.subarray(this.start, this.end));
+  }
+
+  /** The same columns as plain data (for JSON and structured clone). */
+  toJSON(): Record<string, unknown> {
+    return { symbol: this.symbol, timeframe: this.timeframe, length: this.length, time: [...this.time], open: [...this.open], high: [...this.high], low: [...this.low], close: [...this.close], volume: [...this.volume] };
   }
 }
 

@@ -11,7 +11,8 @@ import type { Clock, Coverage, DataSource } from '../interfaces.js';
 import type { BarQuery, BarSeries, SymbolInfo, Tick, Timeframe } from '../types.js';
 import { BarStore, emptySeries } from './bar-store.js';
 import { parseMt5Csv } from './csv-parse.js';
-import { serverToUtc, type ServerTimeConfig } from './server-time.js';
+import { serverToUtcConverter, type ServerTimeConfig } from './server-time.js';
+import { readColumnCache, writeColumnCache } from './column-cache.js';
 import { symbolInfoFor } from './symbol-profiles.js';
 import { TIMEFRAME_MS, isTimeframe, sortTimeframes } from './timeframes.js';
 
@@ -27,6 +28,8 @@ export interface CsvSourceOptions {
   pattern?: string;
   /** Per-symbol contract overrides (digits, contractSize, spread in points, volume limits…). */
   symbolInfo?: Record<string, Partial<SymbolInfo>>;
+  /** Keep parsed columns in a binary cache next to the data (default true). */
+  columnCache?: boolean;
 }
 
 
@@ -35,6 +38,11 @@ export class CsvDataSource implements DataSource {
   private readonly stores = new Map<string, Map<Timeframe, BarStore>>();
   private readonly infos = new Map<string, SymbolInfo>();
   private readonly finest = new Map<string, Timeframe>();
+  /** Cache files being written in the background (awaited by `flushCache`). */
+  private readonly pendingWrites: Promise<unknown>[] = [];
+  /** Last window per store and count, and last quote per symbol (both immutable, reused within a bar). */
+  private readonly windows = new Map<BarStore, Map<number, { visible: number; window: BarSeries }>>();
+  private readonly ticks = new Map<string, { i: number; forming: boolean; tick: Tick }>();
 
   constructor(
     private readonly clock: Clock,
@@ -78,12 +86,23 @@ export class CsvDataSource implements DataSource {
   }
 
   private async loadFile(file: string, symbol: string, tf: Timeframe): Promise<void> {
-    const text = await readFile(file, 'latin1');
-    const parsed = parseMt5Csv(text, file);
-    const t = parsed.time;
+    const useCache = this.options.columnCache !== false;
+    let parsed = useCache ? await readColumnCache(file) : undefined;
+    let raw: Float64Array;
+    if (parsed) {
+      raw = parsed.time;
+    } else {
+      const text = await readFile(file, 'latin1');
+      parsed = parseMt5Csv(text, file);
+      raw = parsed.time;
+      // Keep the raw parse for the cache; the store gets UTC times in a column of its own.
+      if (useCache) this.pendingWrites.push(writeColumnCache(file, parsed).catch(() => undefined));
+    }
+    const t = new Float64Array(parsed.length);
+    const toUtc = serverToUtcConverter(this.options.serverTime);
     const cfg = this.options.serverTime;
     for (let i = 0; i < parsed.length; i++) {
-      t[i] = serverToUtc(cfg, t[i]!);
+      t[i] = toUtc(raw[i]!);
       if (i > 0 && t[i]! <= t[i - 1]!) {
         throw new TradekitError(
           'TK_ERR_DATA_BAD_BAR',
@@ -101,6 +120,15 @@ export class CsvDataSource implements DataSource {
     this.finest.set(symbol, sortTimeframes(byTf.keys())[0]!);
   }
 
+  /** Waits for column-cache files still being written (tests and benchmarks). */
+  async flushCache(): Promise<void> {
+    await Promise.all(this.pendingWrites.splice(0));
+  }
+
+  close(): Promise<void> {
+    return this.flushCache();
+  }
+
   listSymbols(): string[] {
     return [...this.stores.keys()].sort();
   }
@@ -113,6 +141,10 @@ export class CsvDataSource implements DataSource {
     const info = this.infos.get(symbol);
     if (!info) throw unknownSymbol(symbol, this.listSymbols());
     return info;
+  }
+
+  columns(symbol: string, tf: Timeframe): BarSeries {
+    return this.store(symbol, tf);
   }
 
   /** The raw store (all bars, including those after `now`): for drivers, never for agents. */
@@ -134,10 +166,19 @@ export class CsvDataSource implements DataSource {
   bars(symbol: string, timeframe: Timeframe, query: BarQuery): BarSeries {
     const s = this.store(symbol, timeframe);
     // Visible = bars whose close (open + tf) is at or before now.
-    const visible = s.upperBound(this.clock.now() - TIMEFRAME_MS[timeframe]);
+    const visible = s.countUpTo(this.clock.now() - TIMEFRAME_MS[timeframe]);
     if (typeof query === 'number') {
       if (!(query >= 0)) throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `bar count must be ≥ 0, got ${query}`);
-      return s.slice(visible - Math.floor(query), visible);
+      // The same question in the same bar gets the same (immutable) window back.
+      const key = query;
+      const memo = this.windows.get(s);
+      const hit = memo?.get(key);
+      if (hit && hit.visible === visible) return hit.window;
+      const window = s.slice(visible - Math.floor(query), visible);
+      let m = memo;
+      if (!m) this.windows.set(s, (m = new Map()));
+      m.set(key, { visible, window });
+      return window;
     }
     if (query.to < query.from) return emptySeries(symbol, timeframe);
     return s.slice(s.lowerBound(query.from), Math.min(visible, s.upperBound(query.to)));
@@ -148,7 +189,10 @@ export class CsvDataSource implements DataSource {
     if (!tf) throw unknownSymbol(symbol, this.listSymbols());
     const s = this.stores.get(symbol)!.get(tf)!;
     const now = this.clock.now();
-    const i = s.upperBound(now) - 1;
+    const i = s.countUpTo(now) - 1;
+    const last = this.ticks.get(symbol);
+    const forming0 = i >= 0 && now < s.time[i]! + TIMEFRAME_MS[tf];
+    if (last && last.i === i && last.forming === forming0) return last.tick;
     if (i < 0) {
       throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no price for ${symbol} at ${new Date(now).toISOString()}: data starts ${new Date(s.time[0] ?? 0).toISOString()}`, { symbol });
     }
@@ -157,7 +201,9 @@ export class CsvDataSource implements DataSource {
     const bid = forming ? s.open[i]! : s.close[i]!;
     const time = forming ? s.time[i]! : s.time[i]! + TIMEFRAME_MS[tf];
     const ask = roundTo(bid + info.spread * info.point, info.digits);
-    return { symbol, time, bid, ask };
+    const tick: Tick = Object.freeze(forming ? { symbol, time, bid, ask } : { symbol, time, bid, ask, closed: true });
+    this.ticks.set(symbol, { i, forming, tick });
+    return tick;
   }
 
   private storesOf(symbol: string): Map<Timeframe, BarStore> {
@@ -171,7 +217,10 @@ function unknownSymbol(symbol: string, known: string[]): TradekitError {
   return new TradekitError('TK_ERR_DATA_SYMBOL', `unknown symbol ${symbol}; this source has ${known.join(', ') || 'no symbols'}`, { symbol });
 }
 
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** Rounds a price to `digits` decimals (0 … 15). */
 export function roundTo(v: number, digits: number): number {
-  const f = 10 ** digits;
+  const f = POW10[digits] ?? 10 ** digits;
   return Math.round(v * f) / f;
 }

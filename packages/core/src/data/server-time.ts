@@ -65,3 +65,28 @@ export function serverToUtc(cfg: ServerTimeConfig, serverMs: number): number {
 export function utcToServer(cfg: ServerTimeConfig, utcMs: number): number {
   return utcMs + serverOffsetMs(cfg, utcMs);
 }
+
+/**
+ * `serverToUtc` for a whole column: remembers the DST window of the year it is in, so a million bars
+ * cost a million comparisons, not a million Date objects.
+ */
+export function serverToUtcConverter(cfg: ServerTimeConfig): (serverMs: number) => number {
+  const base = cfg.utcOffsetHours * HOUR;
+  if (cfg.dst === 'none') return (s) => s - base;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let win: [number, number] = [0, 0];
+  const inDst = (utc: number): boolean => {
+    if (utc < lo || utc >= hi) {
+      const y = new Date(utc).getUTCFullYear();
+      lo = Date.UTC(y, 0, 1);
+      hi = Date.UTC(y + 1, 0, 1);
+      win = dstWindow(cfg.dst as Exclude<DstRule, 'none'>, y);
+    }
+    return utc >= win[0] && utc < win[1];
+  };
+  return (s) => {
+    const summer = s - base - HOUR;
+    return inDst(summer) ? summer : s - base;
+  };
+}

@@ -75,6 +75,11 @@ export class TtlCache implements DataSource {
     return this.inner.timeframes?.(symbol) ?? [];
   }
 
+  columns(symbol: string, timeframe: Timeframe): BarSeries {
+    if (!this.inner.columns) throw new TradekitError('TK_ERR_ENGINE_STATE', `the data source "${this.inner.name}" has no history columns`);
+    return this.inner.columns(symbol, timeframe);
+  }
+
   get hasCoverage(): boolean {
     return typeof this.inner.coverage === 'function';
   }

@@ -1,17 +1,41 @@
 import type { TradekitError } from '../errors.js';
-import type { Broker, Clock, CycleContext, DataSource, Logger, RunInfo, StateStore } from '../interfaces.js';
+import type { Broker, Clock, CycleContext, DataSource, Logger, RunInfo, ScanContext, StateStore } from '../interfaces.js';
 import type { Account, Action, Candidate, PendingOrder, Position, SymbolScan, TradingState } from '../types.js';
 
-export class SymbolScanImpl implements SymbolScan {
+/** One symbol's scan in a cycle. It is also the agent's ScanContext (no extra object per scan). */
+export class SymbolScanImpl implements SymbolScan, ScanContext {
   status = '';
-  readonly candidates: Candidate[] = [];
-  readonly errors: TradekitError[] = [];
+  private cands: Candidate[] | undefined;
+  private errs: TradekitError[] | undefined;
   private skipReason: string | undefined;
 
-  constructor(readonly symbol: string) {}
+  constructor(
+    readonly symbol: string,
+    readonly cycle: CycleContext,
+  ) {}
+
+  get scan(): SymbolScan {
+    return this;
+  }
+
+  get candidates(): Candidate[] {
+    return (this.cands ??= []);
+  }
+
+  get errors(): TradekitError[] {
+    return (this.errs ??= []);
+  }
+
+  get hasCandidates(): boolean {
+    return this.cands !== undefined && this.cands.length > 0;
+  }
+
+  get errorCount(): number {
+    return this.errs?.length ?? 0;
+  }
 
   propose(candidate: Candidate): void {
-    this.candidates.push(candidate);
+    (this.cands ??= []).push(candidate);
   }
 
   skip(reason: string): void {
@@ -24,21 +48,35 @@ export class SymbolScanImpl implements SymbolScan {
 
   /** The dashboard status: a candidate wins, then errors, then the first skip reason. */
   finish(): void {
-    if (this.candidates.length) {
-      const best = this.candidates.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.probability > a.probability) ? b : a));
+    if (this.hasCandidates) {
+      const best = this.cands!.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.probability > a.probability) ? b : a));
       this.status = `CANDIDATE (${best.side.toUpperCase()})`;
-    } else if (this.errors.length) this.status = `Error: ${this.errors[0]!.message}`;
+    } else if (this.errs?.length) this.status = `Error: ${this.errs[0]!.message}`;
     else this.status = this.skipReason ?? 'No Setup';
   }
 }
 
 export class CycleContextImpl implements CycleContext {
   account?: Account;
-  positions: Position[] = [];
-  orders: PendingOrder[] = [];
-  readonly actions: Action[] = [];
-  readonly scans = new Map<string, SymbolScan>();
-  readonly bag = new Map<string, unknown>();
+  positions: Position[] = NO_POSITIONS;
+  orders: PendingOrder[] = NO_ORDERS;
+  private acts?: Action[];
+  private scanMap?: Map<string, SymbolScan>;
+  private bagMap?: Map<string, unknown>;
+
+  /** Created on first use: a quiet cycle allocates none of them. */
+  get actions(): Action[] {
+    return (this.acts ??= []);
+  }
+  get hasActions(): boolean {
+    return this.acts !== undefined && this.acts.length > 0;
+  }
+  get scans(): Map<string, SymbolScan> {
+    return (this.scanMap ??= new Map());
+  }
+  get bag(): Map<string, unknown> {
+    return (this.bagMap ??= new Map());
+  }
 
   constructor(
     readonly seq: number,
@@ -54,3 +92,6 @@ export class CycleContextImpl implements CycleContext {
     readonly tradingState: TradingState,
   ) {}
 }
+
+const NO_POSITIONS: Position[] = Object.freeze([]) as unknown as Position[];
+const NO_ORDERS: PendingOrder[] = Object.freeze([]) as unknown as PendingOrder[];

@@ -5,15 +5,20 @@
  * The cycle is a generator driven by `runFlow`: when every plugin and the broker answer
  * synchronously (backtests on the paper broker), a whole cycle runs without creating a promise.
  */
+// tsyringe needs the Reflect polyfill loaded first, whichever module is imported first.
+import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
+import { inject, injectable } from 'tsyringe';
 import { TradekitError } from '../errors.js';
+import { BrokerToken, ClockToken, DataSourceToken, EngineSettingsToken, EventBusToken, HooksToken, LoggerToken, RunInfoToken, StateStoreToken, TradingStateToken } from '../tokens.js';
 import type { EngineHooks } from '../hooks.js';
-import type { Broker, Clock, CycleContext, DataSource, Logger, RunInfo, StateStore } from '../interfaces.js';
-import type { Action, Candidate, CycleSummary, ExecutionRecord, OrderIntent, OrderResult, Position, Veto } from '../types.js';
+import type { ActionResult, Broker, ClientIdLookup, Clock, CycleContext, DataSource, Logger, RunInfo, StateStore } from '../interfaces.js';
+import type { Account, Action, Candidate, CycleSummary, ExecutionRecord, MaybePromise, OrderIntent, OrderResult, PendingOrder, Position, PositionFilter, SymbolInfo, Tick, Veto } from '../types.js';
 import { isVeto } from '../types.js';
 import type { EngineSection } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { callHook, isPromiseLike, mapLimit, runFlow, wait, type Flow } from '../util/maybe.js';
+import { isPromiseLike, mapLimit, runFlow, andThen, type Flow } from '../util/maybe.js';
+import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../data/csv-source.js';
 import { mergeActions } from './actions.js';
 import { makeClientOrderId } from './client-id.js';
@@ -37,19 +42,47 @@ export interface EngineDeps {
   metrics?: HookMetrics;
 }
 
+/** What the engine needs from the run's config. */
+export interface EngineSettings {
+  symbols: readonly string[];
+  options: EngineSection;
+  /** Set when per-hook timings are recorded. */
+  metrics?: HookMetrics;
+}
+
 const DEAL_CURSOR_KEY = 'engine.dealCursor';
 
+@injectable()
 export class Engine {
   readonly hooks: EngineHooks;
   readonly ledger: TradeLedger;
+  private readonly d: EngineDeps;
   private seq = 0;
   private readonly never = new AbortController().signal;
   private signal: AbortSignal = this.never;
   private cycling = false;
 
-  constructor(private readonly d: EngineDeps) {
-    this.hooks = d.hooks;
-    this.ledger = new TradeLedger(d.broker, d.store.journal, d.bus, d.hooks, d.run, d.log);
+  /** Resolved from the run's container: every parameter names its token (no reliance on metadata). */
+  constructor(
+    @inject(HooksToken) hooks: EngineHooks,
+    @inject(ClockToken) clock: Clock,
+    @inject(DataSourceToken) data: DataSource,
+    @inject(BrokerToken) broker: Broker,
+    @inject(StateStoreToken) store: StateStore,
+    @inject(LoggerToken) log: Logger,
+    @inject(RunInfoToken) run: RunInfo,
+    @inject(TradingStateToken) tradingState: TradingStateController,
+    @inject(EventBusToken) bus: EventBus,
+    @inject(EngineSettingsToken) settings: EngineSettings,
+  ) {
+    this.d = { hooks, clock, data, broker, store, log, run, tradingState, bus, symbols: settings.symbols, options: settings.options, metrics: settings.metrics };
+    this.hooks = hooks;
+    this.ledger = new TradeLedger(broker, store.journal, bus, hooks, run, log);
+  }
+
+  /** Builds an engine without a container (tests, benchmarks). */
+  static of(d: EngineDeps): Engine {
+    return new Engine(d.hooks, d.clock, d.data, d.broker, d.store, d.log, d.run, d.tradingState, d.bus, { symbols: d.symbols, options: d.options, metrics: d.metrics });
   }
 
   get cycles(): number {
@@ -155,80 +188,211 @@ export class Engine {
 
   /** Runs one cycle. Synchronous (returns the summary) when every step answered synchronously. */
   runCycle(): CycleSummary | Promise<CycleSummary> {
+    return this.guarded(true) as CycleSummary | Promise<CycleSummary>;
+  }
+
+  /**
+   * Runs one cycle without building a summary unless a hook or a sink needs one (backtests call this
+   * once per bar). Returns the number of this run's open positions at the end of the cycle.
+   */
+  step(): number | Promise<number> {
+    const r = this.guarded(false);
+    return isPromiseLike(r) ? (r as Promise<CycleState>).then(openAfter) : openAfter(r as CycleState);
+  }
+
+  private guarded(wantSummary: boolean): CycleSummary | CycleState | Promise<CycleSummary | CycleState> {
     if (this.cycling) throw new TradekitError('TK_ERR_ENGINE_STATE', 'a cycle is already running');
     this.cycling = true;
-    let r: CycleSummary | Promise<CycleSummary>;
+    let r: MaybePromise<CycleState>;
     try {
-      r = runFlow(this.cycle());
+      r = this.phases(this.newCycle(wantSummary), 0);
     } catch (e) {
       this.cycling = false;
       throw e;
     }
+    const done = (st: CycleState): CycleSummary | CycleState => {
+      this.cycling = false;
+      return wantSummary ? st.summary! : st;
+    };
     if (isPromiseLike(r)) {
-      return (r as Promise<CycleSummary>).finally(() => {
+      return (r as Promise<CycleState>).then(done, (e: unknown) => {
         this.cycling = false;
+        throw e;
       });
     }
-    this.cycling = false;
-    return r;
+    return done(r as CycleState);
   }
 
-  private *cycle(): Flow<CycleSummary> {
-    const t0 = performance.now();
-    const { hooks, clock, data, broker, store, log, run, bus, symbols, options } = this.d;
+  private newCycle(wantSummary: boolean): CycleState {
+    const { clock, data, broker, store, log, run, symbols, bus } = this.d;
     const ctx = new CycleContextImpl(++this.seq, clock.now(), run, clock, data, broker, store, log, this.signal, symbols, this.d.tradingState.state);
     const emitting = bus.hasConsumers;
+    // Wall time is only read when someone will see the summary (a backtest step does not).
+    const t0 = wantSummary || emitting || this.d.hooks.cycleEnd.taps.length ? performance.now() : 0;
+    return { ctx, t0, emitting, wantSummary, gated: undefined, candidates: NONE, executions: NONE, actions: 0, positionsAfter: undefined, summary: undefined };
+  }
 
-    if (hooks.cycleStart.taps.length) yield callHook(hooks.cycleStart, [ctx]);
-    if (emitting) bus.emit('cycle.start', { cycle: ctx.seq, symbols: symbols.length });
-
-    ctx.positions = yield* wait(broker.positions({ magic: run.magic }));
-    if (this.ledger.hasWork) {
-      ctx.orders = yield* wait(broker.orders({ magic: run.magic }));
-      yield* this.ledger.process(ctx);
-      ctx.positions = yield* wait(broker.positions({ magic: run.magic }));
+  /**
+   * The cycle's phases in order. Each answers synchronously or with a promise; the loop only leaves
+   * the synchronous path when a phase really is asynchronous (no promise per phase otherwise).
+   */
+  private phases(st: CycleState, from: number): MaybePromise<CycleState> {
+    for (let i = from; i < PHASES; i++) {
+      const r = this.phase(st, i);
+      if (r !== undefined && isPromiseLike(r)) return (r as Promise<unknown>).then(() => this.phases(st, i + 1));
     }
+    return st;
+  }
 
-    let actions = 0;
-    if (hooks.manage.taps.length && ctx.positions.length) {
-      yield callHook(hooks.manage, [ctx, ctx.positions]);
-      actions = yield* this.applyActions(ctx);
+  private phase(st: CycleState, i: number): MaybePromise<void> {
+    const { hooks, bus, symbols } = this.d;
+    const ctx = st.ctx;
+    switch (i) {
+      case 0: // start
+        if (st.emitting) bus.emit('cycle.start', { cycle: ctx.seq, symbols: symbols.length });
+        return hooks.cycleStart.taps.length ? series(hooks.cycleStart, ctx) : undefined;
+      case 1: // this run's positions
+        return this.snapshot(ctx);
+      case 2: // fills, exits and vanished orders since the last cycle
+        return this.ledger.hasWork ? runFlow(this.settleFlow(ctx, true)) : undefined;
+      case 3: // manage
+        return hooks.manage.taps.length && ctx.positions.length ? parallel(hooks.manage, ctx, ctx.positions) : undefined;
+      case 4: // apply the merged actions
+        if (!ctx.hasActions) return undefined;
+        return andThen(runFlow(this.applyActions(ctx)), (n) => void (st.actions = n));
+      case 5: // gate
+        if (!hooks.gate.taps.length) return undefined;
+        return andThen(bail<string>(hooks.gate, ctx), (g) => void (st.gated = g));
+      case 6: // scan
+        return st.gated ? this.gateAll(ctx, st.gated) : this.scanAll(ctx);
+      case 7: // rank, research, execute
+        return this.collect(st) ? runFlow(this.executeFlow(st)) : undefined;
+      case 8: // summary, events, cycleEnd
+        return st.wantSummary || st.emitting || hooks.cycleEnd.taps.length ? runFlow(this.endFlow(st)) : this.quietEnd(st);
+      default:
+        return undefined;
     }
+  }
 
-    const gated = hooks.gate.taps.length ? ((yield callHook(hooks.gate, [ctx])) as string | undefined) : undefined;
+  private snapshot(ctx: CycleContextImpl): MaybePromise<void> {
+    const r = this.d.broker.positions(this.own);
+    if (isPromiseLike(r)) return (r as Promise<Position[]>).then((p) => void (ctx.positions = p));
+    ctx.positions = r as Position[];
+    return undefined;
+  }
+
+  private *settleFlow(ctx: CycleContextImpl, refresh: boolean): Flow<void> {
+    const broker = this.d.broker;
+    ctx.orders = ((yield broker.orders(this.own)) as PendingOrder[]);
+    yield* this.ledger.process(ctx);
+    if (refresh) ctx.positions = ((yield broker.positions(this.own)) as Position[]);
+  }
+
+  /** This run's orders and positions only (the magic number tags them at the broker). */
+  private get own(): PositionFilter {
+    return (this.ownFilter ??= Object.freeze({ magic: this.d.run.magic }));
+  }
+  private ownFilter?: PositionFilter;
+
+  private gateAll(ctx: CycleContextImpl, reason: string): void {
+    for (const s of this.d.symbols) {
+      const scan = new SymbolScanImpl(s, ctx);
+      scan.skip(reason);
+      scan.finish();
+      ctx.scans.set(s, scan);
+    }
+  }
+
+  /** Scans every symbol: inline while scans answer synchronously, then at most `concurrency` at once. */
+  private scanAll(ctx: CycleContextImpl): MaybePromise<void> {
+    const symbols = this.d.symbols;
+    for (let i = 0; i < symbols.length; i++) {
+      const r = this.scanSymbol(ctx, symbols[i]!);
+      if (r !== undefined && isPromiseLike(r)) {
+        const rest = symbols.slice(i + 1);
+        const more = mapLimit(rest, Math.max(1, this.d.options.concurrency - 1), (s) => this.scanSymbol(ctx, s));
+        return Promise.all([r, more]).then(() => undefined);
+      }
+    }
+    return undefined;
+  }
+
+  private scanSymbol(ctx: CycleContextImpl, symbol: string): MaybePromise<void> {
+    const scan = new SymbolScanImpl(symbol, ctx);
+    ctx.scans.set(symbol, scan);
+    const hooks = this.d.hooks;
+    if (hooks.beforeScan.taps.length) {
+      const reason = bail<string>(hooks.beforeScan, ctx, symbol);
+      if (isPromiseLike(reason)) return (reason as Promise<string | undefined>).then((r) => this.scanAfterChecks(scan, r));
+      return this.scanAfterChecks(scan, reason as string | undefined);
+    }
+    return this.scanAfterChecks(scan, undefined);
+  }
+
+  private scanAfterChecks(scan: SymbolScanImpl, reason: string | undefined): MaybePromise<void> {
+    if (reason) {
+      scan.skip(reason);
+      scan.finish();
+      return undefined;
+    }
+    const hook = this.d.hooks.scan;
+    if (hook.taps.length) {
+      const r = parallel(hook, scan.cycle, scan);
+      if (r !== undefined && isPromiseLike(r)) return (r as Promise<void>).then(() => scan.finish());
+    }
+    scan.finish();
+    return undefined;
+  }
+
+  /** Gathers the cycle's candidates; true when there is something to execute. */
+  private collect(st: CycleState): boolean {
+    let list: Candidate[] | undefined;
+    for (const scan of st.ctx.scans.values()) {
+      const s = scan as SymbolScanImpl;
+      if (s.hasCandidates) for (const c of s.candidates) (list ??= []).push(c);
+    }
+    if (list) st.candidates = list;
+    return list !== undefined;
+  }
+
+  private *executeFlow(st: CycleState): Flow<void> {
+    const { hooks, bus, options } = this.d;
+    const ctx = st.ctx;
+    if (st.emitting) for (const c of st.candidates) bus.emit('signal', { cycle: ctx.seq, candidate: c });
+    if (hooks.candidates.taps.length) st.candidates = (yield waterfall(hooks.candidates, st.candidates, ctx)) as Candidate[];
     const executions: ExecutionRecord[] = [];
-    let candidates: Candidate[] = [];
-    if (gated) {
-      for (const s of symbols) {
-        const scan = new SymbolScanImpl(s);
-        scan.skip(gated);
-        scan.finish();
-        ctx.scans.set(s, scan);
-      }
-    } else {
-      const scanned = mapLimit(symbols, options.concurrency, (s) => this.scanSymbol(ctx, s));
-      if (isPromiseLike(scanned)) yield scanned;
-      for (const s of ctx.scans.values()) for (const c of s.candidates) candidates.push(c);
-      if (candidates.length) {
-        if (emitting) for (const c of candidates) bus.emit('signal', { cycle: ctx.seq, candidate: c });
-        if (hooks.candidates.taps.length) candidates = ((yield callHook(hooks.candidates, [candidates, ctx])) as Candidate[] | undefined) ?? candidates;
-        let entered = 0;
-        for (const c of candidates) {
-          if (entered >= options.maxEntriesPerCycle) break;
-          const rec = yield* this.execute(ctx, c);
-          executions.push(rec);
-          if (rec.result && (rec.result.status === 'filled' || rec.result.status === 'placed' || rec.result.status === 'unknown')) entered++;
-          const scan = ctx.scans.get(c.symbol);
-          if (scan) scan.status = statusOf(rec);
-        }
-      }
+    let entered = 0;
+    for (const c of st.candidates) {
+      if (entered >= options.maxEntriesPerCycle) break;
+      const rec = yield* this.execute(ctx, c);
+      executions.push(rec);
+      if (rec.result && (rec.result.status === 'filled' || rec.result.status === 'placed' || rec.result.status === 'unknown')) entered++;
+      const scan = ctx.scans.get(c.symbol);
+      if (scan) scan.status = statusOf(rec);
     }
+    st.executions = executions;
+  }
 
+  /** End of a cycle nobody watches: only the positions count the backtest driver reads. */
+  private quietEnd(st: CycleState): MaybePromise<void> {
+    if (!st.executions.length && !st.actions) {
+      st.positionsAfter = st.ctx.positions.length;
+      return this.saveCursor();
+    }
+    const r = this.d.broker.positions(this.own);
+    if (isPromiseLike(r)) return (r as Promise<Position[]>).then((p) => void (st.positionsAfter = p.length));
+    st.positionsAfter = (r as Position[]).length;
+    return this.saveCursor();
+  }
+
+  private *endFlow(st: CycleState): Flow<void> {
+    const { hooks, clock, broker, bus, symbols } = this.d;
+    const ctx = st.ctx;
     let errors = 0;
-    for (const s of ctx.scans.values()) errors += s.errors.length;
-    const needAccount = emitting || hooks.cycleEnd.taps.length > 0;
-    const account = needAccount ? yield* wait(broker.account()) : undefined;
-    const positions = executions.length || actions ? yield* wait(broker.positions({ magic: run.magic })) : ctx.positions;
+    for (const s of ctx.scans.values()) errors += (s as SymbolScanImpl).errorCount;
+    const account = st.emitting || hooks.cycleEnd.taps.length ? ((yield broker.account()) as Account) : undefined;
+    const positions = st.executions.length || st.actions ? ((yield broker.positions(this.own)) as Position[]) : ctx.positions;
+    st.positionsAfter = positions.length;
     const symbolsStatus: Record<string, string> = {};
     for (const [s, scan] of ctx.scans) symbolsStatus[s] = scan.status;
     const summary: CycleSummary = {
@@ -236,57 +400,43 @@ export class Engine {
       startedAt: ctx.startedAt,
       endedAt: clock.now(),
       state: this.d.tradingState.state,
-      gated,
+      gated: st.gated,
       symbols: symbolsStatus,
-      scanned: gated ? 0 : symbols.length,
-      candidates: candidates.length,
-      executions,
-      actions,
+      scanned: st.gated ? 0 : symbols.length,
+      candidates: st.candidates.length,
+      executions: st.executions as ExecutionRecord[],
+      actions: st.actions,
       account,
       positions: positions.length,
       errors,
-      durationMs: performance.now() - t0,
+      durationMs: performance.now() - st.t0,
     };
-    if (hooks.cycleEnd.taps.length) yield callHook(hooks.cycleEnd, [summary, ctx]);
-    if (emitting) {
+    st.summary = summary;
+    if (hooks.cycleEnd.taps.length) yield series(hooks.cycleEnd, summary, ctx);
+    if (st.emitting) {
       bus.emit('scan.summary', {
         ...summary,
-        executions: executions.map((e) => ({ symbol: e.candidate.symbol, side: e.candidate.side, status: e.result?.status ?? 'vetoed', reason: e.veto ?? (e.result?.status === 'rejected' ? e.result.reason : undefined) })),
+        executions: summary.executions.map((e) => ({ symbol: e.candidate.symbol, side: e.candidate.side, status: e.result?.status ?? 'vetoed', reason: e.veto ?? (e.result?.status === 'rejected' ? e.result.reason : undefined) })),
       });
-      const orders = ctx.orders.length || executions.length ? yield* wait(broker.orders({ magic: run.magic })) : ctx.orders;
+      const orders = ctx.orders.length || st.executions.length ? ((yield broker.orders(this.own)) as PendingOrder[]) : ctx.orders;
       bus.emit('position.update', { positions, orders });
       if (account) bus.emit('account.update', { account });
       void bus.flush();
     }
-    if (!broker.subscribeDeals && this.ledger.cursor !== this.savedCursor) {
+    yield this.saveCursor();
+    summary.durationMs = performance.now() - st.t0;
+  }
+
+  /** Brokers polled for deals: remember how far we read (startup resumes from there). */
+  private saveCursor(): undefined {
+    if (!this.d.broker.subscribeDeals && this.ledger.cursor !== this.savedCursor) {
       this.savedCursor = this.ledger.cursor;
-      void store.set(DEAL_CURSOR_KEY, this.ledger.cursor).catch((err: unknown) => log.warn({ err }, 'could not save the deal cursor'));
+      void this.d.store.set(DEAL_CURSOR_KEY, this.ledger.cursor).catch((err: unknown) => this.d.log.warn({ err }, 'could not save the deal cursor'));
     }
-    summary.durationMs = performance.now() - t0;
-    return summary;
+    return undefined;
   }
 
   private savedCursor = Number.NaN;
-
-  private scanSymbol(ctx: CycleContext, symbol: string): void | Promise<void> {
-    const scan = new SymbolScanImpl(symbol);
-    ctx.scans.set(symbol, scan);
-    const hooks = this.d.hooks;
-    return runFlow(
-      (function* (): Flow<void> {
-        if (hooks.beforeScan.taps.length) {
-          const reason = (yield callHook(hooks.beforeScan, [ctx, symbol])) as string | undefined;
-          if (reason) {
-            scan.skip(reason);
-            scan.finish();
-            return;
-          }
-        }
-        if (hooks.scan.taps.length) yield callHook(hooks.scan, [ctx, scan]);
-        scan.finish();
-      })(),
-    );
-  }
 
   // ------------------------------------------------------------------ execution
 
@@ -294,14 +444,14 @@ export class Engine {
     const { hooks, data, broker, store, run, bus, tradingState, clock } = this.d;
     const rec: ExecutionRecord = { candidate: c };
     if (hooks.research.taps.length) {
-      const veto = (yield callHook(hooks.research, [c, ctx])) as string | undefined;
+      const veto = (yield bail<string>(hooks.research, c, ctx)) as string | undefined;
       if (veto) {
         rec.veto = veto;
         return rec;
       }
     }
-    const info = yield* wait(data.symbolInfo(c.symbol));
-    const tick = yield* wait(data.tick(c.symbol));
+    const info = ((yield data.symbolInfo(c.symbol)) as SymbolInfo);
+    const tick = ((yield data.tick(c.symbol)) as Tick);
     const market = c.side === 'buy' ? tick.ask : tick.bid;
     const price = c.entry === 'limit' && c.limitPrice !== undefined ? roundTo(c.limitPrice, info.digits) : market;
     const dir = c.side === 'buy' ? 1 : -1;
@@ -320,7 +470,7 @@ export class Engine {
       comment: `tk ${clientId}`,
       source: { agent: c.agent ?? 'unknown', score: c.score, probability: c.probability, details: c.details },
     };
-    if (hooks.beforeExecute.taps.length) intent = ((yield callHook(hooks.beforeExecute, [intent, ctx, c])) as OrderIntent | Veto | undefined) ?? intent;
+    if (hooks.beforeExecute.taps.length) intent = (yield waterfall<OrderIntent | Veto>(hooks.beforeExecute, intent, ctx, c)) as OrderIntent | Veto;
     if (isVeto(intent)) {
       rec.veto = intent.veto;
       return rec;
@@ -352,15 +502,14 @@ export class Engine {
       intent,
     };
     // Write-ahead: the journal knows about the order before the broker does.
-    yield* wait(store.journal.saveOrder(orderRec));
+    yield store.journal.saveOrder(orderRec);
     const result = yield* this.place(intent);
     rec.result = result;
     const updated = clock.now();
     switch (result.status) {
       case 'filled':
-        yield* wait(store.journal.saveOrder({ ...orderRec, status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result }));
-        yield* wait(
-          store.journal.openTrade({
+        yield store.journal.saveOrder({ ...orderRec, status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result });
+        yield store.journal.openTrade({
             positionId: result.positionId,
             clientId,
             symbol: result.symbol,
@@ -375,25 +524,24 @@ export class Engine {
             probability: c.probability,
             details: c.details,
             commission: result.commission,
-          }),
-        );
+          });
         bus.emit('order.filled', { intent, result });
         break;
       case 'placed':
-        yield* wait(store.journal.saveOrder({ ...orderRec, status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result }));
+        yield store.journal.saveOrder({ ...orderRec, status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result });
         this.ledger.pending.set(clientId, { ...orderRec, status: 'placed', brokerOrderId: result.orderId });
         bus.emit('order.placed', { intent, result });
         break;
       case 'rejected':
-        yield* wait(store.journal.saveOrder({ ...orderRec, status: 'rejected', reason: `${result.code}: ${result.reason}`, updatedAt: updated, result }));
+        yield store.journal.saveOrder({ ...orderRec, status: 'rejected', reason: `${result.code}: ${result.reason}`, updatedAt: updated, result });
         bus.emit('order.rejected', { intent, result });
         break;
       case 'unknown':
-        yield* wait(store.journal.saveOrder({ ...orderRec, status: 'unknown', reason: result.reason, updatedAt: updated, result }));
+        yield store.journal.saveOrder({ ...orderRec, status: 'unknown', reason: result.reason, updatedAt: updated, result });
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `outcome of ${clientId} (${intent.side} ${intent.volume} ${intent.symbol}) is unknown: ${result.reason}; it will be reconciled, not resent`, { symbol: intent.symbol }));
         break;
     }
-    if (hooks.afterExecute.taps.length) yield callHook(hooks.afterExecute, [result, ctx, intent]);
+    if (hooks.afterExecute.taps.length) yield series(hooks.afterExecute, result, ctx, intent);
     return rec;
   }
 
@@ -403,13 +551,13 @@ export class Engine {
     let result: OrderResult;
     try {
       const r = broker.place(intent, this.signal);
-      result = isPromiseLike(r) ? yield* wait(withDeadline(r as Promise<OrderResult>, options.brokerTimeoutMs, intent)) : (r as OrderResult);
+      result = isPromiseLike(r) ? ((yield withDeadline(r as Promise<OrderResult>, options.brokerTimeoutMs, intent)) as OrderResult) : (r as OrderResult);
     } catch (e) {
       result = { status: 'unknown', clientId: intent.clientId, symbol: intent.symbol, reason: e instanceof Error ? e.message : String(e) };
     }
     if (result.status !== 'unknown') return result;
     try {
-      const found = yield* wait(broker.lookup(intent.clientId));
+      const found = ((yield broker.lookup(intent.clientId)) as ClientIdLookup);
       const pos = found.positions[0];
       const fill = found.deals.find((d) => d.entry === 'in');
       if (pos || fill) {
@@ -435,6 +583,16 @@ export class Engine {
     return result;
   }
 
+  /**
+   * Processes deals and vanished orders without a cycle (end of a backtest, shutdown): exits and fills
+   * that happened since the last cycle reach the journal, events and hooks.
+   */
+  settle(): void | Promise<void> {
+    const { clock, data, broker, store, log, run, symbols } = this.d;
+    const ctx = new CycleContextImpl(this.seq, clock.now(), run, clock, data, broker, store, log, this.signal, symbols, this.d.tradingState.state);
+    return runFlow(this.settleFlow(ctx, false));
+  }
+
   // ------------------------------------------------------------------ management
 
   private *applyActions(ctx: CycleContext): Flow<number> {
@@ -446,14 +604,14 @@ export class Engine {
       try {
         if (a.type === 'close') {
           this.ledger.noteClose(a.positionId, a.reason);
-          r = yield* wait(broker.close(a.positionId, a.volume, this.signal));
-        } else if (a.type === 'modify') r = yield* wait(broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal));
-        else r = yield* wait(broker.cancel(a.orderId, this.signal));
+          r = ((yield broker.close(a.positionId, a.volume, this.signal)) as ActionResult);
+        } else if (a.type === 'modify') r = ((yield broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal)) as ActionResult);
+        else r = ((yield broker.cancel(a.orderId, this.signal)) as ActionResult);
       } catch (e) {
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)} failed: ${(e as Error).message}`, { cause: e }));
         continue;
       }
-      if (r.status === 'done') done++;
+      if (r.status === 'done' || r.status === 'queued') done++;
       else if (r.status === 'rejected') {
         log.warn({ action: a, code: r.code }, `${describeAction(a)} rejected: ${r.reason}`);
         this.d.bus.emit('error', { code: r.code, message: `${describeAction(a)} rejected: ${r.reason}` });
@@ -516,3 +674,24 @@ function withDeadline(p: Promise<OrderResult>, ms: number, intent: OrderIntent):
 }
 
 export type { Position };
+
+const PHASES = 9;
+const NONE: never[] = [];
+
+/** The state of one cycle in flight. */
+interface CycleState {
+  ctx: CycleContextImpl;
+  t0: number;
+  emitting: boolean;
+  wantSummary: boolean;
+  gated: string | undefined;
+  candidates: Candidate[];
+  executions: readonly ExecutionRecord[];
+  actions: number;
+  positionsAfter: number | undefined;
+  summary: CycleSummary | undefined;
+}
+
+function openAfter(st: CycleState): number {
+  return st.positionsAfter ?? st.ctx.positions.length;
+}

@@ -56,6 +56,8 @@ interface FullTap {
   name: string;
   type: 'sync' | 'async' | 'promise';
   fn: AnyFn;
+  /** Added by the wrapper: the maybe-synchronous entry point (see wrapTap). */
+  call?: (a?: unknown, b?: unknown, c?: unknown) => unknown;
   stage?: number;
   before?: string | string[];
   plugin?: string;
@@ -104,16 +106,24 @@ export function instrumentHooks(hooks: EngineHooks, opts: InstrumentOptions): Wa
 function wrapErrorTap(tap: FullTap): FullTap {
   const orig = tap.fn;
   // An `error` listener that throws must not throw back into the engine.
-  return { ...tap, type: 'sync', fn: (...args: unknown[]) => {
+  const call = (a?: unknown): undefined => {
     try {
-      const r = orig(...args);
+      const r = orig(a);
       if (isPromiseLike(r)) (r as Promise<unknown>).then(undefined, () => undefined);
     } catch {
       /* swallowed: error listeners are best effort */
     }
-  } };
+    return undefined;
+  };
+  return { ...tap, type: 'sync', fn: call, call } as FullTap;
 }
 
+/**
+ * Wraps one tap. `call(a, b, c)` is the canonical entry point the engine's dispatcher uses: it returns
+ * the tap's value synchronously when the tap answered synchronously, or a promise; it never throws
+ * or rejects (failures become the hook's fallback value). `fn` is the same thing in the shape
+ * tapable expects for the tap's type, so hooks also work through tapable's own call/callAsync/promise.
+ */
 function wrapTap(hook: HookName, tap: FullTap, opts: InstrumentOptions, watchdog: Watchdog): FullTap {
   const plugin = tap.plugin ?? opts.currentPlugin() ?? tap.name;
   const orig = tap.fn;
@@ -126,63 +136,100 @@ function wrapTap(hook: HookName, tap: FullTap, opts: InstrumentOptions, watchdog
   };
 
   if (tap.type === 'sync') {
-    const fn = stats
-      ? (...args: unknown[]) => {
+    const call = stats
+      ? (a?: unknown, b?: unknown, c?: unknown): unknown => {
           const t0 = performance.now();
           try {
-            return orig(...args);
+            return orig(a, b, c);
           } catch (e) {
-            return fail(args, e);
+            return fail([a, b, c], e);
           } finally {
             record(stats, performance.now() - t0);
           }
         }
-      : (...args: unknown[]) => {
+      : (a?: unknown, b?: unknown, c?: unknown): unknown => {
           try {
-            return orig(...args);
+            return orig(a, b, c);
           } catch (e) {
-            return fail(args, e);
+            return fail([a, b, c], e);
           }
         };
-    return { ...tap, plugin, fn } as FullTap;
+    return { ...tap, plugin, fn: call, call } as FullTap;
   }
 
-  // 'promise' and 'async' taps both become callback taps; the callback fires synchronously when the
-  // tap answered synchronously.
-  const isPromiseTap = tap.type === 'promise';
+  /** Settles a pending answer: timeout, timing, failures → fallback. */
+  const guard = (p: Promise<unknown>, args: unknown[], t0: number): Promise<unknown> =>
+    new Promise((resolve) => {
+      let done = false;
+      let token = 0;
+      const finish = (err: unknown, res?: unknown): void => {
+        if (done) return;
+        done = true;
+        if (token) watchdog.disarm(token);
+        if (stats) record(stats, performance.now() - t0);
+        resolve(err !== undefined ? fail(args, err) : res);
+      };
+      if (opts.tapTimeoutMs > 0) token = watchdog.arm(opts.tapTimeoutMs, () => finish(timeoutError(plugin, hook, opts.tapTimeoutMs, args)));
+      p.then(
+        (v) => finish(undefined, v),
+        (e: unknown) => finish(e ?? new Error('rejected without a reason')),
+      );
+    });
+
+  const call =
+    tap.type === 'promise'
+      ? (a?: unknown, b?: unknown, c?: unknown): unknown => {
+          const t0 = stats ? performance.now() : 0;
+          let r: unknown;
+          try {
+            r = orig(a, b, c);
+          } catch (e) {
+            if (stats) record(stats, performance.now() - t0);
+            return fail([a, b, c], e);
+          }
+          if (isPromiseLike(r)) return guard(r as Promise<unknown>, [a, b, c], t0);
+          if (stats) record(stats, performance.now() - t0);
+          return r;
+        }
+      : (a?: unknown, b?: unknown, c?: unknown): unknown => {
+          // A callback-style tap: synchronous when it calls back before returning.
+          const t0 = stats ? performance.now() : 0;
+          let sync = true;
+          let settled = false;
+          let error: unknown;
+          let value: unknown;
+          let resolve!: (v: unknown) => void;
+          let reject!: (e: unknown) => void;
+          const args = [a, b, c].slice(0, Math.max(0, orig.length - 1));
+          try {
+            orig(...args, (err: unknown, res?: unknown) => {
+              if (sync) {
+                settled = true;
+                error = err;
+                value = res;
+              } else if (err !== undefined && err !== null && err !== false) reject(err);
+              else resolve(res);
+            });
+          } catch (e) {
+            settled = true;
+            error = e;
+          }
+          sync = false;
+          if (settled) {
+            if (stats) record(stats, performance.now() - t0);
+            return error !== undefined && error !== null && error !== false ? fail([a, b, c], error) : value;
+          }
+          return guard(new Promise((res, rej) => ((resolve = res), (reject = rej))), [a, b, c], t0);
+        };
+
+  // tapable's view: a callback tap that calls back synchronously when `call` answered synchronously.
   const fn = (...all: unknown[]) => {
     const cb = all.pop() as (err: unknown, res?: unknown) => void;
-    const args = all;
-    const t0 = stats ? performance.now() : 0;
-    let done = false;
-    let token = 0;
-    const finish = (err: unknown, res?: unknown): void => {
-      if (done) return;
-      done = true;
-      if (token) watchdog.disarm(token);
-      if (stats) record(stats, performance.now() - t0);
-      if (err !== undefined && err !== null && err !== false) cb(null, fail(args, err));
-      else cb(null, res);
-    };
-    try {
-      if (isPromiseTap) {
-        const r = orig(...args);
-        if (isPromiseLike(r)) {
-          if (opts.tapTimeoutMs > 0) token = watchdog.arm(opts.tapTimeoutMs, () => finish(timeoutError(plugin, hook, opts.tapTimeoutMs, args)));
-          (r as Promise<unknown>).then(
-            (v) => finish(null, v),
-            (e) => finish(e ?? new Error('rejected without a reason')),
-          );
-        } else finish(null, r);
-      } else {
-        if (opts.tapTimeoutMs > 0) token = watchdog.arm(opts.tapTimeoutMs, () => finish(timeoutError(plugin, hook, opts.tapTimeoutMs, args)));
-        orig(...args, finish);
-      }
-    } catch (e) {
-      finish(e);
-    }
+    const r = call(all[0], all[1], all[2]);
+    if (isPromiseLike(r)) (r as Promise<unknown>).then((v) => cb(null, v));
+    else cb(null, r);
   };
-  return { ...tap, plugin, type: 'async', fn } as FullTap;
+  return { ...tap, plugin, type: 'async', fn, call } as FullTap;
 }
 
 function timeoutError(plugin: string, hook: HookName, ms: number, args: unknown[]): TradekitError {

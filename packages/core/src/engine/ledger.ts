@@ -5,10 +5,11 @@
  * cancelled. Deals arrive pushed (paper) or polled from history (other brokers), each processed once.
  */
 import type { EngineHooks } from '../hooks.js';
-import type { Broker, CycleContext, Journal, Logger, OrderRecord, RunInfo } from '../interfaces.js';
+import type { Broker, ClientIdLookup, CycleContext, Journal, Logger, OrderRecord, RunInfo, TradeRecord } from '../interfaces.js';
 import type { ClosedTrade, Deal, FilledResult, OrderIntent, PendingOrder } from '../types.js';
 import type { EventBus } from '../events/bus.js';
-import { callHook, wait, type Flow } from '../util/maybe.js';
+import type { Flow } from '../util/maybe.js';
+import { series } from './dispatch.js';
 
 const SEEN_LIMIT = 10_000;
 
@@ -56,13 +57,14 @@ export class TradeLedger {
       deals = this.queue.splice(0);
     } else {
       const now = ctx.clock.now();
-      deals = yield* wait(this.broker.history({ from: this.cursor, to: now }));
+      deals = ((yield this.broker.history({ from: this.cursor, to: now })) as Deal[]);
       deals.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
       if (deals.length) this.cursor = Math.max(this.cursor, deals[deals.length - 1]!.time);
     }
     for (const d of deals) {
-      if (this.seen.has(d.id) || !this.isOurs(d)) continue;
-      this.remember(d.id);
+      // Pushed deals arrive exactly once; polled ones overlap between polls.
+      if (!this.isOurs(d) || (!this.subscribed && this.seen.has(d.id))) continue;
+      if (!this.subscribed) this.remember(d.id);
       if (d.entry === 'in') {
         const rec = d.clientId ? this.pending.get(d.clientId) : undefined;
         if (rec) yield* this.pendingFilled(ctx, rec, d);
@@ -73,7 +75,12 @@ export class TradeLedger {
 
   private remember(id: string): void {
     this.seen.add(id);
-    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value as string);
+    // Keep the newest half when full (cheaper than evicting one by one).
+    if (this.seen.size > SEEN_LIMIT) {
+      const keep = [...this.seen].slice(SEEN_LIMIT / 2);
+      this.seen.clear();
+      for (const k of keep) this.seen.add(k);
+    }
   }
 
   private *pendingFilled(ctx: CycleContext, rec: OrderRecord, d: Deal): Flow<void> {
@@ -91,9 +98,8 @@ export class TradeLedger {
       time: d.time,
       commission: d.commission,
     };
-    yield* wait(this.journal.saveOrder({ ...rec, status: 'filled', positionId: d.positionId, updatedAt: ctx.clock.now(), result }));
-    yield* wait(
-      this.journal.openTrade({
+    yield this.journal.saveOrder({ ...rec, status: 'filled', positionId: d.positionId, updatedAt: ctx.clock.now(), result });
+    yield this.journal.openTrade({
         positionId: d.positionId,
         clientId: rec.clientId,
         symbol: d.symbol,
@@ -108,14 +114,13 @@ export class TradeLedger {
         probability: rec.intent?.source?.probability,
         details: rec.intent?.source?.details,
         commission: d.commission,
-      }),
-    );
+      });
     this.bus.emit('order.filled', { intent: rec.intent, result });
-    if (this.hooks.afterExecute.taps.length) yield callHook(this.hooks.afterExecute, [result, ctx, rec.intent ?? intentOf(rec)]);
+    if (this.hooks.afterExecute.taps.length) yield series(this.hooks.afterExecute, result, ctx, rec.intent ?? intentOf(rec));
   }
 
   private *closed(ctx: CycleContext, d: Deal): Flow<void> {
-    const trade = yield* wait(this.journal.getTrade(d.positionId));
+    const trade = ((yield this.journal.getTrade(d.positionId)) as TradeRecord | undefined);
     const remaining = trade ? trade.openVolume : d.volume;
     const partial = d.volume < remaining - 1e-9;
     const reason = d.reason === 'client' ? (this.closeReasons.get(d.positionId) ?? 'client') : d.reason;
@@ -137,9 +142,9 @@ export class TradeLedger {
       commission: d.commission,
       swap: d.swap,
     };
-    yield* wait(this.journal.recordExit(exit));
+    yield this.journal.recordExit(exit);
     this.bus.emit('position.closed', { trade: exit });
-    if (this.hooks.positionClosed.taps.length) yield callHook(this.hooks.positionClosed, [exit]);
+    if (this.hooks.positionClosed.taps.length) yield series(this.hooks.positionClosed, exit);
   }
 
   /** Pending orders the broker no longer lists and that did not fill: expired or cancelled. */
@@ -147,7 +152,7 @@ export class TradeLedger {
     const live = new Set(ctx.orders.map((o: PendingOrder) => o.clientId));
     for (const rec of [...this.pending.values()]) {
       if (live.has(rec.clientId)) continue;
-      const found = yield* wait(this.broker.lookup(rec.clientId));
+      const found = ((yield this.broker.lookup(rec.clientId)) as ClientIdLookup);
       const fill = found.deals.find((d) => d.entry === 'in');
       if (fill) {
         if (!this.seen.has(fill.id)) {
@@ -160,7 +165,7 @@ export class TradeLedger {
       this.pending.delete(rec.clientId);
       const expired = rec.intent?.expiresAt !== undefined && ctx.clock.now() >= rec.intent.expiresAt;
       const status = expired ? 'expired' : 'cancelled';
-      yield* wait(this.journal.saveOrder({ ...rec, status, reason: expired ? 'expired unfilled' : 'cancelled before fill', updatedAt: ctx.clock.now() }));
+      yield this.journal.saveOrder({ ...rec, status, reason: expired ? 'expired unfilled' : 'cancelled before fill', updatedAt: ctx.clock.now() });
       this.bus.emit('order.cancelled', {
         order: { id: rec.brokerOrderId ?? '', clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type === 'stop' ? 'stop' : 'limit', volume: rec.volume, price: rec.price ?? 0, placedAt: rec.createdAt },
         reason: status,

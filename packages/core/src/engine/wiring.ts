@@ -3,11 +3,11 @@
  * name, so ordering (`stage`), error wrapping and timings apply to them too.
  */
 import type { EngineHooks } from '../hooks.js';
-import type { Agent, CycleContext, RiskPolicy } from '../interfaces.js';
+import type { Agent, CycleContext, RiskPolicy, ScanContext } from '../interfaces.js';
 import type { Action, Candidate, ClosedTrade, MaybePromise, OrderIntent, OrderResult, Position, ScanResult, SymbolScan, Veto } from '../types.js';
 import { isSkip, isVeto } from '../types.js';
 import type { TradingStateController } from './trading-state.js';
-import { runFlow, then, wait, type Flow } from '../util/maybe.js';
+import { andThen, isPromiseLike, runFlow, wait, type Flow } from '../util/maybe.js';
 
 export const RANK_TAP = 'tradekit:rank';
 export const STATE_GATE_TAP = 'tradekit:trading-state';
@@ -18,19 +18,24 @@ function handles(agent: Agent, symbol: string): boolean {
 
 export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): void {
   const opts = { name: plugin, plugin } as { name: string };
-  hooks.scan.tapPromise(opts, ((ctx: CycleContext, scan: SymbolScan): MaybePromise<void> => {
+  const name = agent.name ?? plugin;
+  const apply = (scan: SymbolScan, res: ScanResult): void => {
+    if (!res) return;
+    if (isSkip(res)) scan.skip(res.skip);
+    else scan.propose({ ...res, symbol: res.symbol ?? scan.symbol, agent: res.agent ?? name });
+  };
+  // The engine passes the SymbolScan, which is also the ScanContext (cycle, symbol, scan).
+  hooks.scan.tapPromise(opts, ((ctx: CycleContext, scan: SymbolScan & ScanContext): MaybePromise<void> => {
     if (!handles(agent, scan.symbol)) return undefined;
-    return then(agent.scan({ cycle: ctx, symbol: scan.symbol, scan }), (res: ScanResult) => {
-      if (!res) return;
-      if (isSkip(res)) scan.skip(res.skip);
-      else scan.propose({ ...res, symbol: res.symbol ?? scan.symbol, agent: res.agent ?? agent.name ?? plugin });
-    });
+    const r = agent.scan(scan.cycle === ctx ? scan : { cycle: ctx, symbol: scan.symbol, scan });
+    if (isPromiseLike(r)) return (r as Promise<ScanResult>).then((res) => apply(scan, res));
+    apply(scan, r as ScanResult);
+    return undefined;
   }) as unknown as (ctx: CycleContext, scan: SymbolScan) => Promise<void>);
 
   const manage = agent.manage?.bind(agent);
   if (manage) {
-    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) =>
-      runFlow(collectActions(ctx, positions.filter((p) => handles(agent, p.symbol)), (p) => manage(ctx, p)))) as unknown as (ctx: CycleContext, p: Position[]) => Promise<void>);
+    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, agent, (p) => manage(ctx, p))) as unknown as (ctx: CycleContext, p: Position[]) => Promise<void>);
   }
   const onFill = agent.onFill?.bind(agent);
   if (onFill) {
@@ -44,7 +49,7 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
   const opts = { name: plugin, plugin } as { name: string };
   const preScan = policy.preScan?.bind(policy);
   if (preScan) {
-    hooks.beforeScan.tapPromise(opts, ((ctx: CycleContext, symbol: string) => then(preScan(ctx, symbol), (v) => (v.ok ? undefined : v.reason))) as never);
+    hooks.beforeScan.tapPromise(opts, ((ctx: CycleContext, symbol: string) => andThen(preScan(ctx, symbol), (v) => (v.ok ? undefined : v.reason))) as never);
   }
   const preTrade = policy.preTrade?.bind(policy);
   const size = policy.size?.bind(policy);
@@ -68,15 +73,25 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
   }
   const manage = policy.manage?.bind(policy);
   if (manage) {
-    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => runFlow(collectActions(ctx, positions, (p) => manage(ctx, p)))) as never);
+    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, undefined, (p) => manage(ctx, p))) as never);
   }
 }
 
-function* collectActions(ctx: CycleContext, positions: Position[], fn: (p: Position) => MaybePromise<Action[] | void>): Flow<void> {
-  for (const p of positions) {
-    const actions = yield* wait(fn(p));
-    if (actions) for (const a of actions) ctx.actions.push(a);
+/** Asks `fn` about each position (of the agent's symbols) and pushes the actions; sync when `fn` is. */
+function collectActions(ctx: CycleContext, positions: Position[], agent: Agent | undefined, fn: (p: Position) => MaybePromise<Action[] | void>, from = 0): MaybePromise<void> {
+  for (let i = from; i < positions.length; i++) {
+    const p = positions[i]!;
+    if (agent && !handles(agent, p.symbol)) continue;
+    const r = fn(p);
+    if (isPromiseLike(r)) {
+      return (r as Promise<Action[] | void>).then((actions) => {
+        if (actions) for (const a of actions) ctx.actions.push(a);
+        return collectActions(ctx, positions, agent, fn, i + 1);
+      });
+    }
+    if (r) for (const a of r as Action[]) ctx.actions.push(a);
   }
+  return undefined;
 }
 
 /** Built-in taps: the trading-state gate (first) and ranking by (score, probability) (last). */

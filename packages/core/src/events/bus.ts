@@ -4,7 +4,7 @@
  * fatal) and persists them to the journal in batches, one write in flight at a time.
  */
 import type { Clock, Journal, Logger, Sink } from '../interfaces.js';
-import type { Redactor } from '../log/redact.js';
+import { NO_REDACTION, type Redactor } from '../log/redact.js';
 import { EVENT_VERSION, type EventPayloads, type EventType, type TradekitEvent } from './types.js';
 
 export interface EventBusOptions {
@@ -57,9 +57,11 @@ export class EventBus {
     return this.sinks.length > 0 || this.listeners.size > 0 || (this.o.persist ?? true);
   }
 
-  emit<K extends EventType>(type: K, data: EventPayloads[K]): TradekitEvent<K> {
+  /** Publishes an event; nothing happens (no number is used) when nobody consumes events. */
+  emit<K extends EventType>(type: K, data: EventPayloads[K]): TradekitEvent<K> | undefined {
+    if (!this.hasConsumers) return undefined;
     const redact = this.o.redact;
-    const clean = redact ? (JSON.parse(redact(JSON.stringify(data))) as EventPayloads[K]) : data;
+    const clean = redact && redact !== NO_REDACTION ? (JSON.parse(redact(JSON.stringify(data))) as EventPayloads[K]) : data;
     const e: TradekitEvent<K> = { v: EVENT_VERSION, type, run: this.o.run, seq: ++this.seq, time: this.o.clock.now(), data: clean };
     this.counters.emitted++;
     for (const s of this.sinks) {
@@ -87,12 +89,12 @@ export class EventBus {
     const batch = this.queue;
     this.queue = [];
     const journal = this.o.journal;
-    this.flushing = this.flushing.then(() =>
-      journal.appendEvents(batch).catch((err: unknown) => {
+    this.flushing = this.flushing
+      .then(() => journal.appendEvents(batch))
+      .catch((err: unknown) => {
         this.counters.persistErrors++;
         this.o.log?.error({ err }, `could not persist ${batch.length} events`);
-      }),
-    );
+      });
     return this.flushing;
   }
 

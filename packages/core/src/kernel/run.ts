@@ -34,6 +34,7 @@ import {
   BrokerToken,
   ClockToken,
   DataSourceToken,
+  EngineSettingsToken,
   EventBusToken,
   HooksToken,
   LoggerToken,
@@ -54,15 +55,26 @@ export interface RunOverrides {
   from?: string;
   to?: string;
   logLevel?: RunConfig['logging']['level'];
+  /** Replace the config's symbols. */
+  symbols?: string[];
+  timeframe?: string;
+  /** Values set at JSON paths before validation: `{ 'agents[0].with.fast': 5 }`. */
+  set?: Record<string, unknown>;
 }
 
-export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths'> {
+export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths' | 'text'> {
   configFile: string;
   overrides?: RunOverrides;
   /** Default: pino per the config's `logging`. */
   logger?: Logger;
+  /** Where the default logger writes (default stderr); secrets are redacted before this sees a line. */
+  logDestination?: { write(line: string): unknown };
   /** Extra sinks (the CLI's console report). */
   sinks?: Sink[];
+  /** Host services (an orchestrator's stream hub…) registered in the run's container before any plugin's setup. */
+  services?: { token: InjectionToken<unknown>; value: unknown }[];
+  /** Persist events to the journal (default: yes, except in backtests where nobody reads them). */
+  persistEvents?: boolean;
 }
 
 export interface RunSummary {
@@ -134,6 +146,7 @@ export class Run {
     const loaded = await loadConfig(options.configFile, {
       env: options.env,
       searchPaths: options.searchPaths,
+      text: options.text,
       overrides: (raw) => {
         const run = (raw.run ??= {}) as Record<string, unknown>;
         if (typeof run !== 'object') return;
@@ -144,6 +157,9 @@ export class Run {
         if (o.cycles !== undefined) run.maxCycles = o.cycles;
         if (o.stateUrl) raw.state = { ...((raw.state as object) ?? {}), url: o.stateUrl };
         if (o.logLevel) raw.logging = { ...((raw.logging as object) ?? {}), level: o.logLevel };
+        if (o.symbols?.length) raw.symbols = [...o.symbols];
+        if (o.timeframe) run.timeframe = o.timeframe;
+        for (const [p, v] of Object.entries(o.set ?? {})) setAtPath(raw, p, v);
       },
     });
     if (loaded.errors.length) throw new ConfigErrors(loaded.errors);
@@ -165,7 +181,9 @@ export class Run {
     this.pace = parsePace(cfg.run.pace);
     this.clock = live ? new LiveClock() : new SimClock(0);
     this.redact = createRedactor(this.loaded.source.secretValues);
-    this.log = this.options.logger ?? createLogger({ level: cfg.logging.level, format: cfg.logging.format, redact: this.redact });
+    this.log =
+      this.options.logger ??
+      createLogger({ level: cfg.logging.level, format: this.options.logDestination ? 'json' : cfg.logging.format, redact: this.redact, destination: this.options.logDestination as never });
     const id = live ? cfg.run.name : `${cfg.run.name}@${sessionStamp()}`;
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
@@ -183,7 +201,8 @@ export class Run {
     const cfg = this.config;
     this.tradingState = new TradingStateController(this.store);
     await this.tradingState.load();
-    this.bus = new EventBus({ run: this.info.id, clock: this.clock, journal: this.store.journal, redact: this.redact, log: this.log });
+    const persist = this.options.persistEvents ?? cfg.run.mode !== 'backtest';
+    this.bus = new EventBus({ run: this.info.id, clock: this.clock, journal: this.store.journal, redact: this.redact, log: this.log, persist });
     await this.bus.init();
     for (const s of this.options.sinks ?? []) this.bus.addSink(s);
     this.hooks = createHooks();
@@ -204,6 +223,7 @@ export class Run {
     c.register(RunConfigToken, { useValue: cfg });
     c.register(TradingStateToken, { useValue: this.tradingState });
     c.register(EventBusToken, { useValue: this.bus });
+    for (const s of this.options.services ?? []) c.register(s.token, { useValue: s.value });
 
     const regs: Registration[] = [];
     for (const p of this.loaded.plugins) regs.push(await this.setupPlugin(p));
@@ -223,20 +243,10 @@ export class Run {
     }
     if (this.clock instanceof SimClock) this.setWindow(this.clock);
 
-    this.engine = new Engine({
-      hooks: this.hooks,
-      clock: this.clock,
-      data: this.data,
-      broker: this.broker,
-      store: this.store,
-      log: this.log,
-      run: this.info,
-      tradingState: this.tradingState,
-      bus: this.bus,
-      symbols: cfg.symbols,
-      options: cfg.engine,
-      metrics: this.metrics,
-    });
+    c.register(DataSourceToken, { useValue: this.data });
+    c.register(BrokerToken, { useValue: this.broker });
+    c.register(EngineSettingsToken, { useValue: { symbols: cfg.symbols, options: cfg.engine, metrics: this.metrics } });
+    this.engine = c.resolve(Engine);
     this.engine.setSignal(this.abort.signal);
     wireBuiltins(this.hooks, this.tradingState);
     for (const r of regs) {
@@ -381,6 +391,11 @@ export class Run {
       if (isPromiseLike(r)) await r;
       n++;
       if (signal.aborted) break;
+      // Stop on the last cycle's time: the final account is the one that cycle showed.
+      if (max && n >= max) {
+        reason = 'maxCycles';
+        break;
+      }
       if (sim) {
         if (Number.isFinite(this.pace)) {
           const wait = cycleMs / this.pace - (performance.now() - wallStart);
@@ -466,4 +481,16 @@ function sessionStamp(): string {
 
 function iso(t: number): string {
   return Number.isFinite(t) ? new Date(t).toISOString() : String(t);
+}
+
+/** Sets `value` at a JSON path like `agents[0].with.fast`, creating mappings on the way. */
+export function setAtPath(root: Record<string, unknown>, path: string, value: unknown): void {
+  const segs = (path.match(/[^.[\]]+/g) ?? []).map((x) => (/^\d+$/.test(x) ? Number(x) : x.replace(/^["']|["']$/g, '')));
+  let node: Record<string | number, unknown> = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const k = segs[i]!;
+    if (node[k] === undefined || node[k] === null || typeof node[k] !== 'object') node[k] = typeof segs[i + 1] === 'number' ? [] : {};
+    node = node[k] as Record<string | number, unknown>;
+  }
+  if (segs.length) node[segs[segs.length - 1]!] = value;
 }

@@ -8,7 +8,7 @@
 import semver from 'semver';
 import { TradekitError } from '../errors.js';
 import { PLUGIN_KINDS, type PluginKind, type PluginManifest } from '../plugin.js';
-import { readConfigFile, type ConfigSource, type PathSegment, formatPath } from '../config/source.js';
+import { parseConfigText, readConfigFile, type ConfigSource, type PathSegment, formatPath } from '../config/source.js';
 import { runConfigSchema, type PluginEntry, type RunConfig, type SlotName } from '../config/schema.js';
 import { compileSchema, suggest, validateAt } from '../config/validate.js';
 import { CORE_VERSION } from '../version.js';
@@ -42,6 +42,8 @@ export interface LoadOptions {
   searchPaths?: readonly string[];
   /** Applied to the parsed value before validation (CLI flags). */
   overrides?: (raw: Record<string, unknown>) => void;
+  /** Config text to check instead of reading `file` (an uploaded config); `file` still names it and its directory is the base for relative paths. */
+  text?: string;
 }
 
 /** Which `provides` each slot needs. */
@@ -58,7 +60,7 @@ const SLOT_KIND: Record<SlotName, PluginKind | undefined> = {
 export const SLOT_ORDER: readonly SlotName[] = ['data', 'broker', 'plugins', 'risk', 'agents', 'sinks'];
 
 export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
-  const source = readConfigFile(file, opts.env ?? process.env);
+  const source = opts.text !== undefined ? parseConfigText(opts.text, file, opts.env ?? process.env) : readConfigFile(file, opts.env ?? process.env);
   const result: LoadResult = { source, config: source.value as RunConfig, plugins: [], errors: [...source.errors] };
   if (result.errors.length) return result;
 
@@ -71,14 +73,22 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   opts.overrides?.(raw);
 
   result.errors.push(...validateAt(runConfigSchema, raw, source, [], 'the config'));
-  if (result.errors.length) return result;
   const config = raw as unknown as RunConfig;
   result.config = config;
 
+  // Plugins are checked even when other keys are wrong, so one pass reports everything; an entry
+  // that is itself malformed was reported above and is skipped here.
+  const bad = new Set(result.errors.map((e) => e.path ?? ''));
+  const usable = (p: string, e: unknown): e is PluginEntry =>
+    typeof e === 'object' && e !== null && typeof (e as PluginEntry).use === 'string' && ![...bad].some((b) => b === p || b.startsWith(`${p}.`) || b.startsWith(`${p}[`));
   const entries: { slot: SlotName; index?: number; path: PathSegment[]; entry: PluginEntry }[] = [];
-  for (const slot of ['data', 'broker'] as const) entries.push({ slot, path: [slot], entry: config[slot] });
+  for (const slot of ['data', 'broker'] as const) if (usable(slot, raw[slot])) entries.push({ slot, path: [slot], entry: raw[slot] as PluginEntry });
   for (const slot of ['plugins', 'risk', 'agents', 'sinks'] as const) {
-    config[slot].forEach((entry, index) => entries.push({ slot, index, path: [slot, index], entry }));
+    const list = raw[slot];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry: unknown, index) => {
+      if (usable(formatPath([slot, index]), entry)) entries.push({ slot, index, path: [slot, index], entry });
+    });
   }
 
   const at = (p: readonly PathSegment[], key = false) => {

@@ -1,5 +1,5 @@
 /** pino, human-readable on a terminal (pino-pretty, synchronous) or JSON lines; secrets redacted. */
-import { pino, type DestinationStream } from 'pino';
+import { pino, type DestinationStream, type LoggerOptions as LoggerOptionsPino } from 'pino';
 import pretty from 'pino-pretty';
 import type { Logger } from '../interfaces.js';
 import type { Redactor } from './redact.js';
@@ -20,14 +20,10 @@ export function createLogger(o: LoggerOptions = {}): Logger {
     (o.format === 'json'
       ? pino.destination({ dest: 2, sync: true })
       : (pretty as unknown as (opts: Record<string, unknown>) => DestinationStream)({ destination: 2, sync: true, colorize: process.stderr.isTTY, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
-  return pino(
-    {
-      level: o.level ?? 'info',
-      base: o.base ?? null,
-      hooks: redact ? { streamWrite: (s: string) => redact(s) } : undefined,
-    },
-    dest,
-  ) as unknown as Logger;
+  // pino rejects `hooks: undefined`: only pass hooks when there is something to redact.
+  const options: LoggerOptionsPino = { level: o.level ?? 'info', base: o.base ?? null };
+  if (redact) options.hooks = { streamWrite: (s: string) => redact(s) };
+  return pino(options, dest) as unknown as Logger;
 }
 
 /** A logger that drops everything (tests, benchmarks). */

@@ -6,10 +6,15 @@
  * `clock.now()` lazily on every call, so the same object serves live paper trading, replays and
  * backtests. Orders are idempotent by client id.
  */
+// tsyringe needs the Reflect polyfill loaded first, whichever module is imported first.
+import 'reflect-metadata';
+import { inject, injectable } from 'tsyringe';
 import { TradekitError, type ErrorCode } from '../errors.js';
+import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.js';
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
 import type {
   Account,
+  BarSeries,
   Deal,
   DealReason,
   OrderIntent,
@@ -23,7 +28,7 @@ import type {
   Tick,
   Timeframe,
 } from '../types.js';
-import { runFlow, wait, type Flow } from '../util/maybe.js';
+import { isPromiseLike } from '../util/maybe.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
 import { roundTo } from '../data/csv-source.js';
 import { isVolumeStepMultiple, roundMoney } from './money.js';
@@ -45,7 +50,15 @@ export interface PaperBrokerOptions {
   maxQuoteAgeMs: number;
   /** Finest timeframe to scan for triggers (default: the source's finest, else M1). */
   triggerTimeframe?: Timeframe;
+  /**
+   * Market orders and closes while the market is closed: `reject` (retryable, as a live broker does) or
+   * `queue` (executed at the next bar's open: the backtest fill model).
+   */
+  whenClosed: 'reject' | 'queue';
 }
+
+/** How many client ids the broker remembers for idempotency (the oldest are forgotten first). */
+export const CLIENT_ID_MEMORY = 50_000;
 
 export const PAPER_DEFAULTS: PaperBrokerOptions = {
   balance: 10_000,
@@ -55,6 +68,7 @@ export const PAPER_DEFAULTS: PaperBrokerOptions = {
   slippagePoints: 0,
   stopOutLevel: 50,
   maxQuoteAgeMs: 15 * 60_000,
+  whenClosed: 'reject',
 };
 
 interface PaperPosition extends Position {
@@ -70,15 +84,28 @@ interface SymbolState {
   quote?: Tick;
   /** Clock time of the last sync. */
   syncedAt: number;
+  /** Full history columns when the source has them (no allocation per sync), and the walk index. */
+  cols?: BarSeries;
+  idx: number;
 }
 
+@injectable()
 export class PaperBroker implements Broker {
   readonly name = 'paper';
   private balance: number;
   private readonly positionsById = new Map<string, PaperPosition>();
   private readonly pending = new Map<string, PendingOrder>();
+  /** Closes accepted while the market was closed (queue mode): volume, or undefined for all. */
+  private readonly pendingCloses = new Map<string, number | undefined>();
   private readonly deals: Deal[] = [];
   private readonly dealListeners = new Set<(d: Deal) => void>();
+  /** Clock time at which every exposed symbol was last synced. */
+  private syncedAt = -Infinity;
+  private version = 0;
+  private posCache?: { version: number; filter?: PositionFilter; list: Position[] };
+  private ordCache?: { version: number; filter?: PositionFilter; list: PendingOrder[] };
+  /** Conversion rates, valid until the next quote. */
+  private rates?: Map<string, number | undefined>;
   private readonly byClientId = new Map<string, OrderResult>();
   private readonly symbols = new Map<string, SymbolState>();
   private nextTicket = 1_000_001;
@@ -86,9 +113,9 @@ export class PaperBroker implements Broker {
   private readonly opts: PaperBrokerOptions;
 
   constructor(
-    private readonly clock: Clock,
-    private readonly data: DataSource,
-    options: Partial<PaperBrokerOptions> = {},
+    @inject(ClockToken) private readonly clock: Clock,
+    @inject(DataSourceToken) private readonly data: DataSource,
+    @inject(PaperBrokerOptionsToken) options: Partial<PaperBrokerOptions> = {},
   ) {
     this.opts = { ...PAPER_DEFAULTS, ...options };
     this.balance = this.opts.balance;
@@ -97,33 +124,34 @@ export class PaperBroker implements Broker {
   // ---------------------------------------------------------------- queries
 
   account(): Account | Promise<Account> {
-    return runFlow(this.withSync(() => this.accountNow()));
+    const r = this.sync();
+    return r ? r.then(() => this.accountNow()) : this.accountNow();
   }
 
   positions(filter?: PositionFilter): Position[] | Promise<Position[]> {
-    return runFlow(this.withSync(() => this.positionList(filter)));
+    const r = this.sync();
+    return r ? r.then(() => this.positionSnapshot(filter)) : this.positionSnapshot(filter);
   }
 
   orders(filter?: PositionFilter): PendingOrder[] | Promise<PendingOrder[]> {
-    return runFlow(
-      this.withSync(() =>
-        [...this.pending.values()].filter((o) => (!filter?.symbol || o.symbol === filter.symbol) && (filter?.magic === undefined || o.magic === filter.magic)).map((o) => ({ ...o })),
-      ),
-    );
+    const r = this.sync();
+    return r ? r.then(() => this.orderSnapshot(filter)) : this.orderSnapshot(filter);
   }
 
   history(range: { from: number; to: number }): Deal[] | Promise<Deal[]> {
-    return runFlow(this.withSync(() => this.deals.filter((d) => d.time >= range.from && d.time <= range.to).map((d) => ({ ...d }))));
+    const get = () => this.deals.filter((d) => d.time >= range.from && d.time <= range.to).map((d) => ({ ...d }));
+    const r = this.sync();
+    return r ? r.then(get) : get();
   }
 
   lookup(clientId: string): ClientIdLookup | Promise<ClientIdLookup> {
-    return runFlow(
-      this.withSync(() => ({
-        positions: this.positionList().filter((p) => p.clientId === clientId),
-        orders: [...this.pending.values()].filter((o) => o.clientId === clientId).map((o) => ({ ...o })),
-        deals: this.deals.filter((d) => d.clientId === clientId).map((d) => ({ ...d })),
-      })),
-    );
+    const get = (): ClientIdLookup => ({
+      positions: this.positionList().filter((p) => p.clientId === clientId),
+      orders: [...this.pending.values()].filter((o) => o.clientId === clientId).map((o) => ({ ...o })),
+      deals: this.deals.filter((d) => d.clientId === clientId).map((d) => ({ ...d })),
+    });
+    const r = this.sync();
+    return r ? r.then(get) : get();
   }
 
   // ---------------------------------------------------------------- commands
@@ -131,43 +159,72 @@ export class PaperBroker implements Broker {
   place(intent: OrderIntent): OrderResult | Promise<OrderResult> {
     const prior = this.byClientId.get(intent.clientId);
     if (prior) return prior;
-    const self = this;
-    return runFlow(
-      (function* (): Flow<OrderResult> {
-        yield* self.syncFlow(intent.symbol);
-        // Re-check: a concurrent call with the same client id may have completed while we synced.
-        const again = self.byClientId.get(intent.clientId);
-        if (again) return again;
-        let result: OrderResult;
-        try {
-          result = self.placeNow(intent);
-        } catch (e) {
-          if (!(e instanceof TradekitError)) throw e;
-          result = { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
-        }
-        self.byClientId.set(intent.clientId, result);
-        return result;
-      })(),
-    );
+    const reject = (e: unknown): OrderResult => {
+      if (!(e instanceof TradekitError)) throw e;
+      return { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
+    };
+    const remember = (result: OrderResult): OrderResult => {
+      this.byClientId.set(intent.clientId, result);
+      // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
+      if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
+      return result;
+    };
+    const go = (): OrderResult => {
+      // Re-check: a concurrent call with the same client id may have completed while we synced.
+      const again = this.byClientId.get(intent.clientId);
+      if (again) return again;
+      let result: OrderResult;
+      try {
+        result = this.placeNow(intent);
+      } catch (e) {
+        result = reject(e);
+      }
+      return remember(result);
+    };
+    // An unknown symbol or a missing quote is a rejection, not a throw (which the engine would have
+    // to treat as an unknown outcome and reconcile an order that never existed).
+    let r: Promise<void> | undefined;
+    try {
+      r = this.sync(intent.symbol);
+    } catch (e) {
+      return remember(reject(e));
+    }
+    return r ? r.then(go, (e: unknown) => remember(reject(e))) : go();
   }
 
   modify(positionId: string, stops: { sl?: number; tp?: number }): ActionResult | Promise<ActionResult> {
-    return runFlow(this.withSync(() => this.modifyNow(positionId, stops), this.positionsById.get(positionId)?.symbol));
+    const r = this.sync(this.positionsById.get(positionId)?.symbol);
+    return r ? r.then(() => this.modifyNow(positionId, stops)) : this.modifyNow(positionId, stops);
   }
 
   close(positionId: string, volume?: number): ActionResult | Promise<ActionResult> {
-    return runFlow(this.withSync(() => this.closeNow(positionId, volume, 'client'), this.positionsById.get(positionId)?.symbol));
+    const r = this.sync(this.positionsById.get(positionId)?.symbol);
+    return r ? r.then(() => this.closeNow(positionId, volume, 'client')) : this.closeNow(positionId, volume, 'client');
+  }
+
+  closeAtLast(positionId: string): ActionResult | Promise<ActionResult> {
+    const go = (): ActionResult => {
+      const p = this.positionsById.get(positionId);
+      if (!p) return reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} does not exist (closed?)`, false);
+      const st = this.symbols.get(p.symbol)!;
+      this.pendingCloses.delete(positionId);
+      const price = roundTo((p.side === 'buy' ? st.quote!.bid : st.quote!.ask) + this.slip(st.info, p.side === 'buy' ? 'sell' : 'buy'), st.info.digits);
+      return { status: 'done', deal: this.closeAt(p, p.volume, price, this.clock.now(), 'client', st.info) };
+    };
+    const r = this.sync(this.positionsById.get(positionId)?.symbol);
+    return r ? r.then(go) : go();
   }
 
   cancel(orderId: string): ActionResult | Promise<ActionResult> {
-    return runFlow(
-      this.withSync(() => {
-        const o = this.pending.get(orderId);
-        if (!o) return reject('TK_ERR_BROKER_ORDER_NOT_FOUND', `order ${orderId} does not exist (filled, expired or cancelled)`, false);
-        this.pending.delete(orderId);
-        return { status: 'done' } as const;
-      }),
-    );
+    const go = (): ActionResult => {
+      const o = this.pending.get(orderId);
+      if (!o) return reject('TK_ERR_BROKER_ORDER_NOT_FOUND', `order ${orderId} does not exist (filled, expired or cancelled)`, false);
+      this.pending.delete(orderId);
+      this.changed();
+      return { status: 'done' };
+    };
+    const r = this.sync();
+    return r ? r.then(go) : go();
   }
 
   subscribeDeals(listener: (deal: Deal) => void): () => void {
@@ -180,49 +237,121 @@ export class PaperBroker implements Broker {
     for (const l of this.dealListeners) l({ ...d });
   }
 
+  // ---------------------------------------------------------------- snapshots
+
+  /** Anything a snapshot shows changed: positions, orders or marks. */
+  private changed(): void {
+    this.version++;
+  }
+
+  private positionSnapshot(filter?: PositionFilter): Position[] {
+    const c = this.posCache;
+    if (c && c.version === this.version && c.filter === filter) return c.list;
+    const list = Object.freeze(this.positionList(filter)) as Position[];
+    this.posCache = { version: this.version, filter, list };
+    return list;
+  }
+
+  private orderSnapshot(filter?: PositionFilter): PendingOrder[] {
+    const c = this.ordCache;
+    if (c && c.version === this.version && c.filter === filter) return c.list;
+    const list = [...this.pending.values()].filter((o) => (!filter?.symbol || o.symbol === filter.symbol) && (filter?.magic === undefined || o.magic === filter.magic)).map((o) => Object.freeze({ ...o }));
+    Object.freeze(list);
+    this.ordCache = { version: this.version, filter, list };
+    return list;
+  }
+
   // ---------------------------------------------------------------- sync with the clock
 
-  private *withSync<T>(fn: () => T, symbol?: string): Flow<T> {
-    yield* this.syncFlow(symbol);
-    return fn();
+  /**
+   * Brings every symbol with exposure (and `extra`) up to now: closed bars since the last sync, then
+   * the current quote. Nothing to do (already synced at this time) is the common case and costs a
+   * comparison; a synchronous data source keeps it synchronous.
+   */
+  private sync(extra?: string): Promise<void> | undefined {
+    const now = this.clock.now();
+    if (this.syncedAt === now && (extra === undefined || this.symbols.get(extra)?.syncedAt === now)) return undefined;
+    for (const symbol of this.exposedSymbols(extra)) {
+      const r = this.syncSymbol(symbol, now);
+      if (r) return r.then(() => this.sync(extra));
+    }
+    this.syncedAt = now;
+    return undefined;
   }
 
-  /** Brings every symbol with exposure (and `extra`) up to now: processes closed bars, then the current quote. */
-  private *syncFlow(extra?: string): Flow<void> {
-    const now = this.clock.now();
-    const need = new Set<string>();
+  /** Symbols to sync: `extra`, and every symbol with a position or a pending order (a reused set). */
+  private exposedSymbols(extra?: string): Set<string> {
+    const need = this.need;
+    need.clear();
+    if (extra) need.add(extra);
     for (const p of this.positionsById.values()) need.add(p.symbol);
     for (const o of this.pending.values()) need.add(o.symbol);
-    if (extra) need.add(extra);
-    for (const symbol of need) {
-      const st = yield* this.stateFlow(symbol);
-      if (st.syncedAt === now) continue;
-      if (this.hasExposure(symbol)) {
-        const from = st.cursor + 1;
-        const tfMs = TIMEFRAME_MS[st.tf];
-        if (now - tfMs >= from) {
-          const bars = yield* wait(this.data.bars(symbol, st.tf, { from, to: now - tfMs }));
-          for (let i = 0; i < bars.length; i++) {
-            this.processBar(st, bars.time[i]!, bars.open[i]!, bars.high[i]!, bars.low[i]!, bars.close[i]!);
-          }
-          if (bars.length > 0) st.cursor = bars.time[bars.length - 1]!;
-        }
-      }
-      st.cursor = Math.max(st.cursor, now - TIMEFRAME_MS[st.tf]);
-      st.quote = yield* wait(this.data.tick(symbol));
-      if (this.hasExposure(symbol)) this.processQuote(st, st.quote);
-      st.syncedAt = now;
+    return need;
+  }
+  private readonly need = new Set<string>();
+
+  private syncSymbol(symbol: string, now: number): Promise<void> | undefined {
+    const st = this.symbols.get(symbol);
+    if (!st) {
+      const info = this.data.symbolInfo(symbol);
+      if (isPromiseLike(info)) return (info as Promise<SymbolInfo>).then((i) => void this.initSymbol(symbol, i));
+      this.initSymbol(symbol, info as SymbolInfo);
+      return this.syncSymbol(symbol, now);
     }
+    if (st.syncedAt === now) return undefined;
+    const tfMs = TIMEFRAME_MS[st.tf];
+    if (this.hasExposure(symbol) && now - tfMs > st.cursor) {
+      if (st.cols) {
+        // Columnar history: walk an index, no allocation. Bars closing after now are not touched.
+        const c = st.cols;
+        let i = st.idx;
+        while (i < c.length && c.time[i]! <= st.cursor) i++;
+        for (; i < c.length && c.time[i]! + tfMs <= now; i++) this.processBar(st, c.time[i]!, c.open[i]!, c.high[i]!, c.low[i]!, c.close[i]!);
+        st.idx = i;
+      } else {
+        const bars = this.data.bars(symbol, st.tf, { from: st.cursor + 1, to: now - tfMs });
+        if (isPromiseLike(bars)) {
+          return (bars as Promise<BarSeries>).then((b) => {
+            this.applyBars(st, b);
+            return this.finishSync(st, now);
+          });
+        }
+        this.applyBars(st, bars as BarSeries);
+      }
+    }
+    return this.finishSync(st, now);
   }
 
-  private *stateFlow(symbol: string): Flow<SymbolState> {
-    let st = this.symbols.get(symbol);
-    if (!st) {
-      const info = yield* wait(this.data.symbolInfo(symbol));
-      const tf = this.opts.triggerTimeframe ?? this.data.timeframes?.(symbol)[0] ?? 'M1';
-      st = { info, tf, cursor: this.clock.now() - TIMEFRAME_MS[tf], syncedAt: -Infinity };
-      this.symbols.set(symbol, st);
+  private applyBars(st: SymbolState, b: BarSeries): void {
+    for (let i = 0; i < b.length; i++) if (b.time[i]! > st.cursor) this.processBar(st, b.time[i]!, b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!);
+  }
+
+  private finishSync(st: SymbolState, now: number): Promise<void> | undefined {
+    st.cursor = Math.max(st.cursor, now - TIMEFRAME_MS[st.tf]);
+    const q = this.data.tick(st.info.symbol);
+    if (isPromiseLike(q)) return (q as Promise<Tick>).then((x) => this.applyQuote(st, x, now));
+    this.applyQuote(st, q as Tick, now);
+    return undefined;
+  }
+
+  private applyQuote(st: SymbolState, q: Tick, now: number): void {
+    st.quote = q;
+    this.rates = undefined;
+    if (this.hasExposure(st.info.symbol)) this.processQuote(st, q);
+    st.syncedAt = now;
+  }
+
+  private initSymbol(symbol: string, info: SymbolInfo): SymbolState {
+    const tf = this.opts.triggerTimeframe ?? this.data.timeframes?.(symbol)[0] ?? 'M1';
+    let cols: BarSeries | undefined;
+    try {
+      cols = this.data.columns?.(symbol, tf);
+    } catch {
+      cols = undefined;
     }
+    const st: SymbolState = { info, tf, cursor: this.clock.now() - TIMEFRAME_MS[tf], syncedAt: -Infinity, cols, idx: 0 };
+    this.symbols.set(symbol, st);
+    this.syncedAt = -Infinity;
     return st;
   }
 
@@ -237,36 +366,59 @@ export class PaperBroker implements Broker {
     const sp = st.quote ? st.quote.ask - st.quote.bid : st.info.spread * st.info.point;
     const closeTime = time + TIMEFRAME_MS[st.tf];
     const symbol = st.info.symbol;
-    for (const ord of [...this.pending.values()]) {
-      if (ord.symbol !== symbol) continue;
-      if (ord.expiresAt !== undefined && time >= ord.expiresAt) {
-        this.pending.delete(ord.id);
-        continue;
+    // (Maps tolerate deleting the current entry while iterating; nothing is copied per bar.)
+    if (this.pendingCloses.size) {
+      for (const [id, vol] of this.pendingCloses) {
+        const p = this.positionsById.get(id);
+        if (!p) this.pendingCloses.delete(id);
+        if (!p || p.symbol !== symbol) continue;
+        this.pendingCloses.delete(id);
+        const exitSide: Side = p.side === 'buy' ? 'sell' : 'buy';
+        const price = roundTo((p.side === 'buy' ? o : o + sp) + this.slip(st.info, exitSide), st.info.digits);
+        this.closeAt(p, Math.min(vol ?? p.volume, p.volume), price, time, 'client', st.info);
       }
-      if (ord.placedAt > time) continue;
-      const fill = triggerPrice(ord, o, h, l, sp);
-      if (fill === undefined) continue;
-      const slip = ord.type === 'stop' ? this.slip(st.info, ord.side) : 0;
-      const gapped = fill !== ord.price;
-      this.fillPending(st, ord, roundTo(fill + slip, st.info.digits), gapped ? time : closeTime);
     }
-    for (const p of [...this.positionsById.values()]) {
+    let filledInside = false;
+    if (this.pending.size) {
+      for (const ord of this.pending.values()) {
+        if (ord.symbol !== symbol) continue;
+        if (ord.expiresAt !== undefined && time >= ord.expiresAt) {
+          this.pending.delete(ord.id);
+          this.changed();
+          continue;
+        }
+        if (ord.placedAt > time) continue;
+        const fill = triggerPrice(ord, o, h, l, sp);
+        if (fill === undefined) continue;
+        const slip = ord.type === 'limit' ? 0 : this.slip(st.info, ord.side);
+        const gapped = ord.type === 'market' || fill !== ord.price;
+        if (!gapped) filledInside = true;
+        this.fillPending(st, ord, roundTo(fill + slip, st.info.digits), gapped ? time : closeTime);
+      }
+    }
+    if (!this.positionsById.size) return;
+    for (const p of this.positionsById.values()) {
       if (p.symbol !== symbol || p.openTime > time) continue;
       this.checkStops(st, p, time, closeTime, o, h, l, sp);
     }
     // Positions filled from a pending order inside this bar: only the pessimistic SL applies.
-    for (const p of [...this.positionsById.values()]) {
-      if (p.symbol !== symbol || p.openTime <= time || p.openTime > closeTime || !p.sl) continue;
-      if (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
+    if (filledInside) {
+      for (const p of this.positionsById.values()) {
+        if (p.symbol !== symbol || p.openTime <= time || p.openTime > closeTime || !p.sl) continue;
+        if (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
+      }
+    }
+    // Stop-out is judged at the bar's worst price for each side (pessimistic), then marks move to the close.
+    if (this.positionsById.size) {
+      if (h !== l || o !== c) this.updateMarks(st, l, h + sp);
+      this.stopOut(closeTime);
     }
     this.updateMarks(st, c, c + sp);
-    this.stopOut(closeTime);
   }
 
+  /** The quote as a one-price bar: gap triggers at the open of the bar in progress; marks move to it. */
   private processQuote(st: SymbolState, q: Tick): void {
-    const sp = q.ask - q.bid;
     this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid);
-    this.updateMarks(st, q.bid, q.bid + sp);
   }
 
   private checkStops(st: SymbolState, p: PaperPosition, time: number, closeTime: number, o: number, h: number, l: number, sp: number): void {
@@ -291,6 +443,8 @@ export class PaperBroker implements Broker {
     return side === 'buy' ? s : -s;
   }
 
+  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask`. */
+  /** Moves marks. Snapshots read marks through getters, so a price move does not rebuild them. */
   private updateMarks(st: SymbolState, bid: number, ask: number): void {
     for (const p of this.positionsById.values()) {
       if (p.symbol !== st.info.symbol) continue;
@@ -301,6 +455,14 @@ export class PaperBroker implements Broker {
 
   private stopOut(time: number): void {
     for (;;) {
+      // Cheap test first: the margin level only needs exact figures when it could be near the level.
+      let profit = 0;
+      let margin = 0;
+      for (const p of this.positionsById.values()) {
+        profit += p.profit + p.swap;
+        margin += this.marginFor(this.symbols.get(p.symbol)!.info, p.volume, p.currentPrice);
+      }
+      if (margin <= 0 || ((this.balance + profit) / margin) * 100 > this.opts.stopOutLevel + 0.01) return;
       const a = this.accountNow();
       if (a.margin <= 0 || a.marginLevel > this.opts.stopOutLevel || this.positionsById.size === 0) return;
       let worst: PaperPosition | undefined;
@@ -325,8 +487,19 @@ export class PaperBroker implements Broker {
     if (info.tradeMode === 'shortonly' && intent.side === 'buy') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
     const volErr = this.checkVolume(info, intent.volume);
     if (volErr) return rej('TK_ERR_BROKER_INVALID_VOLUME', volErr);
-    if (now - q.time > this.opts.maxQuoteAgeMs) {
+    const closed = this.isClosed(q, now);
+    if (closed && this.opts.whenClosed === 'reject') {
       return rej('TK_ERR_BROKER_MARKET_CLOSED', `no fresh quote for ${intent.symbol} (last ${new Date(q.time).toISOString()}): market closed`, true);
+    }
+
+    if (intent.type === 'market' && closed) {
+      const stopsErr = checkStops(info, intent.side, q, intent.sl, intent.tp);
+      if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
+      const id = String(this.nextTicket++);
+      const price = intent.side === 'buy' ? q.ask : q.bid;
+      this.changed();
+      this.pending.set(id, { id, clientId: intent.clientId, symbol: intent.symbol, side: intent.side, type: 'market', volume: intent.volume, price, sl: intent.sl || undefined, tp: intent.tp || undefined, placedAt: now, expiresAt: intent.expiresAt, magic: intent.magic, comment: intent.comment });
+      return { status: 'placed', ...base, orderId: id, side: intent.side, type: 'market', volume: intent.volume, price, time: now };
     }
 
     if (intent.type === 'market') {
@@ -388,11 +561,13 @@ export class PaperBroker implements Broker {
       comment: intent.comment,
     };
     this.pending.set(id, order);
+    this.changed();
     return { status: 'placed', ...base, orderId: id, side: intent.side, type: intent.type, volume: intent.volume, price: p, time: now };
   }
 
   private fillPending(st: SymbolState, ord: PendingOrder, price: number, time: number): void {
     this.pending.delete(ord.id);
+    this.changed();
     const required = this.marginFor(st.info, ord.volume, price);
     if (required > this.accountNow().freeMargin) return; // cancelled for lack of margin, as a broker would
     this.open(st.info, ord.id, { ...ord, clientId: ord.clientId ?? ord.id }, price, time);
@@ -420,6 +595,7 @@ export class PaperBroker implements Broker {
       entryCommissionLeft: commission,
     };
     this.positionsById.set(ticket, pos);
+    this.changed();
     const st = this.symbols.get(info.symbol)!;
     if (st.quote) this.updateMarks(st, st.quote.bid, st.quote.ask);
     this.recordDeal({
@@ -452,6 +628,7 @@ export class PaperBroker implements Broker {
     if (sl === p.sl && tp === p.tp) return { status: 'done' };
     const err = checkStops(st.info, p.side, st.quote!, sl, tp);
     if (err) return reject('TK_ERR_BROKER_INVALID_STOPS', err, false);
+    this.changed();
     p.sl = sl;
     p.tp = tp;
     return { status: 'done' };
@@ -467,7 +644,11 @@ export class PaperBroker implements Broker {
       const err = this.checkVolume(st.info, vol);
       if (err) return reject('TK_ERR_BROKER_INVALID_VOLUME', `partial close: ${err}`, false);
     }
-    if (this.clock.now() - st.quote!.time > this.opts.maxQuoteAgeMs) {
+    if (this.isClosed(st.quote!, this.clock.now())) {
+      if (this.opts.whenClosed === 'queue') {
+        this.pendingCloses.set(p.id, vol < p.volume - 1e-9 ? vol : undefined);
+        return { status: 'queued', reason: `market closed: ${p.symbol} closes at the next open` };
+      }
       return reject('TK_ERR_BROKER_MARKET_CLOSED', `no fresh quote for ${p.symbol}: market closed`, true);
     }
     const exitSide: Side = p.side === 'buy' ? 'sell' : 'buy';
@@ -501,12 +682,17 @@ export class PaperBroker implements Broker {
       comment: p.comment,
     };
     this.recordDeal(deal);
+    this.changed();
     if (full) this.positionsById.delete(p.id);
     else {
       p.volume = roundTo(p.volume - vol, 8);
       p.profit = this.profitOf(p.symbol, p.side, p.volume, p.openPrice, p.currentPrice, info);
     }
     return deal;
+  }
+
+  private isClosed(q: Tick, now: number): boolean {
+    return q.closed === true || now - q.time > this.opts.maxQuoteAgeMs;
   }
 
   // ---------------------------------------------------------------- money
@@ -555,17 +741,23 @@ export class PaperBroker implements Broker {
   }
 
   private rate(from: string): number | undefined {
+    const cache = (this.rates ??= new Map());
+    if (cache.has(from)) return cache.get(from);
     const acct = this.opts.currency;
+    let r: number | undefined;
     // The symbol itself often is the conversion pair (USDJPY's profit is in JPY, its base in USD).
     for (const st of this.symbols.values()) {
       const i = st.info;
       if (!st.quote) continue;
       const mid = (st.quote.bid + st.quote.ask) / 2;
-      if (i.baseCurrency === from && i.profitCurrency === acct) return mid;
-      if (i.baseCurrency === acct && i.profitCurrency === from) return 1 / mid;
+      if (i.baseCurrency === from && i.profitCurrency === acct) r = mid;
+      else if (i.baseCurrency === acct && i.profitCurrency === from) r = 1 / mid;
+      if (r !== undefined) break;
     }
-    return undefined;
+    if (r !== undefined) cache.set(from, r);
+    return r;
   }
+
 
   private accountNow(): Account {
     let profit = 0;
@@ -594,11 +786,11 @@ export class PaperBroker implements Broker {
     for (const p of this.positionsById.values()) {
       if (filter?.symbol && p.symbol !== filter.symbol) continue;
       if (filter?.magic !== undefined && p.magic !== filter.magic) continue;
-      const { entryCommissionLeft: _e, ...pub } = p;
-      out.push({ ...pub, profit: roundMoney(p.profit) });
+      out.push(snapshotOf(p));
     }
     return out;
   }
+
 }
 
 function reject(code: ErrorCode, reason: string, retryable: boolean): ActionResult {
@@ -620,10 +812,39 @@ function checkStops(info: SymbolInfo, side: Side, q: Tick, sl?: number, tp?: num
 
 /** Fill price of a pending order inside a bar of bid prices (open gap fills at the open), or undefined. */
 function triggerPrice(o: PendingOrder, open: number, high: number, low: number, sp: number): number | undefined {
+  if (o.type === 'market') return o.side === 'buy' ? open + sp : open;
   if (o.type === 'limit') {
     if (o.side === 'buy') return open + sp <= o.price ? open + sp : low + sp <= o.price ? o.price : undefined;
     return open >= o.price ? open : high >= o.price ? o.price : undefined;
   }
   if (o.side === 'buy') return open + sp >= o.price ? open + sp : high + sp >= o.price ? o.price : undefined;
   return open <= o.price ? open : low <= o.price ? o.price : undefined;
+}
+
+/**
+ * A read-only view of a position: fixed fields are copied, the marks (`currentPrice`, `profit`) are
+ * enumerable getters over the live position, so JSON, spreading and reading all work and a price
+ * move costs no new object. Once the position closes the view keeps its last marks.
+ */
+function snapshotOf(p: PaperPosition): Position {
+  const v = {
+    id: p.id,
+    clientId: p.clientId,
+    symbol: p.symbol,
+    side: p.side,
+    volume: p.volume,
+    openPrice: p.openPrice,
+    openTime: p.openTime,
+    sl: p.sl,
+    tp: p.tp,
+    currentPrice: 0,
+    profit: 0,
+    commission: p.commission,
+    swap: p.swap,
+    magic: p.magic,
+    comment: p.comment,
+  };
+  Object.defineProperty(v, 'currentPrice', { get: () => p.currentPrice, enumerable: true });
+  Object.defineProperty(v, 'profit', { get: () => roundMoney(p.profit), enumerable: true });
+  return Object.freeze(v) as Position;
 }

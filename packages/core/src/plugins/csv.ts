@@ -13,6 +13,7 @@ export interface CsvPluginConfig {
   serverTime: { utcOffsetHours: number; dst: DstRule };
   pattern: string;
   symbolInfo: Record<string, Partial<SymbolInfo>>;
+  columnCache: boolean;
 }
 
 export default definePlugin<CsvPluginConfig>({
@@ -38,6 +39,7 @@ export default definePlugin<CsvPluginConfig>({
         },
       },
       pattern: { type: 'string', default: '{symbol}_{timeframe}.csv' },
+      columnCache: { type: 'boolean', default: true, description: 'keep parsed columns in a binary cache (.tkcache/ next to the data, or the OS temp dir)' },
       symbolInfo: {
         type: 'object',
         default: {},
@@ -73,6 +75,7 @@ export default definePlugin<CsvPluginConfig>({
       serverTime: config.serverTime,
       pattern: config.pattern,
       symbolInfo: config.symbolInfo,
+      columnCache: config.columnCache,
     });
     await source.load();
     ctx.setDataSource(source);

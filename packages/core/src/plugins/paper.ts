@@ -1,7 +1,7 @@
 /** `@tradekit/core/paper`: the built-in simulated hedging account (see paper/paper-broker.ts). */
 import { definePlugin } from '../plugin.js';
 import { PaperBroker } from '../paper/paper-broker.js';
-import { DataSourceToken } from '../tokens.js';
+import { PaperBrokerOptionsToken } from '../tokens.js';
 import { CORE_VERSION } from '../version.js';
 
 export interface PaperPluginConfig {
@@ -13,6 +13,7 @@ export interface PaperPluginConfig {
   slippagePoints: number;
   stopOutLevel: number;
   maxQuoteAgeMinutes: number;
+  marketClosed: 'auto' | 'reject' | 'queue';
 }
 
 export default definePlugin<PaperPluginConfig>({
@@ -32,12 +33,17 @@ export default definePlugin<PaperPluginConfig>({
       slippagePoints: { type: 'number', minimum: 0, default: 0 },
       stopOutLevel: { type: 'number', minimum: 0, default: 50, description: 'margin level % that triggers stop-out' },
       maxQuoteAgeMinutes: { type: 'number', exclusiveMinimum: 0, default: 15, description: 'older quotes mean the market is closed' },
+      marketClosed: {
+        enum: ['auto', 'reject', 'queue'],
+        default: 'auto',
+        description: 'market orders and closes while the market is closed: reject (retryable, like a live broker) or queue for the next open; auto = queue under a simulated clock, reject under the wall clock',
+      },
     },
   },
   setup(ctx, c) {
-    const data = ctx.resolve(DataSourceToken);
-    ctx.setBroker(
-      new PaperBroker(ctx.clock, data, {
+    // The broker is built by the plugin's child container: clock and data source come from the run.
+    ctx.container.register(PaperBrokerOptionsToken, {
+      useValue: {
         balance: c.balance,
         currency: c.currency,
         leverage: c.leverage,
@@ -46,7 +52,9 @@ export default definePlugin<PaperPluginConfig>({
         slippagePoints: c.slippagePoints,
         stopOutLevel: c.stopOutLevel,
         maxQuoteAgeMs: c.maxQuoteAgeMinutes * 60_000,
-      }),
-    );
+        whenClosed: c.marketClosed === 'auto' ? (ctx.clock.kind === 'sim' ? 'queue' : 'reject') : c.marketClosed,
+      },
+    });
+    ctx.setBroker(ctx.container.resolve(PaperBroker));
   },
 });

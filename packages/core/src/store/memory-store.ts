@@ -4,14 +4,29 @@ import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 
-const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+/**
+ * Records are copied shallowly on the way in and out (callers cannot change what is stored by
+ * mutating their object); nested `intent`/`details` objects are shared — cheap enough for a
+ * backtest's thousands of trades.
+ */
+const clone = <T>(v: T): T => (v === undefined || v === null || typeof v !== 'object' ? v : Array.isArray(v) ? (v.map((x) => clone(x)) as T) : ({ ...v } as T));
 
 export class MemoryStateStore implements StateStore {
-  readonly url = 'memory:';
-  readonly journal: Journal = new MemoryJournal();
+  readonly url: string;
+  readonly journal: Journal;
   private readonly kv = new Map<string, { value: string; updatedAt: number }>();
 
-  constructor(private readonly now: () => number = () => 0) {}
+  /**
+   * `compact` (backtests): orders are kept without their intent and broker result payloads, which
+   * nobody reads after a backtest and which cost kilobytes per trade.
+   */
+  constructor(
+    private readonly now: () => number = () => 0,
+    opts: { compact?: boolean } = {},
+  ) {
+    this.url = opts.compact ? 'memory:compact' : 'memory:';
+    this.journal = new MemoryJournal(opts.compact ?? false);
+  }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const e = this.kv.get(key);
@@ -46,48 +61,55 @@ export class MemoryStateStore implements StateStore {
 }
 
 class MemoryJournal implements Journal {
+  constructor(private readonly compact: boolean) {}
   private readonly orders = new Map<string, OrderRecord>();
   private readonly trades = new Map<string, TradeRecord>();
   private readonly dealIds = new Set<string>();
   private readonly log: TradekitEvent[] = [];
 
-  async saveOrder(rec: OrderRecord): Promise<void> {
+  // Synchronous on purpose: a backtest journals thousands of trades without a promise each.
+  saveOrder(rec: OrderRecord): void {
     const prev = this.orders.get(rec.clientId);
-    this.orders.set(rec.clientId, clone(prev ? { ...rec, createdAt: prev.createdAt, agent: prev.agent ?? rec.agent, intent: prev.intent ?? rec.intent } : rec));
+    const next: OrderRecord = prev ? { ...rec, createdAt: prev.createdAt, agent: prev.agent ?? rec.agent, intent: prev.intent ?? rec.intent } : { ...rec };
+    if (this.compact) {
+      next.intent = undefined;
+      next.result = undefined;
+    }
+    this.orders.set(rec.clientId, next);
   }
-  async getOrder(clientId: string): Promise<OrderRecord | undefined> {
+  getOrder(clientId: string): OrderRecord | undefined {
     return clone(this.orders.get(clientId));
   }
-  async listOrders(f: { status?: OrderStatus[]; symbol?: string; limit?: number } = {}): Promise<OrderRecord[]> {
+  listOrders(f: { status?: OrderStatus[]; symbol?: string; limit?: number } = {}): OrderRecord[] {
     const out = [...this.orders.values()].filter((o) => (!f.status?.length || f.status.includes(o.status)) && (!f.symbol || o.symbol === f.symbol)).sort((a, b) => b.createdAt - a.createdAt);
     return clone(f.limit ? out.slice(0, f.limit) : out);
   }
-  async openTrade(rec: Parameters<Journal['openTrade']>[0]): Promise<void> {
+  openTrade(rec: Parameters<Journal['openTrade']>[0]): void {
     if (this.trades.has(rec.positionId)) return;
     const commission = rec.commission ?? 0;
-    this.trades.set(rec.positionId, clone({ ...rec, openVolume: rec.volume, profit: commission, commission, swap: 0, status: 'open' }));
+    this.trades.set(rec.positionId, { ...rec, openVolume: rec.volume, profit: commission, commission, swap: 0, status: 'open' });
   }
-  async recordExit(exit: ClosedTrade): Promise<void> {
+  recordExit(exit: ClosedTrade): void {
     if (exit.dealId) {
       if (this.dealIds.has(exit.dealId)) return;
       this.dealIds.add(exit.dealId);
     }
     this.trades.set(exit.positionId, applyExit(this.trades.get(exit.positionId) ?? tradeFromExit(exit), exit));
   }
-  async getTrade(positionId: string): Promise<TradeRecord | undefined> {
+  getTrade(positionId: string): TradeRecord | undefined {
     return clone(this.trades.get(positionId));
   }
-  async listTrades(q: TradeQuery = {}): Promise<TradeRecord[]> {
+  listTrades(q: TradeQuery = {}): TradeRecord[] {
     const out = [...this.trades.values()]
       .filter((t) => (!q.status || t.status === q.status) && (!q.symbol || t.symbol === q.symbol) && (q.from === undefined || t.entryTime >= q.from) && (q.to === undefined || t.entryTime <= q.to))
       .sort((a, b) => b.entryTime - a.entryTime || (b.positionId < a.positionId ? -1 : 1));
     const start = q.offset ?? 0;
     return clone(out.slice(start, q.limit ? start + q.limit : undefined));
   }
-  async appendEvents(events: readonly TradekitEvent[]): Promise<void> {
+  appendEvents(events: readonly TradekitEvent[]): void {
     for (const e of events) this.log.push(clone(e));
   }
-  async events(sinceSeq: number, limit = 1000): Promise<TradekitEvent[]> {
+  events(sinceSeq: number, limit = 1000): TradekitEvent[] {
     return clone(this.log.filter((e) => e.seq > sinceSeq).slice(0, limit));
   }
 }

@@ -20,7 +20,8 @@ export interface OpenStoreOptions {
 
 export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
   const url = o.url.trim();
-  if (url === 'memory:' || url === 'memory://') return new MemoryStateStore(o.now);
+  if (url === 'memory' || url === 'memory:' || url === 'memory://') return new MemoryStateStore(o.now);
+  if (url === 'memory:compact') return new MemoryStateStore(o.now, { compact: true });
   if (url.startsWith('sqlite:')) {
     let file = url.slice('sqlite:'.length);
     if (file.startsWith('//')) file = file.slice(2);

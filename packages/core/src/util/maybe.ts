@@ -55,8 +55,11 @@ async function continueAsync<T>(gen: Flow<T>, pending: PromiseLike<unknown>): Pr
   }
 }
 
-/** Apply `f` to a MaybePromise without creating a promise when the value is already there. */
-export function then<T, R>(v: MaybePromise<T>, f: (t: T) => MaybePromise<R>): MaybePromise<R> {
+/**
+ * Apply `f` to a MaybePromise without creating a promise when the value is already there. (Not
+ * named `then`: a module exporting `then` makes its namespace a thenable, which breaks `import()`.)
+ */
+export function andThen<T, R>(v: MaybePromise<T>, f: (t: T) => MaybePromise<R>): MaybePromise<R> {
   return isPromiseLike(v) ? (v as Promise<T>).then(f) : f(v as T);
 }
 

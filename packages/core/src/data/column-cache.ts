@@ -1,0 +1,112 @@
+/**
+ * A parsed-column cache for CSV bars: after the first parse, the columns are written next to the
+ * data (`<dir>/.tkcache/<file>.tkcol`, or under the OS temp dir when the data dir is read-only) and
+ * later loads read 48 bytes per bar straight into Float64Arrays instead of parsing text. The cache
+ * holds the raw parse (server time), keyed by the CSV's size and mtime: editing the CSV invalidates
+ * it; a different `serverTime` setting does not.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ParsedBars } from './csv-parse.js';
+
+const MAGIC = 'TKCOL001';
+const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+interface Header {
+  size: number;
+  mtimeMs: number;
+  length: number;
+  digits: number;
+}
+
+function candidates(csv: string): string[] {
+  const hash = createHash('sha1').update(path.resolve(csv)).digest('hex').slice(0, 16);
+  return [path.join(path.dirname(csv), '.tkcache', `${path.basename(csv)}.tkcol`), path.join(tmpdir(), 'tradekit-cache', `${hash}-${path.basename(csv)}.tkcol`)];
+}
+
+/** The cached columns of `csv`, or undefined when there is no valid cache. */
+export async function readColumnCache(csv: string): Promise<ParsedBars | undefined> {
+  let st;
+  try {
+    st = await stat(csv);
+  } catch {
+    return undefined;
+  }
+  for (const file of candidates(csv)) {
+    let fh;
+    try {
+      fh = await open(file, 'r');
+    } catch {
+      continue;
+    }
+    try {
+      const head = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      if (bytesRead < 16 || head.toString('latin1', 0, 8) !== MAGIC) continue;
+      const hlen = head.readUInt32LE(8);
+      if (12 + hlen > bytesRead) continue;
+      let h: Header;
+      try {
+        h = JSON.parse(head.toString('utf8', 12, 12 + hlen)) as Header;
+      } catch {
+        continue;
+      }
+      if (h.size !== st.size || h.mtimeMs !== st.mtimeMs) continue;
+      const start = align8(12 + hlen);
+      const bytes = h.length * 8 * COLUMNS.length;
+      if ((await fh.stat()).size !== start + bytes) continue;
+      // Read straight into one aligned buffer; each column is a view of it (no second copy).
+      const data = new Float64Array(h.length * COLUMNS.length);
+      const view = new Uint8Array(data.buffer);
+      let off = 0;
+      while (off < bytes) {
+        const { bytesRead: n } = await fh.read(view, off, Math.min(bytes - off, 1 << 26), start + off);
+        if (n === 0) break;
+        off += n;
+      }
+      if (off !== bytes) continue;
+      const col = (i: number): Float64Array => data.subarray(i * h.length, (i + 1) * h.length);
+      return { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), length: h.length, digits: h.digits };
+    } finally {
+      await fh.close();
+    }
+  }
+  return undefined;
+}
+
+/** Writes the cache (temp file + rename, so a reader never sees half a file). Failures are reported, not thrown. */
+export async function writeColumnCache(csv: string, parsed: ParsedBars): Promise<string | undefined> {
+  const st = await stat(csv);
+  const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits } satisfies Header), 'utf8');
+  const prefix = Buffer.alloc(align8(12 + header.length));
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(header.length, 8);
+  header.copy(prefix, 12);
+  for (const file of candidates(csv)) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.write(prefix);
+        for (const c of COLUMNS) {
+          const a = parsed[c].subarray(0, parsed.length);
+          await fh.write(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        }
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, file);
+      return file;
+    } catch {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+  return undefined;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}

@@ -1,0 +1,90 @@
+/**
+ * Calls a hook's (wrapped) taps directly, in the hook class's semantics, without allocating a promise
+ * or a closure when every tap answers synchronously — the hot path of a backtest runs a cycle per
+ * bar. Taps come from tapable's own sorted `taps` array (stage and `before` order). When a hook has
+ * interceptors besides tradekit's (a tracer added by a plugin), the call goes through tapable so those
+ * interceptors see it.
+ */
+import type { MaybePromise } from '../types.js';
+import { callHook, isPromiseLike } from '../util/maybe.js';
+
+interface WrappedTap {
+  call?: (a?: unknown, b?: unknown, c?: unknown) => unknown;
+}
+
+interface AnyHook {
+  taps: WrappedTap[];
+  interceptors: unknown[];
+  _args: string[];
+  callAsync(...args: unknown[]): void;
+}
+
+function viaTapable<R>(hook: AnyHook, a: unknown, b: unknown, c: unknown): MaybePromise<R> {
+  return callHook<R>(hook, [a, b, c].slice(0, hook._args.length));
+}
+
+const direct = (hook: AnyHook): boolean => hook.interceptors.length <= 1;
+
+/** AsyncSeriesHook / SyncHook: every tap in order. */
+export function series(h: unknown, a?: unknown, b?: unknown, c?: unknown): MaybePromise<void> {
+  const hook = h as AnyHook;
+  if (!direct(hook)) return viaTapable(hook, a, b, c);
+  return seriesFrom(hook, 0, a, b, c);
+}
+
+function seriesFrom(hook: AnyHook, from: number, a: unknown, b: unknown, c: unknown): MaybePromise<void> {
+  const taps = hook.taps;
+  for (let i = from; i < taps.length; i++) {
+    const r = taps[i]!.call!(a, b, c);
+    if (isPromiseLike(r)) return (r as Promise<unknown>).then(() => seriesFrom(hook, i + 1, a, b, c));
+  }
+  return undefined;
+}
+
+/** AsyncSeriesBailHook: the first result that is not undefined stops the hook. */
+export function bail<R>(h: unknown, a?: unknown, b?: unknown, c?: unknown): MaybePromise<R | undefined> {
+  const hook = h as AnyHook;
+  if (!direct(hook)) return viaTapable(hook, a, b, c);
+  return bailFrom<R>(hook, 0, a, b, c);
+}
+
+function bailFrom<R>(hook: AnyHook, from: number, a: unknown, b: unknown, c: unknown): MaybePromise<R | undefined> {
+  const taps = hook.taps;
+  for (let i = from; i < taps.length; i++) {
+    const r = taps[i]!.call!(a, b, c);
+    if (isPromiseLike(r)) return (r as Promise<R | undefined>).then((v) => (v !== undefined ? v : bailFrom<R>(hook, i + 1, a, b, c)));
+    if (r !== undefined) return r as R;
+  }
+  return undefined;
+}
+
+/** AsyncSeriesWaterfallHook: each tap's result (when not undefined) replaces the first argument. */
+export function waterfall<T>(h: unknown, a: T, b?: unknown, c?: unknown): MaybePromise<T> {
+  const hook = h as AnyHook;
+  if (!direct(hook)) return viaTapable<T>(hook, a, b, c);
+  return waterfallFrom(hook, 0, a, b, c);
+}
+
+function waterfallFrom<T>(hook: AnyHook, from: number, a: T, b: unknown, c: unknown): MaybePromise<T> {
+  const taps = hook.taps;
+  let v = a;
+  for (let i = from; i < taps.length; i++) {
+    const r = taps[i]!.call!(v, b, c);
+    if (isPromiseLike(r)) return (r as Promise<T | undefined>).then((x) => waterfallFrom(hook, i + 1, x !== undefined ? x : v, b, c));
+    if (r !== undefined) v = r as T;
+  }
+  return v;
+}
+
+/** AsyncParallelHook: every tap starts at once; done when all are. */
+export function parallel(h: unknown, a?: unknown, b?: unknown, c?: unknown): MaybePromise<void> {
+  const hook = h as AnyHook;
+  if (!direct(hook)) return viaTapable(hook, a, b, c);
+  const taps = hook.taps;
+  let pending: Promise<unknown>[] | undefined;
+  for (let i = 0; i < taps.length; i++) {
+    const r = taps[i]!.call!(a, b, c);
+    if (isPromiseLike(r)) (pending ??= []).push(r as Promise<unknown>);
+  }
+  return pending ? Promise.all(pending).then(() => undefined) : undefined;
+}

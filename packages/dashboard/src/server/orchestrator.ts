@@ -1,0 +1,296 @@
+/**
+ * Hosts many runs in one process. Each run is a core `Run` (its own config, DI container, clock,
+ * state namespace and trading state) started from a config path or uploaded YAML, validated exactly
+ * like `tradekit validate` (same loader; the errors come back with their codes and positions).
+ * Control actions (pause = HALTED, reduce = REDUCING, resume = ACTIVE, stop) are audited. Finished
+ * runs stay open for their journal and chart until `keepFinished` newer ones push them out; runs of
+ * earlier server processes are listed from the registry and their journals reopened on demand.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { LiveClock, Run, openStateStore, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradingState } from '@tradekit/core';
+import { apiError } from '../errors.js';
+import type { ServerConfig } from './config.js';
+import type { Principal } from './auth.js';
+import { RunHandle, type RunParts, type RunSummaryView } from './run-handle.js';
+import type { RunRegistryRow, ServerDb } from './server-db.js';
+import { StreamHostToken } from './tokens.js';
+
+export interface StartRequest {
+  /** A config file (inside `runs.roots`). */
+  config?: string;
+  /** Or the YAML itself. */
+  yaml?: string;
+  /** Base directory for relative paths in uploaded YAML (inside `runs.roots`; default: the first root). */
+  baseDir?: string;
+  overrides?: RunOverrides;
+}
+
+export type ControlAction = 'pause' | 'reduce' | 'resume' | 'stop' | 'close';
+
+const TARGET: Record<'pause' | 'reduce' | 'resume', TradingState> = { pause: 'HALTED', reduce: 'REDUCING', resume: 'ACTIVE' };
+
+export interface OrchestratorOptions {
+  config: ServerConfig;
+  db?: ServerDb;
+  clock?: Clock;
+  log?: Logger;
+  /** Where plugins named by package resolve from besides the config's directory (the CLI's install). */
+  searchPaths?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Extra sinks for every run (the CLI's console report). */
+  sinks?: () => Sink[];
+  /** false: runs can only be adopted (the socketio plugin's own server). */
+  canStart?: boolean;
+}
+
+export class Orchestrator {
+  readonly clock: Clock;
+  private readonly handles = new Map<string, RunHandle>();
+  private readonly runs = new Map<string, Run>();
+  private readonly loops = new Map<string, Promise<unknown>>();
+  private readonly history = new Map<string, Promise<StateStore>>();
+  private readonly listeners = new Set<(h: RunHandle | undefined) => void>();
+  /** Every new event of every run (the socket.io hub). */
+  onEvent?: (h: RunHandle, e: Parameters<NonNullable<RunHandle['onEvent']>>[1]) => void;
+
+  constructor(readonly o: OrchestratorOptions) {
+    this.clock = o.clock ?? new LiveClock();
+  }
+
+  get config(): ServerConfig {
+    return this.o.config;
+  }
+
+  get canStart(): boolean {
+    return this.o.canStart ?? true;
+  }
+
+  /** Lifecycle changes (started, finished, state) for the `runs` push. */
+  onChange(fn: (h: RunHandle | undefined) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(h?: RunHandle): void {
+    for (const l of this.listeners) l(h);
+  }
+
+  get(id: string): RunHandle {
+    const h = this.handles.get(id);
+    if (!h) throw apiError('TK_ERR_API_RUN_NOT_FOUND', `no run "${id}" on this server (GET /api/runs lists them)`);
+    return h;
+  }
+
+  has(id: string): boolean {
+    return this.handles.has(id);
+  }
+
+  active(): RunHandle[] {
+    return [...this.handles.values()].filter((h) => h.status === 'running' || h.status === 'starting' || h.status === 'stopping');
+  }
+
+  /** Hosted runs first (newest first), then earlier runs from the registry. */
+  async list(): Promise<(RunSummaryView | (RunRegistryRow & { hosted: false }))[]> {
+    const hosted = [...this.handles.values()].filter((h) => h.parts).map((h) => h.summary());
+    hosted.sort((a, b) => b.startedAt - a.startedAt);
+    const past = ((await this.o.db?.runs()) ?? []).filter((r) => !this.handles.has(r.id)).map((r) => ({ ...r, hosted: false as const }));
+    return [...hosted, ...past];
+  }
+
+  private within(p: string, what: string): string {
+    const abs = path.resolve(this.config.runs.roots[0] ?? this.config.baseDir, p);
+    const ok = this.config.runs.roots.some((root) => abs === root || abs.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
+    if (!ok) throw apiError('TK_ERR_API_PATH_FORBIDDEN', `${what} ${p} is outside the allowed roots (runs.roots in the server config)`);
+    return abs;
+  }
+
+  /** Loads (validating like `tradekit validate`), composes and starts a run; its cycles go on in the background. */
+  async start(req: StartRequest): Promise<RunHandle> {
+    if (!this.canStart) throw apiError('TK_ERR_API_UNSUPPORTED', 'this server hosts one run and cannot start others (use `tradekit serve`)');
+    if (this.active().length >= this.config.runs.maxRuns) throw apiError('TK_ERR_API_RUN_LIMIT', `${this.config.runs.maxRuns} runs are active (runs.maxRuns); stop one first`);
+    let configFile: string;
+    let text: string | undefined;
+    let source: 'path' | 'upload';
+    if (req.yaml !== undefined) {
+      const base = this.within(req.baseDir ?? '.', 'baseDir');
+      const dir = path.join(this.config.server.dataDir, 'uploads');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Kept for the record (what was started); loaded from text so relative paths resolve against `base`.
+      writeFileSync(path.join(dir, `${stamp(this.clock.now())}-${randomBytes(3).toString('hex')}.yaml`), req.yaml, { mode: 0o600 });
+      configFile = path.join(base, 'uploaded.yaml');
+      text = req.yaml;
+      source = 'upload';
+    } else {
+      configFile = this.within(req.config!, 'config');
+      source = 'path';
+    }
+    const stateUrl = req.overrides?.stateUrl;
+    if (stateUrl?.startsWith('sqlite:')) {
+      const file = stateUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+      if (file !== ':memory:') this.within(path.resolve(path.dirname(configFile), file), 'state file');
+    }
+    const handle = new RunHandle(source, this.clock.now(), this.config.stream.ringSize, source === 'path' ? configFile : 'uploaded.yaml');
+    handle.onEvent = (h, e) => this.onEvent?.(h, e);
+    const run = await Run.load({
+      configFile,
+      text,
+      env: this.o.env,
+      searchPaths: this.o.searchPaths,
+      overrides: req.overrides,
+      sinks: [handle.sink, ...(this.o.sinks?.() ?? [])],
+      services: [{ token: StreamHostToken, value: { sink: handle.sink } }],
+    });
+    if (run.config.run.mode === 'live' && this.handles.get(run.config.run.name)?.open) {
+      throw apiError('TK_ERR_API_RUN_STATE', `live run "${run.config.run.name}" is already hosted here`);
+    }
+    try {
+      await run.start();
+    } catch (e) {
+      await run.close().catch(() => undefined);
+      throw e;
+    }
+    this.attach(handle, run);
+    return handle;
+  }
+
+  private attach(handle: RunHandle, run: Run): void {
+    handle.attach({
+      info: run.info,
+      config: run.config,
+      clock: run.clock,
+      store: run.store,
+      data: run.data,
+      broker: run.broker,
+      tradingState: run.tradingState,
+      replayWindow: run.replayWindow,
+      metrics: () => ({ engine: run.metrics?.snapshot(), cycles: run.engine.cycles, bus: { ...run.bus.counters, lastSeq: run.bus.lastSeq } }),
+      stop: (reason) => run.stop(reason),
+    });
+    const id = run.info.id;
+    this.handles.set(id, handle);
+    this.runs.set(id, run);
+    run.tradingState.onChange(() => this.changed(handle));
+    void this.register(handle, run, 'running');
+    const loop = run
+      .loop()
+      .then(() => {
+        handle.status = 'finished';
+      })
+      .catch((e: unknown) => {
+        handle.status = 'failed';
+        handle.error = { code: (e as { code?: string }).code ?? 'TK_ERR_API_INTERNAL', message: (e as Error).message };
+        this.o.log?.error({ run: id, code: handle.error.code }, `run failed: ${handle.error.message}`);
+        return run.close().catch(() => undefined);
+      })
+      .finally(() => {
+        handle.endedAt = this.clock.now();
+        void this.register(handle, run, handle.status);
+        this.changed(handle);
+        void this.trimFinished();
+      });
+    this.loops.set(id, loop);
+    this.changed(handle);
+  }
+
+  /** Hosts a run whose parts come from elsewhere (the socketio plugin inside a plain `tradekit run`). */
+  adopt(parts: RunParts): RunHandle {
+    const handle = new RunHandle('adopted', this.clock.now(), this.config.stream.ringSize);
+    handle.onEvent = (h, e) => this.onEvent?.(h, e);
+    handle.attach(parts);
+    this.handles.set(parts.info.id, handle);
+    parts.tradingState.onChange(() => this.changed(handle));
+    this.changed(handle);
+    return handle;
+  }
+
+  private async register(h: RunHandle, run: Run, status: string): Promise<void> {
+    try {
+      await this.o.db?.saveRun({
+        id: h.id,
+        name: run.info.name,
+        mode: run.info.mode,
+        configFile: h.configFile ?? '',
+        baseDir: run.loaded.source.dir,
+        stateUrl: run.config.state.url,
+        startedAt: h.startedAt,
+        endedAt: h.endedAt,
+        status,
+        source: h.source === 'adopted' ? 'adopted' : h.source,
+      });
+    } catch (e) {
+      this.o.log?.warn({ err: e }, 'could not write the run registry');
+    }
+  }
+
+  /** Finished runs beyond `keepFinished` are closed (their journal stays readable from history). */
+  private async trimFinished(): Promise<void> {
+    const done = [...this.handles.values()].filter((h) => h.status === 'finished' || h.status === 'failed').sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0));
+    for (const h of done.slice(this.config.runs.keepFinished)) await this.closeRun(h.id);
+  }
+
+  async control(id: string, action: ControlAction, reason: string | undefined, by: Principal): Promise<RunSummaryView> {
+    const h = this.get(id);
+    const why = reason ?? `${action} from the API`;
+    if (action === 'close') {
+      if (h.status === 'running' || h.status === 'starting' || h.status === 'stopping') throw apiError('TK_ERR_API_RUN_STATE', `run ${id} is ${h.status}: stop it before closing`);
+      await this.closeRun(id);
+      return h.summary();
+    }
+    if (h.status !== 'running') throw apiError('TK_ERR_API_RUN_STATE', `run ${id} is ${h.status}; ${action} needs a running run`);
+    if (action === 'stop') {
+      if (!h.parts.stop) throw apiError('TK_ERR_API_UNSUPPORTED', `run ${id} was not started by this server and cannot be stopped from it`);
+      h.status = 'stopping';
+      h.parts.stop(`${why} (by ${by.name})`);
+      this.changed(h);
+      return h.summary();
+    }
+    await h.parts.tradingState.set(TARGET[action], why, by.name);
+    return h.summary();
+  }
+
+  /** Closes a run (and drops it from the hosted list; its history stays in the registry). */
+  async closeRun(id: string): Promise<void> {
+    const h = this.handles.get(id);
+    const run = this.runs.get(id);
+    if (!h) return;
+    h.status = 'closed';
+    this.handles.delete(id);
+    this.runs.delete(id);
+    await run?.close().catch(() => undefined);
+    this.changed(undefined);
+  }
+
+  /** The journal of a hosted run, or of an earlier one from the registry (opened read-only on demand). */
+  async journal(id: string): Promise<Journal> {
+    const h = this.handles.get(id);
+    if (h && h.status !== 'closed') return h.parts.store.journal;
+    const row = ((await this.o.db?.runs()) ?? []).find((r) => r.id === id);
+    if (!row) throw apiError('TK_ERR_API_RUN_NOT_FOUND', `no run "${id}" on this server or in its history`);
+    let store = this.history.get(id);
+    if (!store) {
+      store = openStateStore({ url: row.stateUrl, baseDir: row.baseDir, run: id, now: () => this.clock.now() });
+      this.history.set(id, store);
+      store.catch(() => this.history.delete(id));
+    }
+    return (await store).journal;
+  }
+
+  /** Waits for a run's cycles to end (tests, `tradekit run --serve`). */
+  async settled(id: string): Promise<void> {
+    await this.loops.get(id);
+  }
+
+  async shutdown(reason = 'server shutting down'): Promise<void> {
+    for (const r of this.runs.values()) r.stop(reason);
+    await Promise.all([...this.loops.values()].map((l) => l.catch(() => undefined)));
+    for (const id of [...this.handles.keys()]) await this.closeRun(id);
+    for (const s of this.history.values()) await s.then((x) => x.close()).catch(() => undefined);
+    this.history.clear();
+  }
+}
+
+function stamp(t: number): string {
+  return new Date(t).toISOString().replace(/[-:]/g, '').slice(0, 15);
+}

@@ -1,0 +1,233 @@
+/**
+ * One hosted run as the API sees it: the run's parts (store, broker, data, trading state), its
+ * lifecycle, and a snapshot kept current from its own event stream (account, positions, scan,
+ * equity curve, day P&L, drawdown). The snapshot is what the API serves and what a socket.io client
+ * gets on join, so reading the dashboard never calls the broker in the middle of a cycle.
+ */
+import type { Account, Broker, Clock, DataSource, PendingOrder, Position, RunConfig, RunInfo, Sink, StateStore, TradekitEvent, TradingState, TradingStateController } from '@tradekit/core';
+import { apiError } from '../errors.js';
+import { classifyStatus, type ScanKind } from '../shared/scan-status.js';
+
+export type RunStatus = 'starting' | 'running' | 'stopping' | 'finished' | 'failed' | 'closed';
+
+export interface RunParts {
+  info: RunInfo;
+  config: RunConfig;
+  clock: Clock;
+  store: StateStore;
+  data?: DataSource;
+  broker?: Broker;
+  tradingState: TradingStateController;
+  replayWindow?: { start: number; end: number };
+  /** Engine hook timings, bus counters… */
+  metrics?: () => Record<string, unknown>;
+  /** Graceful stop (after the cycle in flight); absent when the host cannot stop the run. */
+  stop?: (reason: string) => void;
+}
+
+export interface ScanRow {
+  symbol: string;
+  status: string;
+  kind: ScanKind;
+}
+
+export interface AccountView extends Account {
+  /** Equity now minus equity at the start of the run's current UTC day. */
+  dayProfit: number;
+  /** Fall from the run's equity high-water mark, in % of that mark. */
+  drawdownPct: number;
+  maxDrawdownPct: number;
+  peakEquity: number;
+  time: number;
+}
+
+export interface RunSummaryView {
+  id: string;
+  name: string;
+  mode: string;
+  status: RunStatus;
+  tradingState: TradingState;
+  source: string;
+  configFile?: string;
+  symbols: string[];
+  pace: string | number;
+  startedAt: number;
+  endedAt?: number;
+  /** The run's clock (simulated for replays) at its last event. */
+  time?: number;
+  cycles: number;
+  lastSeq: number;
+  replayWindow?: { start: number; end: number };
+  equity?: number;
+  positions: number;
+  error?: { code: string; message: string };
+  canStop: boolean;
+}
+
+const CURVE_MAX = 4000;
+const DAY = 86_400_000;
+
+export class RunHandle {
+  status: RunStatus = 'starting';
+  error?: { code: string; message: string };
+  endedAt?: number;
+  parts!: RunParts;
+  readonly ring: TradekitEvent[] = [];
+  lastSeq = 0;
+  cycles = 0;
+  time?: number;
+  account?: AccountView;
+  positions: Position[] = [];
+  orders: PendingOrder[] = [];
+  scan: { cycle: number; time: number; state: TradingState; gated?: string; rows: ScanRow[]; candidates: number } | undefined;
+  /** Equity samples (decimated to stay under CURVE_MAX points). */
+  readonly curve: { time: number; equity: number; balance: number }[] = [];
+  private curveStride = 1;
+  private curveSkip = 0;
+  private peak = 0;
+  private maxDd = 0;
+  private day = { index: Number.NaN, startEquity: 0 };
+  private lastEquity?: number;
+  /** Called with every new event (the socket.io hub). */
+  onEvent?: (h: RunHandle, e: TradekitEvent) => void;
+  readonly sink: Sink;
+
+  constructor(
+    readonly source: 'path' | 'upload' | 'adopted',
+    readonly startedAt: number,
+    readonly ringSize: number,
+    readonly configFile?: string,
+  ) {
+    // Several publishers may hand the same event (the host's sink and the socketio plugin): seq dedupes.
+    this.sink = { name: 'tradekit-orchestrator', publish: (e) => this.take(e) };
+  }
+
+  attach(parts: RunParts): void {
+    this.parts = parts;
+    this.status = 'running';
+  }
+
+  get id(): string {
+    return this.parts.info.id;
+  }
+
+  get tradingState(): TradingState {
+    return this.parts.tradingState.state;
+  }
+
+  get open(): boolean {
+    return this.status !== 'closed' && this.status !== 'failed';
+  }
+
+  /** Must stay O(1): it runs inside the engine's emit. */
+  take(e: TradekitEvent): void {
+    if (e.seq <= this.lastSeq) return;
+    this.lastSeq = e.seq;
+    this.time = e.time;
+    this.ring.push(e);
+    if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+    switch (e.type) {
+      case 'cycle.start':
+        this.cycles = (e as TradekitEvent<'cycle.start'>).data.cycle;
+        break;
+      case 'account.update':
+        this.onAccount((e as TradekitEvent<'account.update'>).data.account, e.time);
+        break;
+      case 'position.update': {
+        const d = (e as TradekitEvent<'position.update'>).data;
+        this.positions = d.positions;
+        this.orders = d.orders;
+        break;
+      }
+      case 'scan.summary': {
+        const d = (e as TradekitEvent<'scan.summary'>).data;
+        this.scan = {
+          cycle: d.seq,
+          time: e.time,
+          state: d.state,
+          gated: d.gated,
+          candidates: d.candidates,
+          rows: Object.entries(d.symbols).map(([symbol, status]) => ({ symbol, status, kind: classifyStatus(status) })),
+        };
+        break;
+      }
+    }
+    this.onEvent?.(this, e);
+  }
+
+  private onAccount(a: Account, time: number): void {
+    const dayIndex = Math.floor(time / DAY);
+    if (dayIndex !== this.day.index) this.day = { index: dayIndex, startEquity: this.lastEquity ?? a.equity };
+    this.lastEquity = a.equity;
+    this.peak = Math.max(this.peak, a.equity);
+    const dd = this.peak > 0 ? ((this.peak - a.equity) / this.peak) * 100 : 0;
+    this.maxDd = Math.max(this.maxDd, dd);
+    this.account = { ...a, dayProfit: round2(a.equity - this.day.startEquity), drawdownPct: round2(dd), maxDrawdownPct: round2(this.maxDd), peakEquity: this.peak, time };
+    if (this.curveSkip++ % this.curveStride === 0) {
+      this.curve.push({ time, equity: a.equity, balance: a.balance });
+      if (this.curve.length > CURVE_MAX) {
+        // Keep every other sample and halve the sampling rate from now on: bounded memory, full span.
+        for (let i = 0, j = 0; i < this.curve.length; i += 2, j++) this.curve[j] = this.curve[i]!;
+        this.curve.length = Math.ceil(this.curve.length / 2);
+        this.curveStride *= 2;
+      }
+    }
+  }
+
+  summary(): RunSummaryView {
+    const p = this.parts;
+    return {
+      id: p.info.id,
+      name: p.info.name,
+      mode: p.info.mode,
+      status: this.status,
+      tradingState: p.tradingState.state,
+      source: this.source,
+      configFile: this.configFile,
+      symbols: [...p.config.symbols],
+      pace: p.config.run.pace,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+      time: this.time,
+      cycles: this.cycles,
+      lastSeq: this.lastSeq,
+      replayWindow: p.replayWindow,
+      equity: this.account?.equity,
+      positions: this.positions.length,
+      error: this.error,
+      canStop: !!p.stop && (this.status === 'running' || this.status === 'starting'),
+    };
+  }
+
+  /** What a socket.io client gets on join: everything up to and including `seq`. */
+  snapshot(): Record<string, unknown> {
+    return {
+      seq: this.lastSeq,
+      run: this.summary(),
+      account: this.account ?? null,
+      positions: this.positions,
+      orders: this.orders,
+      scan: this.scan ?? null,
+      recent: this.ring.slice(-100),
+    };
+  }
+
+  /** Events after `since`: from memory when the ring still has them, else from the journal. */
+  async eventsSince(since: number, limit: number): Promise<TradekitEvent[]> {
+    const first = this.ring[0]?.seq;
+    if (first !== undefined && since + 1 >= first) {
+      const start = since + 1 - first;
+      return this.ring.slice(start, start + limit);
+    }
+    if (this.status === 'closed') throw apiError('TK_ERR_API_RUN_STATE', `run ${this.id} is closed; read its journal from the run history`);
+    return this.parts.store.journal.events(since, limit);
+  }
+
+  requireOpen(what: string): void {
+    if (this.status === 'closed') throw apiError('TK_ERR_API_RUN_STATE', `run ${this.id} is closed: ${what} is not available`);
+  }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}

@@ -1,0 +1,103 @@
+import { useEffect, useState } from 'react';
+import { api, runPath } from '../api';
+import type { Trade } from '../types';
+import { price, signed, tone, utc } from '../format';
+import { FactorTable, StatsCards, type Stats } from './StatsCards';
+
+const PAGE = 50;
+
+export function Journal({ runId, tick }: { runId: string; tick: number }) {
+  const [stats, setStats] = useState<Stats | null>(null);
+  const [trades, setTrades] = useState<Trade[]>([]);
+  const [offset, setOffset] = useState(0);
+  const [next, setNext] = useState<number | null>(null);
+  const [status, setStatus] = useState('');
+  const [symbol, setSymbol] = useState('');
+  useEffect(() => {
+    let alive = true;
+    const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+    if (status) q.set('status', status);
+    if (symbol) q.set('symbol', symbol);
+    void api<Stats>(`${runPath(runId)}/stats${symbol ? `?symbol=${symbol}` : ''}`).then((s) => alive && setStats(s));
+    void api<{ items: Trade[]; next: number | null }>(`${runPath(runId)}/trades?${q}`).then((r) => {
+      if (!alive) return;
+      setTrades(r.items);
+      setNext(r.next);
+    });
+    return () => {
+      alive = false;
+    };
+  }, [runId, tick, offset, status, symbol]);
+  return (
+    <div className="journal">
+      {stats && (
+        <section className="card">
+          <h4>Statistics</h4>
+          <StatsCards s={stats} />
+        </section>
+      )}
+      {stats && (
+        <section className="card">
+          <h4>Edge by confluence factor</h4>
+          <div className="table-wrap">
+            <FactorTable s={stats} />
+          </div>
+        </section>
+      )}
+      <section className="card">
+        <h4>
+          Trade history
+          <select value={status} onChange={(e) => (setOffset(0), setStatus(e.target.value))} aria-label="status">
+            <option value="">all</option>
+            <option value="open">open</option>
+            <option value="closed">closed</option>
+          </select>
+          <input className="small-input" placeholder="symbol" value={symbol} onChange={(e) => (setOffset(0), setSymbol(e.target.value.toUpperCase()))} />
+        </h4>
+        <div className="table-wrap">
+          <table data-testid="trade-history">
+            <thead>
+              <tr>
+                <th>Entry (UTC)</th>
+                <th>Symbol</th>
+                <th>Side</th>
+                <th className="r">Lots</th>
+                <th className="r">Entry</th>
+                <th className="r">Exit</th>
+                <th>Reason</th>
+                <th className="r">P&amp;L</th>
+                <th>Agent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {trades.map((t) => (
+                <tr key={t.positionId}>
+                  <td>{utc(t.entryTime)}</td>
+                  <td>{t.symbol}</td>
+                  <td className={t.side === 'buy' ? 'pos' : 'neg'}>{t.side.toUpperCase()}</td>
+                  <td className="r">{t.volume}</td>
+                  <td className="r">{price(t.entryPrice)}</td>
+                  <td className="r">{t.status === 'open' ? 'open' : price(t.exitPrice)}</td>
+                  <td>{t.exitReason ?? ''}</td>
+                  <td className={`r ${tone(t.profit)}`}>{signed(t.profit)}</td>
+                  <td className="muted">{t.agent}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div className="row end">
+          <button className="ghost small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+            ← newer
+          </button>
+          <span className="muted small">
+            {offset + 1}–{offset + trades.length}
+          </span>
+          <button className="ghost small" disabled={next === null} onClick={() => next !== null && setOffset(next)}>
+            older →
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,1 @@
+export const ADAPTER_VERSION = '0.1.0';
