@@ -164,6 +164,6 @@ describe('tradekit train (the CLI command)', function () {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /TK_ERR_DATA_NOT_FOUND/);
     const noArgs = spawnSync(process.execPath, [bin, 'train'], { encoding: 'utf8' });
-    assert.notEqual(noArgs.status, 0, 'missing required options');
+    assert.equal(noArgs.status, 2, 'missing required options is a usage error');
   });
 });
