@@ -8,6 +8,7 @@ import { mt5SimCommand } from './commands/mt5-sim.js';
 import { backtestCommand } from './commands/backtest.js';
 import { sweepCommand } from './commands/sweep.js';
 import { collect } from './options.js';
+import { trainCommand } from './commands/train.js';
 
 export function buildProgram(): Command {
   const program = new Command('tradekit')
@@ -126,6 +127,27 @@ export function buildProgram(): Command {
     .option('--json', 'print the ranked results as JSON on stdout')
     .action(async (config: string, flags) => {
       process.exitCode = await sweepCommand(config, flags);
+    });
+
+  program
+    .command('train')
+    .description('fit the institutional agent\'s probability model on CSV history (walk-forward) and save it as JSON')
+    .requiredOption('--data <dir>', 'directory of {symbol}_{timeframe}.csv files')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. EURUSD,GBPUSD')
+    .requiredOption('-o, --out <file>', 'model JSON to write')
+    .option('--timeframe <tf>', 'bars to train on (default M5)')
+    .option('--horizon <bars>', 'bars a label may look ahead (default 24)')
+    .option('--barrier-atr <n>', 'target and stop distance of the label, in ATRs (default 1)')
+    .option('--folds <n>', 'walk-forward folds (default 4)')
+    .option('--split <f>', 'fraction used for fitting; the rest is the hold-out (default 0.8)')
+    .option('--l2 <n>', 'L2 penalty (default 1)')
+    .option('--utc-offset <h>', 'broker server UTC offset of the CSV times (default 2)')
+    .option('--dst <rule>', 'server DST rule: us, eu or none (default us)')
+    .option('--from <date>', 'first bar (UTC, YYYY-MM-DD)')
+    .option('--to <date>', 'last bar (UTC, YYYY-MM-DD)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags) => {
+      process.exitCode = await trainCommand(flags);
     });
 
   return program;

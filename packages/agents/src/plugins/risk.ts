@@ -1,0 +1,30 @@
+/**
+ * `@tradekit/agents/risk`: the seed's RiskManager (see risk/policy.ts). Registers the RiskPolicy and
+ * taps the cycle gate; counts fills (never placements) and refreshes its statistics after closes.
+ */
+import { definePlugin } from '@tradekit/core';
+import { NewsCalendarToken, type NewsCalendar } from '../news/calendar.js';
+import { RISK_SCHEMA, type RiskConfig } from '../risk/config.js';
+import { RiskManager } from '../risk/policy.js';
+import { AGENTS_VERSION, CORE_RANGE } from '../version.js';
+
+export default definePlugin<RiskConfig>({
+  name: '@tradekit/agents/risk',
+  version: AGENTS_VERSION,
+  description: 'Risk manager: circuit breaker, daily limits, kill switch, payoff mandate, spread/news/session gates, correlation and exposure guards, cost gate, Kelly/tier sizing',
+  requires: { '@tradekit/core': CORE_RANGE },
+  provides: ['risk'],
+  configSchema: RISK_SCHEMA,
+  async setup(ctx, c) {
+    if (c.maxRiskPercent < c.riskPercent) throw new Error(`maxRiskPercent (${c.maxRiskPercent}) is below riskPercent (${c.riskPercent})`);
+    const news = ctx.isRegistered<NewsCalendar>(NewsCalendarToken) ? ctx.resolve<NewsCalendar>(NewsCalendarToken) : undefined;
+    const rm = new RiskManager(c, { store: ctx.state, log: ctx.log, instance: ctx.plugin.instance, news });
+    await rm.load();
+    ctx.addRiskPolicy(rm);
+    ctx.hooks.gate.tapPromise({ name: ctx.plugin.instance }, ((cycle: Parameters<RiskManager['gate']>[0]) => rm.gate(cycle)) as never);
+    ctx.hooks.afterExecute.tapPromise({ name: ctx.plugin.instance }, async (result) => {
+      if (result.status === 'filled') await rm.onFill(result.symbol, result.time);
+    });
+    ctx.hooks.positionClosed.tapPromise({ name: ctx.plugin.instance }, async () => rm.onClose());
+  },
+});

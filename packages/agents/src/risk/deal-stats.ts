@@ -1,0 +1,106 @@
+/**
+ * Statistics over closed deals from the broker's history (the seed's `symbol_stats` and daily P&L):
+ * per-symbol last-N net sums (kill switch), average win / loss (payoff mandate), net since UTC
+ * midnight (daily loss limit) and this run's closed trades per position (Kelly). Recomputed at most
+ * every `refreshMs`, and after any close the run sees.
+ */
+import { runFlow, wait, type CycleContext, type Deal, type Flow, type MaybePromise } from '@tradekit/core';
+
+export interface SymbolDealStats {
+  /** Net (profit + commission + swap) of each closing deal, newest last. */
+  nets: number[];
+}
+
+export interface TradeStats {
+  trades: number;
+  wins: number;
+  avgWin: number;
+  avgLoss: number;
+}
+
+export class DealStats {
+  private at = Number.NEGATIVE_INFINITY;
+  private dirty = true;
+  bySymbol = new Map<string, SymbolDealStats>();
+  dayNet = 0;
+  trades: TradeStats = { trades: 0, wins: 0, avgWin: 0, avgLoss: 0 };
+
+  constructor(
+    private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run'; symbolKey: (s: string) => string },
+  ) {}
+
+  invalidate(): void {
+    this.dirty = true;
+  }
+
+  /** Refreshes when stale; sync when the broker answers sync. */
+  refresh(cycle: CycleContext): MaybePromise<void> {
+    const now = cycle.clock.now();
+    if (!this.dirty && now - this.at < this.o.refreshMs && sameUtcDay(now, this.at)) return;
+    return runFlow(this.load(cycle, now));
+  }
+
+  private *load(cycle: CycleContext, now: number): Flow<void> {
+    const deals: Deal[] = yield* wait(cycle.broker.history({ from: now - this.o.windowMs, to: now }));
+    const magic = cycle.run.magic;
+    const dayStart = Math.floor(now / 86_400_000) * 86_400_000;
+    const bySymbol = new Map<string, SymbolDealStats>();
+    const byPosition = new Map<string, number>();
+    let dayNet = 0;
+    for (const d of [...deals].sort((a, b) => a.time - b.time)) {
+      if (d.entry !== 'out') {
+        if (d.time >= dayStart && (this.o.dailyScope === 'account' || d.magic === magic)) dayNet += d.commission + d.swap;
+        continue;
+      }
+      const net = d.profit + d.commission + d.swap;
+      if (d.time >= dayStart && (this.o.dailyScope === 'account' || d.magic === magic)) dayNet += net;
+      if (d.magic !== magic) continue;
+      const key = this.o.symbolKey(d.symbol);
+      let s = bySymbol.get(key);
+      if (!s) bySymbol.set(key, (s = { nets: [] }));
+      s.nets.push(net);
+      byPosition.set(d.positionId, (byPosition.get(d.positionId) ?? 0) + net);
+    }
+    // Trades still open contribute their partial exits only once they are fully closed.
+    const open = new Set((yield* wait(cycle.broker.positions({ magic }))).map((p) => p.id));
+    let wins = 0;
+    let trades = 0;
+    let sumW = 0;
+    let sumL = 0;
+    for (const [id, net] of byPosition) {
+      if (open.has(id)) continue;
+      trades++;
+      if (net > 0) {
+        wins++;
+        sumW += net;
+      } else sumL += -net;
+    }
+    this.bySymbol = bySymbol;
+    this.dayNet = Math.round(dayNet * 100) / 100;
+    this.trades = { trades, wins, avgWin: wins ? sumW / wins : 0, avgLoss: trades - wins ? sumL / (trades - wins) : 0 };
+    this.at = now;
+    this.dirty = false;
+  }
+}
+
+function sameUtcDay(a: number, b: number): boolean {
+  return Math.floor(a / 86_400_000) === Math.floor(b / 86_400_000);
+}
+
+/** Average win and loss (positive numbers) over deal nets. */
+export function payoff(nets: readonly number[]): { avgWin: number; avgLoss: number; wins: number; losses: number } {
+  let w = 0;
+  let l = 0;
+  let sw = 0;
+  let sl = 0;
+  for (const n of nets) {
+    if (n > 0) {
+      w++;
+      sw += n;
+    } else if (n < 0) {
+      l++;
+      sl -= n;
+    }
+  }
+  return { avgWin: w ? sw / w : 0, avgLoss: l ? sl / l : 0, wins: w, losses: l };
+}
