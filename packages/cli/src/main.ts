@@ -1,14 +1,9 @@
 import { Command, Option } from 'commander';
 import { CORE_VERSION } from '@tradekit/core';
+// Commands are imported when they run: `tradekit run` does not load the dashboard, the MT5 adapter or
+// the sweep pool (start-up time is what a user feels first).
 import { CLI_VERSION } from './version.js';
-import { runCommand } from './commands/run.js';
-import { validateCommand } from './commands/validate.js';
-import { serveCommand } from './commands/serve.js';
-import { mt5SimCommand } from './commands/mt5-sim.js';
-import { backtestCommand } from './commands/backtest.js';
-import { sweepCommand } from './commands/sweep.js';
 import { collect } from './options.js';
-import { trainCommand } from './commands/train.js';
 
 export function buildProgram(): Command {
   const program = new Command('tradekit')
@@ -38,7 +33,56 @@ export function buildProgram(): Command {
     .option('--port <port>', 'with --serve: port (default 8787, 0 = any free port)')
     .option('--host <host>', 'with --serve: address to bind (default 127.0.0.1)')
     .action(async (config: string, flags) => {
-      process.exitCode = await runCommand(config, flags);
+      process.exitCode = await (await import('./commands/run.js')).runCommand(config, flags);
+    });
+
+  program
+    .command('validate')
+    .description('check a config and every plugin it names without running anything')
+    .argument('<config>', 'YAML config file')
+    .option('--json', 'print the result as JSON')
+    .action(async (config: string, flags) => {
+      process.exitCode = await (await import('./commands/validate.js')).validateCommand(config, flags);
+    });
+
+  program
+    .command('backtest')
+    .description('backtest a config over its data: trades, equity curve, statistics and an HTML report in an output folder')
+    .argument('<config>', 'YAML config file')
+    .option('--from <date>', 'first day (UTC, YYYY-MM-DD or ISO time); default: after the warm-up bars')
+    .option('--to <date>', 'last day (UTC, YYYY-MM-DD or ISO time); default: the end of the data')
+    .option('--symbols <list>', 'comma-separated symbols (replaces the config\'s)')
+    .option('--timeframe <tf>', 'primary timeframe: one cycle per closed bar (default run.timeframe or the finest loaded)')
+    .option('--set <path=value>', 'set a config value before validation, e.g. agents[0].with.fast=5 (repeatable)', collect)
+    .option('-o, --out <dir>', 'output folder (default backtests/<name>-<time>)')
+    .option('--no-html', 'skip report.html')
+    .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
+    .addOption(new Option('--log-level <level>', 'log level (default warn)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .option('--json', 'print the statistics and file paths as JSON on stdout')
+    .action(async (config: string, flags) => {
+      process.exitCode = await (await import('./commands/backtest.js')).backtestCommand(config, flags);
+    });
+
+  program
+    .command('sweep')
+    .description('run one backtest per parameter combination of a grid file, in parallel worker threads, and rank them')
+    .argument('<config>', 'YAML config file')
+    .requiredOption('-g, --grid <file>', 'YAML grid: config paths to value lists, e.g. agents[0].with.fast: [5, 10, 20]')
+    .option('-w, --workers <n>', 'worker threads (default: all cores)')
+    .option('--samples <n>', 'run N random combinations instead of all of them')
+    .option('--seed <seed>', 'seed for --samples (same seed, same samples in the same order)')
+    .option('--rank-by <metric>', 'sharpe, sortino, return, cagr, drawdown, profit-factor, win-rate, expectancy, trades', 'sharpe')
+    .option('--top <n>', 'rows of the ranked table to print (default 20)')
+    .option('--from <date>', 'first day (UTC)')
+    .option('--to <date>', 'last day (UTC)')
+    .option('--symbols <list>', 'comma-separated symbols (replaces the config\'s)')
+    .option('--timeframe <tf>', 'primary timeframe')
+    .option('--set <path=value>', 'set a config value for every combination (repeatable)', collect)
+    .option('-o, --out <dir>', 'write results.csv and results.json here')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print the ranked results as JSON on stdout')
+    .action(async (config: string, flags) => {
+      process.exitCode = await (await import('./commands/sweep.js')).sweepCommand(config, flags);
     });
 
   program
@@ -52,16 +96,28 @@ export function buildProgram(): Command {
     .option('--scopes <list>', 'with --add-token: read or read,trade (default read)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .action(async (flags) => {
-      process.exitCode = await serveCommand(flags);
+      process.exitCode = await (await import('./commands/serve.js')).serveCommand(flags);
     });
 
   program
-    .command('validate')
-    .description('check a config and every plugin it names without running anything')
-    .argument('<config>', 'YAML config file')
+    .command('train')
+    .description('fit the institutional agent\'s probability model on CSV history (walk-forward) and save it as JSON')
+    .requiredOption('--data <dir>', 'directory of {symbol}_{timeframe}.csv files')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. EURUSD,GBPUSD')
+    .requiredOption('-o, --out <file>', 'model JSON to write')
+    .option('--timeframe <tf>', 'bars to train on (default M5)')
+    .option('--horizon <bars>', 'bars a label may look ahead (default 24)')
+    .option('--barrier-atr <n>', 'target and stop distance of the label, in ATRs (default 1)')
+    .option('--folds <n>', 'walk-forward folds (default 4)')
+    .option('--split <f>', 'fraction used for fitting; the rest is the hold-out (default 0.8)')
+    .option('--l2 <n>', 'L2 penalty (default 1)')
+    .option('--utc-offset <h>', 'broker server UTC offset of the CSV times (default 2)')
+    .option('--dst <rule>', 'server DST rule: us, eu or none (default us)')
+    .option('--from <date>', 'first bar (UTC, YYYY-MM-DD)')
+    .option('--to <date>', 'last bar (UTC, YYYY-MM-DD)')
     .option('--json', 'print the result as JSON')
-    .action(async (config: string, flags) => {
-      process.exitCode = await validateCommand(config, flags);
+    .action(async (flags) => {
+      process.exitCode = await (await import('./commands/train.js')).trainCommand(flags);
     });
 
   program
@@ -86,68 +142,7 @@ export function buildProgram(): Command {
     .option('--slippage-points <n>', 'max adverse slippage on market fills', '0')
     .option('--commission-per-lot <usd>', 'commission per lot per side', '0')
     .action(async (flags) => {
-      process.exitCode = await mt5SimCommand(flags);
-    });
-
-  program
-    .command('backtest')
-    .description('backtest a config over its data: trades, equity curve, statistics and an HTML report in an output folder')
-    .argument('<config>', 'YAML config file')
-    .option('--from <date>', 'first day (UTC, YYYY-MM-DD or ISO time); default: after the warm-up bars')
-    .option('--to <date>', 'last day (UTC, YYYY-MM-DD or ISO time); default: the end of the data')
-    .option('--symbols <list>', 'comma-separated symbols (replaces the config\'s)')
-    .option('--timeframe <tf>', 'primary timeframe: one cycle per closed bar (default run.timeframe or the finest loaded)')
-    .option('--set <path=value>', 'set a config value before validation, e.g. agents[0].with.fast=5 (repeatable)', collect)
-    .option('-o, --out <dir>', 'output folder (default backtests/<name>-<time>)')
-    .option('--no-html', 'skip report.html')
-    .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
-    .addOption(new Option('--log-level <level>', 'log level (default warn)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
-    .option('--json', 'print the statistics and file paths as JSON on stdout')
-    .action(async (config: string, flags) => {
-      process.exitCode = await backtestCommand(config, flags);
-    });
-
-  program
-    .command('sweep')
-    .description('run one backtest per parameter combination of a grid file, in parallel worker threads, and rank them')
-    .argument('<config>', 'YAML config file')
-    .requiredOption('-g, --grid <file>', 'YAML grid: config paths to value lists, e.g. agents[0].with.fast: [5, 10, 20]')
-    .option('-w, --workers <n>', 'worker threads (default: all cores)')
-    .option('--samples <n>', 'run N random combinations instead of all of them')
-    .option('--seed <seed>', 'seed for --samples (same seed, same samples in the same order)')
-    .option('--rank-by <metric>', 'sharpe, sortino, return, cagr, drawdown, profit-factor, win-rate, expectancy, trades', 'sharpe')
-    .option('--top <n>', 'rows of the ranked table to print (default 20)')
-    .option('--from <date>', 'first day (UTC)')
-    .option('--to <date>', 'last day (UTC)')
-    .option('--symbols <list>', 'comma-separated symbols (replaces the config\'s)')
-    .option('--timeframe <tf>', 'primary timeframe')
-    .option('--set <path=value>', 'set a config value for every combination (repeatable)', collect)
-    .option('-o, --out <dir>', 'write results.csv and results.json here')
-    .option('--no-progress', 'no progress bar')
-    .option('--json', 'print the ranked results as JSON on stdout')
-    .action(async (config: string, flags) => {
-      process.exitCode = await sweepCommand(config, flags);
-    });
-
-  program
-    .command('train')
-    .description('fit the institutional agent\'s probability model on CSV history (walk-forward) and save it as JSON')
-    .requiredOption('--data <dir>', 'directory of {symbol}_{timeframe}.csv files')
-    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. EURUSD,GBPUSD')
-    .requiredOption('-o, --out <file>', 'model JSON to write')
-    .option('--timeframe <tf>', 'bars to train on (default M5)')
-    .option('--horizon <bars>', 'bars a label may look ahead (default 24)')
-    .option('--barrier-atr <n>', 'target and stop distance of the label, in ATRs (default 1)')
-    .option('--folds <n>', 'walk-forward folds (default 4)')
-    .option('--split <f>', 'fraction used for fitting; the rest is the hold-out (default 0.8)')
-    .option('--l2 <n>', 'L2 penalty (default 1)')
-    .option('--utc-offset <h>', 'broker server UTC offset of the CSV times (default 2)')
-    .option('--dst <rule>', 'server DST rule: us, eu or none (default us)')
-    .option('--from <date>', 'first bar (UTC, YYYY-MM-DD)')
-    .option('--to <date>', 'last bar (UTC, YYYY-MM-DD)')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags) => {
-      process.exitCode = await trainCommand(flags);
+      process.exitCode = await (await import('./commands/mt5-sim.js')).mt5SimCommand(flags);
     });
 
   return program;
