@@ -17,7 +17,7 @@ import type { Account, Action, Candidate, CycleSummary, ExecutionRecord, MaybePr
 import { isVeto } from '../types.js';
 import type { EngineSection } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { isPromiseLike, mapLimit, runFlow, andThen, type Flow } from '../util/maybe.js';
+import { andThen, extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../data/csv-source.js';
 import { mergeActions } from './actions.js';
@@ -112,15 +112,15 @@ export class Engine {
       const fill = found.deals.find((x) => x.entry === 'in');
       const now = clock.now();
       if (found.orders.length) {
-        await journal.saveOrder({ ...rec, status: 'placed', brokerOrderId: found.orders[0]!.id, updatedAt: now });
-        this.ledger.pending.set(rec.clientId, { ...rec, status: 'placed', brokerOrderId: found.orders[0]!.id });
+        await journal.saveOrder(extend(rec, { status: 'placed', brokerOrderId: found.orders[0]!.id, updatedAt: now }));
+        this.ledger.pending.set(rec.clientId, extend(rec, { status: 'placed', brokerOrderId: found.orders[0]!.id }));
       } else if (fill) {
-        await journal.saveOrder({ ...rec, status: 'filled', positionId: fill.positionId, updatedAt: now });
+        await journal.saveOrder(extend(rec, { status: 'filled', positionId: fill.positionId, updatedAt: now }));
         await journal.openTrade({ positionId: fill.positionId, clientId: rec.clientId, symbol: fill.symbol, side: fill.side, volume: fill.volume, entryTime: fill.time, entryPrice: fill.price, sl: rec.sl, tp: rec.tp, agent: rec.agent, commission: fill.commission });
       } else if (rec.status === 'placed') {
-        await journal.saveOrder({ ...rec, status: 'cancelled', reason: 'not at the broker on restart (expired or cancelled)', updatedAt: now });
+        await journal.saveOrder(extend(rec, { status: 'cancelled', reason: 'not at the broker on restart (expired or cancelled)', updatedAt: now }));
       } else {
-        await journal.saveOrder({ ...rec, status: 'failed', reason: 'not found at the broker: it never reached it', updatedAt: now });
+        await journal.saveOrder(extend(rec, { status: 'failed', reason: 'not found at the broker: it never reached it', updatedAt: now }));
       }
       if (rec.status !== 'placed') out.resolved++;
     }
@@ -508,7 +508,7 @@ export class Engine {
     const updated = clock.now();
     switch (result.status) {
       case 'filled':
-        yield store.journal.saveOrder({ ...orderRec, status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result });
+        yield store.journal.saveOrder(extend(orderRec, { status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result }));
         yield store.journal.openTrade({
             positionId: result.positionId,
             clientId,
@@ -528,16 +528,16 @@ export class Engine {
         bus.emit('order.filled', { intent, result });
         break;
       case 'placed':
-        yield store.journal.saveOrder({ ...orderRec, status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result });
-        this.ledger.pending.set(clientId, { ...orderRec, status: 'placed', brokerOrderId: result.orderId });
+        yield store.journal.saveOrder(extend(orderRec, { status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result }));
+        this.ledger.pending.set(clientId, extend(orderRec, { status: 'placed', brokerOrderId: result.orderId }));
         bus.emit('order.placed', { intent, result });
         break;
       case 'rejected':
-        yield store.journal.saveOrder({ ...orderRec, status: 'rejected', reason: `${result.code}: ${result.reason}`, updatedAt: updated, result });
+        yield store.journal.saveOrder(extend(orderRec, { status: 'rejected', reason: `${result.code}: ${result.reason}`, updatedAt: updated, result }));
         bus.emit('order.rejected', { intent, result });
         break;
       case 'unknown':
-        yield store.journal.saveOrder({ ...orderRec, status: 'unknown', reason: result.reason, updatedAt: updated, result });
+        yield store.journal.saveOrder(extend(orderRec, { status: 'unknown', reason: result.reason, updatedAt: updated, result }));
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `outcome of ${clientId} (${intent.side} ${intent.volume} ${intent.symbol}) is unknown: ${result.reason}; it will be reconciled, not resent`, { symbol: intent.symbol }));
         break;
     }

@@ -8,7 +8,7 @@ import type { EngineHooks } from '../hooks.js';
 import type { Broker, ClientIdLookup, CycleContext, Journal, Logger, OrderRecord, RunInfo, TradeRecord } from '../interfaces.js';
 import type { ClosedTrade, Deal, FilledResult, OrderIntent, PendingOrder } from '../types.js';
 import type { EventBus } from '../events/bus.js';
-import type { Flow } from '../util/maybe.js';
+import { extend, type Flow } from '../util/maybe.js';
 import { series } from './dispatch.js';
 
 const SEEN_LIMIT = 10_000;
@@ -98,7 +98,7 @@ export class TradeLedger {
       time: d.time,
       commission: d.commission,
     };
-    yield this.journal.saveOrder({ ...rec, status: 'filled', positionId: d.positionId, updatedAt: ctx.clock.now(), result });
+    yield this.journal.saveOrder(extend(rec, { status: 'filled', positionId: d.positionId, updatedAt: ctx.clock.now(), result }));
     yield this.journal.openTrade({
         positionId: d.positionId,
         clientId: rec.clientId,
@@ -165,7 +165,7 @@ export class TradeLedger {
       this.pending.delete(rec.clientId);
       const expired = rec.intent?.expiresAt !== undefined && ctx.clock.now() >= rec.intent.expiresAt;
       const status = expired ? 'expired' : 'cancelled';
-      yield this.journal.saveOrder({ ...rec, status, reason: expired ? 'expired unfilled' : 'cancelled before fill', updatedAt: ctx.clock.now() });
+      yield this.journal.saveOrder(extend(rec, { status, reason: expired ? 'expired unfilled' : 'cancelled before fill', updatedAt: ctx.clock.now() }));
       this.bus.emit('order.cancelled', {
         order: { id: rec.brokerOrderId ?? '', clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type === 'stop' ? 'stop' : 'limit', volume: rec.volume, price: rec.price ?? 0, placedAt: rec.createdAt },
         reason: status,

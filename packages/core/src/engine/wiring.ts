@@ -7,7 +7,7 @@ import type { Agent, CycleContext, RiskPolicy, ScanContext } from '../interfaces
 import type { Action, Candidate, ClosedTrade, MaybePromise, OrderIntent, OrderResult, Position, ScanResult, SymbolScan, Veto } from '../types.js';
 import { isSkip, isVeto } from '../types.js';
 import type { TradingStateController } from './trading-state.js';
-import { andThen, isPromiseLike, runFlow, wait, type Flow } from '../util/maybe.js';
+import { andThen, extend, isPromiseLike, runFlow, wait, type Flow } from '../util/maybe.js';
 
 export const RANK_TAP = 'tradekit:rank';
 export const STATE_GATE_TAP = 'tradekit:trading-state';
@@ -22,7 +22,7 @@ export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): voi
   const apply = (scan: SymbolScan, res: ScanResult): void => {
     if (!res) return;
     if (isSkip(res)) scan.skip(res.skip);
-    else scan.propose({ ...res, symbol: res.symbol ?? scan.symbol, agent: res.agent ?? name });
+    else scan.propose(extend(res, { symbol: res.symbol ?? scan.symbol, agent: res.agent ?? name }));
   };
   // The engine passes the SymbolScan, which is also the ScanContext (cycle, symbol, scan).
   hooks.scan.tapPromise(opts, ((ctx: CycleContext, scan: SymbolScan & ScanContext): MaybePromise<void> => {
@@ -64,7 +64,7 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
           }
           if (size) {
             const vol = yield* wait(size(ctx, candidate, intent));
-            if (vol !== undefined) return { ...intent, volume: Number.isNaN(intent.volume) ? vol : Math.min(intent.volume, vol) };
+            if (vol !== undefined) return extend(intent, { volume: Number.isNaN(intent.volume) ? vol : Math.min(intent.volume, vol) });
           }
           return intent;
         })(),

@@ -480,7 +480,7 @@ export class PaperBroker implements Broker {
     const q = st.quote!;
     const now = this.clock.now();
     const base = { clientId: intent.clientId, symbol: intent.symbol };
-    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({ status: 'rejected', ...base, code, reason, retryable });
+    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({ status: 'rejected', clientId: base.clientId, symbol: base.symbol, code, reason, retryable });
 
     if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly') return rej('TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
     if (info.tradeMode === 'longonly' && intent.side === 'sell') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
@@ -499,7 +499,7 @@ export class PaperBroker implements Broker {
       const price = intent.side === 'buy' ? q.ask : q.bid;
       this.changed();
       this.pending.set(id, { id, clientId: intent.clientId, symbol: intent.symbol, side: intent.side, type: 'market', volume: intent.volume, price, sl: intent.sl || undefined, tp: intent.tp || undefined, placedAt: now, expiresAt: intent.expiresAt, magic: intent.magic, comment: intent.comment });
-      return { status: 'placed', ...base, orderId: id, side: intent.side, type: 'market', volume: intent.volume, price, time: now };
+      return { status: 'placed', clientId: base.clientId, symbol: base.symbol, orderId: id, side: intent.side, type: 'market', volume: intent.volume, price, time: now };
     }
 
     if (intent.type === 'market') {
@@ -515,7 +515,8 @@ export class PaperBroker implements Broker {
       const pos = this.open(info, ticket, intent, price, now);
       return {
         status: 'filled',
-        ...base,
+        clientId: base.clientId,
+        symbol: base.symbol,
         orderId: ticket,
         positionId: pos.id,
         side: intent.side,
@@ -562,7 +563,7 @@ export class PaperBroker implements Broker {
     };
     this.pending.set(id, order);
     this.changed();
-    return { status: 'placed', ...base, orderId: id, side: intent.side, type: intent.type, volume: intent.volume, price: p, time: now };
+    return { status: 'placed', clientId: base.clientId, symbol: base.symbol, orderId: id, side: intent.side, type: intent.type, volume: intent.volume, price: p, time: now };
   }
 
   private fillPending(st: SymbolState, ord: PendingOrder, price: number, time: number): void {
@@ -570,7 +571,7 @@ export class PaperBroker implements Broker {
     this.changed();
     const required = this.marginFor(st.info, ord.volume, price);
     if (required > this.accountNow().freeMargin) return; // cancelled for lack of margin, as a broker would
-    this.open(st.info, ord.id, { ...ord, clientId: ord.clientId ?? ord.id }, price, time);
+    this.open(st.info, ord.id, Object.assign({}, ord, { clientId: ord.clientId ?? ord.id }), price, time);
   }
 
   private open(info: SymbolInfo, ticket: string, intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume' | 'sl' | 'tp' | 'magic' | 'comment'>, price: number, time: number): PaperPosition {

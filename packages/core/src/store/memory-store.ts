@@ -3,13 +3,14 @@ import type { Journal, OrderRecord, OrderStatus, RunRecord, StateStore, TradeQue
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
+import { extend } from '../util/maybe.js';
 
 /**
  * Records are copied shallowly on the way in and out (callers cannot change what is stored by
  * mutating their object); nested `intent`/`details` objects are shared — cheap enough for a
  * backtest's thousands of trades.
  */
-const clone = <T>(v: T): T => (v === undefined || v === null || typeof v !== 'object' ? v : Array.isArray(v) ? (v.map((x) => clone(x)) as T) : ({ ...v } as T));
+const clone = <T>(v: T): T => (v === undefined || v === null || typeof v !== 'object' ? v : Array.isArray(v) ? (v.map((x) => clone(x)) as T) : (Object.assign({}, v) as T));
 
 export class MemoryStateStore implements StateStore {
   readonly url: string;
@@ -70,11 +71,12 @@ class MemoryJournal implements Journal {
   // Synchronous on purpose: a backtest journals thousands of trades without a promise each.
   saveOrder(rec: OrderRecord): void {
     const prev = this.orders.get(rec.clientId);
-    const next: OrderRecord = prev ? { ...rec, createdAt: prev.createdAt, agent: prev.agent ?? rec.agent, intent: prev.intent ?? rec.intent } : { ...rec };
-    if (this.compact) {
-      next.intent = undefined;
-      next.result = undefined;
-    }
+    const next: OrderRecord = Object.assign({}, rec, {
+      createdAt: prev?.createdAt ?? rec.createdAt,
+      agent: prev?.agent ?? rec.agent,
+      intent: this.compact ? undefined : (prev?.intent ?? rec.intent),
+      result: this.compact ? undefined : rec.result,
+    });
     this.orders.set(rec.clientId, next);
   }
   getOrder(clientId: string): OrderRecord | undefined {
@@ -87,7 +89,7 @@ class MemoryJournal implements Journal {
   openTrade(rec: Parameters<Journal['openTrade']>[0]): void {
     if (this.trades.has(rec.positionId)) return;
     const commission = rec.commission ?? 0;
-    this.trades.set(rec.positionId, { ...rec, openVolume: rec.volume, profit: commission, commission, swap: 0, status: 'open' });
+    this.trades.set(rec.positionId, extend(rec, { openVolume: rec.volume, profit: commission, commission, swap: 0, status: 'open' }));
   }
   recordExit(exit: ClosedTrade): void {
     if (exit.dealId) {

@@ -27,8 +27,7 @@ export function applyExit(t: TradeRecord, exit: ClosedTrade): TradeRecord {
   const exitPrice = closedBefore > 1e-9 && closedAfter > 0 ? ((t.exitPrice ?? 0) * closedBefore + exit.closePrice * exit.volume) / closedAfter : exit.closePrice;
   const openVolume = Math.max(0, Math.round((t.openVolume - exit.volume) * 1e8) / 1e8);
   const done = !exit.partial || openVolume <= 1e-9;
-  return {
-    ...t,
+  return Object.assign({}, t, {
     openVolume: done ? 0 : openVolume,
     exitPrice,
     exitTime: exit.closeTime,
@@ -37,7 +36,7 @@ export function applyExit(t: TradeRecord, exit: ClosedTrade): TradeRecord {
     commission: round2(t.commission + exit.commission),
     swap: round2(t.swap + exit.swap),
     status: done ? 'closed' : 'open',
-  };
+  });
 }
 
 function round2(v: number): number {
