@@ -241,7 +241,10 @@ export interface ClosedTrade {
   closeTime: number;
   /** A DealReason (`sl`, `tp`, `stopout`, `client`…) or the manage action's reason. */
   reason: string;
-  /** Net of commission and swap. */
+  /**
+   * Net of this exit's commission and swap. The entry commission was charged when the position opened;
+   * the journal's trade record (`TradeRecord.profit`) includes it.
+   */
   profit: number;
   commission: number;
   swap: number;
