@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const PNPM = 'pnpm@10.34.9';
-const env = { ...process.env, COREPACK_ENABLE_STRICT: '0' };
+// Never stop to ask (no TTY in CI): a changed store or lockfile just reinstalls node_modules.
+const env = { ...process.env, COREPACK_ENABLE_STRICT: '0', npm_config_confirm_modules_purge: 'false' };
 const prefix = path.resolve(path.dirname(process.execPath), '..');
 if (!env.npm_config_nodedir && existsSync(path.join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix;
 
