@@ -8,8 +8,7 @@ import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const PNPM = 'pnpm@10.34.9';
-// Never stop to ask (no TTY in CI): a changed store or lockfile just reinstalls node_modules.
-const env = { ...process.env, COREPACK_ENABLE_STRICT: '0', npm_config_confirm_modules_purge: 'false' };
+const env = { ...process.env, COREPACK_ENABLE_STRICT: '0' };
 const prefix = path.resolve(path.dirname(process.execPath), '..');
 if (!env.npm_config_nodedir && existsSync(path.join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix;
 
@@ -24,7 +23,8 @@ function run(cmd, args) {
   process.stderr.write(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
 
-run('npx', ['-y', PNPM, 'install', '--frozen-lockfile']);
+// Never stop to ask (no TTY in CI): a changed store just reinstalls node_modules.
+run('npx', ['-y', PNPM, 'install', '--frozen-lockfile', '--config.confirmModulesPurge=false']);
 run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
 // The dashboard's web UI (React + lightweight-charts, built by vite into packages/dashboard/dist/ui; offline).
 run('npx', ['-y', PNPM, '--filter', '@tradekit/dashboard', 'run', 'build:ui']);
