@@ -65,6 +65,16 @@ export class BarStore implements BarSeries {
   }
 
   private readonly cursor = { t: -Infinity, n: 0 };
+  private readonly windows = new Map<number, BarWindow>();
+
+  /** The last `count` bars ending before index `end`; the same (immutable) window while `end` is unchanged. */
+  window(end: number, count: number): BarSeries {
+    const w = this.windows.get(count);
+    if (w !== undefined && w.end === end) return w;
+    const next = new BarWindow(this, Math.max(0, end - count), Math.max(0, end));
+    this.windows.set(count, next);
+    return next;
+  }
 }
 
 /**
@@ -85,7 +95,7 @@ export class BarWindow implements BarSeries {
   constructor(
     private readonly store: BarStore,
     private readonly start: number,
-    private readonly end: number,
+    readonly end: number,
   ) {
     this.symbol = store.symbol;
     this.timeframe = store.timeframe;

@@ -40,8 +40,7 @@ export class CsvDataSource implements DataSource {
   private readonly finest = new Map<string, Timeframe>();
   /** Cache files being written in the background (awaited by `flushCache`). */
   private readonly pendingWrites: Promise<unknown>[] = [];
-  /** Last window per store and count, and last quote per symbol (both immutable, reused within a bar). */
-  private readonly windows = new Map<BarStore, Map<number, { visible: number; window: BarSeries }>>();
+  /** Last quote per symbol (immutable, reused within a bar). */
   private readonly ticks = new Map<string, { i: number; forming: boolean; tick: Tick }>();
 
   constructor(
@@ -88,21 +87,23 @@ export class CsvDataSource implements DataSource {
   private async loadFile(file: string, symbol: string, tf: Timeframe): Promise<void> {
     const useCache = this.options.columnCache !== false;
     let parsed = useCache ? await readColumnCache(file) : undefined;
-    let raw: Float64Array;
+    const raw = parsed?.time;
+    // From the cache the raw server times are ours to overwrite with UTC; a fresh parse keeps them
+    // intact for the cache file being written, and the store gets a UTC column of its own.
+    let t: Float64Array;
     if (parsed) {
-      raw = parsed.time;
+      t = parsed.time;
     } else {
       const text = await readFile(file, 'latin1');
       parsed = parseMt5Csv(text, file);
-      raw = parsed.time;
-      // Keep the raw parse for the cache; the store gets UTC times in a column of its own.
       if (useCache) this.pendingWrites.push(writeColumnCache(file, parsed).catch(() => undefined));
+      t = new Float64Array(parsed.length);
     }
-    const t = new Float64Array(parsed.length);
+    const src = raw ?? parsed.time;
     const toUtc = serverToUtcConverter(this.options.serverTime);
     const cfg = this.options.serverTime;
     for (let i = 0; i < parsed.length; i++) {
-      t[i] = toUtc(raw[i]!);
+      t[i] = toUtc(src[i]!);
       if (i > 0 && t[i]! <= t[i - 1]!) {
         throw new TradekitError(
           'TK_ERR_DATA_BAD_BAR',
@@ -147,6 +148,18 @@ export class CsvDataSource implements DataSource {
     return this.store(symbol, tf);
   }
 
+  private lastSymbol?: string;
+  private lastTf?: Timeframe;
+  private lastStore?: BarStore;
+
+  private findStore(symbol: string, tf: Timeframe): BarStore {
+    const s = this.store(symbol, tf);
+    this.lastSymbol = symbol;
+    this.lastTf = tf;
+    this.lastStore = s;
+    return s;
+  }
+
   /** The raw store (all bars, including those after `now`): for drivers, never for agents. */
   store(symbol: string, tf: Timeframe): BarStore {
     const s = this.storesOf(symbol).get(tf);
@@ -164,21 +177,14 @@ export class CsvDataSource implements DataSource {
   }
 
   bars(symbol: string, timeframe: Timeframe, query: BarQuery): BarSeries {
-    const s = this.store(symbol, timeframe);
+    // The last store asked for answers without a map lookup (an agent asks for the same one all run).
+    const s = this.lastStore !== undefined && this.lastSymbol === symbol && this.lastTf === timeframe ? this.lastStore : this.findStore(symbol, timeframe);
     // Visible = bars whose close (open + tf) is at or before now.
     const visible = s.countUpTo(this.clock.now() - TIMEFRAME_MS[timeframe]);
     if (typeof query === 'number') {
       if (!(query >= 0)) throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `bar count must be ≥ 0, got ${query}`);
       // The same question in the same bar gets the same (immutable) window back.
-      const key = query;
-      const memo = this.windows.get(s);
-      const hit = memo?.get(key);
-      if (hit && hit.visible === visible) return hit.window;
-      const window = s.slice(visible - Math.floor(query), visible);
-      let m = memo;
-      if (!m) this.windows.set(s, (m = new Map()));
-      m.set(key, { visible, window });
-      return window;
+      return s.window(visible, Math.floor(query));
     }
     if (query.to < query.from) return emptySeries(symbol, timeframe);
     return s.slice(s.lowerBound(query.from), Math.min(visible, s.upperBound(query.to)));
