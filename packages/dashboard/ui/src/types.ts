@@ -1,5 +1,7 @@
-/** Shapes the API returns (see docs/api.md). */
-export type TradingState = 'ACTIVE' | 'HALTED' | 'REDUCING';
+/** Shapes the API returns (see docs/api.md). Domain types come from @tradekit/core (types only). */
+import type { Account as CoreAccount, Position as CorePosition, TradeRecord, TradingState } from '@tradekit/core';
+
+export type { TradingState };
 
 export interface TkEvent {
   v: number;
@@ -30,15 +32,8 @@ export interface RunSummary {
   hosted?: false;
 }
 
-export interface Account {
-  currency: string;
-  balance: number;
-  equity: number;
-  profit: number;
-  margin: number;
-  freeMargin: number;
-  marginLevel: number;
-  leverage: number;
+/** The account as the orchestrator serves it: the broker's figures plus day P&L and drawdown. */
+export interface Account extends CoreAccount {
   dayProfit: number;
   drawdownPct: number;
   maxDrawdownPct: number;
@@ -46,20 +41,7 @@ export interface Account {
   time: number;
 }
 
-export interface Position {
-  id: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  volume: number;
-  openPrice: number;
-  openTime: number;
-  sl?: number;
-  tp?: number;
-  currentPrice: number;
-  profit: number;
-  commission: number;
-  swap: number;
-}
+export type Position = CorePosition;
 
 export interface ScanRow {
   symbol: string;
@@ -76,24 +58,7 @@ export interface Scan {
   candidates: number;
 }
 
-export interface Trade {
-  positionId: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  volume: number;
-  openVolume: number;
-  entryTime: number;
-  entryPrice: number;
-  sl?: number;
-  tp?: number;
-  exitTime?: number;
-  exitPrice?: number;
-  exitReason?: string;
-  profit: number;
-  status: 'open' | 'closed';
-  agent?: string;
-  score?: number;
-}
+export type Trade = TradeRecord;
 
 export interface Snapshot {
   seq: number;
