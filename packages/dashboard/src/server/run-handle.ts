@@ -6,9 +6,10 @@
  */
 import type { Account, Broker, Clock, DataSource, PendingOrder, Position, RunConfig, RunInfo, Sink, StateStore, TradekitEvent, TradingState, TradingStateController } from '@tradekit/core';
 import { apiError } from '../errors.js';
-import { classifyStatus, type ScanKind } from '../shared/scan-status.js';
+import { classifyStatus } from '../shared/scan-status.js';
+import type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
+export type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
 
-export type RunStatus = 'starting' | 'running' | 'stopping' | 'finished' | 'failed' | 'closed';
 
 export interface RunParts {
   info: RunInfo;
@@ -25,44 +26,8 @@ export interface RunParts {
   stop?: (reason: string) => void;
 }
 
-export interface ScanRow {
-  symbol: string;
-  status: string;
-  kind: ScanKind;
-}
 
-export interface AccountView extends Account {
-  /** Equity now minus equity at the start of the run's current UTC day. */
-  dayProfit: number;
-  /** Fall from the run's equity high-water mark, in % of that mark. */
-  drawdownPct: number;
-  maxDrawdownPct: number;
-  peakEquity: number;
-  time: number;
-}
 
-export interface RunSummaryView {
-  id: string;
-  name: string;
-  mode: string;
-  status: RunStatus;
-  tradingState: TradingState;
-  source: string;
-  configFile?: string;
-  symbols: string[];
-  pace: string | number;
-  startedAt: number;
-  endedAt?: number;
-  /** The run's clock (simulated for replays) at its last event. */
-  time?: number;
-  cycles: number;
-  lastSeq: number;
-  replayWindow?: { start: number; end: number };
-  equity?: number;
-  positions: number;
-  error?: { code: string; message: string };
-  canStop: boolean;
-}
 
 const CURVE_MAX = 4000;
 const DAY = 86_400_000;

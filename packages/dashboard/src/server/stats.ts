@@ -6,56 +6,8 @@
  */
 import type { TradeRecord } from '@tradekit/core';
 
-export interface Bucket {
-  trades: number;
-  wins: number;
-  losses: number;
-  winRate: number | null;
-  netProfit: number;
-  expectancy: number | null;
-}
-
-export interface FactorEdge {
-  factor: string;
-  with: Bucket;
-  without: Bucket;
-  /** Win-rate difference (percentage points) of trades with the factor over those without. */
-  winRateEdge: number | null;
-  /** Expectancy difference (account currency per trade). */
-  expectancyEdge: number | null;
-  /** True when both sides have at least `minTrades` trades. */
-  significant: boolean;
-}
-
-export interface JournalStats {
-  trades: number;
-  open: number;
-  wins: number;
-  losses: number;
-  breakeven: number;
-  winRate: number | null;
-  grossProfit: number;
-  grossLoss: number;
-  netProfit: number;
-  profitFactor: number | null;
-  expectancy: number | null;
-  avgWin: number | null;
-  avgLoss: number | null;
-  payoffRatio: number | null;
-  /** Mean planned reward:risk (|tp − entry| / |entry − sl|) over trades with both stops. */
-  avgPlannedRR: number | null;
-  /** Mean realized R multiple ((exit − entry)·dir / |entry − sl|) over trades with a stop loss. */
-  avgRealizedR: number | null;
-  maxConsecutiveLosses: number;
-  /** Largest peak-to-trough fall of cumulative realized profit (account currency). */
-  maxDrawdown: number;
-  bySymbol: Record<string, Bucket>;
-  bySide: Record<string, Bucket>;
-  byExitReason: Record<string, Bucket>;
-  factors: FactorEdge[];
-  /** Realized balance curve: cumulative net profit at each exit. */
-  curve: { time: number; cumulative: number }[];
-}
+export type { Bucket, FactorEdge, JournalStats } from '../shared/api-types.js';
+import type { Bucket, FactorEdge, JournalStats } from '../shared/api-types.js';
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;

@@ -1,5 +1,6 @@
 /** Shapes the API returns (see docs/api.md). Domain types come from @tradekit/core (types only). */
-import type { Account as CoreAccount, Position as CorePosition, TradeRecord, TradingState } from '@tradekit/core';
+import type { Position as CorePosition, TradeRecord, TradingState } from '@tradekit/core';
+import type { AccountView, RunSummaryView, ScanRow } from '../../src/shared/api-types';
 
 export type { TradingState };
 
@@ -12,42 +13,16 @@ export interface TkEvent {
   data: any;
 }
 
-export interface RunSummary {
-  id: string;
-  name: string;
-  mode: string;
-  status: string;
-  tradingState: TradingState;
-  symbols: string[];
-  pace: string | number;
-  startedAt: number;
-  endedAt?: number;
-  time?: number;
-  cycles: number;
-  lastSeq: number;
-  equity?: number;
-  positions: number;
-  canStop: boolean;
-  error?: { code: string; message: string };
+/** A run as GET /api/runs lists it (`hosted: false`: a run of an earlier server process). */
+export interface RunSummary extends RunSummaryView {
   hosted?: false;
 }
 
-/** The account as the orchestrator serves it: the broker's figures plus day P&L and drawdown. */
-export interface Account extends CoreAccount {
-  dayProfit: number;
-  drawdownPct: number;
-  maxDrawdownPct: number;
-  peakEquity: number;
-  time: number;
-}
+export type Account = AccountView;
 
 export type Position = CorePosition;
 
-export interface ScanRow {
-  symbol: string;
-  status: string;
-  kind: string;
-}
+export type { ScanRow };
 
 export interface Scan {
   cycle: number;

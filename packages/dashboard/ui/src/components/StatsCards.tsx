@@ -1,25 +1,7 @@
+import type { JournalStats } from '../../../src/shared/api-types';
 import { money, num, pct, signed, tone } from '../format';
 
-export interface Stats {
-  trades: number;
-  open: number;
-  wins: number;
-  losses: number;
-  winRate: number | null;
-  netProfit: number;
-  profitFactor: number | null;
-  expectancy: number | null;
-  avgWin: number | null;
-  avgLoss: number | null;
-  payoffRatio: number | null;
-  avgPlannedRR: number | null;
-  avgRealizedR: number | null;
-  maxConsecutiveLosses: number;
-  maxDrawdown: number;
-  factors: { factor: string; with: any; without: any; winRateEdge: number | null; expectancyEdge: number | null; significant: boolean }[];
-  bySymbol: Record<string, any>;
-  curve: { time: number; cumulative: number }[];
-}
+export type Stats = JournalStats;
 
 export function StatsCards({ s }: { s: Stats }) {
   const items: [string, string, string?][] = [
