@@ -84,6 +84,9 @@ describe('engine', () => {
     assert.equal(m.scan!.taps['test-agent']!.calls, 6);
     assert.ok(m.scan!.taps['test-agent']!.totalMs >= 0);
     assert.equal(m.gate!.taps['tradekit:trading-state']!.calls, 2);
+    const hook = m.scan as unknown as { calls: number; totalMs: number };
+    assert.equal(hook.calls, 6, 'a hook reports its own calls');
+    assert.ok(hook.totalMs >= m.scan!.taps['test-agent']!.totalMs);
   });
 
   it('runs a whole cycle without a promise when every plugin answers synchronously', async () => {

@@ -35,8 +35,21 @@ export class HookMetrics {
     return (this.hooks[hook] ??= { calls: 0, errors: 0, totalMs: 0, maxMs: 0, taps: {} });
   }
 
+  /**
+   * Per hook and per tap. A hook's figures are derived from its taps: `totalMs` and `errors` are sums,
+   * `calls` is the most calls of any tap (each call of the hook runs each tap once, unless a bail hook
+   * stopped early), `maxMs` the slowest single tap call.
+   */
   snapshot(): Record<string, HookStats> {
-    return JSON.parse(JSON.stringify(this.hooks)) as Record<string, HookStats>;
+    const out = JSON.parse(JSON.stringify(this.hooks)) as Record<string, HookStats>;
+    for (const h of Object.values(out)) {
+      const taps = Object.values(h.taps);
+      h.calls = Math.max(0, ...taps.map((t) => t.calls));
+      h.errors = taps.reduce((n, t) => n + t.errors, 0);
+      h.totalMs = taps.reduce((n, t) => n + t.totalMs, 0);
+      h.maxMs = Math.max(0, ...taps.map((t) => t.maxMs));
+    }
+    return out;
   }
 }
 
