@@ -2,18 +2,43 @@
  * A client order id derived from what the order is (run, cycle time and number, symbol, side, agent),
  * so a retry of the same intent carries the same id and the broker can deduplicate it. 16 characters
  * (`tk` + 14 base-36 digits of a 64-bit hash): short enough to sit in an MT5 comment next to a prefix.
- * The hash is two 32-bit FNV-1a lanes — not cryptographic, and it need not be: it only has to be
- * stable and spread out, and a backtest makes thousands of ids.
+ * The hash is two 32-bit lanes (FNV-1a style) over the parts — not cryptographic, and it need not be:
+ * it only has to be stable and spread out. String parts are hashed once and remembered (a backtest
+ * makes tens of thousands of ids from a handful of symbols).
  */
+const stringHashes = new Map<string, number>();
+
+function hashString(s: string): number {
+  let h = stringHashes.get(s);
+  if (h === undefined) {
+    h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    h >>>= 0;
+    if (stringHashes.size < 10_000) stringHashes.set(s, h);
+  }
+  return h;
+}
+
+function mix(a: number, b: number, k: number): number {
+  return Math.imul(a ^ b, k) ^ (Math.imul(a ^ b, k) >>> 15);
+}
+
 export function makeClientOrderId(parts: { run: string; cycleTime: number; cycle: number; symbol: string; side: string; agent?: string; n?: number }): string {
-  const key = `${parts.run}|${parts.cycleTime}|${parts.cycle}|${parts.symbol}|${parts.side}|${parts.agent ?? ''}|${parts.n ?? 0}`;
+  const words = [
+    hashString(parts.run),
+    parts.cycleTime % 0x100000000 >>> 0,
+    Math.floor(parts.cycleTime / 0x100000000) >>> 0,
+    parts.cycle >>> 0,
+    hashString(parts.symbol),
+    hashString(parts.side),
+    hashString(parts.agent ?? ''),
+    (parts.n ?? 0) >>> 0,
+  ];
   let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x9e3779b9;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
+  let b = 0x9e3779b9;
+  for (const w of words) {
+    a = mix(a, w, 0x01000193);
+    b = mix(b, w, 0x5bd1e995);
   }
   const hi = (a >>> 0).toString(36).padStart(7, '0');
   const lo = (b >>> 0).toString(36).padStart(7, '0');
