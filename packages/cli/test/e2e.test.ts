@@ -131,3 +131,30 @@ describe('tradekit CLI (end to end)', () => {
     assert.match(v.stdout, /tradekit-plugin-sma-crossover@1\.0\.0/);
   });
 });
+
+describe('tradekit run --serve (end to end)', () => {
+  it('serves the run given by a path relative to the working directory, with a token required', async () => {
+    // (The server keeps its token hashes in ./.tradekit/server under the working directory: gitignored.)
+    const child = spawn(process.execPath, [BIN, 'run', 'examples/quickstart.yaml', '--serve', '--port', '0', '--pace', '600x', '--db', 'memory'], { cwd: ROOT });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => void (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+    try {
+      const started = Date.now();
+      while (!/run \S+ started/.test(out) && Date.now() - started < 20_000) {
+        if (child.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(out, /tradekit: run quickstart@\S+ started; dashboard http:\/\/127\.0\.0\.1:\d+\//, `stdout: ${out}\nstderr: ${err}`);
+      const base = /orchestrator at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+      assert.equal((await fetch(`${base}/api/health`)).status, 200);
+      const runs = await fetch(`${base}/api/runs`);
+      assert.equal(runs.status, 401);
+      assert.equal(((await runs.json()) as { error: { code: string } }).error.code, 'TK_ERR_AUTH_MISSING');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});

@@ -54,7 +54,8 @@ export async function serveRunCommand(file: string, flags: { host?: string; port
   announce(host, config);
   let id: string;
   try {
-    id = (await host.orch.start({ config: file, overrides: flags.overrides })).id;
+    // The path as the user typed it is relative to their working directory, not to a server root.
+    id = (await host.orch.start({ config: path.resolve(file), overrides: flags.overrides })).id;
   } catch (e) {
     printError(e);
     await host.close();
