@@ -22,6 +22,11 @@ export interface BarSeries {
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
+  /**
+   * The spread recorded with each bar, in points (MT5's `spread` rate field), when the source has
+   * one. Brokers that simulate fills use it as the bar's cost; absent, they use the symbol's spread.
+   */
+  readonly spread?: Float64Array;
 }
 
 export interface Bar {

@@ -6,7 +6,7 @@ import { CsvDataSource, SimClock, TIMEFRAME_MS, parseMt5Csv, serverToUtc, utcToS
 import { serverToUtcConverter } from '../src/data/server-time.js';
 import { readColumnCache } from '../src/data/column-cache.js';
 import { existsSync, utimesSync } from 'node:fs';
-import { EXAMPLES, bars, tempDir, utc, writeCsv } from './helpers/fs.js';
+import { EXAMPLES, bars, tempDir, utc, writeCsv, type Row } from './helpers/fs.js';
 
 describe('MT5 CSV data', () => {
   describe('parsing', () => {
@@ -23,6 +23,28 @@ describe('MT5 CSV data', () => {
       const p = parseMt5Csv(text, 'x.csv');
       assert.equal(p.time[0], Date.UTC(2026, 4, 13, 6, 10));
       assert.equal(p.volume[0], 177);
+      assert.deepEqual([...p.spread!], [12]);
+    });
+
+    it('reads a copy_rates frame written by pandas, spread column included', () => {
+      const text = 'time,open,high,low,close,tick_volume,spread,real_volume\n2026-05-13 06:10:00,1.17334,1.17354,1.17327,1.17335,177,9,0\n2026-05-13 06:15:00,1.17335,1.1735,1.17335,1.1734,153,31,0\n';
+      const p = parseMt5Csv(text, 'x.csv');
+      assert.deepEqual([...p.volume], [177, 153]);
+      assert.deepEqual([...p.spread!], [9, 31]);
+      assert.equal(parseMt5Csv('time,open,high,low,close,volume\n2026-05-13 06:10:00,1.1,1.1,1.1,1.1,5\n', 'x.csv').spread, undefined);
+      // Spread in an unusual position (general path).
+      const odd = parseMt5Csv('time,spread,open,high,low,close\n2026-05-13 06:10:00,14,1.1,1.2,1.0,1.1\n', 'x.csv');
+      assert.deepEqual([...odd.spread!], [14]);
+    });
+
+    it('rejects a negative or missing spread with TK_ERR_DATA_BAD_BAR and the line', () => {
+      for (const row of ['2026-01-05 10:05:00,1.1,1.2,1.0,1.1,5,-3', '2026-01-05 10:05:00,1.1,1.2,1.0,1.1,5']) {
+        const text = `time,open,high,low,close,volume,spread\n2026-01-05 10:00:00,1.1,1.2,1.0,1.1,5,10\n${row}\n`;
+        assert.throws(
+          () => parseMt5Csv(text, 'bad.csv'),
+          (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_BAD_BAR' && e.line === 3 && /spread/.test(e.message),
+        );
+      }
     });
 
     it('parses exactly like Number() for every price of a real file', async () => {
@@ -152,6 +174,34 @@ describe('MT5 CSV data', () => {
         assert.equal(await readColumnCache(file), undefined);
         const third = await load();
         assert.equal(third.store('EURUSD', 'M5').length, 400);
+      } finally {
+        cleanup();
+      }
+    });
+
+    it('quotes with the bar spread column, caches it, and ignores a column of zeros', async () => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const rows = bars('2026-01-05 00:00', 5, 20, () => [1.1, 1.1002, 1.0998, 1.1]).map((r, i): Row => [r[0], r[1], r[2], r[3], r[4], 100, i === 10 ? 40 : 8]);
+        const file = writeCsv(dir, 'EURUSD', 'M5', rows);
+        writeCsv(dir, 'GBPUSD', 'M5', bars('2026-01-05 00:00', 5, 20, () => [1.3, 1.3, 1.3, 1.3]).map((r): Row => [r[0], r[1], r[2], r[3], r[4], 100, 0]));
+        const load = async (barSpread?: boolean) => {
+          const src = new CsvDataSource(new SimClock(utc('2026-01-05 00:52')), { dir, serverTime: { utcOffsetHours: 0, dst: 'none' }, barSpread, symbolInfo: { EURUSD: { spread: 15, digits: 5 }, GBPUSD: { spread: 15, digits: 5 } } });
+          await src.load();
+          await src.flushCache();
+          return src;
+        };
+        const first = await load();
+        // 00:52 is inside the 00:50 bar (index 10, spread 40 points).
+        assert.equal(first.tick('EURUSD').ask, 1.1004);
+        assert.equal(first.bars('EURUSD', 'M5', 3).spread?.length, 3);
+        assert.equal(first.tick('GBPUSD').ask, 1.30015, 'zeros only: the fixed spread');
+        assert.equal(first.store('GBPUSD', 'M5').spread, undefined);
+        const cached = await readColumnCache(file);
+        assert.deepEqual([...cached!.spread!], rows.map((r) => r[6]));
+        const second = await load();
+        assert.equal(second.tick('EURUSD').ask, 1.1004, 'from the column cache');
+        assert.equal((await load(false)).tick('EURUSD').ask, 1.10015, 'barSpread: false');
       } finally {
         cleanup();
       }

@@ -95,6 +95,30 @@ describe('paper broker', () => {
     assert.equal(out?.price, 1.101);
   });
 
+  it("prices each bar with the data's recorded spread when it has one (fills, sell stops on the ask)", async () => {
+    // Recorded spreads: 20 points at 10:00, 50 at 10:05 (news); the symbol's fixed spread is 10 points.
+    const rows: Row[] = [
+      ['2026-01-05 10:00:00', 1.1, 1.1, 1.1, 1.1, 100, 20],
+      ['2026-01-05 10:05:00', 1.1, 1.1003, 1.0999, 1.1, 100, 50],
+      ['2026-01-05 10:10:00', 1.1, 1.1, 1.1, 1.1, 100, 10],
+    ];
+    const run = async (barSpread: boolean) => {
+      w?.cleanup();
+      w = await world({ EURUSD_M5: rows }, {}, EU, '2026-01-05 10:00', { barSpread });
+      const buy = filled(sync(w.broker.place(intent({ side: 'buy' }))));
+      sync(w.broker.place(intent({ side: 'sell', sl: 1.1007 })));
+      w.at('2026-01-05 10:05');
+      const ask = sync(w.data.tick('EURUSD')).ask;
+      // The broker walks 10:00 and 10:05 in one sync: each bar is priced with its own spread.
+      w.at('2026-01-05 10:10');
+      return { buyPrice: buy.price, ask, stopped: deals(w).filter((d) => d.entry === 'out' && d.reason === 'sl').length };
+    };
+    // Bar spreads: the 10:05 ask high 1.1003 + 0.0005 = 1.1008 reaches the SL.
+    assert.deepEqual(await run(true), { buyPrice: 1.1002, ask: 1.1005, stopped: 1 });
+    // barSpread: false → the fixed 10 points: ask high 1.1004 stays under the SL.
+    assert.deepEqual(await run(false), { buyPrice: 1.1001, ask: 1.1001, stopped: 0 });
+  });
+
   it('fills a buy limit at its price, or at the open when the market gaps below it', async () => {
     w = await world(
       { EURUSD_M5: m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1005, 1.0985, 1.099], [1.099, 1.099, 1.099, 1.099], [1.097, 1.097, 1.096, 1.097], [1.097, 1.097, 1.097, 1.097]) },

@@ -169,6 +169,9 @@ describe('adapter DataSource', () => {
         assert.deepEqual([b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i]], [bars.open[30 + i], bars.high[30 + i], bars.low[30 + i], bars.close[30 + i], bars.volume[30 + i]]);
       }
       assert.ok(b.time instanceof Float64Array);
+      // The terminal's per-bar spread (points) comes along, so a paper broker over MT5 data prices bars with it.
+      assert.equal(b.spread?.length, 10);
+      assert.ok([...b.spread!].every((x) => Number.isInteger(x) && x > 0), `spreads ${[...b.spread!]}`);
       const range = await r.data.bars('EURUSD', 'M5', { from: bars.time[35]!, to: WED + 300_000 });
       assert.deepEqual([...range.time], bars.time.slice(35, 40), 'range: inclusive, still no forming bar');
       r.clock.advance(200_000); // 10:05:20: the 10:00 bar has closed

@@ -12,6 +12,8 @@ export class BarStore implements BarSeries {
     readonly close: Float64Array,
     readonly volume: Float64Array,
     readonly length = time.length,
+    /** Spread per bar in points, when the source recorded one. */
+    readonly spread?: Float64Array,
   ) {}
 
   /** Number of bars with open time ≤ t (index of the first bar after t). */
@@ -91,6 +93,7 @@ export class BarWindow implements BarSeries {
   private l?: Float64Array;
   private c?: Float64Array;
   private v?: Float64Array;
+  private sp?: Float64Array;
 
   constructor(
     private readonly store: BarStore,
@@ -120,10 +123,17 @@ export class BarWindow implements BarSeries {
   get volume(): Float64Array {
     return (this.v ??= this.store.volume.subarray(this.start, this.end));
   }
+  get spread(): Float64Array | undefined {
+    const all = this.store.spread;
+    return all === undefined ? undefined : (this.sp ??= all.subarray(this.start, this.end));
+  }
 
   /** The same columns as plain data (for JSON and structured clone). */
   toJSON(): Record<string, unknown> {
-    return { symbol: this.symbol, timeframe: this.timeframe, length: this.length, time: [...this.time], open: [...this.open], high: [...this.high], low: [...this.low], close: [...this.close], volume: [...this.volume] };
+    const out: Record<string, unknown> = { symbol: this.symbol, timeframe: this.timeframe, length: this.length, time: [...this.time], open: [...this.open], high: [...this.high], low: [...this.low], close: [...this.close], volume: [...this.volume] };
+    const sp = this.spread;
+    if (sp !== undefined) out.spread = [...sp];
+    return out;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * A parsed-column cache for CSV bars: after the first parse, the columns are written next to the
  * data (`<dir>/.tkcache/<file>.tkcol`, or under the OS temp dir when the data dir is read-only) and
- * later loads read 48 bytes per bar straight into Float64Arrays instead of parsing text. The cache
+ * later loads read 48 bytes per bar (56 with a spread column) straight into Float64Arrays instead of parsing text. The cache
  * holds the raw parse (server time), keyed by the CSV's size and mtime: editing the CSV invalidates
  * it; a different `serverTime` setting does not.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ParsedBars } from './csv-parse.js';
 
-const MAGIC = 'TKCOL001';
+const MAGIC = 'TKCOL002';
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
 interface Header {
@@ -19,6 +19,8 @@ interface Header {
   mtimeMs: number;
   length: number;
   digits: number;
+  /** True when a seventh column (spread, points) follows the six. */
+  spread: boolean;
 }
 
 function candidates(csv: string): string[] {
@@ -55,10 +57,11 @@ export async function readColumnCache(csv: string): Promise<ParsedBars | undefin
       }
       if (h.size !== st.size || h.mtimeMs !== st.mtimeMs) continue;
       const start = align8(12 + hlen);
-      const bytes = h.length * 8 * COLUMNS.length;
+      const ncol = COLUMNS.length + (h.spread ? 1 : 0);
+      const bytes = h.length * 8 * ncol;
       if ((await fh.stat()).size !== start + bytes) continue;
       // Read straight into one aligned buffer; each column is a view of it (no second copy).
-      const data = new Float64Array(h.length * COLUMNS.length);
+      const data = new Float64Array(h.length * ncol);
       const view = new Uint8Array(data.buffer);
       let off = 0;
       while (off < bytes) {
@@ -68,7 +71,9 @@ export async function readColumnCache(csv: string): Promise<ParsedBars | undefin
       }
       if (off !== bytes) continue;
       const col = (i: number): Float64Array => data.subarray(i * h.length, (i + 1) * h.length);
-      return { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), length: h.length, digits: h.digits };
+      const out: ParsedBars = { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), length: h.length, digits: h.digits };
+      if (h.spread) out.spread = col(6);
+      return out;
     } finally {
       await fh.close();
     }
@@ -79,7 +84,7 @@ export async function readColumnCache(csv: string): Promise<ParsedBars | undefin
 /** Writes the cache (temp file + rename, so a reader never sees half a file). Failures are reported, not thrown. */
 export async function writeColumnCache(csv: string, parsed: ParsedBars): Promise<string | undefined> {
   const st = await stat(csv);
-  const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits } satisfies Header), 'utf8');
+  const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits, spread: parsed.spread !== undefined } satisfies Header), 'utf8');
   const prefix = Buffer.alloc(align8(12 + header.length));
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, 8);
@@ -91,8 +96,8 @@ export async function writeColumnCache(csv: string, parsed: ParsedBars): Promise
       const fh = await open(tmp, 'w');
       try {
         await fh.write(prefix);
-        for (const c of COLUMNS) {
-          const a = parsed[c].subarray(0, parsed.length);
+        for (const c of parsed.spread ? [...COLUMNS, 'spread' as const] : COLUMNS) {
+          const a = parsed[c]!.subarray(0, parsed.length);
           await fh.write(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
         }
       } finally {

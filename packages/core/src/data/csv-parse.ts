@@ -1,8 +1,10 @@
 /**
  * MT5 CSV bars → columns. Accepts `time,open,high,low,close,volume` (the shipped format), MT5's own
- * export (`<DATE>\t<TIME>\t<OPEN>…<TICKVOL>…`), `;`/tab separators, `YYYY-MM-DD`/`YYYY.MM.DD` dates
- * and epoch seconds. Rejects bad bars at the edge (fail fast): NaN, high < low, open/close outside
- * [low, high], negative volume, time not strictly increasing — with file and line.
+ * export (`<DATE>\t<TIME>\t<OPEN>…<TICKVOL>…<SPREAD>`), a `copy_rates` frame written by pandas
+ * (`time,open,high,low,close,tick_volume,spread,real_volume`), `;`/tab separators,
+ * `YYYY-MM-DD`/`YYYY.MM.DD` dates and epoch seconds. A `spread` column (points) is kept when present.
+ * Rejects bad bars at the edge (fail fast): NaN, high < low, open/close outside [low, high], negative
+ * volume or spread, time not strictly increasing — with file and line.
  */
 import { TradekitError } from '../errors.js';
 
@@ -14,6 +16,8 @@ export interface ParsedBars {
   low: Float64Array;
   close: Float64Array;
   volume: Float64Array;
+  /** Spread per bar in points, when the file has a `spread` column. */
+  spread?: Float64Array;
   length: number;
   /** Most decimals seen in prices: the symbol's digits when the source does not say. */
   digits: number;
@@ -99,6 +103,7 @@ interface Columns {
   low: number;
   close: number;
   volume: number;
+  spread: number;
   count: number;
 }
 
@@ -106,7 +111,7 @@ function detectColumns(header: string, file: string): { cols: Columns; hasHeader
   const delim = header.includes('\t') ? 9 : header.includes(';') ? 59 : 44;
   const first = header.charCodeAt(0);
   if (first >= C0 && first <= C0 + 9) {
-    return { cols: { delim, date: -1, time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5, count: 6 }, hasHeader: false };
+    return { cols: { delim, date: -1, time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5, spread: -1, count: 6 }, hasHeader: false };
   }
   const names = header.split(String.fromCharCode(delim)).map((h) => h.trim().replace(/^<|>$/g, '').toLowerCase());
   const find = (...alts: string[]): number => names.findIndex((n) => alts.includes(n));
@@ -119,6 +124,7 @@ function detectColumns(header: string, file: string): { cols: Columns; hasHeader
     low: find('low'),
     close: find('close'),
     volume: find('volume', 'tick_volume', 'tickvol', 'vol', 'real_volume'),
+    spread: find('spread'),
     count: names.length,
   };
   const dateCol = find('date');
@@ -148,11 +154,12 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
   let low: Float64Array = new Float64Array(cap);
   let close: Float64Array = new Float64Array(cap);
   let volume: Float64Array = new Float64Array(cap);
+  let spread: Float64Array | undefined = cols.spread >= 0 ? new Float64Array(cap) : undefined;
   let n = 0;
   let digits = 0;
   let lineNo = hasHeader ? 1 : 0;
   const c: Cursor = { pos: 0, decimals: 0 };
-  const fast = cols.date < 0 && cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4;
+  const fast = cols.date < 0 && cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4 && (cols.spread < 0 || (cols.volume === 5 && cols.spread === 6));
   const bad = (msg: string): TradekitError => new TradekitError('TK_ERR_DATA_BAD_BAR', `${file}:${lineNo}: ${msg}`, { file, line: lineNo });
 
   while (pos < len) {
@@ -176,9 +183,11 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
       low = grow(low);
       close = grow(close);
       volume = grow(volume);
+      if (spread) spread = grow(spread);
     }
     let t: number;
     let o: number, h: number, l: number, cl: number, v: number;
+    let sp = 0;
     if (fast) {
       const first = text.charCodeAt(pos + 4);
       if (first === 45 || first === 46) {
@@ -201,6 +210,7 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
       if (c.decimals > dg) dg = c.decimals;
       if (dg > digits) digits = dg;
       v = cols.volume === 5 && c.pos < end ? parseNum(text, c, end, cols.delim) : 0;
+      if (cols.spread === 6) sp = c.pos < end ? parseNum(text, c, end, cols.delim) : Number.NaN;
     } else {
       const f = text.slice(pos, end).replace(/\r$/, '').split(String.fromCharCode(cols.delim));
       const ts = cols.date >= 0 ? `${f[cols.date]!.trim()} ${f[cols.time]!.trim()}` : f[cols.time]!.trim();
@@ -217,6 +227,7 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
       l = num(cols.low);
       cl = num(cols.close);
       v = cols.volume >= 0 ? num(cols.volume) : 0;
+      if (cols.spread >= 0) sp = num(cols.spread);
       for (const k of [cols.open, cols.high, cols.low, cols.close]) {
         const dot = f[k]!.indexOf('.');
         if (dot >= 0 && f[k]!.trim().length - dot - 1 > digits) digits = f[k]!.trim().length - dot - 1;
@@ -225,6 +236,7 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
     if (!(o > 0 && h > 0 && l > 0 && cl > 0) || Number.isNaN(o + h + l + cl)) throw bad('price is not a positive number');
     if (h < l || o > h || o < l || cl > h || cl < l) throw bad(`inconsistent bar: open ${o} high ${h} low ${l} close ${cl}`);
     if (!(v >= 0)) throw bad(`volume ${v} is negative or not a number`);
+    if (!(sp >= 0)) throw bad(`spread ${sp} is negative or not a number`);
     if (n > 0 && t <= time[n - 1]!) throw bad(`time ${new Date(t).toISOString().slice(0, 19)} is not after the previous bar`);
     time[n] = t;
     open[n] = o;
@@ -232,9 +244,12 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
     low[n] = l;
     close[n] = cl;
     volume[n] = v;
+    if (spread) spread[n] = sp;
     n++;
     pos = end + 1;
   }
   const trim = (a: Float64Array): Float64Array => (a.length === n ? a : a.slice(0, n));
-  return { time: trim(time), open: trim(open), high: trim(high), low: trim(low), close: trim(close), volume: trim(volume), length: n, digits };
+  const out: ParsedBars = { time: trim(time), open: trim(open), high: trim(high), low: trim(low), close: trim(close), volume: trim(volume), length: n, digits };
+  if (spread) out.spread = trim(spread);
+  return out;
 }

@@ -3,6 +3,8 @@
  * Bars are held columnar (Float64Array); queries return zero-copy views. Server time is converted to
  * UTC at load. Look-ahead is impossible by construction: `bars()` only returns bars whose close time
  * is ≤ `clock.now()`, and `tick()` quotes the open of the bar in progress (known since it opened).
+ * The ask is the bid plus the bar's recorded spread when the file has a `spread` column (as MT5's
+ * strategy tester does in OHLC modes), else plus the symbol's fixed spread.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,6 +32,11 @@ export interface CsvSourceOptions {
   symbolInfo?: Record<string, Partial<SymbolInfo>>;
   /** Keep parsed columns in a binary cache next to the data (default true). */
   columnCache?: boolean;
+  /**
+   * Use a file's `spread` column for quotes and fills (default true). A column of zeros only (an
+   * export from a server that records no spread) is ignored either way.
+   */
+  barSpread?: boolean;
 }
 
 
@@ -112,7 +119,8 @@ export class CsvDataSource implements DataSource {
         );
       }
     }
-    const store = new BarStore(symbol, tf, t, parsed.open, parsed.high, parsed.low, parsed.close, parsed.volume, parsed.length);
+    const spread = this.options.barSpread !== false && parsed.spread?.some((x) => x > 0) ? parsed.spread : undefined;
+    const store = new BarStore(symbol, tf, t, parsed.open, parsed.high, parsed.low, parsed.close, parsed.volume, parsed.length, spread);
     let byTf = this.stores.get(symbol);
     if (!byTf) this.stores.set(symbol, (byTf = new Map()));
     byTf.set(tf, store);
@@ -206,7 +214,7 @@ export class CsvDataSource implements DataSource {
     const forming = now < s.time[i]! + TIMEFRAME_MS[tf];
     const bid = forming ? s.open[i]! : s.close[i]!;
     const time = forming ? s.time[i]! : s.time[i]! + TIMEFRAME_MS[tf];
-    const ask = roundTo(bid + info.spread * info.point, info.digits);
+    const ask = roundTo(bid + (s.spread !== undefined ? s.spread[i]! : info.spread) * info.point, info.digits);
     const tick: Tick = Object.freeze(forming ? { symbol, time, bid, ask } : { symbol, time, bid, ask, closed: true });
     this.ticks.set(symbol, { i, forming, tick });
     return tick;

@@ -306,7 +306,12 @@ export class PaperBroker implements Broker {
         const c = st.cols;
         let i = st.idx;
         while (i < c.length && c.time[i]! <= st.cursor) i++;
-        for (; i < c.length && c.time[i]! + tfMs <= now; i++) this.processBar(st, c.time[i]!, c.open[i]!, c.high[i]!, c.low[i]!, c.close[i]!);
+        const spread = c.spread;
+        const point = st.info.point;
+        const fixed = this.fixedSpread(st);
+        for (; i < c.length && c.time[i]! + tfMs <= now; i++) {
+          this.processBar(st, c.time[i]!, c.open[i]!, c.high[i]!, c.low[i]!, c.close[i]!, spread === undefined ? fixed : spread[i]! * point);
+        }
         st.idx = i;
       } else {
         const bars = this.data.bars(symbol, st.tf, { from: st.cursor + 1, to: now - tfMs });
@@ -323,7 +328,16 @@ export class PaperBroker implements Broker {
   }
 
   private applyBars(st: SymbolState, b: BarSeries): void {
-    for (let i = 0; i < b.length; i++) if (b.time[i]! > st.cursor) this.processBar(st, b.time[i]!, b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!);
+    const spread = b.spread;
+    const fixed = this.fixedSpread(st);
+    for (let i = 0; i < b.length; i++) {
+      if (b.time[i]! > st.cursor) this.processBar(st, b.time[i]!, b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!, spread === undefined ? fixed : spread[i]! * st.info.point);
+    }
+  }
+
+  /** The spread (price) of a bar without a recorded one: the last quote's, else the symbol's. */
+  private fixedSpread(st: SymbolState): number {
+    return st.quote ? st.quote.ask - st.quote.bid : st.info.spread * st.info.point;
   }
 
   private finishSync(st: SymbolState, now: number): Promise<void> | undefined {
@@ -361,9 +375,8 @@ export class PaperBroker implements Broker {
     return false;
   }
 
-  /** One bar of bid prices: pending activations, then SL/TP, then stop-out. */
-  private processBar(st: SymbolState, time: number, o: number, h: number, l: number, c: number): void {
-    const sp = st.quote ? st.quote.ask - st.quote.bid : st.info.spread * st.info.point;
+  /** One bar of bid prices (`sp`: its spread as a price): pending activations, then SL/TP, then stop-out. */
+  private processBar(st: SymbolState, time: number, o: number, h: number, l: number, c: number, sp: number): void {
     const closeTime = time + TIMEFRAME_MS[st.tf];
     const symbol = st.info.symbol;
     // (Maps tolerate deleting the current entry while iterating; nothing is copied per bar.)
@@ -418,7 +431,7 @@ export class PaperBroker implements Broker {
 
   /** The quote as a one-price bar: gap triggers at the open of the bar in progress; marks move to it. */
   private processQuote(st: SymbolState, q: Tick): void {
-    this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid);
+    this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid, q.ask - q.bid);
   }
 
   private checkStops(st: SymbolState, p: PaperPosition, time: number, closeTime: number, o: number, h: number, l: number, sp: number): void {

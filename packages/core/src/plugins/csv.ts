@@ -14,6 +14,8 @@ export interface CsvPluginConfig {
   pattern: string;
   symbolInfo: Record<string, Partial<SymbolInfo>>;
   columnCache: boolean;
+  /** Quote and fill with a file's per-bar spread column when it has one. */
+  barSpread: boolean;
 }
 
 export default definePlugin<CsvPluginConfig>({
@@ -40,6 +42,7 @@ export default definePlugin<CsvPluginConfig>({
       },
       pattern: { type: 'string', default: '{symbol}_{timeframe}.csv' },
       columnCache: { type: 'boolean', default: true, description: 'keep parsed columns in a binary cache (.tkcache/ next to the data, or the OS temp dir)' },
+      barSpread: { type: 'boolean', default: true, description: "quote and fill with a file's per-bar spread column (points) when it has one; false: always the symbol's fixed spread" },
       symbolInfo: {
         type: 'object',
         default: {},
@@ -76,6 +79,7 @@ export default definePlugin<CsvPluginConfig>({
       pattern: config.pattern,
       symbolInfo: config.symbolInfo,
       columnCache: config.columnCache,
+      barSpread: config.barSpread,
     });
     await source.load();
     ctx.setDataSource(source);

@@ -13,13 +13,15 @@ export function tempDir(prefix = 'tk-test-'): { dir: string; cleanup: () => void
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export type Row = [time: string, open: number, high: number, low: number, close: number, volume?: number];
+export type Row = [time: string, open: number, high: number, low: number, close: number, volume?: number, spread?: number];
 
-/** Writes `{symbol}_{tf}.csv` in MT5 format. Times are written as given (server time). */
+/** Writes `{symbol}_{tf}.csv` in MT5 format (with a `spread` column when any row has one). Times are written as given (server time). */
 export function writeCsv(dir: string, symbol: string, tf: string, rows: readonly Row[]): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${symbol}_${tf}.csv`);
-  writeFileSync(file, 'time,open,high,low,close,volume\n' + rows.map((r) => `${r[0]},${r[1]},${r[2]},${r[3]},${r[4]},${r[5] ?? 100}`).join('\n') + '\n');
+  const spread = rows.some((r) => r[6] !== undefined);
+  const line = (r: Row): string => `${r[0]},${r[1]},${r[2]},${r[3]},${r[4]},${r[5] ?? 100}${spread ? `,${r[6] ?? 0}` : ''}`;
+  writeFileSync(file, `time,open,high,low,close,volume${spread ? ',spread' : ''}\n` + rows.map(line).join('\n') + '\n');
   return file;
 }
 

@@ -1,4 +1,4 @@
-import { CsvDataSource, PaperBroker, SimClock, type PaperBrokerOptions, type SymbolInfo } from '../../src/index.js';
+import { CsvDataSource, PaperBroker, SimClock, type CsvSourceOptions, type PaperBrokerOptions, type SymbolInfo } from '../../src/index.js';
 import { tempDir, utc, writeCsv, type Row } from './fs.js';
 
 export interface World {
@@ -17,6 +17,7 @@ export async function world(
   opts: Partial<PaperBrokerOptions> = {},
   symbolInfo: Record<string, Partial<SymbolInfo>> = {},
   start = '2026-01-05 10:00',
+  source: Partial<CsvSourceOptions> = {},
 ): Promise<World> {
   const { dir, cleanup } = tempDir();
   for (const [key, rows] of Object.entries(files)) {
@@ -24,7 +25,7 @@ export async function world(
     writeCsv(dir, symbol, tf, rows);
   }
   const clock = new SimClock(utc(start));
-  const data = new CsvDataSource(clock, { dir, serverTime: { utcOffsetHours: 0, dst: 'none' }, symbolInfo });
+  const data = new CsvDataSource(clock, { dir, serverTime: { utcOffsetHours: 0, dst: 'none' }, symbolInfo, ...source });
   await data.load();
   const broker = new PaperBroker(clock, data, opts);
   return { clock, data, broker, dir, cleanup, at: (t) => clock.set(utc(t)) };

@@ -89,7 +89,7 @@ export class Mt5DataSource implements DataSource {
     const now = this.clock.now();
     const len = TIMEFRAME_MS[timeframe];
     const col = (n: string) => table!.columns.indexOf(n);
-    const [ti, oi, hi, li, ci, vi] = [col('time'), col('open'), col('high'), col('low'), col('close'), col('tick_volume')];
+    const [ti, oi, hi, li, ci, vi, si] = [col('time'), col('open'), col('high'), col('low'), col('close'), col('tick_volume'), col('spread')];
     const rows: number[][] = [];
     let prev = -Infinity;
     for (const r of table.rows) {
@@ -104,9 +104,9 @@ export class Mt5DataSource implements DataSource {
       prev = open;
       if (open + len > now) continue; // still forming
       if (typeof query !== 'number' && (open < query.from || open > query.to)) continue;
-      rows.push([open, o, h, l, c, vi >= 0 ? (r[vi] as number) : 0]);
+      rows.push([open, o, h, l, c, vi >= 0 ? (r[vi] as number) : 0, si >= 0 ? (r[si] as number) : 0]);
     }
-    return series(symbol, timeframe, typeof query === 'number' ? rows.slice(Math.max(0, rows.length - Math.floor(query))) : rows);
+    return series(symbol, timeframe, typeof query === 'number' ? rows.slice(Math.max(0, rows.length - Math.floor(query))) : rows, si >= 0);
   }
 
   /**
@@ -129,9 +129,11 @@ export class Mt5DataSource implements DataSource {
   }
 }
 
-function series(symbol: string, timeframe: Timeframe, rows: number[][]): BarSeries {
+/** Rows of [time, open, high, low, close, tick volume, spread] → columns (spread kept when the terminal sent it). */
+function series(symbol: string, timeframe: Timeframe, rows: number[][], withSpread = false): BarSeries {
   const n = rows.length;
-  const cols = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
-  for (let i = 0; i < n; i++) for (let k = 0; k < 6; k++) cols[k][i] = rows[i]![k]!;
-  return { symbol, timeframe, length: n, time: cols[0], open: cols[1], high: cols[2], low: cols[3], close: cols[4], volume: cols[5] };
+  const cols = Array.from({ length: withSpread ? 7 : 6 }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) for (let k = 0; k < cols.length; k++) cols[k]![i] = rows[i]![k]!;
+  const [time, open, high, low, close, volume, spread] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array?];
+  return spread ? { symbol, timeframe, length: n, time, open, high, low, close, volume, spread } : { symbol, timeframe, length: n, time, open, high, low, close, volume };
 }
