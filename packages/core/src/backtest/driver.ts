@@ -33,7 +33,7 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     const symbols = run.config.symbols;
     const tf: Timeframe = (o.timeframe ?? run.config.run.timeframe ?? data.timeframes?.(symbols[0]!)[0] ?? 'M5') as Timeframe;
     const tfMs = TIMEFRAME_MS[tf];
-    const times = cycleTimes(run, symbols, tf, start, end);
+    const { times, bars } = cycleTimes(run, symbols, tf, start, end);
     const setupMs = performance.now() - t0;
     const startBalance = (await run.broker.account()).balance;
 
@@ -111,7 +111,7 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
       equity: downsample(curve, 20_000),
       stats: computeStatsColumnar(trades, curve, startBalance, exposed),
       finalAccount,
-      perf: { cycles: n, bars: countBars(run, symbols, tf, start, end), engineMs, setupMs },
+      perf: { cycles: n, bars, engineMs, setupMs },
     };
     if (o.includeBars) result.bars = seriesOf(run, symbols, tf, times[0] ?? start, end);
     return result;
@@ -120,8 +120,11 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
   }
 }
 
-/** Sorted union of bar close times of `tf` over `symbols` within [start, end] (no boxed numbers). */
-function cycleTimes(run: Run, symbols: readonly string[], tf: Timeframe, start: number, end: number): Float64Array {
+/**
+ * Sorted union of bar close times of `tf` over `symbols` within [start, end] (no boxed numbers), and
+ * how many bars of all symbols close in that window.
+ */
+function cycleTimes(run: Run, symbols: readonly string[], tf: Timeframe, start: number, end: number): { times: Float64Array; bars: number } {
   const tfMs = TIMEFRAME_MS[tf];
   const covs = symbols.map((s) => run.data.coverage!(s, tf));
   const all = new Float64Array(covs.reduce((n, c) => n + c.count, 0));
@@ -137,20 +140,7 @@ function cycleTimes(run: Run, symbols: readonly string[], tf: Timeframe, start: 
   let u = 0;
   for (let i = 0; i < k; i++) if (u === 0 || times[i] !== times[u - 1]) times[u++] = times[i]!;
   // One symbol: the times are already unique and in order (no second copy of a million stamps).
-  return u === all.length ? all : times.slice(0, u);
-}
-
-function countBars(run: Run, symbols: readonly string[], tf: Timeframe, start: number, end: number): number {
-  const tfMs = TIMEFRAME_MS[tf];
-  let n = 0;
-  for (const s of symbols) {
-    const cov = run.data.coverage!(s, tf);
-    for (let i = 0; i < cov.count; i++) {
-      const close = cov.timeAt(i) + tfMs;
-      if (close >= start && close <= end) n++;
-    }
-  }
-  return n;
+  return { times: u === all.length ? all : times.slice(0, u), bars: k };
 }
 
 function seriesOf(run: Run, symbols: readonly string[], tf: Timeframe, from: number, to: number): Record<string, BacktestSeries> {

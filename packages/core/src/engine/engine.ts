@@ -2,7 +2,8 @@
  * The scan cycle (the seed's `run_scan_loop`, made concurrent and failure-isolated):
  *   cycleStart → snapshot + deals → manage → gate → beforeScan/scan per symbol (bounded concurrency)
  *   → candidates → research → beforeExecute → place (journal first) → afterExecute → cycleEnd.
- * The cycle is a generator driven by `runFlow`: when every plugin and the broker answer
+ * The cycle is a fixed list of phases (`phase()`), each answering synchronously or with a promise;
+ * the multi-step ones are generators driven by `runFlow`. When every plugin and the broker answer
  * synchronously (backtests on the paper broker), a whole cycle runs without creating a promise.
  */
 // tsyringe needs the Reflect polyfill loaded first, whichever module is imported first.
@@ -20,6 +21,7 @@ import type { EventBus } from '../events/bus.js';
 import { andThen, extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../data/csv-source.js';
+import { roundMoney } from '../paper/money.js';
 import { mergeActions } from './actions.js';
 import { makeClientOrderId } from './client-id.js';
 import { CycleContextImpl, SymbolScanImpl } from './cycle-context.js';
@@ -153,7 +155,7 @@ export class Engine {
             closePrice: x.price,
             closeTime: x.time,
             reason: x.reason,
-            profit: Math.round((x.profit + x.commission + x.swap) * 100) / 100,
+            profit: roundMoney(x.profit + x.commission + x.swap),
             commission: x.commission,
             swap: x.swap,
           });

@@ -24,30 +24,32 @@ export interface HookStats extends TapStats {
 }
 
 export class HookMetrics {
-  readonly hooks: Partial<Record<HookName, HookStats>> = {};
+  /** The counters each wrapped tap updates, by hook and tap name. */
+  private readonly taps: Partial<Record<HookName, Record<string, TapStats>>> = {};
 
   tap(hook: HookName, tap: string): TapStats {
-    const h = (this.hooks[hook] ??= { calls: 0, errors: 0, totalMs: 0, maxMs: 0, taps: {} });
-    return (h.taps[tap] ??= { calls: 0, errors: 0, totalMs: 0, maxMs: 0 });
-  }
-
-  hook(hook: HookName): HookStats {
-    return (this.hooks[hook] ??= { calls: 0, errors: 0, totalMs: 0, maxMs: 0, taps: {} });
+    const h = (this.taps[hook] ??= {});
+    return (h[tap] ??= { calls: 0, errors: 0, totalMs: 0, maxMs: 0 });
   }
 
   /**
-   * Per hook and per tap. A hook's figures are derived from its taps: `totalMs` and `errors` are sums,
-   * `calls` is the most calls of any tap (each call of the hook runs each tap once, unless a bail hook
-   * stopped early), `maxMs` the slowest single tap call.
+   * Per hook and per tap (copies). A hook's figures are derived from its taps: `totalMs` and `errors`
+   * are sums, `calls` is the most calls of any tap (each call of the hook runs each tap once, unless a
+   * bail hook stopped early), `maxMs` the slowest single tap call.
    */
   snapshot(): Record<string, HookStats> {
-    const out = JSON.parse(JSON.stringify(this.hooks)) as Record<string, HookStats>;
-    for (const h of Object.values(out)) {
-      const taps = Object.values(h.taps);
-      h.calls = Math.max(0, ...taps.map((t) => t.calls));
-      h.errors = taps.reduce((n, t) => n + t.errors, 0);
-      h.totalMs = taps.reduce((n, t) => n + t.totalMs, 0);
-      h.maxMs = Math.max(0, ...taps.map((t) => t.maxMs));
+    const out: Record<string, HookStats> = {};
+    for (const [hook, byTap] of Object.entries(this.taps)) {
+      const taps: Record<string, TapStats> = {};
+      for (const [name, t] of Object.entries(byTap)) taps[name] = { ...t };
+      const list = Object.values(taps);
+      out[hook] = {
+        calls: Math.max(0, ...list.map((t) => t.calls)),
+        errors: list.reduce((n, t) => n + t.errors, 0),
+        totalMs: list.reduce((n, t) => n + t.totalMs, 0),
+        maxMs: Math.max(0, ...list.map((t) => t.maxMs)),
+        taps,
+      };
     }
     return out;
   }

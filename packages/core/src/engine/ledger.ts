@@ -10,6 +10,7 @@ import type { ClosedTrade, Deal, FilledResult, OrderIntent, PendingOrder } from 
 import type { EventBus } from '../events/bus.js';
 import { extend, type Flow } from '../util/maybe.js';
 import { series } from './dispatch.js';
+import { roundMoney } from '../paper/money.js';
 
 const SEEN_LIMIT = 10_000;
 
@@ -138,7 +139,7 @@ export class TradeLedger {
       closePrice: d.price,
       closeTime: d.time,
       reason,
-      profit: round2(d.profit + d.commission + d.swap),
+      profit: roundMoney(d.profit + d.commission + d.swap),
       commission: d.commission,
       swap: d.swap,
     };
@@ -177,8 +178,4 @@ export class TradeLedger {
 
 function intentOf(rec: OrderRecord): OrderIntent {
   return { clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type as OrderIntent['type'], volume: rec.volume, price: rec.price, sl: rec.sl, tp: rec.tp };
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }

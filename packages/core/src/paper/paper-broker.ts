@@ -303,36 +303,35 @@ export class PaperBroker implements Broker {
     if (this.hasExposure(symbol) && now - tfMs > st.cursor) {
       if (st.cols) {
         // Columnar history: walk an index, no allocation. Bars closing after now are not touched.
-        const c = st.cols;
-        let i = st.idx;
-        while (i < c.length && c.time[i]! <= st.cursor) i++;
-        const spread = c.spread;
-        const point = st.info.point;
-        const fixed = this.fixedSpread(st);
-        for (; i < c.length && c.time[i]! + tfMs <= now; i++) {
-          this.processBar(st, c.time[i]!, c.open[i]!, c.high[i]!, c.low[i]!, c.close[i]!, spread === undefined ? fixed : spread[i]! * point);
-        }
-        st.idx = i;
+        st.idx = this.walkBars(st, st.cols, st.idx, now);
       } else {
         const bars = this.data.bars(symbol, st.tf, { from: st.cursor + 1, to: now - tfMs });
         if (isPromiseLike(bars)) {
           return (bars as Promise<BarSeries>).then((b) => {
-            this.applyBars(st, b);
+            this.walkBars(st, b, 0, now);
             return this.finishSync(st, now);
           });
         }
-        this.applyBars(st, bars as BarSeries);
+        this.walkBars(st, bars as BarSeries, 0, now);
       }
     }
     return this.finishSync(st, now);
   }
 
-  private applyBars(st: SymbolState, b: BarSeries): void {
+  /**
+   * Processes the bars of `b` from index `i` that open after the cursor and close by `now`, each priced
+   * with its recorded spread (or the fixed one); returns the index after the last one processed.
+   */
+  private walkBars(st: SymbolState, b: BarSeries, i: number, now: number): number {
+    const tfMs = TIMEFRAME_MS[st.tf];
+    while (i < b.length && b.time[i]! <= st.cursor) i++;
     const spread = b.spread;
+    const point = st.info.point;
     const fixed = this.fixedSpread(st);
-    for (let i = 0; i < b.length; i++) {
-      if (b.time[i]! > st.cursor) this.processBar(st, b.time[i]!, b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!, spread === undefined ? fixed : spread[i]! * st.info.point);
+    for (; i < b.length && b.time[i]! + tfMs <= now; i++) {
+      this.processBar(st, b.time[i]!, b.open[i]!, b.high[i]!, b.low[i]!, b.close[i]!, spread === undefined ? fixed : spread[i]! * point);
     }
+    return i;
   }
 
   /** The spread (price) of a bar without a recorded one: the last quote's, else the symbol's. */
@@ -456,8 +455,7 @@ export class PaperBroker implements Broker {
     return side === 'buy' ? s : -s;
   }
 
-  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask`. */
-  /** Moves marks. Snapshots read marks through getters, so a price move does not rebuild them. */
+  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask` (snapshots read marks through getters, so a move rebuilds nothing). */
   private updateMarks(st: SymbolState, bid: number, ask: number): void {
     for (const p of this.positionsById.values()) {
       if (p.symbol !== st.info.symbol) continue;
@@ -772,7 +770,6 @@ export class PaperBroker implements Broker {
     return r;
   }
 
-
   private accountNow(): Account {
     let profit = 0;
     let margin = 0;
@@ -804,7 +801,6 @@ export class PaperBroker implements Broker {
     }
     return out;
   }
-
 }
 
 function reject(code: ErrorCode, reason: string, retryable: boolean): ActionResult {

@@ -1,5 +1,6 @@
 import type { TradeRecord } from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
+import { roundMoney } from '../paper/money.js';
 
 /** A trade row for a position we have no entry record of (adopted at startup or opened elsewhere). */
 export function tradeFromExit(exit: ClosedTrade): TradeRecord {
@@ -32,13 +33,9 @@ export function applyExit(t: TradeRecord, exit: ClosedTrade): TradeRecord {
     exitPrice,
     exitTime: exit.closeTime,
     exitReason: exit.reason,
-    profit: round2(t.profit + exit.profit),
-    commission: round2(t.commission + exit.commission),
-    swap: round2(t.swap + exit.swap),
+    profit: roundMoney(t.profit + exit.profit),
+    commission: roundMoney(t.commission + exit.commission),
+    swap: roundMoney(t.swap + exit.swap),
     status: done ? 'closed' : 'open',
   });
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }

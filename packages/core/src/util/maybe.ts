@@ -1,7 +1,8 @@
 /**
- * Sync-when-possible control flow. The engine's cycle is a generator that yields values which may be
- * promises; `runFlow` drives it synchronously until a real promise shows up, so a backtest whose
- * plugins answer synchronously never allocates a promise per step (awaiting costs a microtask each).
+ * Sync-when-possible control flow. Multi-step work (the engine's settle/execute/end phases, risk
+ * policies, agents) is a generator that yields values which may be promises; `runFlow` drives it
+ * synchronously until a real promise shows up, so a backtest whose plugins answer synchronously never
+ * allocates a promise per step (awaiting costs a microtask each).
  */
 import type { MaybePromise } from '../types.js';
 
