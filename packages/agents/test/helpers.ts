@@ -97,6 +97,13 @@ export function rng(seed = 1): () => number {
   };
 }
 
+/** An approximately standard normal draw from a uniform generator (sum of 12 uniforms − 6). */
+export function gauss(r: () => number): number {
+  let s = 0;
+  for (let i = 0; i < 12; i++) s += r();
+  return s - 6;
+}
+
 export const RUN: RunInfo = Object.freeze({ id: 'test@1', name: 'test', mode: 'paper', magic: 4242 });
 
 export interface CycleParts {

@@ -20,13 +20,7 @@ import {
   trainModel,
   type ModelFile,
 } from '@tradekit/agents';
-import { REPO_ROOT, SAMPLE_DIR, rng, sampleSource, tempDir } from './helpers.js';
-
-function gauss(r: () => number): number {
-  let s = 0;
-  for (let i = 0; i < 12; i++) s += r();
-  return s - 6;
-}
+import { REPO_ROOT, SAMPLE_DIR, gauss, rng, sampleSource, tempDir } from './helpers.js';
 
 describe('logistic model', () => {
   it('recovers the coefficients of a known logistic process', () => {

@@ -2,13 +2,7 @@
 import assert from 'node:assert/strict';
 import { MemoryStateStore, SimClock, TIMEFRAME_MS, silentLogger, type Candidate, type CsvDataSource } from '@tradekit/core';
 import { StatArbAgent, STAT_ARB_SCHEMA, adfNoConstant, engleGranger, mackinnonP2, normalCdf, ols, type StatArbConfig } from '@tradekit/agents';
-import { RUN, cycleOf, rng, synthSource, tempDir, utc, withDefaults, writeBars, type SynthBar } from './helpers.js';
-
-function gauss(r: () => number): number {
-  let s = 0;
-  for (let i = 0; i < 12; i++) s += r();
-  return s - 6;
-}
+import { RUN, cycleOf, gauss, rng, synthSource, tempDir, utc, withDefaults, writeBars, type SynthBar } from './helpers.js';
 
 describe('cointegration maths', () => {
   it('OLS recovers an exact line', () => {

@@ -56,16 +56,19 @@ export class FeatureHub {
     }
     return r;
   }
-
-  /** Drops every track (tests, or a data source that rewrote its history). */
-  clear(): void {
-    this.entries.clear();
-  }
 }
 
+const paramKeys = new WeakMap<FeatureParams, string>();
+
+/** The parameters as a key (remembered per parameters object: agents pass the same one every scan). */
 function paramsKey(p: FeatureParams): string {
-  const s = p.smc;
-  return `${s.lookback}/${s.momentum}/${s.sweepRecentBars}/${s.fvgMinAtr}/${s.maxZones}/${p.divergenceLookback}/${p.atrMeanPeriod}`;
+  let k = paramKeys.get(p);
+  if (k === undefined) {
+    const s = p.smc;
+    k = `${s.lookback}/${s.momentum}/${s.sweepRecentBars}/${s.fvgMinAtr}/${s.maxZones}/${p.divergenceLookback}/${p.atrMeanPeriod}`;
+    paramKeys.set(p, k);
+  }
+  return k;
 }
 
 /** Registered in the run's container so all plugins of a run share tracks. */

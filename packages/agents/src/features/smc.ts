@@ -61,9 +61,6 @@ export class SmcTracker {
   private readonly opens = new Ring(2);
   private readonly closes = new Ring(2);
   private n = 0;
-  /** Structure level before the newest bar (NaN until `lookback` bars). */
-  structureHigh = Number.NaN;
-  structureLow = Number.NaN;
   lastBullSweep = -Infinity;
   lastBearSweep = -Infinity;
   readonly fvgs: Zone[] = [];
@@ -88,8 +85,6 @@ export class SmcTracker {
     const ready = this.hiMax.ready;
     const sh = ready ? this.hiMax.value : Number.NaN;
     const sl = ready ? this.loMin.value : Number.NaN;
-    this.structureHigh = sh;
-    this.structureLow = sl;
     const avgBody = this.bodies.length ? this.bodySum / this.bodies.length : Number.NaN;
     const bodySize = Math.abs(c - o);
     const momentum = avgBody > 0 && bodySize >= this.p.momentum * avgBody;

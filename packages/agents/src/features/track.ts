@@ -80,9 +80,6 @@ export class FeatureTrack {
   private readonly rsiMin: RollingExtreme;
   /** Recent closes (newest first via `at`). */
   readonly closes = new Ring(64);
-  readonly highs = new Ring(64);
-  readonly lows = new Ring(64);
-  readonly atrs = new Ring(64);
   readonly macdHists = new Ring(8);
   readonly smc: SmcTracker;
   private f: Features;
@@ -161,9 +158,6 @@ export class FeatureTrack {
     }
     this.smc.update(time, o, h, l, c, f.atr);
     this.closes.push(c);
-    this.highs.push(h);
-    this.lows.push(l);
-    this.atrs.push(f.atr);
     this.macdHists.push(f.macdHist);
     return true;
   }

@@ -40,10 +40,4 @@ export class Bollinger {
   get width(): number {
     return (this.upper - this.lower) / this.middle;
   }
-
-  /** Where `price` sits in the band: 0 at the lower band, 1 at the upper. */
-  percentB(price: number): number {
-    const w = this.upper - this.lower;
-    return w > 0 ? (price - this.lower) / w : 0.5;
-  }
 }

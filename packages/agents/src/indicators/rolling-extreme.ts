@@ -16,8 +16,9 @@ export class RollingExtreme {
   /** Adds the next value; returns the extreme over the last `period` values including it. */
   update(v: number): number {
     const i = this.n++;
-    const better = this.kind === 'max' ? (a: number, b: number) => a >= b : (a: number, b: number) => a <= b;
-    while (this.val.length > this.head && better(v, this.val[this.val.length - 1]!)) {
+    const max = this.kind === 'max';
+    // Drop the values the new one dominates (≥ for a maximum, ≤ for a minimum).
+    while (this.val.length > this.head && (max ? v >= this.val[this.val.length - 1]! : v <= this.val[this.val.length - 1]!)) {
       this.val.pop();
       this.idx.pop();
     }

@@ -11,7 +11,7 @@ import { bosSetup, meanReversionSetup, type Setup } from '../analysis/setups.js'
 import { opposes, trendOf, type Trend } from '../analysis/trend.js';
 import type { FeatureHub } from '../features/hub.js';
 import type { FeatureParams } from '../features/track.js';
-import { pipSize } from '../market/pips.js';
+import { maxSpreadPipsFor, pipSize } from '../market/pips.js';
 import type { ProbabilityModel } from '../model/model-file.js';
 import { symbolCurrencies, type NewsCalendar } from '../news/calendar.js';
 import type { InstitutionalConfig } from './config.js';
@@ -113,7 +113,7 @@ export class InstitutionalAgent implements Agent {
     const spread = tick.ask - tick.bid;
     const pip = pipSize(info);
     const spreadPips = spread / pip;
-    const maxSpread = info.assetClass === 'crypto' ? c.maxSpreadPipsCrypto : info.assetClass === 'metal' || info.assetClass === 'commodity' ? c.maxSpreadPipsCommodity : c.maxSpreadPips;
+    const maxSpread = maxSpreadPipsFor(info.assetClass, c);
     if (spreadPips > maxSpread) return skip(Status.spread(spreadPips, maxSpread));
     // 6. data
     const hub = this.d.hub;

@@ -7,6 +7,18 @@ export function pipSize(info: Pick<SymbolInfo, 'point' | 'digits' | 'assetClass'
   return info.point * 10;
 }
 
+/** The three spread limits (pips) the institutional agent and the risk policy check. */
+export interface SpreadLimits {
+  maxSpreadPips: number;
+  maxSpreadPipsCrypto: number;
+  maxSpreadPipsCommodity: number;
+}
+
+/** The spread limit for a symbol's asset class: crypto, and metals with commodities, have their own. */
+export function maxSpreadPipsFor(assetClass: SymbolInfo['assetClass'], c: SpreadLimits): number {
+  return assetClass === 'crypto' ? c.maxSpreadPipsCrypto : assetClass === 'metal' || assetClass === 'commodity' ? c.maxSpreadPipsCommodity : c.maxSpreadPips;
+}
+
 export function toPips(priceDistance: number, info: Pick<SymbolInfo, 'point' | 'digits' | 'assetClass'>): number {
   return priceDistance / pipSize(info);
 }

@@ -4,7 +4,8 @@
  * configured. Fills (not placements) update cooldown and regime counts; closes feed the per-symbol
  * consecutive-loss breaker; all of it is persisted in the run's state store.
  */
-import { definePlugin, TradekitError, type FilledResult } from '@tradekit/core';
+import { definePlugin, type FilledResult } from '@tradekit/core';
+import { agentsError } from '../errors.js';
 import { featureHubOf } from '../features/hub.js';
 import { FEATURE_DEFAULTS, type FeatureParams } from '../features/track.js';
 import { InstitutionalAgent } from '../institutional/agent.js';
@@ -30,7 +31,7 @@ export default definePlugin<InstitutionalConfig>({
   async setup(ctx, c) {
     const symbols = c.symbols ?? ctx.symbols;
     const unknown = symbols.filter((s) => !ctx.symbols.includes(s));
-    if (unknown.length) throw new TradekitError('TK_ERR_AGENTS_CONFIG', `symbols ${unknown.join(', ')} are not run symbols (${ctx.symbols.join(', ')})`);
+    if (unknown.length) throw agentsError('TK_ERR_AGENTS_CONFIG', `symbols ${unknown.join(', ')} are not run symbols (${ctx.symbols.join(', ')})`);
     const hub = featureHubOf(ctx);
     hub.requireHistory(Math.max(c.historyBars, c.htfBars));
     let model: ProbabilityModel | undefined;

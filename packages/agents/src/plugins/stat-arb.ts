@@ -3,7 +3,8 @@
  * through the engine like any candidate (journal, risk policies, trading state); set
  * `engine.maxEntriesPerCycle` ≥ 2 so both legs can enter in the same cycle.
  */
-import { definePlugin, TradekitError, runFlow, wait, type Action, type CycleContext, type Flow, type Position } from '@tradekit/core';
+import { definePlugin, runFlow, wait, type Action, type CycleContext, type Flow, type Position } from '@tradekit/core';
+import { agentsError } from '../errors.js';
 import { StatArbAgent } from '../stat-arb/agent.js';
 import { STAT_ARB_SCHEMA, type StatArbConfig } from '../stat-arb/config.js';
 import { AGENTS_VERSION, CORE_RANGE } from '../version.js';
@@ -18,10 +19,10 @@ export default definePlugin<StatArbConfig>({
   async setup(ctx, c) {
     for (const p of c.pairs) {
       const missing = [p.a, p.b].filter((s) => !ctx.symbols.includes(s));
-      if (missing.length) throw new TradekitError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: ${missing.join(', ')} not among the run symbols (${ctx.symbols.join(', ')})`);
-      if (p.a === p.b) throw new TradekitError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: the legs must differ`);
+      if (missing.length) throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: ${missing.join(', ')} not among the run symbols (${ctx.symbols.join(', ')})`);
+      if (p.a === p.b) throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: the legs must differ`);
     }
-    if (c.exitZ >= c.entryZ) throw new TradekitError('TK_ERR_AGENTS_CONFIG', `stat-arb: exitZ (${c.exitZ}) must be below entryZ (${c.entryZ})`);
+    if (c.exitZ >= c.entryZ) throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb: exitZ (${c.exitZ}) must be below entryZ (${c.entryZ})`);
     const agent = new StatArbAgent(c, { store: ctx.state, log: ctx.log, instance: ctx.plugin.instance });
     await agent.load();
     ctx.addAgent(agent);

@@ -4,7 +4,7 @@
  * midnight (daily loss limit) and this run's closed trades per position (Kelly). Recomputed at most
  * every `refreshMs`, and after any close the run sees.
  */
-import { runFlow, wait, type CycleContext, type Deal, type Flow, type MaybePromise } from '@tradekit/core';
+import { roundMoney, runFlow, wait, type CycleContext, type Deal, type Flow, type MaybePromise } from '@tradekit/core';
 
 export interface SymbolDealStats {
   /** Net (profit + commission + swap) of each closing deal, newest last. */
@@ -26,7 +26,7 @@ export class DealStats {
   trades: TradeStats = { trades: 0, wins: 0, avgWin: 0, avgLoss: 0 };
 
   constructor(
-    private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run'; symbolKey: (s: string) => string },
+    private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run' },
   ) {}
 
   invalidate(): void {
@@ -55,9 +55,8 @@ export class DealStats {
       const net = d.profit + d.commission + d.swap;
       if (d.time >= dayStart && (this.o.dailyScope === 'account' || d.magic === magic)) dayNet += net;
       if (d.magic !== magic) continue;
-      const key = this.o.symbolKey(d.symbol);
-      let s = bySymbol.get(key);
-      if (!s) bySymbol.set(key, (s = { nets: [] }));
+      let s = bySymbol.get(d.symbol);
+      if (!s) bySymbol.set(d.symbol, (s = { nets: [] }));
       s.nets.push(net);
       byPosition.set(d.positionId, (byPosition.get(d.positionId) ?? 0) + net);
     }
@@ -76,7 +75,7 @@ export class DealStats {
       } else sumL += -net;
     }
     this.bySymbol = bySymbol;
-    this.dayNet = Math.round(dayNet * 100) / 100;
+    this.dayNet = roundMoney(dayNet);
     this.trades = { trades, wins, avgWin: wins ? sumW / wins : 0, avgLoss: trades - wins ? sumL / (trades - wins) : 0 };
     this.at = now;
     this.dirty = false;

@@ -3,7 +3,7 @@
  * reverse); an index quoted in its own currency nets to zero. A trade may not stack onto an existing
  * exposure beyond the cap (the seed hard-coded 0.03 lots and priced the new trade at LOT_SIZE).
  */
-import type { Side } from '@tradekit/core';
+import { roundTo, type Side } from '@tradekit/core';
 
 export interface ExposureLeg {
   side: Side;
@@ -34,4 +34,4 @@ export function exposureBreach(existing: readonly ExposureLeg[], next: ExposureL
   return undefined;
 }
 
-const round = (v: number) => Math.round(v * 1e8) / 1e8;
+const round = (v: number) => roundTo(v, 8);

@@ -9,7 +9,7 @@
  * Only fills count as trades (limit orders that expire never do); counters are persisted.
  */
 import { canonicalSymbol, floorToStep, runFlow, wait, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type OrderIntent, type Position, type RiskPolicy, type RiskVerdict, type SymbolInfo } from '@tradekit/core';
-import { pipSize } from '../market/pips.js';
+import { maxSpreadPipsFor, pipSize } from '../market/pips.js';
 import { valuePerPriceUnit, type Quote } from '../market/money.js';
 import { sessionAt, utcHour } from '../market/sessions.js';
 import { symbolCurrencies, type NewsCalendar } from '../news/calendar.js';
@@ -51,7 +51,7 @@ export class RiskManager implements RiskPolicy {
   ) {
     this.name = d.instance;
     this.base = (s) => canonicalSymbol(s);
-    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope, symbolKey: (s) => s });
+    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope });
   }
 
   get countersKey(): string {
@@ -175,7 +175,7 @@ export class RiskManager implements RiskPolicy {
     if (!(tick.bid > 0) || !(tick.ask > 0)) return block(RiskReason.noTick());
     const spread = tick.ask - tick.bid;
     const spreadPips = spread / pipSize(info);
-    const maxSpread = info.assetClass === 'crypto' ? c.maxSpreadPipsCrypto : info.assetClass === 'metal' || info.assetClass === 'commodity' ? c.maxSpreadPipsCommodity : c.maxSpreadPips;
+    const maxSpread = maxSpreadPipsFor(info.assetClass, c);
     if (spreadPips > maxSpread) return block(RiskReason.spread(spreadPips, maxSpread));
     const price = intent.price ?? (intent.side === 'buy' ? tick.ask : tick.bid);
     const sl = intent.sl !== undefined ? Math.abs(price - intent.sl) : 0;

@@ -13,7 +13,7 @@
  * broker (the position's volume below its initial volume), so a restart can never repeat it, even if
  * the process died between the close and the state write.
  */
-import { runFlow, wait, type Action, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type SymbolInfo, floorToStep } from '@tradekit/core';
+import { roundTo, runFlow, wait, type Action, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type SymbolInfo, floorToStep } from '@tradekit/core';
 import type { FeatureHub } from '../features/hub.js';
 import { FEATURE_DEFAULTS } from '../features/track.js';
 import { pipSize } from '../market/pips.js';
@@ -156,8 +156,7 @@ export class TradeManager {
     }
     if (target !== undefined) {
       const step = c.minStepPips * pipSize(info);
-      const digits = info.digits;
-      const sl = Math.round(target * 10 ** digits) / 10 ** digits;
+      const sl = roundTo(target, info.digits);
       const current = p.sl;
       const tightens = current === undefined || current === 0 ? true : dir > 0 ? sl > current + step : sl < current - step;
       // Never on the wrong side of the market, and outside the broker's stops level.
