@@ -377,10 +377,6 @@ export class Run {
     let reason: RunSummary['reason'] = 'stopped';
     const sim = this.clock instanceof SimClock ? this.clock : undefined;
     while (!signal.aborted) {
-      if (max && n >= max) {
-        reason = 'maxCycles';
-        break;
-      }
       if (sim && this.window && sim.now() >= this.window.end) {
         reason = 'endOfData';
         break;
