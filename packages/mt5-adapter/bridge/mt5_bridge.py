@@ -221,7 +221,6 @@ class Bridge:
         self.max_queue = max_queue
         self.queued = 0
         self.closing = False
-        self.connections = set()
 
     def hello(self):
         return {"server": "mt5-bridge", "version": VERSION, "protocol": PROTOCOL, "methods": list(METHODS) + ["ping"], "control": False}
@@ -229,7 +228,6 @@ class Bridge:
     async def handle(self, reader, writer):
         peer = writer.get_extra_info("peername")
         conn = {"writer": writer, "authed": False, "futures": set(), "lock": asyncio.Lock(), "tasks": set()}
-        self.connections.add(id(conn))
         log.info("client connected from %s", peer)
         try:
             while not self.closing:
@@ -264,7 +262,6 @@ class Bridge:
             # Calls of this connection that have not started never will.
             for f in list(conn["futures"]):
                 f.cancel()
-            self.connections.discard(id(conn))
             try:
                 writer.close()
             except Exception:  # pragma: no cover

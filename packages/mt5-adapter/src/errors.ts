@@ -61,7 +61,3 @@ export function outcomeOf(e: unknown): Outcome | undefined {
   const o = e.details?.outcome;
   return o === 'not_sent' || o === 'unknown' ? o : undefined;
 }
-
-export function classOf(e: unknown): ErrorClass {
-  return e instanceof TradekitError ? e.classification : 'nonRetryable';
-}

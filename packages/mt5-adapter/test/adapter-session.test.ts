@@ -231,13 +231,13 @@ describe('adapter: broker offset check', () => {
     const log = capture();
     const session = new Mt5Session(new SimGateway(new SimTerminal(sim)), new SimClock(WED), { serverTime: { utcOffsetHours: 0, dst: 'none' } }, silentLogger());
     await session.open();
-    const observed = await checkServerOffset(session, undefined as never, ['EURUSD'], WED, log);
+    const observed = await checkServerOffset(session, ['EURUSD'], WED, log);
     assert.equal(observed, 3);
     assert.equal(log.lines.filter((l) => l.level === 'warn').length, 1);
     const ok = new Mt5Session(new SimGateway(new SimTerminal(sim)), new SimClock(WED), {}, silentLogger());
     await ok.open();
     const log2 = capture();
-    await checkServerOffset(ok, undefined as never, ['EURUSD'], WED, log2);
+    await checkServerOffset(ok, ['EURUSD'], WED, log2);
     assert.equal(log2.lines.length, 0);
   });
 });

@@ -2,7 +2,7 @@
  * MT5 records → tradekit domain types, with every time converted from server time to UTC and every
  * broker symbol name mapped back to the canonical name the run uses.
  */
-import type { Account, AssetClass, Deal, DealReason, FillingMode, PendingOrder, Position, SymbolInfo, Timeframe, TradeMode } from '@tradekit/core';
+import { roundTo, type Account, type AssetClass, type Deal, type DealReason, type FillingMode, type PendingOrder, type Position, type SymbolInfo, type Timeframe, type TradeMode } from '@tradekit/core';
 import { DEAL_ENTRY, DEAL_REASON, ORDER_TYPE, SYMBOL_CALC_MODE, SYMBOL_FILLING, SYMBOL_TRADE_EXECUTION, SYMBOL_TRADE_MODE, TIMEFRAME } from '../mt5/constants.js';
 import type { ServerClock } from '../mt5/server-clock.js';
 import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5Position, Mt5SymbolInfo } from '../mt5/types.js';
@@ -182,7 +182,7 @@ export function dealsOf(d: Mt5Deal, clock: ServerClock, canonical: string, prior
   };
   if (d.entry !== DEAL_ENTRY.INOUT) return [base];
   const out = Math.min(d.volume, priorVolume ?? d.volume);
-  const rest = Math.round((d.volume - out) * 1e8) / 1e8;
+  const rest = roundTo(d.volume - out, 8);
   const deals: Deal[] = [{ ...base, id: `${d.ticket}:out`, entry: 'out', volume: out }];
   if (rest > 0) deals.push({ ...base, id: `${d.ticket}:in`, entry: 'in', volume: rest, profit: 0, commission: 0, swap: 0 });
   return deals;

@@ -17,7 +17,6 @@ export interface Mt5DataOptions {
 
 export class Mt5DataSource implements DataSource {
   readonly name = 'mt5';
-  private readonly infoCache = new Map<string, SymbolInfo>();
 
   constructor(
     readonly session: Mt5Session,
@@ -52,9 +51,7 @@ export class Mt5DataSource implements DataSource {
   async symbolInfo(symbol: string): Promise<SymbolInfo> {
     const b = await this.session.brokerSymbol(symbol);
     const raw = await this.session.spec(b);
-    const info = symbolInfoOf(raw, symbol);
-    this.infoCache.set(symbol, info);
-    return info;
+    return symbolInfoOf(raw, symbol);
   }
 
   async tick(symbol: string): Promise<Tick> {

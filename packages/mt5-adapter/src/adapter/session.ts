@@ -7,8 +7,8 @@
  */
 import { TradekitError, type Clock, type Logger, type ServerTimeConfig } from '@tradekit/core';
 import { mt5Error } from '../errors.js';
-import { RES } from '../mt5/constants.js';
-import { ServerClock } from '../mt5/server-clock.js';
+import { ACCOUNT_MARGIN_MODE, RES } from '../mt5/constants.js';
+import { DEFAULT_SERVER_TIME, ServerClock } from '../mt5/server-clock.js';
 import type { LastError, Mt5AccountInfo, Mt5SymbolInfo, Mt5TerminalInfo } from '../mt5/types.js';
 import type { CallOptions, CallResult, Mt5Gateway } from '../transport/gateway.js';
 import { systemTimer, type WallTimer } from '../transport/wall-clock.js';
@@ -41,7 +41,7 @@ export interface SessionOptions {
 export const SESSION_DEFAULTS: SessionOptions = {
   initTimeoutMs: 60_000,
   initAttempts: 3,
-  serverTime: { utcOffsetHours: 2, dst: 'us' },
+  serverTime: DEFAULT_SERVER_TIME,
   rateLimit: { perSecond: 8, burst: 4, scope: 'trades' },
   maxInFlight: 1,
   suffixes: ['', 'm', 'c'],
@@ -287,6 +287,6 @@ export class Mt5Session {
   }
 
   get hedging(): boolean {
-    return this.account?.margin_mode === 2;
+    return this.account?.margin_mode === ACCOUNT_MARGIN_MODE.RETAIL_HEDGING;
   }
 }

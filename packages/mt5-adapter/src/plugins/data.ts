@@ -1,6 +1,7 @@
 /** `@tradekit/mt5-adapter/data`: bars, quotes and specifications from an MT5 terminal. */
-import { definePlugin } from '@tradekit/core';
+import { definePlugin, type PluginContext } from '@tradekit/core';
 import { Mt5DataSource } from '../adapter/data.js';
+import type { Mt5Session } from '../adapter/session.js';
 import { sessionProperties, type SessionConfig } from './config.js';
 import { openSession } from './sessions.js';
 import { ADAPTER_VERSION } from '../version.js';
@@ -14,10 +15,14 @@ export default definePlugin<SessionConfig>({
   provides: ['data'],
   configSchema: { type: 'object', additionalProperties: false, required: ['bridge'], properties: sessionProperties },
   async setup(ctx, c) {
-    const session = await openSession(ctx, c);
-    const data = new Mt5DataSource(session.retain(), ctx.clock, { symbols: ctx.symbols });
-    await data.prepare();
-    if (ctx.clock.kind === 'live') await checkServerOffset(session, data, ctx.symbols, ctx.clock.now(), ctx.log);
-    ctx.setDataSource(data);
+    await setupData(ctx, await openSession(ctx, c));
   },
 });
+
+/** Registers the terminal's DataSource (live: after checking the configured server-time offset). */
+export async function setupData(ctx: PluginContext, session: Mt5Session): Promise<void> {
+  const data = new Mt5DataSource(session.retain(), ctx.clock, { symbols: ctx.symbols });
+  await data.prepare();
+  if (ctx.clock.kind === 'live') await checkServerOffset(session, ctx.symbols, ctx.clock.now(), ctx.log);
+  ctx.setDataSource(data);
+}

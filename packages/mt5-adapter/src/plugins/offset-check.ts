@@ -6,10 +6,9 @@
  */
 import type { Logger } from '@tradekit/core';
 import type { Mt5Session } from '../adapter/session.js';
-import type { Mt5DataSource } from '../adapter/data.js';
 import type { Mt5Tick } from '../mt5/types.js';
 
-export async function checkServerOffset(session: Mt5Session, _data: Mt5DataSource, symbols: readonly string[], nowUtc: number, log: Logger): Promise<number | undefined> {
+export async function checkServerOffset(session: Mt5Session, symbols: readonly string[], nowUtc: number, log: Logger): Promise<number | undefined> {
   for (const s of symbols) {
     const b = await session.brokerSymbol(s);
     const r = await session.call<Mt5Tick>('symbol_info_tick', [b]);

@@ -4,11 +4,10 @@
  * `data: '@tradekit/core/csv'` + `broker: '@tradekit/mt5-adapter'` keeps the CSV data.
  */
 import { DataSourceToken, definePlugin } from '@tradekit/core';
-import { Mt5DataSource } from '../adapter/data.js';
 import { brokerProperties, sessionProperties, type BrokerConfig, type SessionConfig } from './config.js';
 import { openSession } from './sessions.js';
 import { setupBroker } from './broker.js';
-import { checkServerOffset } from './offset-check.js';
+import { setupData } from './data.js';
 import { ADAPTER_VERSION } from '../version.js';
 
 export default definePlugin<SessionConfig & BrokerConfig>({
@@ -20,12 +19,7 @@ export default definePlugin<SessionConfig & BrokerConfig>({
   configSchema: { type: 'object', additionalProperties: false, required: ['bridge'], properties: { ...sessionProperties, ...brokerProperties } },
   async setup(ctx, c) {
     const session = await openSession(ctx, c);
-    if (!ctx.isRegistered(DataSourceToken)) {
-      const data = new Mt5DataSource(session.retain(), ctx.clock, { symbols: ctx.symbols });
-      await data.prepare();
-      if (ctx.clock.kind === 'live') await checkServerOffset(session, data, ctx.symbols, ctx.clock.now(), ctx.log);
-      ctx.setDataSource(data);
-    }
+    if (!ctx.isRegistered(DataSourceToken)) await setupData(ctx, session);
     ctx.setBroker(await setupBroker(ctx, c));
   },
 });

@@ -64,7 +64,3 @@ export function marginOf(q: Quotes, s: SymState, account: string, leverage: numb
   if (sp.calcMode === SYMBOL_CALC_MODE.FOREX && ccy === sp.currencyBase && sp.currencyProfit === account) return m * price;
   return m * conversion(q, ccy, account);
 }
-
-export function round2(v: number): number {
-  return Math.round(v * 100) / 100;
-}

@@ -58,29 +58,13 @@ const MAJORS = ['EUR', 'GBP', 'AUD', 'NZD', 'USD', 'CAD', 'CHF', 'JPY'];
 const USD_VALUE: Record<string, number> = { EUR: 1.16, GBP: 1.33, AUD: 0.66, NZD: 0.59, USD: 1, CAD: 0.72, CHF: 1.25, JPY: 0.0067 };
 
 function fx(base: string, quote: string): SymbolSpec {
-  const jpy = quote === 'JPY';
-  const digits = jpy ? 3 : 5;
-  const point = Number((10 ** -digits).toFixed(digits));
-  const ref = USD_VALUE[base]! / USD_VALUE[quote]!;
-  return {
-    name: base + quote,
+  const digits = quote === 'JPY' ? 3 : 5;
+  return cfdSpec(base + quote, {
     description: `${base} vs ${quote}`,
     path: `Forex\\${base + quote}`,
     digits,
-    point,
-    tickSize: point,
     contractSize: 100_000,
-    volumeMin: 0.01,
-    volumeMax: 100,
-    volumeStep: 0.01,
-    volumeLimit: 0,
-    stopsLevel: 0,
-    freezeLevel: 0,
-    tradeMode: SYMBOL_TRADE_MODE.FULL,
-    exeMode: SYMBOL_TRADE_EXECUTION.MARKET,
-    fillingMode: SYMBOL_FILLING.FOK | SYMBOL_FILLING.IOC,
     calcMode: SYMBOL_CALC_MODE.FOREX,
-    expirationMode: 15,
     currencyBase: base,
     currencyProfit: quote,
     currencyMargin: base,
@@ -88,14 +72,19 @@ function fx(base: string, quote: string): SymbolSpec {
     swapLong: -6.5,
     swapShort: 1.2,
     swapRollover3days: 3,
-    visible: true,
-    refPrice: Number(ref.toFixed(digits)),
+    refPrice: Number((USD_VALUE[base]! / USD_VALUE[quote]!).toFixed(digits)),
     volatility: 0.00012,
-  };
+  });
 }
 
-function cfd(name: string, o: Partial<SymbolSpec> & Pick<SymbolSpec, 'digits' | 'contractSize' | 'refPrice' | 'spread'>): SymbolSpec {
-  const point = Number((10 ** -o.digits).toFixed(o.digits));
+/** The size of one point for `digits` decimals (0.00001 for 5), without binary noise. */
+export function pointOf(digits: number): number {
+  return Number((10 ** -digits).toFixed(digits));
+}
+
+/** A CFD symbol (USD, market execution, FOK|IOC) with `o` on top: the base of every catalog entry. */
+export function cfdSpec(name: string, o: Partial<SymbolSpec> & Pick<SymbolSpec, 'digits' | 'contractSize' | 'refPrice' | 'spread'>): SymbolSpec {
+  const point = pointOf(o.digits);
   return {
     name,
     description: name,
@@ -132,9 +121,9 @@ for (let i = 0; i < MAJORS.length; i++) {
     TABLE.set(s.name, s);
   }
 }
-TABLE.set('XAUUSD', cfd('XAUUSD', { digits: 2, contractSize: 100, refPrice: 3300, spread: 20, currencyBase: 'XAU', path: 'Metals\\XAUUSD', description: 'Gold vs US Dollar', volatility: 0.00015 }));
-TABLE.set('NAS100', cfd('NAS100', { digits: 2, contractSize: 1, refPrice: 21000, spread: 150, volumeMin: 0.1, volumeStep: 0.1, volumeMax: 500, calcMode: SYMBOL_CALC_MODE.CFDINDEX, path: 'Indices\\NAS100', description: 'US Tech 100 Index' }));
-TABLE.set('US30', cfd('US30', { digits: 2, contractSize: 1, refPrice: 44000, spread: 200, volumeMin: 0.1, volumeStep: 0.1, volumeMax: 500, calcMode: SYMBOL_CALC_MODE.CFDINDEX, path: 'Indices\\US30', description: 'Wall Street 30 Index' }));
+TABLE.set('XAUUSD', cfdSpec('XAUUSD', { digits: 2, contractSize: 100, refPrice: 3300, spread: 20, currencyBase: 'XAU', path: 'Metals\\XAUUSD', description: 'Gold vs US Dollar', volatility: 0.00015 }));
+TABLE.set('NAS100', cfdSpec('NAS100', { digits: 2, contractSize: 1, refPrice: 21000, spread: 150, volumeMin: 0.1, volumeStep: 0.1, volumeMax: 500, calcMode: SYMBOL_CALC_MODE.CFDINDEX, path: 'Indices\\NAS100', description: 'US Tech 100 Index' }));
+TABLE.set('US30', cfdSpec('US30', { digits: 2, contractSize: 1, refPrice: 44000, spread: 200, volumeMin: 0.1, volumeStep: 0.1, volumeMax: 500, calcMode: SYMBOL_CALC_MODE.CFDINDEX, path: 'Indices\\US30', description: 'Wall Street 30 Index' }));
 
 /** The 28 major FX pairs (every pair of EUR, GBP, AUD, NZD, USD, CAD, CHF, JPY). */
 export const FX28: readonly string[] = [...TABLE.keys()].filter((k) => k.length === 6 && k !== 'XAUUSD');

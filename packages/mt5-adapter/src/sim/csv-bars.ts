@@ -4,14 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseMt5Csv, serverToUtc, TIMEFRAME_MS, type ServerTimeConfig, type Timeframe } from '@tradekit/core';
+import { parseMt5Csv, serverToUtcConverter, TIMEFRAME_MS, type ServerTimeConfig, type Timeframe } from '@tradekit/core';
 import { mt5Error } from '../errors.js';
 import type { BarsInput } from './feed.js';
 
 export function barsFromCsv(text: string, file: string, tf: Timeframe, serverTime: ServerTimeConfig): BarsInput {
   const p = parseMt5Csv(text, file);
   const time = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i++) time[i] = serverToUtc(serverTime, p.time[i]!);
+  const toUtc = serverToUtcConverter(serverTime);
+  for (let i = 0; i < p.length; i++) time[i] = toUtc(p.time[i]!);
   const n = p.length;
   return { time, open: p.open.subarray(0, n), high: p.high.subarray(0, n), low: p.low.subarray(0, n), close: p.close.subarray(0, n), volume: p.volume.subarray(0, n), tfMs: TIMEFRAME_MS[tf] };
 }

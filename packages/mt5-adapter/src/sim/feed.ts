@@ -8,6 +8,7 @@
  * Spreads vary around the symbol's typical spread, widen right after the daily open and on random
  * "news" ticks.
  */
+import { roundTo } from '@tradekit/core';
 import type { Rng } from './rng.js';
 import type { SymbolSpec } from './catalog.js';
 import { nextOpen, type ServerClock } from './schedule.js';
@@ -59,11 +60,6 @@ export function spreadPoints(spec: SymbolSpec, model: SpreadModel, rng: Rng, clo
   return Math.max(1, Math.round(s));
 }
 
-function roundTo(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
 export class BarsFeed implements TickFeed {
   private i = 0;
   private phase = 0;
@@ -105,11 +101,6 @@ export class BarsFeed implements TickFeed {
     const bid = roundTo(price, this.spec.digits);
     const sp = spreadPoints(this.spec, this.spread, this.rng, this.clock, time);
     return { time, bid, ask: roundTo(bid + sp * this.spec.point, this.spec.digits), vol };
-  }
-
-  /** Skips every tick before `t` without producing it (history the simulator starts after). */
-  seek(t: number): void {
-    while (this.peek() < t) this.take();
   }
 }
 

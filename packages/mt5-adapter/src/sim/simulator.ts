@@ -5,16 +5,16 @@
  * swaps at rollover, stop-out, hedging and netting accounts, history that appears with a lag.
  * The MT5 function surface lives in terminal-api.ts, order handling in trading.ts.
  */
-import type { ServerTimeConfig } from '@tradekit/core';
+import { roundMoney, roundTo, type ServerTimeConfig } from '@tradekit/core';
 import { ACCOUNT_MARGIN_MODE, DEAL_ENTRY, DEAL_REASON, DEAL_TYPE, ORDER_STATE, ORDER_TIME, ORDER_TYPE } from '../mt5/constants.js';
-import { catalogSpec, FILLING_PROFILES, type FillingProfile, type SymbolSpec } from './catalog.js';
+import { catalogSpec, cfdSpec, FILLING_PROFILES, pointOf, type FillingProfile, type SymbolSpec } from './catalog.js';
 import { BarsFeed, DEFAULT_SPREAD_MODEL, ManualFeed, WalkFeed, type BarsInput, type SpreadModel, type TickFeed } from './feed.js';
 import { FaultPlan } from './faults.js';
 import { Rng } from './rng.js';
 import { DEFAULT_SERVER_TIME, ServerClock, sessionOpen } from './schedule.js';
 import { RatesBook, TickSeries } from './series.js';
 import type { SimDeal, SimOrder, SimPosition, SymState } from './state.js';
-import { conversion, marginOf, profitOf, round2, tickValue, type Quotes } from './accounting.js';
+import { conversion, marginOf, profitOf, tickValue, type Quotes } from './accounting.js';
 import { mt5Error } from '../errors.js';
 
 export type SimFeedOptions = { kind: 'bars'; bars: BarsInput } | { kind: 'walk'; meanTickMs?: number } | { kind: 'manual'; bid: number; ask: number };
@@ -192,7 +192,7 @@ export class Simulator implements Quotes {
       }
       const spec: SymbolSpec = { ...(base ?? defaultSpec(o.name, over.digits!)), ...stripUndefined(over), name: o.name };
       if (options.filling) Object.assign(spec, FILLING_PROFILES[options.filling]);
-      if (over.point === undefined && over.digits !== undefined) spec.point = Number((10 ** -spec.digits).toFixed(spec.digits));
+      if (over.point === undefined && over.digits !== undefined) spec.point = pointOf(spec.digits);
       if (over.tickSize === undefined) spec.tickSize = spec.point;
       if (hidden.has(o.name.toUpperCase())) spec.visible = false;
       const name = o.name + (options.suffix ?? '');
@@ -344,10 +344,10 @@ export class Simulator implements Quotes {
       profit += p.profit + p.swap;
       margin += this.margin(s, p.volume, p.priceCurrent || p.priceOpen);
     }
-    profit = round2(profit);
-    margin = round2(margin);
-    const equity = round2(this.balance + this.credit + profit);
-    return { balance: this.balance, credit: this.credit, profit, equity, margin, marginFree: round2(equity - margin), marginLevel: margin > 0 ? round2((equity / margin) * 100) : 0 };
+    profit = roundMoney(profit);
+    margin = roundMoney(margin);
+    const equity = roundMoney(this.balance + this.credit + profit);
+    return { balance: this.balance, credit: this.credit, profit, equity, margin, marginFree: roundMoney(equity - margin), marginLevel: margin > 0 ? roundMoney((equity / margin) * 100) : 0 };
   }
 
   // ------------------------------------------------------------------ ticks and triggers
@@ -373,7 +373,7 @@ export class Simulator implements Quotes {
     for (const p of this.positions.values()) {
       if (p.symbol !== s.name) continue;
       p.priceCurrent = p.type === 0 ? s.last.bid : s.last.ask;
-      p.profit = round2(this.profit(s, p.type, p.volume, p.priceOpen, p.priceCurrent));
+      p.profit = roundMoney(this.profit(s, p.type, p.volume, p.priceOpen, p.priceCurrent));
     }
   }
 
@@ -506,7 +506,7 @@ export class Simulator implements Quotes {
         const s = this.symbols.get(p.symbol)!;
         const pts = p.type === 0 ? s.spec.swapLong : s.spec.swapShort;
         const mult = weekday === s.spec.swapRollover3days ? 3 : 1;
-        p.swap = round2(p.swap + ((pts * s.spec.point) / s.spec.tickSize) * this.tickValue(s) * p.volume * mult);
+        p.swap = roundMoney(p.swap + ((pts * s.spec.point) / s.spec.tickSize) * this.tickValue(s) * p.volume * mult);
       }
     }
   }
@@ -578,7 +578,7 @@ export class Simulator implements Quotes {
     s: SymState,
     x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; orderTicket: bigint; positionTicket?: bigint; sl?: number; tp?: number },
   ): { deal: SimDeal; position: bigint } {
-    const commission = round2(-this.exec.commissionPerLot * x.volume);
+    const commission = roundMoney(-this.exec.commissionPerLot * x.volume);
     let target: SimPosition | undefined;
     if (x.positionTicket !== undefined) target = this.positions.get(x.positionTicket);
     else if (!this.hedging) for (const p of this.positions.values()) if (p.symbol === s.name) target = p;
@@ -587,22 +587,22 @@ export class Simulator implements Quotes {
     if (target.type === x.side) {
       // Netting: same direction adds volume at the weighted price.
       const v = roundVol(target.volume + x.volume);
-      target.priceOpen = roundPrice((target.priceOpen * target.volume + x.price * x.volume) / v, s.spec.digits);
+      target.priceOpen = roundTo((target.priceOpen * target.volume + x.price * x.volume) / v, s.spec.digits);
       target.volume = v;
       target.timeUpdateMs = this.t;
-      this.balance = round2(this.balance + commission);
+      this.balance = roundMoney(this.balance + commission);
       const deal = this.addDeal(s, x, DEAL_ENTRY.IN, target.identifier, 0, commission);
       this.markPositions(s);
       return { deal, position: target.ticket };
     }
     const closeVol = Math.min(x.volume, target.volume);
-    const profit = round2(this.profit(s, target.type, closeVol, target.priceOpen, x.price));
+    const profit = roundMoney(this.profit(s, target.type, closeVol, target.priceOpen, x.price));
     const rest = roundVol(x.volume - closeVol);
-    this.balance = round2(this.balance + profit + commission);
+    this.balance = roundMoney(this.balance + profit + commission);
     const entry = rest > 1e-9 ? DEAL_ENTRY.INOUT : DEAL_ENTRY.OUT;
     const deal = this.addDeal(s, x, entry, target.identifier, profit, commission, target.swap && closeVol >= target.volume - 1e-9 ? target.swap : 0);
     if (closeVol >= target.volume - 1e-9) {
-      if (target.swap) this.balance = round2(this.balance + target.swap);
+      if (target.swap) this.balance = roundMoney(this.balance + target.swap);
       this.positions.delete(target.ticket);
       if (rest > 1e-9) {
         // Netting reversal: the remainder opens the opposite position under the same identifier.
@@ -620,7 +620,7 @@ export class Simulator implements Quotes {
 
   private open(s: SymState, x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; sl?: number; tp?: number }, commission: number, ticket: bigint): SimDeal {
     this.openPosition(s, x, ticket, ticket);
-    this.balance = round2(this.balance + commission);
+    this.balance = roundMoney(this.balance + commission);
     const deal = this.addDeal(s, { ...x, orderTicket: ticket }, DEAL_ENTRY.IN, ticket, 0, commission);
     this.markPositions(s);
     return deal;
@@ -707,38 +707,9 @@ export type SimEvent =
   | { type: 'deal'; deal: SimDeal }
   | { type: 'order'; order: SimOrder; state: 'rejected' | 'expired'; retcode?: number };
 
+/** A symbol the catalog does not know: a plain USD CFD the options complete. */
 function defaultSpec(name: string, digits: number): SymbolSpec {
-  const point = Number((10 ** -digits).toFixed(digits));
-  return {
-    name,
-    description: name,
-    path: `Other\\${name}`,
-    digits,
-    point,
-    tickSize: point,
-    contractSize: 1,
-    volumeMin: 0.01,
-    volumeMax: 100,
-    volumeStep: 0.01,
-    volumeLimit: 0,
-    stopsLevel: 0,
-    freezeLevel: 0,
-    tradeMode: 4,
-    exeMode: 2,
-    fillingMode: 3,
-    calcMode: 2,
-    expirationMode: 15,
-    currencyBase: 'USD',
-    currencyProfit: 'USD',
-    currencyMargin: 'USD',
-    spread: 10,
-    swapLong: 0,
-    swapShort: 0,
-    swapRollover3days: 3,
-    visible: true,
-    refPrice: 100,
-    volatility: 0.0002,
-  };
+  return cfdSpec(name, { digits, contractSize: 1, refPrice: 100, spread: 10, path: `Other\\${name}`, swapLong: 0, swapShort: 0, swapRollover3days: 3 });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -747,11 +718,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return out;
 }
 
+/** Volumes are kept to 8 decimals (no binary noise from partial fills and closes). */
 export function roundVol(v: number): number {
-  return Math.round(v * 1e8) / 1e8;
-}
-
-export function roundPrice(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
+  return roundTo(v, 8);
 }

@@ -4,13 +4,13 @@
  * `last_error()` set by every call. Results are the bridge's JSON shapes (tickets as strings,
  * tables as `{columns, rows}`, times in server-time epoch seconds).
  */
+import { roundMoney, roundTo } from '@tradekit/core';
 import { COPY_TICKS, ORDER_TYPE, RES, timeframeName } from '../mt5/constants.js';
 import type { LastError, Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5Position, Mt5SymbolInfo, Mt5Table, Mt5TerminalInfo, Mt5Tick } from '../mt5/types.js';
 import { groupMatcher } from './group.js';
 import type { Simulator } from './simulator.js';
 import type { SimDeal, SimOrder, SimPosition, SymState } from './state.js';
 import { sendRequest, orderSide } from './trading.js';
-import { round2 } from './accounting.js';
 
 export interface CallResult {
   value: unknown;
@@ -203,7 +203,7 @@ export class SimTerminal {
         if (!a || !isInt(a.action) || !isStr(a.symbol) || !isNum(a.volume) || !isNum(a.price)) return { value: null, lastError: INVALID };
         const s = sim.symbols.get(a.symbol);
         if (!s) return { value: null, lastError: NOT_FOUND };
-        return { value: round2(sim.margin(s, a.volume, a.price)), lastError: OK };
+        return { value: roundMoney(sim.margin(s, a.volume, a.price)), lastError: OK };
       }
       case 'order_calc_profit': {
         const a = bind(args, kwargs, ['action', 'symbol', 'volume', 'price_open', 'price_close']);
@@ -211,7 +211,7 @@ export class SimTerminal {
         const s = sim.symbols.get(a.symbol);
         if (!s) return { value: null, lastError: NOT_FOUND };
         const side: 0 | 1 = a.action === ORDER_TYPE.BUY ? 0 : 1;
-        return { value: round2(sim.profit(s, side, a.volume, a.price_open, a.price_close)), lastError: OK };
+        return { value: roundMoney(sim.profit(s, side, a.volume, a.price_open, a.price_close)), lastError: OK };
       }
       case 'order_check':
       case 'order_send': {
@@ -463,9 +463,9 @@ export class SimTerminal {
       lastlow: 0,
       volume_real: 0,
       point: sp.point,
-      trade_tick_value: round6(sim.tickValue(s)),
-      trade_tick_value_profit: round6(sim.tickValue(s, 'profit')),
-      trade_tick_value_loss: round6(sim.tickValue(s, 'loss')),
+      trade_tick_value: roundTo(sim.tickValue(s), 6),
+      trade_tick_value_profit: roundTo(sim.tickValue(s, 'profit'), 6),
+      trade_tick_value_loss: roundTo(sim.tickValue(s, 'loss'), 6),
       trade_tick_size: sp.tickSize,
       trade_contract_size: sp.contractSize,
       trade_accrued_interest: 0,
@@ -581,9 +581,5 @@ export class SimTerminal {
       external_id: '',
     };
   }
-}
-
-function round6(v: number): number {
-  return Math.round(v * 1e6) / 1e6;
 }
 

@@ -5,10 +5,10 @@
  * trade mode, volume, price grid, filling mode, execution mode (requotes), stops and freeze levels,
  * account limits, margin, liquidity — then execution.
  */
+import { roundMoney } from '@tradekit/core';
 import { DEAL_REASON, ORDER_FILLING, ORDER_REASON, ORDER_STATE, ORDER_TIME, ORDER_TYPE, RES, SYMBOL_FILLING, SYMBOL_TRADE_EXECUTION, SYMBOL_TRADE_MODE, TRADE_ACTION } from '../mt5/constants.js';
 import { RETCODE, retcodeDescription } from '../mt5/retcodes.js';
 import type { LastError, Mt5OrderCheckResult, Mt5OrderSendResult, Mt5TradeRequest } from '../mt5/types.js';
-import { round2 } from './accounting.js';
 import { roundVol, type Simulator } from './simulator.js';
 import type { SimOrder, SimPosition, SymState } from './state.js';
 
@@ -162,15 +162,15 @@ class Reply {
   /** `order_check` answer: retcode 0 on success plus the projected account. */
   checkResult(code: number, comment: string, extraMargin = 0): Mt5OrderCheckResult {
     const a = this.sim.accountState();
-    const margin = round2(a.margin + extraMargin);
+    const margin = roundMoney(a.margin + extraMargin);
     return {
       retcode: code,
       balance: a.balance,
       equity: a.equity,
       profit: a.profit,
       margin,
-      margin_free: round2(a.equity - margin),
-      margin_level: margin > 0 ? round2((a.equity / margin) * 100) : 0,
+      margin_free: roundMoney(a.equity - margin),
+      margin_level: margin > 0 ? roundMoney((a.equity / margin) * 100) : 0,
       comment,
       request: echo(this.p),
     };
@@ -290,17 +290,15 @@ function deal(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const net = !sim.hedging && !pos ? netPosition(sim, s) : undefined;
   const closing = pos ?? (net && net.type !== side ? net : undefined);
   const openingVolume = closing ? roundVol(Math.max(0, p.volume - closing.volume)) : p.volume;
-  const tm = s.spec.tradeMode;
   if (openingVolume > 1e-9 || !closing) {
-    if (tm === SYMBOL_TRADE_MODE.LONGONLY && side === 1) return r.fail(RETCODE.LONG_ONLY, 'Long only', s);
-    if (tm === SYMBOL_TRADE_MODE.SHORTONLY && side === 0) return r.fail(RETCODE.SHORT_ONLY, 'Short only', s);
-    if (tm === SYMBOL_TRADE_MODE.CLOSEONLY) return r.fail(RETCODE.CLOSE_ONLY, 'Close only', s);
+    const refused = tradeModeRefusal(r, s, side);
+    if (refused) return refused;
   }
   if (!volumeOk(s, p.volume)) return r.fail(RETCODE.INVALID_VOLUME, 'Invalid volume', s);
   if (pos && p.volume > pos.volume + 1e-9) return r.fail(RETCODE.INVALID_CLOSE_VOLUME, 'Invalid close volume', s);
   if (s.spec.volumeLimit > 0 && openingVolume > 0 && directionVolume(sim, s, side) + openingVolume > s.spec.volumeLimit + 1e-9) return r.fail(RETCODE.LIMIT_VOLUME, 'Volume limit reached', s);
   if (p.price && !onGrid(p.price, s.spec.tickSize)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
-  if ((p.sl && !onGrid(p.sl, s.spec.tickSize)) || (p.tp && !onGrid(p.tp, s.spec.tickSize))) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
+  if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   if (!fillingAllowed(s, p.typeFilling, false)) return r.fail(RETCODE.INVALID_FILL, 'Unsupported filling mode', s);
   const q = s.last!;
   const marketPrice = side === 0 ? q.ask : q.bid;
@@ -434,15 +432,13 @@ function pending(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const s = m;
   if (p.type < ORDER_TYPE.BUY_LIMIT || p.type > ORDER_TYPE.SELL_STOP_LIMIT) return r.fail(RETCODE.INVALID_ORDER, 'Invalid order type', s);
   const side = orderSide(p.type);
-  const tm = s.spec.tradeMode;
-  if (tm === SYMBOL_TRADE_MODE.LONGONLY && side === 1) return r.fail(RETCODE.LONG_ONLY, 'Long only', s);
-  if (tm === SYMBOL_TRADE_MODE.SHORTONLY && side === 0) return r.fail(RETCODE.SHORT_ONLY, 'Short only', s);
-  if (tm === SYMBOL_TRADE_MODE.CLOSEONLY) return r.fail(RETCODE.CLOSE_ONLY, 'Close only', s);
+  const refused = tradeModeRefusal(r, s, side);
+  if (refused) return refused;
   if (!volumeOk(s, p.volume)) return r.fail(RETCODE.INVALID_VOLUME, 'Invalid volume', s);
   if (s.spec.volumeLimit > 0 && directionVolume(sim, s, side) + p.volume > s.spec.volumeLimit + 1e-9) return r.fail(RETCODE.LIMIT_VOLUME, 'Volume limit reached', s);
   const stopLimit = p.type === ORDER_TYPE.BUY_STOP_LIMIT || p.type === ORDER_TYPE.SELL_STOP_LIMIT;
   if (!p.price || !onGrid(p.price, s.spec.tickSize) || (stopLimit && (!p.stoplimit || !onGrid(p.stoplimit, s.spec.tickSize)))) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
-  if ((p.sl && !onGrid(p.sl, s.spec.tickSize)) || (p.tp && !onGrid(p.tp, s.spec.tickSize))) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
+  if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   if (!fillingAllowed(s, p.typeFilling, true)) return r.fail(RETCODE.INVALID_FILL, 'Unsupported filling mode', s);
   if (!pendingPriceOk(s, p.type, p.price, p.stoplimit)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
   if (!pendingStopsOk(s, p.type, stopLimit ? p.stoplimit : p.price, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
@@ -483,7 +479,7 @@ function sltp(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const m = market(sim, r, pos.symbol);
   if (isReply(m)) return m;
   const s = m;
-  if ((p.sl && !onGrid(p.sl, s.spec.tickSize)) || (p.tp && !onGrid(p.tp, s.spec.tickSize))) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
+  if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   if (pos.sl === p.sl && pos.tp === p.tp) return r.check ? r.fail(RETCODE.NO_CHANGES, 'No changes', s) : r.done(RETCODE.NO_CHANGES, { order: 0n, s, comment: 'No changes' });
   if (frozen(s, pos.type, pos.sl, pos.tp)) return r.fail(RETCODE.FROZEN, 'Position frozen', s);
   if (!stopsOk(s, pos.type, s.last!, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
@@ -502,17 +498,12 @@ function modifyOrder(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const s = m;
   const stopLimit = o.type === ORDER_TYPE.BUY_STOP_LIMIT || o.type === ORDER_TYPE.SELL_STOP_LIMIT;
   if (!p.price || !onGrid(p.price, s.spec.tickSize)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
-  if ((p.sl && !onGrid(p.sl, s.spec.tickSize)) || (p.tp && !onGrid(p.tp, s.spec.tickSize))) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
+  if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   const sameExp = (p.typeTime === o.typeTime && (p.typeTime !== ORDER_TIME.SPECIFIED || sim.clock.fromServerSec(p.expiration) === o.expirationMs)) || (p.typeTime === ORDER_TIME.GTC && !o.expirationMs);
   if (p.price === o.priceOpen && p.sl === o.sl && p.tp === o.tp && (!stopLimit || p.stoplimit === o.priceStoplimit) && sameExp) {
     return r.check ? r.fail(RETCODE.NO_CHANGES, 'No changes', s) : r.done(RETCODE.NO_CHANGES, { order: o.ticket, s, comment: 'No changes' });
   }
-  const f = s.spec.freezeLevel * s.spec.point;
-  if (f > 0) {
-    const q = s.last!;
-    const ref = orderSide(o.type) === 0 ? q.ask : q.bid;
-    if (Math.abs(ref - o.priceOpen) <= f) return r.fail(RETCODE.FROZEN, 'Order frozen', s);
-  }
+  if (orderFrozen(s, o)) return r.fail(RETCODE.FROZEN, 'Order frozen', s);
   if (!pendingPriceOk(s, o.type, p.price, stopLimit ? p.stoplimit : 0)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
   if (!pendingStopsOk(s, o.type, stopLimit ? p.stoplimit : p.price, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   const exp = expirationOf(sim, s, p);
@@ -531,11 +522,7 @@ function removeOrder(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const o = sim.orders.get(p.order);
   if (!o || o.dueAt !== undefined) return r.fail(RETCODE.INVALID, 'Invalid request');
   const s = sim.symbols.get(o.symbol)!;
-  const f = s.spec.freezeLevel * s.spec.point;
-  if (f > 0 && s.last) {
-    const ref = orderSide(o.type) === 0 ? s.last.ask : s.last.bid;
-    if (Math.abs(ref - o.priceOpen) <= f) return r.fail(RETCODE.FROZEN, 'Order frozen', s);
-  }
+  if (orderFrozen(s, o)) return r.fail(RETCODE.FROZEN, 'Order frozen', s);
   if (r.check) return r.okCheck(0);
   sim.orders.delete(o.ticket);
   sim.finishOrder(o, ORDER_STATE.CANCELED, sim.now());
@@ -563,4 +550,26 @@ function closeBy(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   order.volumeCurrent = 0;
   sim.finishOrder(order, ORDER_STATE.FILLED, sim.now());
   return r.done(RETCODE.DONE, { deal: d1.deal.ticket, order: ticket, volume: v, price: b.priceOpen, s });
+}
+
+/** The symbol's trade mode refuses a deal on `side` (long only, short only, close only). */
+function tradeModeRefusal(r: Reply, s: SymState, side: number): SendOutcome | undefined {
+  const tm = s.spec.tradeMode;
+  if (tm === SYMBOL_TRADE_MODE.LONGONLY && side === 1) return r.fail(RETCODE.LONG_ONLY, 'Long only', s);
+  if (tm === SYMBOL_TRADE_MODE.SHORTONLY && side === 0) return r.fail(RETCODE.SHORT_ONLY, 'Short only', s);
+  if (tm === SYMBOL_TRADE_MODE.CLOSEONLY) return r.fail(RETCODE.CLOSE_ONLY, 'Close only', s);
+  return undefined;
+}
+
+/** An SL or TP (0 = none) that is not on the symbol's tick grid. */
+function stopsOffGrid(s: SymState, sl: number, tp: number): boolean {
+  return (!!sl && !onGrid(sl, s.spec.tickSize)) || (!!tp && !onGrid(tp, s.spec.tickSize));
+}
+
+/** A pending order within the freeze level of the market cannot be changed or removed. */
+function orderFrozen(s: SymState, o: SimOrder): boolean {
+  const f = s.spec.freezeLevel * s.spec.point;
+  if (!(f > 0) || !s.last) return false;
+  const ref = orderSide(o.type) === 0 ? s.last.ask : s.last.bid;
+  return Math.abs(ref - o.priceOpen) <= f;
 }

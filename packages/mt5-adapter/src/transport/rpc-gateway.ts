@@ -9,6 +9,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@tradekit/core';
 import { mt5Error, transportError } from '../errors.js';
+import { ADAPTER_VERSION } from '../version.js';
 import type { LastError } from '../mt5/types.js';
 import { LineReader } from '../wire/lines.js';
 import { MAX_LINE_BYTES, RPC_ERROR, WRITE_METHODS, type BridgeHello, type PingValue, type RpcRequest, type RpcResponse } from '../wire/protocol.js';
@@ -73,7 +74,7 @@ export class RpcGateway implements Mt5Gateway {
       reconnectMaxMs: 30_000,
       jitter: 0.2,
       reconnect: true,
-      client: 'tradekit-mt5-adapter/0.1.0',
+      client: `tradekit-mt5-adapter/${ADAPTER_VERSION}`,
       ...options,
     };
     this.timer = options.timer ?? systemTimer;

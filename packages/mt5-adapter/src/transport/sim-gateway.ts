@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { transportError, mt5Error } from '../errors.js';
+import { ADAPTER_VERSION } from '../version.js';
 import type { LastError } from '../mt5/types.js';
 import { MT5_METHODS, type SimTerminal } from '../sim/terminal-api.js';
 import { PROTOCOL_VERSION, WRITE_METHODS, type BridgeHello, type SimStatus } from '../wire/protocol.js';
@@ -13,7 +14,7 @@ import type { CallOptions, CallResult, GatewayEvents, GatewayState, Mt5Gateway }
 export class SimGateway implements Mt5Gateway {
   private _state: GatewayState = 'connecting';
   private readonly events = new EventEmitter();
-  readonly hello: BridgeHello = { server: 'mt5-sim', version: '0.1.0', protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping'], control: true };
+  readonly hello: BridgeHello = { server: 'mt5-sim', version: ADAPTER_VERSION, protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping'], control: true };
   calls = 0;
 
   constructor(readonly terminal: SimTerminal) {}

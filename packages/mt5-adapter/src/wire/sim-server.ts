@@ -10,6 +10,7 @@ import net from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@tradekit/core';
 import { mt5Error } from '../errors.js';
+import { ADAPTER_VERSION } from '../version.js';
 import { LineReader } from './lines.js';
 import { MAX_LINE_BYTES, PROTOCOL_VERSION, RPC_ERROR, type BridgeHello, type RpcRequest, type RpcResponse, type SimStatus } from './protocol.js';
 import { MT5_METHODS, type SimTerminal } from '../sim/terminal-api.js';
@@ -166,7 +167,7 @@ export class SimServer {
       return;
     }
     conn.authed = true;
-    const hello: BridgeHello = { server: 'mt5-sim', version: '0.1.0', protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping'], control: !!this.o.control };
+    const hello: BridgeHello = { server: 'mt5-sim', version: ADAPTER_VERSION, protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping'], control: !!this.o.control };
     this.send(conn, { jsonrpc: '2.0', id: req.id, result: { value: hello, last_error: [1, 'Success'] } });
   }
 
