@@ -23,7 +23,7 @@ export { symbolInfoFor, canonicalSymbol } from './data/symbol-profiles.js';
 export { PaperBroker, PAPER_DEFAULTS, type PaperBrokerOptions } from './paper/paper-broker.js';
 export { floorToStep, isVolumeStepMultiple, roundMoney } from './paper/money.js';
 
-export { openStateStore, type OpenStoreOptions } from './store/open-store.js';
+export { openStateStore, sqliteFileOf, type OpenStoreOptions } from './store/open-store.js';
 export { KnexStateStore } from './store/knex-store.js';
 export { MemoryStateStore } from './store/memory-store.js';
 

@@ -141,6 +141,14 @@ describe('orchestrator HTTP API (real HTTP, real runs)', function () {
     assert.equal(outside.body.error.code, 'TK_ERR_API_PATH_FORBIDDEN');
     const outsidePath = await h.post('/runs', { config: '/etc/hostname' });
     assert.equal(outsidePath.body.error.code, 'TK_ERR_API_PATH_FORBIDDEN');
+    // The state file is checked where the run will open it: the config's own URL, or an override
+    // however it is spelled.
+    const ownState = await h.post('/runs', { yaml: text.replace("'memory:'", 'sqlite:///etc/tradekit-test.db'), baseDir: ROOT });
+    assert.equal(ownState.status, 403);
+    assert.equal(ownState.body.error.code, 'TK_ERR_API_PATH_FORBIDDEN');
+    const spaced = await h.post('/runs', { config: QUICKSTART, overrides: { stateUrl: ' sqlite:///etc/tradekit-test.db' } });
+    assert.equal(spaced.status, 403);
+    assert.equal(spaced.body.error.code, 'TK_ERR_API_PATH_FORBIDDEN');
   });
 
   it('pauses, reduces, resumes with the state persisted, and audits every control action', async () => {

@@ -18,14 +18,21 @@ export interface OpenStoreOptions {
   redact?: (s: string) => string;
 }
 
+/** The SQLite file a state URL names, resolved against `baseDir` (`:memory:` as is), or undefined for other stores. */
+export function sqliteFileOf(stateUrl: string, baseDir: string): string | undefined {
+  const url = stateUrl.trim();
+  if (!url.startsWith('sqlite:')) return undefined;
+  let file = url.slice('sqlite:'.length);
+  if (file.startsWith('//')) file = file.slice(2);
+  return file === ':memory:' ? file : path.resolve(baseDir, file);
+}
+
 export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
   const url = o.url.trim();
   if (url === 'memory' || url === 'memory:' || url === 'memory://') return new MemoryStateStore(o.now);
   if (url === 'memory:compact') return new MemoryStateStore(o.now, { compact: true });
-  if (url.startsWith('sqlite:')) {
-    let file = url.slice('sqlite:'.length);
-    if (file.startsWith('//')) file = file.slice(2);
-    const filename = file === ':memory:' ? ':memory:' : path.resolve(o.baseDir, file);
+  const filename = sqliteFileOf(url, o.baseDir);
+  if (filename !== undefined) {
     return KnexStateStore.open({ url, client: 'sqlite3', connection: { filename }, run: o.run, redact: o.redact, now: o.now });
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {

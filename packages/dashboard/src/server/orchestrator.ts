@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LiveClock, Run, openStateStore, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradingState } from '@tradekit/core';
+import { LiveClock, Run, openStateStore, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradingState } from '@tradekit/core';
 import { apiError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { Principal } from './auth.js';
@@ -126,11 +126,6 @@ export class Orchestrator {
       configFile = this.within(req.config!, 'config');
       source = 'path';
     }
-    const stateUrl = req.overrides?.stateUrl;
-    if (stateUrl?.startsWith('sqlite:')) {
-      const file = stateUrl.slice('sqlite:'.length).replace(/^\/\//, '');
-      if (file !== ':memory:') this.within(path.resolve(path.dirname(configFile), file), 'state file');
-    }
     const handle = new RunHandle(source, this.clock.now(), this.config.stream.ringSize, source === 'path' ? configFile : 'uploaded.yaml');
     handle.onEvent = (h, e) => this.onEvent?.(h, e);
     const run = await Run.load({
@@ -142,10 +137,13 @@ export class Orchestrator {
       sinks: [handle.sink, ...(this.o.sinks?.() ?? [])],
       services: [{ token: StreamHostToken, value: { sink: handle.sink } }],
     });
-    if (run.config.run.mode === 'live' && this.handles.get(run.config.run.name)?.open) {
-      throw apiError('TK_ERR_API_RUN_STATE', `live run "${run.config.run.name}" is already hosted here`);
-    }
     try {
+      // The store the run will open (its config's, or the override's), checked before it is opened.
+      const stateFile = sqliteFileOf(run.config.state.url, path.dirname(configFile));
+      if (stateFile !== undefined && stateFile !== ':memory:') this.within(stateFile, 'state file');
+      if (run.config.run.mode === 'live' && this.handles.get(run.config.run.name)?.open) {
+        throw apiError('TK_ERR_API_RUN_STATE', `live run "${run.config.run.name}" is already hosted here`);
+      }
       await run.start();
     } catch (e) {
       await run.close().catch(() => undefined);
@@ -266,13 +264,17 @@ export class Orchestrator {
   async journal(id: string): Promise<Journal> {
     const h = this.handles.get(id);
     if (h && h.status !== 'closed') return h.parts.store.journal;
-    const row = ((await this.o.db?.runs()) ?? []).find((r) => r.id === id);
-    if (!row) throw apiError('TK_ERR_API_RUN_NOT_FOUND', `no run "${id}" on this server or in its history`);
     let store = this.history.get(id);
     if (!store) {
-      store = openStateStore({ url: row.stateUrl, baseDir: row.baseDir, run: id, now: () => this.clock.now() });
-      this.history.set(id, store);
-      store.catch(() => this.history.delete(id));
+      const row = await this.o.db?.run(id);
+      if (!row) throw apiError('TK_ERR_API_RUN_NOT_FOUND', `no run "${id}" on this server or in its history`);
+      // Another request may have opened it while the registry was read.
+      store = this.history.get(id);
+      if (!store) {
+        store = openStateStore({ url: row.stateUrl, baseDir: row.baseDir, run: id, now: () => this.clock.now() });
+        this.history.set(id, store);
+        store.catch(() => this.history.delete(id));
+      }
     }
     return (await store).journal;
   }
