@@ -8,8 +8,8 @@ import type { Account, Broker, Clock, DataSource, PendingOrder, Position, RunCon
 import { apiError } from '../errors.js';
 import { classifyStatus } from '../shared/scan-status.js';
 import type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
+import { NEW_ACCOUNT_TRACK, nextAccount, type AccountTrack } from '../shared/account-view.js';
 export type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
-
 
 export interface RunParts {
   info: RunInfo;
@@ -26,11 +26,7 @@ export interface RunParts {
   stop?: (reason: string) => void;
 }
 
-
-
-
 const CURVE_MAX = 4000;
-const DAY = 86_400_000;
 
 export class RunHandle {
   status: RunStatus = 'starting';
@@ -49,10 +45,7 @@ export class RunHandle {
   readonly curve: { time: number; equity: number; balance: number }[] = [];
   private curveStride = 1;
   private curveSkip = 0;
-  private peak = 0;
-  private maxDd = 0;
-  private day = { index: Number.NaN, startEquity: 0 };
-  private lastEquity?: number;
+  private accountTrack: AccountTrack = NEW_ACCOUNT_TRACK;
   /** Called with every new event (the socket.io hub). */
   onEvent?: (h: RunHandle, e: TradekitEvent) => void;
   readonly sink: Sink;
@@ -90,7 +83,7 @@ export class RunHandle {
     this.lastSeq = e.seq;
     this.time = e.time;
     this.ring.push(e);
-    if (this.ring.length > this.ringSize) this.ring.splice(0, this.ring.length - this.ringSize);
+    if (this.ring.length > this.ringSize) this.ring.shift();
     switch (e.type) {
       case 'cycle.start':
         this.cycles = (e as TradekitEvent<'cycle.start'>).data.cycle;
@@ -121,13 +114,9 @@ export class RunHandle {
   }
 
   private onAccount(a: Account, time: number): void {
-    const dayIndex = Math.floor(time / DAY);
-    if (dayIndex !== this.day.index) this.day = { index: dayIndex, startEquity: this.lastEquity ?? a.equity };
-    this.lastEquity = a.equity;
-    this.peak = Math.max(this.peak, a.equity);
-    const dd = this.peak > 0 ? ((this.peak - a.equity) / this.peak) * 100 : 0;
-    this.maxDd = Math.max(this.maxDd, dd);
-    this.account = { ...a, dayProfit: round2(a.equity - this.day.startEquity), drawdownPct: round2(dd), maxDrawdownPct: round2(this.maxDd), peakEquity: this.peak, time };
+    const next = nextAccount(this.accountTrack, a, time);
+    this.accountTrack = next.track;
+    this.account = next.view;
     if (this.curveSkip++ % this.curveStride === 0) {
       this.curve.push({ time, equity: a.equity, balance: a.balance });
       if (this.curve.length > CURVE_MAX) {
@@ -191,8 +180,4 @@ export class RunHandle {
   requireOpen(what: string): void {
     if (this.status === 'closed') throw apiError('TK_ERR_API_RUN_STATE', `run ${this.id} is closed: ${what} is not available`);
   }
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }

@@ -129,21 +129,31 @@ export class ServerDb {
 
   async runs(): Promise<RunRegistryRow[]> {
     const rows = (await this.db('tk_srv_runs').orderBy('started_at', 'desc')) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      mode: String(r.mode),
-      configFile: String(r.config_file),
-      baseDir: String(r.base_dir),
-      stateUrl: String(r.state_url),
-      startedAt: Number(r.started_at),
-      endedAt: r.ended_at === null ? undefined : Number(r.ended_at),
-      status: String(r.status),
-      source: r.source as RunRegistryRow['source'],
-    }));
+    return rows.map(registryRow);
+  }
+
+  /** One run of the registry, or undefined. */
+  async run(id: string): Promise<RunRegistryRow | undefined> {
+    const row = (await this.db('tk_srv_runs').where({ id }).first()) as Record<string, unknown> | undefined;
+    return row ? registryRow(row) : undefined;
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+function registryRow(r: Record<string, unknown>): RunRegistryRow {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    mode: String(r.mode),
+    configFile: String(r.config_file),
+    baseDir: String(r.base_dir),
+    stateUrl: String(r.state_url),
+    startedAt: Number(r.started_at),
+    endedAt: r.ended_at === null ? undefined : Number(r.ended_at),
+    status: String(r.status),
+    source: r.source as RunRegistryRow['source'],
+  };
 }

@@ -6,6 +6,7 @@
 import { useEffect, useReducer, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { classifyStatus } from '../../src/shared/scan-status';
+import { NEW_ACCOUNT_TRACK, nextAccount, trackOfView, type AccountTrack } from '../../src/shared/account-view';
 import { api, getToken, runPath } from './api';
 import type { Account, Position, RunSummary, Scan, Snapshot, TkEvent, TradingState } from './types';
 
@@ -59,6 +60,8 @@ export interface RunView {
   seq: number;
   run?: RunSummary;
   account?: Account;
+  /** What the account figures continue from (the server's rules, see shared/account-view). */
+  accountTrack?: AccountTrack;
   positions: Position[];
   orders: any[];
   scan?: Scan;
@@ -86,14 +89,9 @@ function apply(v: RunView, e: TkEvent): RunView {
       if (out.run) out.run.cycles = e.data.cycle;
       break;
     case 'account.update': {
-      const a = e.data.account;
-      const prev = v.account;
-      const peak = Math.max(prev?.peakEquity ?? a.equity, a.equity);
-      const dayIdx = Math.floor(e.time / 86_400_000);
-      const prevIdx = prev ? Math.floor(prev.time / 86_400_000) : dayIdx;
-      const dayStart = prev ? (dayIdx === prevIdx ? prev.equity - prev.dayProfit : prev.equity) : a.equity;
-      const dd = peak > 0 ? ((peak - a.equity) / peak) * 100 : 0;
-      out.account = { ...a, peakEquity: peak, dayProfit: a.equity - dayStart, drawdownPct: dd, maxDrawdownPct: Math.max(prev?.maxDrawdownPct ?? 0, dd), time: e.time };
+      const next = nextAccount(v.accountTrack ?? NEW_ACCOUNT_TRACK, e.data.account, e.time);
+      out.account = next.view;
+      out.accountTrack = next.track;
       break;
     }
     case 'position.update':
@@ -142,6 +140,7 @@ function reducer(v: RunView, a: Action): RunView {
         seq: s.seq,
         run: s.run,
         account: s.account ?? undefined,
+        accountTrack: s.account ? trackOfView(s.account) : undefined,
         positions: s.positions,
         orders: s.orders,
         scan: s.scan ?? undefined,
