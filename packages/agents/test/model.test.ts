@@ -154,6 +154,7 @@ describe('tradekit train (the CLI command)', function () {
     const bad = spawnSync(process.execPath, [bin, 'train', '--data', SAMPLE_DIR, '--symbols', 'EURUSD', '--out', out, '--split', 'lots'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--split must be a number/);
+    assert.match(bad.stderr, /TK_ERR_CLI_ARG/);
     const missing = spawnSync(process.execPath, [bin, 'train', '--data', path.join(tempDir(), 'nothing'), '--symbols', 'EURUSD', '--out', out], { encoding: 'utf8' });
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /TK_ERR_DATA_NOT_FOUND/);

@@ -5,8 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isTimeframe, type DstRule, type Timeframe } from '@tradekit/core';
+import { isTimeframe, type DstRule, type Timeframe, type TradekitError } from '@tradekit/core';
 import { loadCsvHistory, saveModelFile, trainModel, TRAIN_DEFAULTS, type ClassifierMetrics } from '@tradekit/agents';
+import { cliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { printError } from '../report-errors.js';
 
@@ -34,8 +35,8 @@ function num(name: string, v: string | undefined, def: number): number {
   return n;
 }
 
-function usage(msg: string): Error & { usage: true } {
-  return Object.assign(new Error(msg), { usage: true as const });
+function usage(msg: string): TradekitError {
+  return cliError('TK_ERR_CLI_ARG', msg);
 }
 
 function date(v: string | undefined, end: boolean): number | undefined {
@@ -69,7 +70,7 @@ export async function trainCommand(flags: TrainFlags): Promise<number> {
       to: date(flags.to, true),
     };
   } catch (e) {
-    process.stderr.write(`tradekit train: ${(e as Error).message}\n`);
+    printError(e, flags.json);
     return EXIT.CONFIG;
   }
   const symbols = flags.symbols.split(',').map((s) => s.trim()).filter(Boolean);
