@@ -2,13 +2,16 @@
 import { parse as parseYaml } from 'yaml';
 import { cliError } from './errors.js';
 
+/** A config path as `--set` and sweep grids take it: `agents[0].with.fast`. */
+export const CONFIG_PATH = /^[A-Za-z_$][\w$-]*(\[\d+\]|\.[A-Za-z_$][\w$-]*)*$/;
+
 /** `--set path=value` (repeatable): the value is read as YAML, so `5`, `true`, `[M5, H1]` keep their types. */
 export function parseSets(list: readonly string[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of list ?? []) {
     const eq = item.indexOf('=');
     const key = eq > 0 ? item.slice(0, eq).trim() : '';
-    if (!key || !/^[A-Za-z_$][\w$-]*(\[\d+\]|\.[A-Za-z_$][\w$-]*)*$/.test(key)) {
+    if (!key || !CONFIG_PATH.test(key)) {
       throw cliError('TK_ERR_CLI_ARG', `--set expects path=value with a config path like agents[0].with.fast=5, got "${item}"`, { path: key || undefined });
     }
     let value: unknown;

@@ -38,7 +38,7 @@ export { mergeActions } from './engine/actions.js';
 export { makeClientOrderId } from './engine/client-id.js';
 export { wireAgent, wireRiskPolicy, wireBuiltins } from './engine/wiring.js';
 
-export { Run, ConfigErrors, magicOf, setAtPath, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
+export { Run, ConfigErrors, applyRunOverrides, magicOf, setAtPath, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
 export { runBacktest } from './backtest/driver.js';
 export { computeStats } from './backtest/stats.js';
 export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestStats, BacktestSeries, EquityPoint } from './backtest/types.js';

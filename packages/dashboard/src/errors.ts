@@ -19,7 +19,6 @@ export const DashboardErrorCodes = {
   TK_ERR_API_BODY_TOO_LARGE: { status: 413, text: 'request body too large' },
   TK_ERR_API_INTERNAL: { status: 500, text: 'internal error' },
   TK_ERR_API_UNAVAILABLE: { status: 503, text: 'the run cannot answer this now' },
-  TK_ERR_SERVER_CONFIG: { status: 500, text: 'server config invalid' },
 } as const;
 
 export type DashboardErrorCode = keyof typeof DashboardErrorCodes;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ReportData } from './report-data.js';
+import { finiteOrNull } from './rows.js';
 
 const require = createRequire(import.meta.url);
 let cachedLib: { version: string; code: string } | undefined;
@@ -35,7 +36,7 @@ function esc(s: string): string {
 export function renderReport(data: ReportData): string {
   const lib = chartLibrary();
   // JSON inside a script element: escape `<` so no string in the data can close the element.
-  const json = JSON.stringify(data, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)).replace(/</g, '\\u003c');
+  const json = JSON.stringify(data, finiteOrNull).replace(/</g, '\\u003c');
   const title = `${data.meta.name} · backtest ${data.meta.from.slice(0, 10)} → ${data.meta.to.slice(0, 10)}`;
   return `<!doctype html>
 <html lang="en">

@@ -99,7 +99,12 @@ export function snake(columns: readonly string[]): string[] {
   return columns.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`));
 }
 
-/** JSON that survives non-finite numbers (a profit factor with no losing trade is Infinity → null). */
+/** JSON.stringify replacer: non-finite numbers (a profit factor with no losing trade is Infinity) → null. */
+export function finiteOrNull(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+/** Indented JSON that survives non-finite numbers. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+  return JSON.stringify(value, finiteOrNull, 2) + '\n';
 }

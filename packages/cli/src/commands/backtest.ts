@@ -7,6 +7,7 @@ import { progressBar } from '../progress.js';
 import { printError } from '../report-errors.js';
 import { searchPaths } from '../search-paths.js';
 import { CLI_VERSION } from '../version.js';
+import { finiteOrNull } from '../backtest/rows.js';
 import { summaryText } from '../backtest/summary.js';
 import { writeReport, type WrittenReport } from '../backtest/write-report.js';
 
@@ -77,7 +78,7 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
         perf: result.perf,
         out: written.dir,
         files: Object.fromEntries(Object.entries(written.files).filter(([, v]) => v !== undefined)),
-      }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n',
+      }, finiteOrNull) + '\n',
     );
   } else {
     process.stdout.write(summaryText(result, written.files['report.html'] ?? written.dir));

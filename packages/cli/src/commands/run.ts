@@ -21,8 +21,8 @@ export interface RunFlags {
 
 /** `tradekit run`: validates, composes, recovers, then cycles until --cycles, end of data or Ctrl-C. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  const overrides: RunOverrides = { cycles: flags.cycles !== undefined ? Number(flags.cycles) : undefined, pace: flags.pace, stateUrl: flags.db, from: flags.from, to: flags.to, mode: flags.mode, logLevel: flags.logLevel };
   if (flags.serve) {
-    const overrides: RunOverrides = { cycles: flags.cycles !== undefined ? Number(flags.cycles) : undefined, pace: flags.pace, stateUrl: flags.db, from: flags.from, to: flags.to, mode: flags.mode, logLevel: flags.logLevel };
     return serveRunCommand(file, { host: flags.host, port: flags.port, quiet: flags.quiet || flags.json, overrides });
   }
   const sinks: Sink[] = [];
@@ -34,15 +34,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       configFile: file,
       searchPaths: searchPaths(),
       sinks,
-      overrides: {
-        cycles: flags.cycles !== undefined ? Number(flags.cycles) : undefined,
-        pace: flags.pace,
-        stateUrl: flags.db,
-        from: flags.from,
-        to: flags.to,
-        mode: flags.mode,
-        logLevel: flags.logLevel,
-      },
+      overrides,
     });
   } catch (e) {
     printError(e);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ConfigErrors, loadConfig, setAtPath, type TradekitError } from '@tradekit/core';
+import { ConfigErrors, applyRunOverrides, loadConfig, type TradekitError } from '@tradekit/core';
 import { cliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { exitCodeFor } from '../exit-for.js';
@@ -11,7 +11,7 @@ import { progressBar } from '../progress.js';
 import { printError } from '../report-errors.js';
 import { searchPaths } from '../search-paths.js';
 import { CLI_VERSION } from '../version.js';
-import { toJson } from '../backtest/rows.js';
+import { finiteOrNull, toJson } from '../backtest/rows.js';
 import { MAX_FULL_GRID, combinationAt, readGrid, type Grid } from '../sweep/grid.js';
 import type { SweepBase, SweepJobResult } from '../sweep/messages.js';
 import { runPool } from '../sweep/pool.js';
@@ -129,7 +129,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
     }
   }
   if (flags.json) {
-    process.stdout.write(JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+    process.stdout.write(JSON.stringify(summary, finiteOrNull) + '\n');
   } else {
     process.stdout.write(rankedTable(ranked, paths, metric, top));
     process.stdout.write(
@@ -150,14 +150,7 @@ async function checkConfig(file: string, base: SweepBase, grid: Grid): Promise<v
   const load = (extra: Record<string, unknown>) =>
     loadConfig(file, {
       searchPaths: base.searchPaths,
-      overrides: (raw) => {
-        const run = (raw.run ??= {}) as Record<string, unknown>;
-        if (base.from) run.from = base.from;
-        if (base.to) run.to = base.to;
-        if (base.timeframe) run.timeframe = base.timeframe;
-        if (base.symbols?.length) raw.symbols = [...base.symbols];
-        for (const [p, v] of Object.entries({ ...base.set, ...extra })) setAtPath(raw, p, v);
-      },
+      overrides: (raw) => applyRunOverrides(raw, { from: base.from, to: base.to, timeframe: base.timeframe, symbols: base.symbols, set: { ...base.set, ...extra } }),
     });
   const plain = await load({});
   if (plain.errors.length) throw new ConfigErrors(plain.errors);

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfigText, type ConfigSource, type TradekitError } from '@tradekit/core';
 import { cliError } from '../errors.js';
+import { CONFIG_PATH } from '../options.js';
 
 export interface GridAxis {
   path: string;
@@ -27,7 +28,6 @@ export interface Grid {
 /** A full grid above this needs `--samples`. */
 export const MAX_FULL_GRID = 100_000;
 const MAX_RANGE = 10_000;
-const PATH = /^[A-Za-z_$][\w$-]*(\[\d+\]|\.[A-Za-z_$][\w$-]*)*$/;
 
 export function readGrid(file: string): Grid {
   let text: string;
@@ -51,7 +51,7 @@ export function parseGrid(text: string, file: string): Grid {
   const axes: GridAxis[] = [];
   for (const key of keys) {
     const pos = at([key], true);
-    if (!PATH.test(key)) {
+    if (!CONFIG_PATH.test(key)) {
       throw cliError('TK_ERR_GRID_PATH', `"${key}" is not a config path: write keys like agents[0].with.fast or broker.with.commissionPerLot`, { file, ...pos, path: key });
     }
     axes.push({ path: key, values: axisValues(src, key, root[key], file), ...pos });

@@ -147,20 +147,7 @@ export class Run {
       env: options.env,
       searchPaths: options.searchPaths,
       text: options.text,
-      overrides: (raw) => {
-        const run = (raw.run ??= {}) as Record<string, unknown>;
-        if (typeof run !== 'object') return;
-        if (o.mode) run.mode = o.mode;
-        if (o.pace) run.pace = /^\d+(\.\d+)?$/.test(o.pace) ? Number(o.pace) : o.pace;
-        if (o.from) run.from = o.from;
-        if (o.to) run.to = o.to;
-        if (o.cycles !== undefined) run.maxCycles = o.cycles;
-        if (o.stateUrl) raw.state = { ...((raw.state as object) ?? {}), url: o.stateUrl };
-        if (o.logLevel) raw.logging = { ...((raw.logging as object) ?? {}), level: o.logLevel };
-        if (o.symbols?.length) raw.symbols = [...o.symbols];
-        if (o.timeframe) run.timeframe = o.timeframe;
-        for (const [p, v] of Object.entries(o.set ?? {})) setAtPath(raw, p, v);
-      },
+      overrides: (raw) => applyRunOverrides(raw, o),
     });
     if (loaded.errors.length) throw new ConfigErrors(loaded.errors);
     return new Run(options, loaded);
@@ -477,6 +464,22 @@ function sessionStamp(): string {
 
 function iso(t: number): string {
   return Number.isFinite(t) ? new Date(t).toISOString() : String(t);
+}
+
+/** Applies command-line overrides to a parsed config before it is validated. */
+export function applyRunOverrides(raw: Record<string, unknown>, o: RunOverrides): void {
+  const run = (raw.run ??= {}) as Record<string, unknown>;
+  if (typeof run !== 'object') return;
+  if (o.mode) run.mode = o.mode;
+  if (o.pace) run.pace = /^\d+(\.\d+)?$/.test(o.pace) ? Number(o.pace) : o.pace;
+  if (o.from) run.from = o.from;
+  if (o.to) run.to = o.to;
+  if (o.cycles !== undefined) run.maxCycles = o.cycles;
+  if (o.stateUrl) raw.state = { ...((raw.state as object) ?? {}), url: o.stateUrl };
+  if (o.logLevel) raw.logging = { ...((raw.logging as object) ?? {}), level: o.logLevel };
+  if (o.symbols?.length) raw.symbols = [...o.symbols];
+  if (o.timeframe) run.timeframe = o.timeframe;
+  for (const [p, v] of Object.entries(o.set ?? {})) setAtPath(raw, p, v);
 }
 
 /** Sets `value` at a JSON path like `agents[0].with.fast`, creating mappings on the way. */

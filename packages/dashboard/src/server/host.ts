@@ -3,21 +3,15 @@
  * its API server, listening. Returns the generated token (first start only) for the caller to print
  * once; it is never logged.
  */
-import { LiveClock, type Clock, type Logger, type Sink } from '@tradekit/core';
+import { LiveClock } from '@tradekit/core';
 import { TokenAuthority } from './auth.js';
 import { ApiServer } from './api-server.js';
-import type { ServerConfig, Scope } from './config.js';
-import { Orchestrator } from './orchestrator.js';
+import type { Scope } from './config.js';
+import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 import { ServerDb } from './server-db.js';
 
-export interface HostOptions {
-  config: ServerConfig;
-  log?: Logger;
-  clock?: Clock;
-  searchPaths?: readonly string[];
-  env?: NodeJS.ProcessEnv;
-  sinks?: () => Sink[];
-  canStart?: boolean;
+/** The orchestrator's options (the host opens the database itself) and the API server's. */
+export interface HostOptions extends Omit<OrchestratorOptions, 'db'> {
   uiDir?: string;
   /** Start `runs.autostart` (default true). */
   autostart?: boolean;
@@ -40,7 +34,8 @@ export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHos
   const db = await ServerDb.open(o.config.server.dataDir);
   try {
     const { authority, generated } = await TokenAuthority.open({ db, tokens: o.config.auth.tokens, generate: o.config.auth.generate, clock });
-    const orch = new Orchestrator({ config: o.config, db, clock, log: o.log, searchPaths: o.searchPaths, env: o.env, sinks: o.sinks, canStart: o.canStart });
+    const { uiDir: _ui, autostart: _auto, ...orchOptions } = o;
+    const orch = new Orchestrator({ ...orchOptions, db, clock });
     const server = new ApiServer({ orch, authority, db, log: o.log, uiDir: o.uiDir });
     const { url, port } = await server.listen();
     let closed = false;

@@ -215,7 +215,7 @@ export class Orchestrator {
         startedAt: h.startedAt,
         endedAt: h.endedAt,
         status,
-        source: h.source === 'adopted' ? 'adopted' : h.source,
+        source: h.source,
       });
     } catch (e) {
       this.o.log?.warn({ err: e }, 'could not write the run registry');
