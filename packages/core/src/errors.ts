@@ -29,6 +29,8 @@ export const ErrorCodes = {
   // engine and run
   TK_ERR_ENGINE_STATE: 'engine is not in a state that allows this',
   TK_ERR_RUN_ABORTED: 'run aborted',
+  TK_ERR_RUN_LOCKED: 'another process holds this run',
+  TK_ERR_RUN_FENCED: 'this process no longer holds the run: a newer holder took it over',
   TK_ERR_DI: 'dependency injection failed',
   // data
   TK_ERR_DATA_NOT_FOUND: 'no data for symbol/timeframe',

@@ -83,8 +83,23 @@ export interface ClientIdLookup {
   deals: Deal[];
 }
 
+/**
+ * The run's fencing token: the lease generation a writer holds. A newer holder always has a larger
+ * token; a broker or store that has seen a token refuses writes carrying a smaller one for that run.
+ */
+export interface FencingToken {
+  readonly run: string;
+  readonly token: number;
+}
+
 export interface Broker {
   readonly name: string;
+  /**
+   * Brokers that can enforce one writer per run remotely (the MT5 bridge): every later write carries
+   * this token, and the far side refuses a write whose token is smaller than the largest it has seen
+   * for the run (`TK_ERR_RUN_FENCED`). Called after the run lease is acquired, before recovery.
+   */
+  fence?(token: FencingToken): MaybePromise<void>;
   account(signal?: AbortSignal): MaybePromise<Account>;
   positions(filter?: PositionFilter, signal?: AbortSignal): MaybePromise<Position[]>;
   orders(filter?: PositionFilter, signal?: AbortSignal): MaybePromise<PendingOrder[]>;
