@@ -271,14 +271,27 @@ export interface Journal {
   saveOrder(rec: OrderRecord): MaybePromise<void>;
   getOrder(clientId: string): MaybePromise<OrderRecord | undefined>;
   listOrders(filter?: { status?: OrderStatus[]; symbol?: string; limit?: number }): MaybePromise<OrderRecord[]>;
-  openTrade(rec: Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number }): MaybePromise<void>;
-  /** Records an exit (partial or full). Closes the trade when no volume remains. */
-  recordExit(exit: ClosedTrade): MaybePromise<void>;
+  openTrade(rec: OpenTradeRecord): MaybePromise<void>;
+  /**
+   * Records an exit (partial or full). Closes the trade when no volume remains. Idempotent by
+   * `exit.dealId`: returns false (and changes nothing) when that deal was recorded before.
+   */
+  recordExit(exit: ClosedTrade): MaybePromise<boolean>;
   getTrade(positionId: string): MaybePromise<TradeRecord | undefined>;
   listTrades(query?: TradeQuery): MaybePromise<TradeRecord[]>;
   appendEvents(events: readonly TradekitEvent[]): MaybePromise<void>;
   events(sinceSeq: number, limit?: number): MaybePromise<TradekitEvent[]>;
+  /** The largest persisted event sequence number (0 when none). */
+  lastEventSeq(): MaybePromise<number>;
+  /**
+   * An entry fill as one atomic write: the order's new status and its trade row (an order is never
+   * journaled `filled` without its trade).
+   */
+  recordFill(order: OrderRecord, trade: OpenTradeRecord): MaybePromise<void>;
 }
+
+/** What `Journal.openTrade` takes: a trade as it opens. */
+export type OpenTradeRecord = Omit<TradeRecord, 'openVolume' | 'profit' | 'commission' | 'swap' | 'status'> & { commission?: number };
 
 export interface RunRecord {
   id: string;
@@ -287,14 +300,69 @@ export interface RunRecord {
   configFile?: string;
   startedAt: number;
   endedAt?: number;
-  /** `running`, or how it ended: `maxCycles`, `endOfData`, `stopped`, `error`. */
+  /** `running`, or how it ended: `maxCycles`, `endOfData`, `stopped`, `error`, `crashed` (its process died: lease expired). */
   status: string;
   summary?: unknown;
+}
+
+/** Who holds (or asks for) a run lease: one process. */
+export interface LeaseHolder {
+  /** Unique per process and start (`host:pid:random`). */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** A run lease as stored. Times are wall-clock epoch ms. */
+export interface LeaseState {
+  run: string;
+  holder: string;
+  host?: string;
+  pid?: number;
+  /** Fencing token: grows by one at every acquisition. */
+  token: number;
+  acquiredAt: number;
+  renewedAt: number;
+  /** 0 once released. */
+  expiresAt: number;
+  /** Event sequence numbers up to this one may have been published (see EventBus). */
+  seqHwm: number;
+}
+
+export interface LeaseOptions {
+  holder: LeaseHolder;
+  /** How long a lease stays valid without renewal (wall clock). */
+  ttlMs: number;
+  /** Wall clock (leases are about real processes, never simulated time). */
+  clock: Clock;
+}
+
+/**
+ * One writer per run: a lease in the run's state store with a monotonically increasing fencing
+ * token. A second process asking for a held lease gets TK_ERR_RUN_LOCKED (naming the holder); a
+ * holder that died is taken over only once its lease expired. Once acquired, every write of the
+ * store carries the token, and a holder whose lease was taken over is refused (TK_ERR_RUN_FENCED).
+ */
+export interface RunLease {
+  readonly run: string;
+  /** The fencing token held (0 before `acquire`). */
+  readonly token: number;
+  /** The lease as it was when acquired (`previous`: the state found, when it was taken over). */
+  acquire(): Promise<{ state: LeaseState; previous?: LeaseState }>;
+  /** Extends the lease; `seqHwm` raises the durable event-sequence reservation. */
+  renew(opts?: { seqHwm?: number }): Promise<void>;
+  /** Gives the lease up (expires now), recording the final event sequence number. */
+  release(opts?: { seqHwm?: number }): Promise<void>;
+  /** Held by this process as far as it can tell: acquired, not fenced, last renewal within the TTL (minus a margin). */
+  readonly held: boolean;
+  read(): Promise<LeaseState | undefined>;
 }
 
 export interface StateStore extends KeyValueStore {
   readonly url: string;
   readonly journal: Journal;
+  /** The lease of this store's run; once acquired, every write of the store is fenced by it. */
+  lease(opts: LeaseOptions): RunLease;
   registerRun(r: RunRecord): Promise<void>;
   finishRun(id: string, status: string, summary?: unknown): Promise<void>;
   listRuns(): Promise<RunRecord[]>;

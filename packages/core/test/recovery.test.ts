@@ -52,7 +52,7 @@ describe('ambiguous outcomes and restart recovery', () => {
       await journal.openTrade({ positionId: 'ghost-1', symbol: 'EURUSD', side: 'buy', volume: 0.1, entryTime: 1, entryPrice: 1.1 });
 
       const r = await t.run.engine.recover();
-      assert.deepEqual(r, { resolved: 1, adopted: 1, closed: 1 });
+      assert.deepEqual(r, { resolved: 1, adopted: 1, closed: 1, exits: 0 });
       assert.equal((await journal.getOrder('tkcrashed000001'))!.status, 'failed');
       const orphan = await journal.getTrade(placed.status === 'filled' ? placed.positionId : '');
       assert.equal(orphan?.status, 'open');
@@ -60,7 +60,7 @@ describe('ambiguous outcomes and restart recovery', () => {
       const ghost = await journal.getTrade('ghost-1');
       assert.deepEqual([ghost!.status, ghost!.exitReason], ['closed', 'missing']);
       // Recovery is idempotent: a second pass finds nothing to do.
-      assert.deepEqual(await t.run.engine.recover(), { resolved: 0, adopted: 0, closed: 0 });
+      assert.deepEqual(await t.run.engine.recover(), { resolved: 0, adopted: 0, closed: 0, exits: 0 });
     } finally {
       await t?.cleanup();
       t = undefined;

@@ -42,6 +42,15 @@ export interface EngineSection {
   brokerTimeoutMs: number;
 }
 
+export interface StateSection {
+  /** `sqlite://./file.db` (default), `sqlite::memory:`, `memory:`, `postgres://…`. */
+  url: string;
+  /** The run lease's time to live (s): how long after a crash another process may take the run over. */
+  leaseSeconds: number;
+  /** How long the state store may fail before the run ends with TK_ERR_STATE_IO (s; the run is HALTED meanwhile). */
+  failureGraceSeconds: number;
+}
+
 export interface RunConfig {
   run: RunSection;
   symbols: string[];
@@ -51,7 +60,7 @@ export interface RunConfig {
   risk: PluginEntry[];
   sinks: PluginEntry[];
   plugins: PluginEntry[];
-  state: { url: string };
+  state: StateSection;
   engine: EngineSection;
   logging: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; format: 'pretty' | 'json' };
   secrets: Record<string, string>;
@@ -119,7 +128,11 @@ export const runConfigSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { url: { type: 'string', default: 'sqlite://./tradekit.db' } },
+      properties: {
+        url: { type: 'string', default: 'sqlite://./tradekit.db' },
+        leaseSeconds: { type: 'number', minimum: 0.2, maximum: 3600, default: 30, description: 'run lease TTL: a crashed run can be taken over after this long' },
+        failureGraceSeconds: { type: 'number', minimum: 0, maximum: 86400, default: 30, description: 'state store failing this long ends the run (TK_ERR_STATE_IO); it is HALTED meanwhile' },
+      },
     },
     engine: {
       type: 'object',

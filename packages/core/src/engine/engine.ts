@@ -21,13 +21,16 @@ import type { EventBus } from '../events/bus.js';
 import { andThen, extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../data/csv-source.js';
-import { roundMoney } from '../paper/money.js';
+import { failpoint } from '../util/failpoints.js';
 import { mergeActions } from './actions.js';
 import { makeClientOrderId } from './client-id.js';
 import { CycleContextImpl, SymbolScanImpl } from './cycle-context.js';
 import { HookMetrics } from './instrument.js';
 import { TradeLedger } from './ledger.js';
+import { outcomeOfLookup, tradeOfFill } from './records.js';
+import { DEAL_CURSOR_KEY, Reconciler, type RecoveryReport } from './recovery.js';
 import type { TradingStateController } from './trading-state.js';
+import { isStateFailure, WriteGuard } from './write-guard.js';
 
 export interface EngineDeps {
   hooks: EngineHooks;
@@ -42,6 +45,7 @@ export interface EngineDeps {
   symbols: readonly string[];
   options: EngineSection;
   metrics?: HookMetrics;
+  guard?: WriteGuard;
 }
 
 /** What the engine needs from the run's config. */
@@ -50,14 +54,16 @@ export interface EngineSettings {
   options: EngineSection;
   /** Set when per-hook timings are recorded. */
   metrics?: HookMetrics;
+  /** Whether broker writes are allowed (run lease held, state store working); default: always. */
+  guard?: WriteGuard;
 }
-
-const DEAL_CURSOR_KEY = 'engine.dealCursor';
 
 @injectable()
 export class Engine {
   readonly hooks: EngineHooks;
   readonly ledger: TradeLedger;
+  readonly reconciler: Reconciler;
+  readonly guard: WriteGuard;
   private readonly d: EngineDeps;
   private seq = 0;
   private readonly never = new AbortController().signal;
@@ -77,14 +83,16 @@ export class Engine {
     @inject(EventBusToken) bus: EventBus,
     @inject(EngineSettingsToken) settings: EngineSettings,
   ) {
-    this.d = { hooks, clock, data, broker, store, log, run, tradingState, bus, symbols: settings.symbols, options: settings.options, metrics: settings.metrics };
+    this.guard = settings.guard ?? new WriteGuard();
+    this.d = { hooks, clock, data, broker, store, log, run, tradingState, bus, symbols: settings.symbols, options: settings.options, metrics: settings.metrics, guard: this.guard };
     this.hooks = hooks;
     this.ledger = new TradeLedger(broker, store.journal, bus, hooks, run, log);
+    this.reconciler = new Reconciler({ broker, journal: store.journal, kv: store, clock, log, run, bus, ledger: this.ledger });
   }
 
   /** Builds an engine without a container (tests, benchmarks). */
   static of(d: EngineDeps): Engine {
-    return new Engine(d.hooks, d.clock, d.data, d.broker, d.store, d.log, d.run, d.tradingState, d.bus, { symbols: d.symbols, options: d.options, metrics: d.metrics });
+    return new Engine(d.hooks, d.clock, d.data, d.broker, d.store, d.log, d.run, d.tradingState, d.bus, { symbols: d.symbols, options: d.options, metrics: d.metrics, guard: d.guard });
   }
 
   get cycles(): number {
@@ -97,93 +105,14 @@ export class Engine {
 
   // ------------------------------------------------------------------ startup is recovery
 
-  /**
-   * Brings the journal in line with the broker before the first cycle: orders whose outcome was not
-   * recorded are looked up by client id (never resent), positions closed while we were down get their
-   * exits, our positions missing from the journal are adopted, pending orders are tracked again.
-   */
-  async recover(): Promise<{ resolved: number; adopted: number; closed: number }> {
-    const { broker, store, run, clock, log } = this.d;
-    const journal = store.journal;
-    const out = { resolved: 0, adopted: 0, closed: 0 };
-    const cursor = await store.get<number>(DEAL_CURSOR_KEY);
-    this.ledger.cursor = cursor ?? clock.now();
+  /** Brings the journal in line with the broker before the first cycle (recovery.ts). */
+  recover(): Promise<RecoveryReport> {
+    return this.reconciler.startup();
+  }
 
-    for (const rec of await journal.listOrders({ status: ['pending', 'unknown', 'placed'] })) {
-      const found = await broker.lookup(rec.clientId);
-      const fill = found.deals.find((x) => x.entry === 'in');
-      const now = clock.now();
-      if (found.orders.length) {
-        await journal.saveOrder(extend(rec, { status: 'placed', brokerOrderId: found.orders[0]!.id, updatedAt: now }));
-        this.ledger.pending.set(rec.clientId, extend(rec, { status: 'placed', brokerOrderId: found.orders[0]!.id }));
-      } else if (fill) {
-        await journal.saveOrder(extend(rec, { status: 'filled', positionId: fill.positionId, updatedAt: now }));
-        await journal.openTrade({ positionId: fill.positionId, clientId: rec.clientId, symbol: fill.symbol, side: fill.side, volume: fill.volume, entryTime: fill.time, entryPrice: fill.price, sl: rec.sl, tp: rec.tp, agent: rec.agent, commission: fill.commission });
-      } else if (rec.status === 'placed') {
-        await journal.saveOrder(extend(rec, { status: 'cancelled', reason: 'not at the broker on restart (expired or cancelled)', updatedAt: now }));
-      } else {
-        await journal.saveOrder(extend(rec, { status: 'failed', reason: 'not found at the broker: it never reached it', updatedAt: now }));
-      }
-      if (rec.status !== 'placed') out.resolved++;
-    }
-
-    const positions = await broker.positions({ magic: run.magic });
-    const open = await journal.listTrades({ status: 'open' });
-    const byId = new Map(positions.map((p) => [p.id, p]));
-    for (const p of positions) {
-      if (open.some((t) => t.positionId === p.id)) continue;
-      await journal.openTrade({ positionId: p.id, clientId: p.clientId, symbol: p.symbol, side: p.side, volume: p.volume, entryTime: p.openTime, entryPrice: p.openPrice, sl: p.sl, tp: p.tp, details: { adopted: true } });
-      out.adopted++;
-    }
-    for (const t of open) {
-      if (byId.has(t.positionId)) continue;
-      const deals = (await broker.history({ from: t.entryTime, to: clock.now() })).filter((x) => x.positionId === t.positionId && x.entry === 'out');
-      if (deals.length) {
-        let left = t.openVolume;
-        for (const x of deals.sort((a, b) => a.time - b.time)) {
-          left -= x.volume;
-          await journal.recordExit({
-            positionId: t.positionId,
-            dealId: x.id,
-            clientId: t.clientId,
-            symbol: t.symbol,
-            side: t.side,
-            volume: x.volume,
-            partial: left > 1e-9,
-            openPrice: t.entryPrice,
-            openTime: t.entryTime,
-            closePrice: x.price,
-            closeTime: x.time,
-            reason: x.reason,
-            profit: roundMoney(x.profit + x.commission + x.swap),
-            commission: x.commission,
-            swap: x.swap,
-          });
-        }
-      } else {
-        // The broker has neither the position nor its exit (e.g. a paper account that was reset).
-        await journal.recordExit({
-          positionId: t.positionId,
-          clientId: t.clientId,
-          symbol: t.symbol,
-          side: t.side,
-          volume: t.openVolume,
-          partial: false,
-          openPrice: t.entryPrice,
-          openTime: t.entryTime,
-          closePrice: t.entryPrice,
-          closeTime: clock.now(),
-          reason: 'missing',
-          profit: 0,
-          commission: 0,
-          swap: 0,
-        });
-        log.warn({ positionId: t.positionId, symbol: t.symbol }, 'journal had an open trade the broker does not know; marked closed (reason: missing)');
-      }
-      out.closed++;
-    }
-    if (out.resolved || out.adopted || out.closed) log.info(out, 'recovered state from the broker');
-    return out;
+  /** A failure of the state store or the lease: no broker write until it is cleared (reported once). */
+  storeFailed(err: TradekitError): void {
+    if (this.guard.fail(err)) this.report(err);
   }
 
   // ------------------------------------------------------------------ the cycle
@@ -255,8 +184,8 @@ export class Engine {
         return hooks.cycleStart.taps.length ? series(hooks.cycleStart, ctx) : undefined;
       case 1: // this run's positions
         return this.snapshot(ctx);
-      case 2: // fills, exits and vanished orders since the last cycle
-        return this.ledger.hasWork ? runFlow(this.settleFlow(ctx, true)) : undefined;
+      case 2: // fills, exits and vanished orders since the last cycle; outcomes still unknown
+        return this.ledger.hasWork || this.reconciler.needsPass(ctx.positions) ? runFlow(this.settleFlow(ctx, true)) : undefined;
       case 3: // manage
         return hooks.manage.taps.length && ctx.positions.length ? parallel(hooks.manage, ctx, ctx.positions) : undefined;
       case 4: // apply the merged actions
@@ -286,8 +215,17 @@ export class Engine {
   private *settleFlow(ctx: CycleContextImpl, refresh: boolean): Flow<void> {
     const broker = this.d.broker;
     ctx.orders = ((yield broker.orders(this.own)) as PendingOrder[]);
-    yield* this.ledger.process(ctx);
-    if (refresh) ctx.positions = ((yield broker.positions(this.own)) as Position[]);
+    try {
+      if (this.ledger.hasWork) yield* this.ledger.process(ctx);
+      if (refresh) {
+        ctx.positions = ((yield broker.positions(this.own)) as Position[]);
+        if (this.reconciler.needsPass(ctx.positions)) yield* this.reconciler.pass(ctx);
+      }
+    } catch (e) {
+      // The journal could not record what the broker did: recovery will, once the store works again.
+      if (!isStateFailure(e)) throw e;
+      this.storeFailed(e);
+    }
   }
 
   /** This run's orders and positions only (the magic number tags them at the broker). */
@@ -433,7 +371,10 @@ export class Engine {
   private saveCursor(): undefined {
     if (!this.d.broker.subscribeDeals && this.ledger.cursor !== this.savedCursor) {
       this.savedCursor = this.ledger.cursor;
-      void this.d.store.set(DEAL_CURSOR_KEY, this.ledger.cursor).catch((err: unknown) => this.d.log.warn({ err }, 'could not save the deal cursor'));
+      void this.d.store.set(DEAL_CURSOR_KEY, this.ledger.cursor).catch((err: unknown) => {
+        if (isStateFailure(err)) this.storeFailed(err);
+        else this.d.log.warn({ err }, 'could not save the deal cursor');
+      });
     }
     return undefined;
   }
@@ -486,6 +427,12 @@ export class Engine {
       rec.veto = Number.isNaN(intent.volume) ? 'No size: add a risk policy or give the candidate a volume' : `Size ${intent.volume}: nothing to trade`;
       return rec;
     }
+    // No order the journal cannot record, and none from a process that may have lost the run.
+    const blocked = this.guard.blocked;
+    if (blocked) {
+      rec.veto = `Not sent: ${blocked}`;
+      return rec;
+    }
     rec.intent = intent;
     const now = clock.now();
     const orderRec = {
@@ -504,45 +451,54 @@ export class Engine {
       intent,
     };
     // Write-ahead: the journal knows about the order before the broker does.
-    yield store.journal.saveOrder(orderRec);
+    failpoint('order.beforeIntent');
+    try {
+      yield store.journal.saveOrder(orderRec);
+    } catch (e) {
+      if (!isStateFailure(e)) throw e;
+      this.storeFailed(e);
+      rec.veto = `Not sent: the journal could not record it (${e.code})`;
+      return rec;
+    }
+    failpoint('order.afterIntent');
     const result = yield* this.place(intent);
+    failpoint('order.afterAnswer');
     rec.result = result;
     const updated = clock.now();
-    switch (result.status) {
-      case 'filled':
-        yield store.journal.saveOrder(extend(orderRec, { status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result }));
-        yield store.journal.openTrade({
-            positionId: result.positionId,
-            clientId,
-            symbol: result.symbol,
-            side: result.side,
-            volume: result.volume,
-            entryTime: result.time,
-            entryPrice: result.price,
-            sl: intent.sl,
-            tp: intent.tp,
-            agent: c.agent,
-            score: c.score,
-            probability: c.probability,
-            details: c.details,
-            commission: result.commission,
-          });
-        bus.emit('order.filled', { intent, result });
-        break;
-      case 'placed':
-        yield store.journal.saveOrder(extend(orderRec, { status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result }));
-        this.ledger.pending.set(clientId, extend(orderRec, { status: 'placed', brokerOrderId: result.orderId }));
-        bus.emit('order.placed', { intent, result });
-        break;
-      case 'rejected':
-        yield store.journal.saveOrder(extend(orderRec, { status: 'rejected', reason: `${result.code}: ${result.reason}`, updatedAt: updated, result }));
-        bus.emit('order.rejected', { intent, result });
-        break;
-      case 'unknown':
-        yield store.journal.saveOrder(extend(orderRec, { status: 'unknown', reason: result.reason, updatedAt: updated, result }));
-        this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `outcome of ${clientId} (${intent.side} ${intent.volume} ${intent.symbol}) is unknown: ${result.reason}; it will be reconciled, not resent`, { symbol: intent.symbol }));
-        break;
+    try {
+      switch (result.status) {
+        case 'filled':
+          yield store.journal.recordFill(
+            extend(orderRec, { status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result }),
+            tradeOfFill(clientId, result, { sl: intent.sl, tp: intent.tp, agent: c.agent, score: c.score, probability: c.probability, details: c.details }),
+          );
+          this.ledger.known.add(result.positionId);
+          bus.emit('order.filled', { intent, result });
+          break;
+        case 'placed':
+          yield store.journal.saveOrder(extend(orderRec, { status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result }));
+          this.ledger.pending.set(clientId, extend(orderRec, { status: 'placed', brokerOrderId: result.orderId }));
+          bus.emit('order.placed', { intent, result });
+          break;
+        case 'rejected':
+          yield store.journal.saveOrder(extend(orderRec, { status: 'rejected', reason: `${result.code}: ${result.reason}`, updatedAt: updated, result }));
+          bus.emit('order.rejected', { intent, result });
+          break;
+        case 'unknown': {
+          const unknown = extend(orderRec, { status: 'unknown' as const, reason: result.reason, updatedAt: updated, result });
+          yield store.journal.saveOrder(unknown);
+          this.reconciler.trackUnknown(unknown);
+          this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `outcome of ${clientId} (${intent.side} ${intent.volume} ${intent.symbol}) is unknown: ${result.reason}; it will be reconciled, not resent`, { symbol: intent.symbol }));
+          break;
+        }
+      }
+    } catch (e) {
+      // The order stays `pending` in the journal; recovery looks it up once the store works again.
+      if (!isStateFailure(e)) throw e;
+      this.storeFailed(e);
+      return rec;
     }
+    if (result.status === 'rejected' && result.code === 'TK_ERR_RUN_FENCED') this.storeFailed(new TradekitError('TK_ERR_RUN_FENCED', `the broker refused ${clientId}: ${result.reason}`, { classification: 'fatal' }));
     if (hooks.afterExecute.taps.length) yield series(hooks.afterExecute, result, ctx, intent);
     return rec;
   }
@@ -560,25 +516,8 @@ export class Engine {
     if (result.status !== 'unknown') return result;
     try {
       const found = ((yield broker.lookup(intent.clientId)) as ClientIdLookup);
-      const pos = found.positions[0];
-      const fill = found.deals.find((d) => d.entry === 'in');
-      if (pos || fill) {
-        return {
-          status: 'filled',
-          clientId: intent.clientId,
-          orderId: fill?.orderId ?? pos!.id,
-          positionId: pos?.id ?? fill!.positionId,
-          symbol: intent.symbol,
-          side: intent.side,
-          volume: fill?.volume ?? pos!.volume,
-          requestedVolume: intent.volume,
-          price: fill?.price ?? pos!.openPrice,
-          time: fill?.time ?? pos!.openTime,
-          commission: fill?.commission ?? pos!.commission,
-        };
-      }
-      const order = found.orders[0];
-      if (order) return { status: 'placed', clientId: intent.clientId, orderId: order.id, symbol: intent.symbol, side: intent.side, type: order.type, volume: order.volume, price: order.price, time: order.placedAt };
+      const outcome = outcomeOfLookup(intent, found);
+      if (outcome) return outcome;
     } catch (e) {
       this.d.log.warn({ err: e, clientId: intent.clientId }, 'reconciliation lookup failed; the order stays unknown');
     }
@@ -602,13 +541,20 @@ export class Engine {
     const merged = mergeActions(ctx.actions, ctx.positions);
     let done = 0;
     for (const a of merged) {
+      const blocked = this.guard.blocked;
+      if (blocked) {
+        log.warn({ action: a }, `${describeAction(a)} not sent: ${blocked}`);
+        break;
+      }
       let r;
       try {
+        failpoint(`action.before.${a.type}`);
         if (a.type === 'close') {
           this.ledger.noteClose(a.positionId, a.reason);
           r = ((yield broker.close(a.positionId, a.volume, this.signal)) as ActionResult);
         } else if (a.type === 'modify') r = ((yield broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal)) as ActionResult);
         else r = ((yield broker.cancel(a.orderId, this.signal)) as ActionResult);
+        failpoint(`action.after.${a.type}`);
       } catch (e) {
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)} failed: ${(e as Error).message}`, { cause: e }));
         continue;
@@ -619,7 +565,14 @@ export class Engine {
         this.d.bus.emit('error', { code: r.code, message: `${describeAction(a)} rejected: ${r.reason}` });
       } else this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)}: outcome unknown (${r.reason}); next cycle will see the broker's state`));
     }
-    if (done) yield* this.ledger.process(ctx);
+    if (done) {
+      try {
+        yield* this.ledger.process(ctx);
+      } catch (e) {
+        if (!isStateFailure(e)) throw e;
+        this.storeFailed(e);
+      }
+    }
     return done;
   }
 

@@ -6,17 +6,20 @@
  */
 import type { EngineHooks } from '../hooks.js';
 import type { Broker, ClientIdLookup, CycleContext, Journal, Logger, OrderRecord, RunInfo, TradeRecord } from '../interfaces.js';
-import type { ClosedTrade, Deal, FilledResult, OrderIntent, PendingOrder } from '../types.js';
+import type { Deal, FilledResult, OrderIntent, PendingOrder } from '../types.js';
 import type { EventBus } from '../events/bus.js';
 import { extend, type Flow } from '../util/maybe.js';
+import { failpoint } from '../util/failpoints.js';
 import { series } from './dispatch.js';
-import { roundMoney } from '../paper/money.js';
+import { exitOfDeal, fillOfDeal, filledOrder, sourceOfOrder, tradeOfFill } from './records.js';
 
 const SEEN_LIMIT = 10_000;
 
 export class TradeLedger {
   /** Orders placed at the broker and still pending, by client id. */
   readonly pending = new Map<string, OrderRecord>();
+  /** Positions the journal has as open trades (anything else at the broker is adopted by recovery). */
+  readonly known = new Set<string>();
   private readonly queue: Deal[] = [];
   private readonly seen = new Set<string>();
   private readonly closeReasons = new Map<string, string>();
@@ -68,7 +71,10 @@ export class TradeLedger {
       if (!this.subscribed) this.remember(d.id);
       if (d.entry === 'in') {
         const rec = d.clientId ? this.pending.get(d.clientId) : undefined;
-        if (rec) yield* this.pendingFilled(ctx, rec, d);
+        if (rec) {
+          this.pending.delete(rec.clientId);
+          yield* this.filled(ctx, rec, fillOfDeal(rec, d));
+        }
       } else yield* this.closed(ctx, d);
     }
     if (this.pending.size) yield* this.vanished(ctx);
@@ -84,66 +90,29 @@ export class TradeLedger {
     }
   }
 
-  private *pendingFilled(ctx: CycleContext, rec: OrderRecord, d: Deal): Flow<void> {
-    this.pending.delete(rec.clientId);
-    const result: FilledResult = {
-      status: 'filled',
-      clientId: rec.clientId,
-      orderId: d.orderId,
-      positionId: d.positionId,
-      symbol: d.symbol,
-      side: d.side,
-      volume: d.volume,
-      requestedVolume: rec.volume,
-      price: d.price,
-      time: d.time,
-      commission: d.commission,
-    };
-    yield this.journal.saveOrder(extend(rec, { status: 'filled', positionId: d.positionId, updatedAt: ctx.clock.now(), result }));
-    yield this.journal.openTrade({
-        positionId: d.positionId,
-        clientId: rec.clientId,
-        symbol: d.symbol,
-        side: d.side,
-        volume: d.volume,
-        entryTime: d.time,
-        entryPrice: d.price,
-        sl: rec.sl,
-        tp: rec.tp,
-        agent: rec.agent,
-        score: rec.intent?.source?.score,
-        probability: rec.intent?.source?.probability,
-        details: rec.intent?.source?.details,
-        commission: d.commission,
-      });
+  /**
+   * An order of ours filled after its send returned (a pending order, or an outcome that was unknown):
+   * journaled with its trade in one write, then `order.filled` and `afterExecute`.
+   */
+  *filled(ctx: CycleContext, rec: OrderRecord, result: FilledResult): Flow<void> {
+    failpoint('fill.beforeJournal');
+    yield this.journal.recordFill(filledOrder(rec, result, ctx.clock.now()), tradeOfFill(rec.clientId, result, sourceOfOrder(rec)));
+    this.known.add(result.positionId);
     this.bus.emit('order.filled', { intent: rec.intent, result });
     if (this.hooks.afterExecute.taps.length) yield series(this.hooks.afterExecute, result, ctx, rec.intent ?? intentOf(rec));
   }
 
   private *closed(ctx: CycleContext, d: Deal): Flow<void> {
     const trade = ((yield this.journal.getTrade(d.positionId)) as TradeRecord | undefined);
-    const remaining = trade ? trade.openVolume : d.volume;
-    const partial = d.volume < remaining - 1e-9;
     const reason = d.reason === 'client' ? (this.closeReasons.get(d.positionId) ?? 'client') : d.reason;
-    if (!partial) this.closeReasons.delete(d.positionId);
-    const exit: ClosedTrade = {
-      positionId: d.positionId,
-      dealId: d.id,
-      clientId: d.clientId ?? trade?.clientId,
-      symbol: d.symbol,
-      side: d.side === 'buy' ? 'sell' : 'buy',
-      volume: d.volume,
-      partial,
-      openPrice: trade?.entryPrice ?? d.price,
-      openTime: trade?.entryTime ?? d.time,
-      closePrice: d.price,
-      closeTime: d.time,
-      reason,
-      profit: roundMoney(d.profit + d.commission + d.swap),
-      commission: d.commission,
-      swap: d.swap,
-    };
-    yield this.journal.recordExit(exit);
+    const exit = exitOfDeal(d, trade, reason);
+    if (!exit.partial) this.closeReasons.delete(d.positionId);
+    failpoint('exit.beforeJournal');
+    // Idempotent by deal: an exit recovery already recorded is not announced twice.
+    const recorded = (yield this.journal.recordExit(exit)) as boolean;
+    failpoint('exit.afterJournal');
+    if (!exit.partial) this.known.delete(d.positionId);
+    if (!recorded) return;
     this.bus.emit('position.closed', { trade: exit });
     if (this.hooks.positionClosed.taps.length) yield series(this.hooks.positionClosed, exit);
   }
@@ -158,7 +127,8 @@ export class TradeLedger {
       if (fill) {
         if (!this.seen.has(fill.id)) {
           this.remember(fill.id);
-          yield* this.pendingFilled(ctx, rec, fill);
+          this.pending.delete(rec.clientId);
+          yield* this.filled(ctx, rec, fillOfDeal(rec, fill));
         }
         continue;
       }

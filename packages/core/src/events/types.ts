@@ -16,6 +16,8 @@ export interface EventPayloads {
   'account.update': { account: Account; dayProfit?: number };
   'state.changed': { from: TradingState; to: TradingState; reason?: string; by?: string };
   error: { code: string; message: string; plugin?: string; hook?: string; symbol?: string };
+  /** Sequence numbers `from`..`to` will never be delivered (a crash lost them before they were persisted). */
+  'stream.gap': { from: number; to: number; reason: string };
 }
 
 export type EventType = keyof EventPayloads;

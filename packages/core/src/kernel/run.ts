@@ -6,11 +6,12 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import { TradekitError } from '../errors.js';
 import { createHooks, type EngineHooks } from '../hooks.js';
-import type { Agent, Broker, Clock, DataSource, Logger, RiskPolicy, RunInfo, Sink, StateStore } from '../interfaces.js';
+import type { Agent, Broker, Clock, DataSource, LeaseHolder, LeaseState, Logger, RiskPolicy, RunInfo, RunLease, Sink, StateStore } from '../interfaces.js';
 import type { PluginContext, Teardown } from '../plugin.js';
 import type { CycleSummary, Account } from '../types.js';
 import { loadConfig, type LoadOptions, type LoadResult, type LoadedPlugin } from '../loader/load-config.js';
@@ -29,6 +30,8 @@ import type { Watchdog } from '../engine/watchdog.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
 import { TtlCache } from '../data/ttl-cache.js';
 import { isPromiseLike } from '../util/maybe.js';
+import { failpoint } from '../util/failpoints.js';
+import { WriteGuard } from '../engine/write-guard.js';
 import {
   AgentToken,
   BrokerToken,
@@ -130,6 +133,18 @@ export class Run {
   private redact: Redactor = (s) => s;
   private closed = false;
   private running?: Promise<RunSummary>;
+  /** One writer per run: held from start to close, renewed every third of its TTL. */
+  lease!: RunLease;
+  private leaseState?: LeaseState;
+  private leaseTimer?: NodeJS.Timeout;
+  private renewing?: Promise<void>;
+  private lastRenew = 0;
+  /** Whether broker writes are allowed: the lease is held and the state store works. */
+  guard!: WriteGuard;
+  /** Wall time of the state store's first failure in a row (the grace period counts from it). */
+  private storeFailedAt?: number;
+  /** Leases, renewals and the store's grace period are about real processes: wall time. */
+  private readonly wall = new LiveClock();
 
   private constructor(
     readonly options: RunOptions,
@@ -175,12 +190,102 @@ export class Run {
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
 
-    this.store = await openStateStore({ url: cfg.state.url, baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact });
+    this.store = await openStateStore({ url: cfg.state.url, baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact, log: this.log });
     try {
+      await this.acquireLease();
       await this.compose();
     } catch (e) {
       await this.close().catch(() => undefined);
       throw e;
+    }
+  }
+
+  /** Takes the run's lease before anything else: a second process on the same run stops here, having done nothing. */
+  private async acquireLease(): Promise<void> {
+    const ttlMs = Math.round(this.config.state.leaseSeconds * 1000);
+    this.lease = this.store.lease({ holder: leaseHolder(), ttlMs, clock: this.wall });
+    this.guard = new WriteGuard(this.lease);
+    const { state, previous } = await this.lease.acquire();
+    this.leaseState = state;
+    this.lastRenew = this.wall.now();
+    if (previous && previous.expiresAt > 0) {
+      this.log.warn({ previous: previous.holder, expiredAt: new Date(previous.expiresAt).toISOString(), token: state.token }, 'took the run over from a process that stopped without releasing it: reconciling before trading');
+    }
+    this.leaseTimer = setInterval(() => void this.renewLease(), Math.max(50, ttlMs / 3));
+    this.leaseTimer.unref();
+    failpoint('run.leased');
+  }
+
+  /** Renews the lease (one renewal at a time); a failure halts the run (store) or stops it (fenced). */
+  private renewLease(): Promise<void> {
+    if (this.closed || !this.lease) return Promise.resolve();
+    this.renewing ??= this.lease
+      .renew()
+      .then(() => void (this.lastRenew = this.wall.now()))
+      .catch((e: unknown) => this.stateFailure(e))
+      .finally(() => {
+        this.renewing = undefined;
+      });
+    return this.renewing;
+  }
+
+  /** The state store failed (TK_ERR_STATE_IO: halt, retry, end after the grace period) or the run was fenced (stop now). */
+  private stateFailure(e: unknown): void {
+    const err = e instanceof TradekitError ? e : new TradekitError('TK_ERR_STATE_IO', `state store failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    if (err.code !== 'TK_ERR_RUN_FENCED' && err.code !== 'TK_ERR_STATE_IO') {
+      this.log.warn({ code: err.code }, err.message);
+      return;
+    }
+    if (this.engine) this.engine.storeFailed(err);
+    else this.guard?.fail(err);
+  }
+
+  private onGuardChange(err: TradekitError | undefined): void {
+    if (!err) {
+      this.storeFailedAt = undefined;
+      this.tradingState.release('state store recovered; journal reconciled with the broker');
+      return;
+    }
+    if (err.code === 'TK_ERR_RUN_FENCED') {
+      this.log.error({ code: err.code }, err.message);
+      this.stop('fenced: another process took the run over');
+      return;
+    }
+    this.storeFailedAt ??= this.wall.now();
+    this.log.error({ code: err.code, graceSeconds: this.config.state.failureGraceSeconds }, `${err.message}: trading HALTED until the store works again`);
+    this.tradingState.hold(`state store failing (${err.code}): ${err.message}`);
+  }
+
+  /**
+   * While the store fails, each cycle first probes it (a fenced lease renewal and the event backlog);
+   * once it works, the journal is reconciled with the broker and trading resumes. Past the grace
+   * period the run ends with TK_ERR_STATE_IO.
+   */
+  private async recoverStore(): Promise<boolean> {
+    const failed = this.guard.storeFailure;
+    if (!failed) return true;
+    try {
+      await this.lease.renew();
+      this.lastRenew = this.wall.now();
+      await this.bus.flush();
+      if (this.bus.persistFailing) throw new TradekitError('TK_ERR_STATE_IO', 'events still cannot be persisted');
+      await this.engine.recover();
+      this.log.info({}, 'state store works again: journal reconciled with the broker, trading resumes');
+      this.guard.storeRecovered();
+      return true;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'TK_ERR_RUN_FENCED') {
+        this.stateFailure(e);
+        return false;
+      }
+      const since = this.storeFailedAt ?? this.wall.now();
+      if (this.wall.now() - since >= this.config.state.failureGraceSeconds * 1000) {
+        throw new TradekitError('TK_ERR_STATE_IO', `the state store failed for more than ${this.config.state.failureGraceSeconds} s (state.failureGraceSeconds): ${failed.message}; the run ends. Fix the store (disk space, permissions, server), then start the run again: startup reconciles the journal with the broker`, {
+          cause: failed,
+          classification: 'fatal',
+        });
+      }
+      return false;
     }
   }
 
@@ -189,8 +294,19 @@ export class Run {
     this.tradingState = new TradingStateController(this.store);
     await this.tradingState.load();
     const persist = this.options.persistEvents ?? cfg.run.mode !== 'backtest';
-    this.bus = new EventBus({ run: this.info.id, clock: this.clock, journal: this.store.journal, redact: this.redact, log: this.log, persist });
-    await this.bus.init();
+    this.guard.onChange((err) => this.onGuardChange(err));
+    this.bus = new EventBus({
+      run: this.info.id,
+      clock: this.clock,
+      journal: this.store.journal,
+      redact: this.redact,
+      log: this.log,
+      persist,
+      // Event numbers are reserved durably (the lease's high-water mark) before clients can see them.
+      reserve: persist ? (upTo) => this.lease.renew({ seqHwm: upTo }) : undefined,
+      onPersistError: (err) => this.stateFailure(err),
+    });
+    await this.bus.init(this.leaseState?.seqHwm ?? 0);
     for (const s of this.options.sinks ?? []) this.bus.addSink(s);
     this.hooks = createHooks();
     this.watchdog = instrumentHooks(this.hooks, {
@@ -232,7 +348,7 @@ export class Run {
 
     c.register(DataSourceToken, { useValue: this.data });
     c.register(BrokerToken, { useValue: this.broker });
-    c.register(EngineSettingsToken, { useValue: { symbols: cfg.symbols, options: cfg.engine, metrics: this.metrics } });
+    c.register(EngineSettingsToken, { useValue: { symbols: cfg.symbols, options: cfg.engine, metrics: this.metrics, guard: this.guard } });
     this.engine = c.resolve(Engine);
     this.engine.setSignal(this.abort.signal);
     wireBuiltins(this.hooks, this.tradingState);
@@ -242,7 +358,10 @@ export class Run {
       for (const s of r.sinks) this.bus.addSink(s);
     }
     this.tradingState.onChange((from, to, reason, by) => this.bus.emit('state.changed', { from, to, reason, by }));
+    // Brokers that can refuse a stale writer learn the token before anything is read or sent.
+    if (this.broker.fence) await this.broker.fence({ run: this.info.id, token: this.lease.token });
     await this.engine.recover();
+    failpoint('run.recovered');
     await this.store.registerRun({ id: this.info.id, name: this.info.name, mode: this.info.mode, configFile: this.loaded.source.file, startedAt: this.clock.now(), status: 'running' });
   }
 
@@ -368,11 +487,22 @@ export class Run {
         reason = 'endOfData';
         break;
       }
+      if (this.guard.fenced) throw this.guard.fenced;
+      if (this.guard.storeFailure && !(await this.recoverStore())) {
+        // Held: no cycle (nothing could be journaled) until the store works again or the grace ends.
+        const wait = sim ? Math.min(1000, Number.isFinite(this.pace) ? cycleMs / this.pace : 250) : cycleMs;
+        await abortableDelay(Math.max(50, wait), signal).catch(() => undefined);
+        continue;
+      }
+      if (this.wall.now() - this.lastRenew > (this.config.state.leaseSeconds * 1000) / 3) await this.renewLease();
       const wallStart = performance.now();
       const cycleStart = this.clock.now();
       const r = this.engine.runCycle();
       if (isPromiseLike(r)) await r;
       n++;
+      failpoint('run.cycle');
+      // Back-pressure: a slow or failing disk slows the run instead of growing the event backlog.
+      if (this.bus.backlog) await this.bus.drain();
       if (signal.aborted) break;
       // Stop on the last cycle's time: the final account is the one that cycle showed.
       if (max && n >= max) {
@@ -393,6 +523,7 @@ export class Run {
         await this.clock.sleep(Math.max(0, next - this.clock.now()), signal).catch(() => undefined);
       }
     }
+    if (this.guard.fenced) throw this.guard.fenced;
     const account = await this.broker.account();
     await this.bus.flush();
     const summary: RunSummary = { id: this.info.id, cycles: n, reason, startedAt, endedAt: this.clock.now(), account };
@@ -429,6 +560,13 @@ export class Run {
       this.log?.warn({ err: e }, 'data source or broker failed to close');
     }
     this.watchdog?.stop();
+    clearInterval(this.leaseTimer);
+    await this.renewing;
+    if (this.lease?.token) {
+      // Every event persisted: the next holder numbers on from the last one, with no gap.
+      const clean = this.bus && this.bus.backlog === 0 && !this.bus.persistFailing;
+      await this.lease.release(clean ? { seqHwm: this.bus.lastSeq } : {}).catch((e: unknown) => this.log?.warn({ code: (e as { code?: string }).code }, 'could not release the run lease (it expires by itself)'));
+    }
     await this.store?.close();
   }
 
@@ -455,6 +593,12 @@ export function magicOf(name: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return ((h >>> 1) % 2_000_000_000) + 100_000;
+}
+
+/** This process, as a lease holder. */
+function leaseHolder(): LeaseHolder {
+  const host = hostname();
+  return { id: `${host}:${process.pid}:${randomBytes(3).toString('hex')}`, host, pid: process.pid };
 }
 
 function sessionStamp(): string {

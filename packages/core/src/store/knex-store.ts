@@ -2,176 +2,240 @@
  * StateStore + Journal on knex: SQLite by default (one file, WAL), PostgreSQL by connection string.
  * Every run writes under its own `run` key, so one database can hold many runs. All I/O is
  * asynchronous (sqlite3 runs queries on libuv's thread pool), so the event loop never waits on disk.
+ *
+ * Writes are transactions that begin by checking the run's fencing token (once its lease is acquired):
+ * a process whose lease was taken over cannot write a single row, and the check's write takes the
+ * database's write lock before the transaction reads anything. In one process, every store on one
+ * SQLite file shares one connection (sqlite-files.ts): runs sharing a journal file are serialized,
+ * never SQLITE_BUSY. Failures are TK_ERR_STATE_IO with a message in words, never the SQL.
  */
 import knexFactory, { type Knex } from 'knex';
 import { TradekitError } from '../errors.js';
-import type { Journal, OrderRecord, OrderStatus, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
+import type { Journal, LeaseOptions, Logger, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { migrationSource } from './migrations.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
+import { stateIoError } from './io-error.js';
+import { KnexRunLease, toLease } from './knex-lease.js';
+import { knexLog, openSqliteFile } from './sqlite-files.js';
+import { LiveClock } from '../clock/live-clock.js';
+
+/** Leases are wall-clock (whatever clock the run's records use). */
+const WALL = new LiveClock();
 
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 const json = <T>(v: unknown): T | undefined => (typeof v === 'string' && v ? (JSON.parse(v) as T) : undefined);
 
+/** The database side every store of one connection shares: knex, fencing, error wrapping. */
+class Db {
+  /** The run's fencing token once its lease is acquired; writes check it first. */
+  token: number | undefined;
+
+  constructor(
+    readonly knex: Knex,
+    readonly url: string,
+    readonly run: string,
+  ) {}
+
+  io(e: unknown, what: string): TradekitError {
+    return stateIoError(e, what, this.url);
+  }
+
+  async read<T>(what: string, q: (db: Knex) => Promise<T>): Promise<T> {
+    try {
+      return await q(this.knex);
+    } catch (e) {
+      throw this.io(e, what);
+    }
+  }
+
+  /** One write transaction, fenced by the run's token when it holds a lease. */
+  async write<T>(what: string, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    let fenced = false;
+    try {
+      return await this.knex.transaction(async (trx) => {
+        if (this.token !== undefined) {
+          const n = await trx('tk_leases').where({ run: this.run, token: this.token }).update({ token: this.token });
+          if (n !== 1) {
+            fenced = true;
+            throw new Error('fenced');
+          }
+        }
+        return fn(trx);
+      });
+    } catch (e) {
+      if (fenced) {
+        throw new TradekitError('TK_ERR_RUN_FENCED', `run ${this.run}: ${what} refused: this process (token ${this.token}) no longer holds the run; another process took it over`, {
+          classification: 'fatal',
+          details: { run: this.run, token: this.token },
+        });
+      }
+      throw this.io(e, what);
+    }
+  }
+}
+
 export class KnexStateStore implements StateStore {
   readonly journal: Journal;
+  private readonly d: Db;
 
   private constructor(
     readonly url: string,
-    private readonly db: Knex,
-    private readonly run: string,
+    db: Knex,
+    run: string,
     private readonly redact: (s: string) => string,
     private readonly now: () => number,
+    private readonly closeDb: () => Promise<void>,
   ) {
-    this.journal = new KnexJournal(db, run, redact);
+    this.d = new Db(db, url, run);
+    this.journal = new KnexJournal(this.d, redact);
   }
 
-  /** Opens (and migrates) the database. `client` is `sqlite3` or `pg`. */
-  static async open(opts: { url: string; client: 'sqlite3' | 'pg'; connection: Knex.StaticConnectionConfig | string; run: string; redact?: (s: string) => string; now: () => number }): Promise<KnexStateStore> {
-    const db = knexFactory({
-      client: opts.client,
-      connection: opts.connection,
-      useNullAsDefault: true,
-      pool:
-        opts.client === 'sqlite3'
-          ? {
-              min: 1,
-              max: 1,
-              afterCreate: (conn: { run(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) => {
-                conn.run('PRAGMA journal_mode=WAL', (e1) => {
-                  if (e1) return done(e1, conn);
-                  conn.run('PRAGMA busy_timeout=5000', (e2) => {
-                    if (e2) return done(e2, conn);
-                    conn.run('PRAGMA synchronous=NORMAL', (e3) => done(e3, conn));
-                  });
-                });
-              },
-            }
-          : { min: 0, max: 4 },
-    });
-    try {
-      await db.migrate.latest({ migrationSource, tableName: 'tk_migrations' });
-    } catch (e) {
-      await db.destroy().catch(() => undefined);
-      throw new TradekitError('TK_ERR_STATE_IO', `cannot open state store ${opts.url}: ${(e as Error).message}`, { cause: e });
+  /** Opens (and migrates) the database. `client` is `sqlite3` (one shared connection per file per process) or `pg`. */
+  static async open(opts: { url: string; client: 'sqlite3' | 'pg'; connection: Knex.StaticConnectionConfig | string; run: string; redact?: (s: string) => string; now: () => number; log?: Logger }): Promise<KnexStateStore> {
+    let db: Knex;
+    let close: () => Promise<void>;
+    let ready: Promise<void>;
+    const migrate = (k: Knex) => k.migrate.latest({ migrationSource, tableName: 'tk_migrations' }).then(() => undefined);
+    if (opts.client === 'sqlite3') {
+      const h = openSqliteFile((opts.connection as { filename: string }).filename, opts.log);
+      db = h.db;
+      close = () => h.release();
+      ready = h.ready(migrate);
+    } else {
+      db = knexFactory({ client: 'pg', connection: opts.connection, pool: { min: 0, max: 4 }, log: knexLog(opts.log) });
+      close = () => db.destroy();
+      ready = migrate(db);
     }
-    return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now);
+    try {
+      await ready;
+    } catch (e) {
+      await close().catch(() => undefined);
+      throw stateIoError(e, 'opening (and migrating) the database', opts.url);
+    }
+    return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now, close);
+  }
+
+  lease(o: LeaseOptions): RunLease {
+    return new KnexRunLease(this.d.run, o, { db: this.d.knex, io: (e, what) => this.d.io(e, what), fence: (t) => void (this.d.token = t) });
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const row = (await this.db('tk_kv').where({ run: this.run, key }).first('value')) as { value: string } | undefined;
+    const row = await this.d.read(`reading ${key}`, (db) => db('tk_kv').where({ run: this.d.run, key }).first('value') as Promise<{ value: string } | undefined>);
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
   async set<T = unknown>(key: string, value: T): Promise<void> {
-    await this.db('tk_kv')
-      .insert({ run: this.run, key, value: this.redact(JSON.stringify(value ?? null)), updated_at: this.now() })
-      .onConflict(['run', 'key'])
-      .merge(['value', 'updated_at']);
+    const row = { run: this.d.run, key, value: this.redact(JSON.stringify(value ?? null)), updated_at: this.now() };
+    await this.d.write(`writing ${key}`, (trx) => trx('tk_kv').insert(row).onConflict(['run', 'key']).merge(['value', 'updated_at']));
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.db('tk_kv').where({ run: this.run, key }).del()) > 0;
+    return (await this.d.write(`deleting ${key}`, (trx) => trx('tk_kv').where({ run: this.d.run, key }).del())) > 0;
   }
 
   async all(prefix = ''): Promise<Record<string, unknown>> {
-    const q = this.db('tk_kv').where({ run: this.run });
-    if (prefix) q.andWhere('key', 'like', `${prefix.replace(/[%_\\]/g, '\\$&')}%`);
-    const rows = (await q.select('key', 'value')) as { key: string; value: string }[];
+    const rows = await this.d.read('reading state', (db) => {
+      const q = db('tk_kv').where({ run: this.d.run });
+      if (prefix) q.andWhere('key', 'like', `${prefix.replace(/[%_\\]/g, '\\$&')}%`);
+      return q.select('key', 'value') as Promise<{ key: string; value: string }[]>;
+    });
     return Object.fromEntries(rows.filter((r) => r.key.startsWith(prefix)).map((r) => [r.key, JSON.parse(r.value)]));
   }
 
   async updatedAt(key: string): Promise<number | undefined> {
-    const row = (await this.db('tk_kv').where({ run: this.run, key }).first('updated_at')) as { updated_at: number | string } | undefined;
+    const row = await this.d.read(`reading ${key}`, (db) => db('tk_kv').where({ run: this.d.run, key }).first('updated_at') as Promise<{ updated_at: number | string } | undefined>);
     return row ? Number(row.updated_at) : undefined;
   }
 
   async registerRun(r: RunRecord): Promise<void> {
-    await this.db('tk_runs')
-      .insert({ id: r.id, name: r.name, mode: r.mode, config_file: r.configFile ?? null, started_at: r.startedAt, ended_at: null, status: r.status, summary: null })
-      .onConflict('id')
-      .merge(['status', 'ended_at']);
+    await this.d.write('registering the run', (trx) =>
+      trx('tk_runs')
+        .insert({ id: r.id, name: r.name, mode: r.mode, config_file: r.configFile ?? null, started_at: r.startedAt, ended_at: null, status: r.status, summary: null })
+        .onConflict('id')
+        .merge(['status', 'ended_at']),
+    );
   }
 
   async finishRun(id: string, status: string, summary?: unknown): Promise<void> {
-    await this.db('tk_runs').where({ id }).update({ status, ended_at: this.now(), summary: summary === undefined ? null : this.redact(JSON.stringify(summary)) });
+    await this.d.write('recording the end of the run', (trx) => trx('tk_runs').where({ id }).update({ status, ended_at: this.now(), summary: summary === undefined ? null : this.redact(JSON.stringify(summary)) }));
   }
 
+  /** Runs, newest first; a run still marked running whose lease expired (its process died) reads `crashed`. */
   async listRuns(): Promise<RunRecord[]> {
-    const rows = (await this.db('tk_runs').orderBy('started_at', 'desc')) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      id: String(r.id),
-      name: String(r.name),
-      mode: String(r.mode),
-      configFile: (r.config_file as string | null) ?? undefined,
-      startedAt: Number(r.started_at),
-      endedAt: num(r.ended_at),
-      status: String(r.status),
-      summary: json(r.summary),
-    }));
+    const [rows, leases] = await this.d.read('listing runs', (db) => Promise.all([db('tk_runs').orderBy('started_at', 'desc') as Promise<Record<string, unknown>[]>, db('tk_leases').select() as Promise<Record<string, unknown>[]>]));
+    const byRun = new Map(leases.map((l) => [String(l.run), toLease(l)]));
+    const now = WALL.now();
+    return rows.map((r) => {
+      const lease = byRun.get(String(r.id));
+      const dead = r.status === 'running' && lease !== undefined && lease.expiresAt <= now;
+      return {
+        id: String(r.id),
+        name: String(r.name),
+        mode: String(r.mode),
+        configFile: (r.config_file as string | null) ?? undefined,
+        startedAt: Number(r.started_at),
+        endedAt: num(r.ended_at) ?? (dead ? lease!.expiresAt : undefined),
+        status: dead ? 'crashed' : String(r.status),
+        summary: json(r.summary),
+      };
+    });
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.closeDb();
   }
 
   /** The underlying knex instance (the orchestrator reads across runs). */
   get knex(): Knex {
-    return this.db;
+    return this.d.knex;
   }
 }
 
 class KnexJournal implements Journal {
   constructor(
-    private readonly db: Knex,
-    private readonly run: string,
+    private readonly d: Db,
     private readonly redact: (s: string) => string,
   ) {}
 
-  async saveOrder(r: OrderRecord): Promise<void> {
-    await this.db('tk_orders')
-      .insert({
-        run: this.run,
-        client_id: r.clientId,
-        symbol: r.symbol,
-        side: r.side,
-        type: r.type,
-        volume: r.volume,
-        price: r.price ?? null,
-        sl: r.sl ?? null,
-        tp: r.tp ?? null,
-        status: r.status,
-        broker_order_id: r.brokerOrderId ?? null,
-        position_id: r.positionId ?? null,
-        reason: r.reason ?? null,
-        agent: r.agent ?? null,
-        created_at: r.createdAt,
-        updated_at: r.updatedAt,
-        intent: r.intent ? this.redact(JSON.stringify(r.intent)) : null,
-        result: r.result ? this.redact(JSON.stringify(r.result)) : null,
-      })
+  private get run(): string {
+    return this.d.run;
+  }
+
+  private orderRow(r: OrderRecord): Record<string, unknown> {
+    return {
+      run: this.run,
+      client_id: r.clientId,
+      symbol: r.symbol,
+      side: r.side,
+      type: r.type,
+      volume: r.volume,
+      price: r.price ?? null,
+      sl: r.sl ?? null,
+      tp: r.tp ?? null,
+      status: r.status,
+      broker_order_id: r.brokerOrderId ?? null,
+      position_id: r.positionId ?? null,
+      reason: r.reason ?? null,
+      agent: r.agent ?? null,
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+      intent: r.intent ? this.redact(JSON.stringify(r.intent)) : null,
+      result: r.result ? this.redact(JSON.stringify(r.result)) : null,
+    };
+  }
+
+  private upsertOrder(trx: Knex.Transaction, r: OrderRecord) {
+    return trx('tk_orders')
+      .insert(this.orderRow(r))
       .onConflict(['run', 'client_id'])
       .merge(['status', 'broker_order_id', 'position_id', 'reason', 'updated_at', 'result', 'volume', 'price', 'sl', 'tp']);
   }
 
-  async getOrder(clientId: string): Promise<OrderRecord | undefined> {
-    const row = await this.db('tk_orders').where({ run: this.run, client_id: clientId }).first();
-    return row ? toOrder(row) : undefined;
-  }
-
-  async listOrders(filter: { status?: OrderStatus[]; symbol?: string; limit?: number } = {}): Promise<OrderRecord[]> {
-    const q = this.db('tk_orders').where({ run: this.run });
-    if (filter.status?.length) q.whereIn('status', filter.status);
-    if (filter.symbol) q.andWhere({ symbol: filter.symbol });
-    q.orderBy('created_at', 'desc');
-    if (filter.limit) q.limit(filter.limit);
-    return ((await q) as Record<string, unknown>[]).map(toOrder);
-  }
-
-  async openTrade(rec: Parameters<Journal['openTrade']>[0]): Promise<void> {
+  private insertTrade(trx: Knex.Transaction, rec: OpenTradeRecord) {
     const commission = rec.commission ?? 0;
-    await this.db('tk_trades')
+    return trx('tk_trades')
       .insert({
         run: this.run,
         position_id: rec.positionId,
@@ -197,11 +261,43 @@ class KnexJournal implements Journal {
       .ignore();
   }
 
-  async recordExit(exit: ClosedTrade): Promise<void> {
-    await this.db.transaction(async (trx) => {
+  async saveOrder(r: OrderRecord): Promise<void> {
+    await this.d.write(`journaling order ${r.clientId} (${r.status})`, (trx) => this.upsertOrder(trx, r));
+  }
+
+  async recordFill(order: OrderRecord, trade: OpenTradeRecord): Promise<void> {
+    await this.d.write(`journaling the fill of ${order.clientId}`, async (trx) => {
+      await this.upsertOrder(trx, order);
+      await this.insertTrade(trx, trade);
+    });
+  }
+
+  async getOrder(clientId: string): Promise<OrderRecord | undefined> {
+    const row = await this.d.read('reading an order', (db) => db('tk_orders').where({ run: this.run, client_id: clientId }).first());
+    return row ? toOrder(row) : undefined;
+  }
+
+  async listOrders(filter: { status?: OrderStatus[]; symbol?: string; limit?: number } = {}): Promise<OrderRecord[]> {
+    const rows = await this.d.read('listing orders', (db) => {
+      const q = db('tk_orders').where({ run: this.run });
+      if (filter.status?.length) q.whereIn('status', filter.status);
+      if (filter.symbol) q.andWhere({ symbol: filter.symbol });
+      q.orderBy('created_at', 'desc');
+      if (filter.limit) q.limit(filter.limit);
+      return q as Promise<Record<string, unknown>[]>;
+    });
+    return rows.map(toOrder);
+  }
+
+  async openTrade(rec: OpenTradeRecord): Promise<void> {
+    await this.d.write(`journaling trade ${rec.positionId}`, (trx) => this.insertTrade(trx, rec));
+  }
+
+  async recordExit(exit: ClosedTrade): Promise<boolean> {
+    return this.d.write(`journaling the exit of ${exit.positionId}`, async (trx) => {
       if (exit.dealId) {
         const seen = await trx('tk_trade_exits').where({ run: this.run, deal_id: exit.dealId }).first('id');
-        if (seen) return;
+        if (seen) return false;
       }
       const row = await trx('tk_trades').where({ run: this.run, position_id: exit.positionId }).first();
       const before = row ? toTrade(row) : tradeFromExit(exit);
@@ -243,41 +339,52 @@ class KnexJournal implements Journal {
           ...patch,
         });
       }
+      return true;
     });
   }
 
   async getTrade(positionId: string): Promise<TradeRecord | undefined> {
-    const row = await this.db('tk_trades').where({ run: this.run, position_id: positionId }).first();
+    const row = await this.d.read('reading a trade', (db) => db('tk_trades').where({ run: this.run, position_id: positionId }).first());
     return row ? toTrade(row) : undefined;
   }
 
   async listTrades(q: TradeQuery = {}): Promise<TradeRecord[]> {
-    const b = this.db('tk_trades').where({ run: this.run });
-    if (q.status) b.andWhere({ status: q.status });
-    if (q.symbol) b.andWhere({ symbol: q.symbol });
-    if (q.from !== undefined) b.andWhere('entry_time', '>=', q.from);
-    if (q.to !== undefined) b.andWhere('entry_time', '<=', q.to);
-    b.orderBy('entry_time', 'desc').orderBy('position_id', 'desc');
-    if (q.limit) b.limit(q.limit);
-    if (q.offset) b.offset(q.offset);
-    return ((await b) as Record<string, unknown>[]).map(toTrade);
+    const rows = await this.d.read('listing trades', (db) => {
+      const b = db('tk_trades').where({ run: this.run });
+      if (q.status) b.andWhere({ status: q.status });
+      if (q.symbol) b.andWhere({ symbol: q.symbol });
+      if (q.from !== undefined) b.andWhere('entry_time', '>=', q.from);
+      if (q.to !== undefined) b.andWhere('entry_time', '<=', q.to);
+      b.orderBy('entry_time', 'desc').orderBy('position_id', 'desc');
+      if (q.limit) b.limit(q.limit);
+      if (q.offset) b.offset(q.offset);
+      return b as Promise<Record<string, unknown>[]>;
+    });
+    return rows.map(toTrade);
   }
 
   async appendEvents(events: readonly TradekitEvent[]): Promise<void> {
     if (!events.length) return;
     const rows = events.map((e) => ({ run: this.run, seq: e.seq, type: e.type, time: e.time, data: this.redact(JSON.stringify(e.data)) }));
-    // SQLite limits bound parameters per statement: insert in chunks.
-    for (let i = 0; i < rows.length; i += 150) await this.db('tk_events').insert(rows.slice(i, i + 150)).onConflict(['run', 'seq']).ignore();
+    await this.d.write(`persisting ${events.length} events`, async (trx) => {
+      // SQLite limits bound parameters per statement: insert in chunks, one transaction.
+      for (let i = 0; i < rows.length; i += 150) await trx('tk_events').insert(rows.slice(i, i + 150)).onConflict(['run', 'seq']).ignore();
+    });
   }
 
   async events(sinceSeq: number, limit = 1000): Promise<TradekitEvent[]> {
-    const rows = (await this.db('tk_events').where({ run: this.run }).andWhere('seq', '>', sinceSeq).orderBy('seq', 'asc').limit(limit)) as {
+    const rows = (await this.d.read('reading events', (db) => db('tk_events').where({ run: this.run }).andWhere('seq', '>', sinceSeq).orderBy('seq', 'asc').limit(limit))) as {
       seq: number | string;
       type: string;
       time: number | string;
       data: string;
     }[];
     return rows.map((r) => ({ v: 1, type: r.type as TradekitEvent['type'], run: this.run, seq: Number(r.seq), time: Number(r.time), data: JSON.parse(r.data) as never }));
+  }
+
+  async lastEventSeq(): Promise<number> {
+    const row = (await this.d.read('reading the last event', (db) => db('tk_events').where({ run: this.run }).max('seq as m').first())) as { m: number | string | null } | undefined;
+    return Number(row?.m ?? 0);
   }
 }
 

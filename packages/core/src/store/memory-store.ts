@@ -1,9 +1,10 @@
 /** An in-process StateStore for backtests and tests: same contract as the SQLite store, no I/O. */
-import type { Journal, OrderRecord, OrderStatus, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
+import type { Journal, LeaseOptions, LeaseState, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 import { extend } from '../util/maybe.js';
+import { LeaseBase } from './lease-base.js';
 
 /**
  * Records are copied shallowly on the way in and out (callers cannot change what is stored by
@@ -27,6 +28,19 @@ export class MemoryStateStore implements StateStore {
   ) {
     this.url = opts.compact ? 'memory:compact' : 'memory:';
     this.journal = new MemoryJournal(opts.compact ?? false);
+  }
+
+  private leaseState?: LeaseState;
+
+  /** Nothing outside this process can open a memory store: the lease is this process's, with the same API. */
+  lease(o: LeaseOptions): RunLease {
+    return new MemoryRunLease(this, o);
+  }
+
+  /** @internal the lease row of this store. */
+  leaseRow(next?: LeaseState): LeaseState | undefined {
+    if (next) this.leaseState = next;
+    return this.leaseState;
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -86,17 +100,22 @@ class MemoryJournal implements Journal {
     const out = [...this.orders.values()].filter((o) => (!f.status?.length || f.status.includes(o.status)) && (!f.symbol || o.symbol === f.symbol)).sort((a, b) => b.createdAt - a.createdAt);
     return clone(f.limit ? out.slice(0, f.limit) : out);
   }
-  openTrade(rec: Parameters<Journal['openTrade']>[0]): void {
+  recordFill(order: OrderRecord, trade: OpenTradeRecord): void {
+    this.saveOrder(order);
+    this.openTrade(trade);
+  }
+  openTrade(rec: OpenTradeRecord): void {
     if (this.trades.has(rec.positionId)) return;
     const commission = rec.commission ?? 0;
     this.trades.set(rec.positionId, extend(rec, { openVolume: rec.volume, profit: commission, commission, swap: 0, status: 'open' }));
   }
-  recordExit(exit: ClosedTrade): void {
+  recordExit(exit: ClosedTrade): boolean {
     if (exit.dealId) {
-      if (this.dealIds.has(exit.dealId)) return;
+      if (this.dealIds.has(exit.dealId)) return false;
       this.dealIds.add(exit.dealId);
     }
     this.trades.set(exit.positionId, applyExit(this.trades.get(exit.positionId) ?? tradeFromExit(exit), exit));
+    return true;
   }
   getTrade(positionId: string): TradeRecord | undefined {
     return clone(this.trades.get(positionId));
@@ -113,5 +132,48 @@ class MemoryJournal implements Journal {
   }
   events(sinceSeq: number, limit = 1000): TradekitEvent[] {
     return clone(this.log.filter((e) => e.seq > sinceSeq).slice(0, limit));
+  }
+  lastEventSeq(): number {
+    return this.log.length ? this.log[this.log.length - 1]!.seq : 0;
+  }
+}
+
+class MemoryRunLease extends LeaseBase {
+  constructor(
+    private readonly store: MemoryStateStore,
+    o: LeaseOptions,
+  ) {
+    super('memory', o);
+  }
+  /** No other process can reach a memory store: held from acquire to release, renewed or not (a long backtest never renews). */
+  override get held(): boolean {
+    return this.token > 0 && !this.fenceError && this.store.leaseRow()?.expiresAt !== 0;
+  }
+  async read(): Promise<LeaseState | undefined> {
+    const s = this.store.leaseRow();
+    return s && { ...s };
+  }
+  async acquire(): Promise<{ state: LeaseState; previous?: LeaseState }> {
+    const now = this.clock.now();
+    const previous = this.store.leaseRow();
+    if (previous && previous.expiresAt > now && previous.holder !== this.holder.id) throw this.locked(previous);
+    const state: LeaseState = { run: this.run, holder: this.holder.id, host: this.holder.host, pid: this.holder.pid, token: (previous?.token ?? 0) + 1, acquiredAt: now, renewedAt: now, expiresAt: now + this.ttlMs, seqHwm: previous?.seqHwm ?? 0 };
+    this.store.leaseRow(state);
+    this.token = state.token;
+    this.renewedAt(now);
+    return { state: { ...state }, previous };
+  }
+  async renew(opts: { seqHwm?: number } = {}): Promise<void> {
+    if (this.fenceError) throw this.fenceError;
+    const cur = this.store.leaseRow();
+    if (!cur || cur.token !== this.token) throw this.fenced(cur);
+    const now = this.clock.now();
+    this.store.leaseRow({ ...cur, renewedAt: now, expiresAt: now + this.ttlMs, seqHwm: Math.max(cur.seqHwm, opts.seqHwm ?? 0) });
+    this.renewedAt(now);
+  }
+  async release(opts: { seqHwm?: number } = {}): Promise<void> {
+    const cur = this.store.leaseRow();
+    if (cur && cur.token === this.token) this.store.leaseRow({ ...cur, expiresAt: 0, seqHwm: opts.seqHwm ?? cur.seqHwm });
+    this.dropped();
   }
 }

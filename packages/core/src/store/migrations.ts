@@ -106,6 +106,26 @@ export const MIGRATIONS: readonly Migration[] = [
       for (const t of ['tk_events', 'tk_runs', 'tk_trade_exits', 'tk_trades', 'tk_orders', 'tk_kv']) await knex.schema.dropTableIfExists(t);
     },
   },
+  {
+    // One writer per run: the run lease and its fencing token (see knex-lease.ts).
+    name: '002_run_leases',
+    async up(knex) {
+      await knex.schema.createTable('tk_leases', (t) => {
+        t.string('run', 128).primary();
+        t.string('holder', 256).notNullable();
+        t.string('host', 256);
+        t.integer('pid');
+        t.bigInteger('token').notNullable();
+        t.bigInteger('acquired_at').notNullable();
+        t.bigInteger('renewed_at').notNullable();
+        t.bigInteger('expires_at').notNullable();
+        t.bigInteger('seq_hwm').notNullable().defaultTo(0);
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('tk_leases');
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

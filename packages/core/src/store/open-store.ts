@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { TradekitError } from '../errors.js';
-import type { StateStore } from '../interfaces.js';
+import type { Logger, StateStore } from '../interfaces.js';
 import { KnexStateStore } from './knex-store.js';
 import { MemoryStateStore } from './memory-store.js';
 
@@ -16,6 +16,8 @@ export interface OpenStoreOptions {
   run: string;
   now: () => number;
   redact?: (s: string) => string;
+  /** Where the database driver's own warnings go (never stdout). */
+  log?: Logger;
 }
 
 /** The SQLite file a state URL names, resolved against `baseDir` (`:memory:` as is), or undefined for other stores. */
@@ -33,7 +35,7 @@ export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
   if (url === 'memory:compact') return new MemoryStateStore(o.now, { compact: true });
   const filename = sqliteFileOf(url, o.baseDir);
   if (filename !== undefined) {
-    return KnexStateStore.open({ url, client: 'sqlite3', connection: { filename }, run: o.run, redact: o.redact, now: o.now });
+    return KnexStateStore.open({ url, client: 'sqlite3', connection: { filename }, run: o.run, redact: o.redact, now: o.now, log: o.log });
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     try {
@@ -41,7 +43,7 @@ export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
     } catch {
       throw new TradekitError('TK_ERR_STATE_DRIVER_MISSING', `state.url is PostgreSQL but the "pg" package is not installed: npm install pg`);
     }
-    return KnexStateStore.open({ url: url.replace(/:[^:@/]+@/, ':***@'), client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now });
+    return KnexStateStore.open({ url: url.replace(/:[^:@/]+@/, ':***@'), client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now, log: o.log });
   }
   throw new TradekitError('TK_ERR_STATE_URL', `unsupported state.url "${url}": use sqlite://./file.db, sqlite::memory:, memory: or postgres://…`);
 }

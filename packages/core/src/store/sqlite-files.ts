@@ -1,0 +1,105 @@
+/**
+ * One knex instance per SQLite file per process, shared by every run (and store) that opens the file.
+ * Its pool has exactly one connection, so every statement and transaction of the process on that file
+ * runs one after another: many runs may share a journal file without contending with each other
+ * (SQLITE_BUSY), and a transaction never interleaves with another run's statements. Other processes
+ * on the same file wait on SQLite's own lock (WAL, busy timeout); the store's write transactions begin
+ * with a write, so that wait is the busy handler's and never an immediate SQLITE_BUSY.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { Logger } from '../interfaces.js';
+
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+interface Shared {
+  db: Knex;
+  refs: number;
+  ready?: Promise<void>;
+}
+
+const files = new Map<string, Shared>();
+let memoryDbs = 0;
+
+/** The key two paths to one file share (symlinks and `..` resolved; the file may not exist yet). */
+export function sqliteFileKey(filename: string): string {
+  if (filename === ':memory:') return `:memory:#${++memoryDbs}`;
+  const abs = path.resolve(filename);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+export interface SqliteHandle {
+  readonly db: Knex;
+  readonly key: string;
+  /** Runs `prepare` (the migrations) once per connection, however many users open the file. */
+  ready(prepare: (db: Knex) => Promise<void>): Promise<void>;
+  /** Drops this user's reference; the last one closes the connection. */
+  release(): Promise<void>;
+}
+
+export function openSqliteFile(filename: string, log?: Logger): SqliteHandle {
+  const key = sqliteFileKey(filename);
+  let s = files.get(key);
+  if (!s) {
+    s = { db: createKnex(filename, log), refs: 0 };
+    files.set(key, s);
+  }
+  s.refs++;
+  const shared = s;
+  let released = false;
+  return {
+    db: shared.db,
+    key,
+    ready(prepare) {
+      shared.ready ??= prepare(shared.db);
+      shared.ready.catch(() => {
+        if (shared.ready) shared.ready = undefined;
+      });
+      return shared.ready;
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      if (--shared.refs > 0) return;
+      if (files.get(key) === shared) files.delete(key);
+      await shared.db.destroy();
+    },
+  };
+}
+
+function createKnex(filename: string, log?: Logger): Knex {
+  return knexFactory({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    // knex writes its warnings with console.*; a run's output (--json) must stay clean.
+    log: knexLog(log),
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { run(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) => {
+        const pragmas = ['PRAGMA journal_mode=WAL', `PRAGMA busy_timeout=${SQLITE_BUSY_TIMEOUT_MS}`, 'PRAGMA synchronous=NORMAL'];
+        const next = (i: number): void => {
+          if (i === pragmas.length) return done(null, conn);
+          conn.run(pragmas[i]!, (e) => (e ? done(e, conn) : next(i + 1)));
+        };
+        next(0);
+      },
+    },
+  });
+}
+
+/** knex's logger, routed to the run's logger (or nowhere). */
+export function knexLog(log?: Logger): Knex.Config['log'] {
+  const to = (level: 'warn' | 'error' | 'debug') => (msg: unknown) => log?.[level]({ component: 'knex' }, typeof msg === 'string' ? msg : String(msg));
+  return { warn: to('warn'), error: to('error'), deprecate: to('warn'), debug: to('debug'), inspectionDepth: 0, enableColors: false };
+}
