@@ -20,7 +20,8 @@ export { TIMEFRAME_MS, timeframeMs, isTimeframe, sortTimeframes } from './data/t
 export { serverToUtc, serverToUtcConverter, utcToServer, serverOffsetMs, isDst, type ServerTimeConfig, type DstRule } from './data/server-time.js';
 export { symbolInfoFor, canonicalSymbol } from './data/symbol-profiles.js';
 
-export { PaperBroker, PAPER_DEFAULTS, type PaperBrokerOptions } from './paper/paper-broker.js';
+export { PaperBroker, PAPER_DEFAULTS, type PaperBrokerOptions, type PaperAccountState } from './paper/paper-broker.js';
+export { PersistentPaperBroker, PAPER_ACCOUNT_KEY } from './paper/persistent-paper.js';
 export { floorToStep, isVolumeStepMultiple, roundMoney } from './paper/money.js';
 
 export { openStateStore, sqliteFileOf, type OpenStoreOptions } from './store/open-store.js';
@@ -50,3 +51,7 @@ export { validateAt, compileSchema, suggest } from './config/validate.js';
 export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js';
 export { createRedactor, NO_REDACTION, type Redactor } from './log/redact.js';
 export { runFlow, wait, andThen, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';
+export { failpoint, FAILPOINTS_ARMED } from './util/failpoints.js';
+export { WriteGuard } from './engine/write-guard.js';
+export type { RecoveryReport } from './engine/recovery.js';
+export type { StateSection } from './config/schema.js';

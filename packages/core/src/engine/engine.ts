@@ -105,9 +105,15 @@ export class Engine {
 
   // ------------------------------------------------------------------ startup is recovery
 
-  /** Brings the journal in line with the broker before the first cycle (recovery.ts). */
-  recover(): Promise<RecoveryReport> {
-    return this.reconciler.startup();
+  /**
+   * Brings the journal in line with the broker before the first cycle (recovery.ts), then settles
+   * what the broker announced meanwhile (a paper account walking the bars it missed closes positions
+   * while recovery reads it): when this returns, the journal equals the broker.
+   */
+  async recover(): Promise<RecoveryReport> {
+    const r = await this.reconciler.startup();
+    await this.settle();
+    return r;
   }
 
   /** A failure of the state store or the lease: no broker write until it is cleared (reported once). */

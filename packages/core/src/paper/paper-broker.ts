@@ -60,6 +60,26 @@ export interface PaperBrokerOptions {
 /** How many client ids the broker remembers for idempotency (the oldest are forgotten first). */
 export const CLIENT_ID_MEMORY = 50_000;
 
+/** Deals kept in a saved account (lookups and recovery read recent history; a long paper run has many). */
+export const SAVED_DEALS = 10_000;
+
+/**
+ * The whole account as plain data (JSON): what a paper run persists after every change so it can
+ * restart like a live one (see persistent-paper.ts). `cursors`: per symbol, the open time of the last
+ * bar whose triggers were processed, so bars missed while the process was down are walked on restart.
+ */
+export interface PaperAccountState {
+  v: 1;
+  balance: number;
+  nextTicket: number;
+  nextDeal: number;
+  positions: (Position & { entryCommissionLeft: number })[];
+  pending: PendingOrder[];
+  pendingCloses: [string, number | null][];
+  deals: Deal[];
+  cursors: Record<string, number>;
+}
+
 export const PAPER_DEFAULTS: PaperBrokerOptions = {
   balance: 10_000,
   currency: 'USD',
@@ -110,6 +130,8 @@ export class PaperBroker implements Broker {
   private readonly symbols = new Map<string, SymbolState>();
   private nextTicket = 1_000_001;
   private nextDeal = 5_000_001;
+  /** Bar cursors restored from a saved account, used when each symbol is first synced. */
+  private restoredCursors?: Record<string, number>;
   private readonly opts: PaperBrokerOptions;
 
   constructor(
@@ -244,6 +266,48 @@ export class PaperBroker implements Broker {
     this.version++;
   }
 
+  /** Grows on every change of the account (positions, orders, balance, deals): what to persist, and when. */
+  get revision(): number {
+    return this.version;
+  }
+
+  /** The account as plain data (see PaperAccountState). */
+  exportState(): PaperAccountState {
+    const cursors: Record<string, number> = { ...this.restoredCursors };
+    for (const [sym, st] of this.symbols) cursors[sym] = st.cursor;
+    return {
+      v: 1,
+      balance: this.balance,
+      nextTicket: this.nextTicket,
+      nextDeal: this.nextDeal,
+      positions: [...this.positionsById.values()].map((p) => ({ ...p })),
+      pending: [...this.pending.values()].map((o) => ({ ...o })),
+      pendingCloses: [...this.pendingCloses].map(([id, v]) => [id, v ?? null]),
+      deals: this.deals.slice(-SAVED_DEALS).map((d) => ({ ...d })),
+      cursors,
+    };
+  }
+
+  /** Restores a saved account before the first call (deals already seen are not announced again). */
+  importState(s: PaperAccountState): void {
+    if (s.v !== 1) throw new TradekitError('TK_ERR_STATE_IO', `saved paper account has version ${String(s.v)}, this broker reads version 1`);
+    this.balance = s.balance;
+    this.nextTicket = s.nextTicket;
+    this.nextDeal = s.nextDeal;
+    this.positionsById.clear();
+    for (const p of s.positions) this.positionsById.set(p.id, { ...p });
+    this.pending.clear();
+    for (const o of s.pending) this.pending.set(o.id, { ...o });
+    this.pendingCloses.clear();
+    for (const [id, v] of s.pendingCloses) this.pendingCloses.set(id, v ?? undefined);
+    this.deals.length = 0;
+    for (const d of s.deals) this.deals.push({ ...d });
+    this.restoredCursors = { ...s.cursors };
+    this.symbols.clear();
+    this.syncedAt = -Infinity;
+    this.changed();
+  }
+
   private positionSnapshot(filter?: PositionFilter): Position[] {
     const c = this.posCache;
     if (c && c.version === this.version && c.filter === filter) return c.list;
@@ -362,7 +426,9 @@ export class PaperBroker implements Broker {
     } catch {
       cols = undefined;
     }
-    const st: SymbolState = { info, tf, cursor: this.clock.now() - TIMEFRAME_MS[tf], syncedAt: -Infinity, cols, idx: 0 };
+    // A restored account walks the bars it missed (its positions' SL/TP while the process was down).
+    const cursor = this.restoredCursors?.[symbol] ?? this.clock.now() - TIMEFRAME_MS[tf];
+    const st: SymbolState = { info, tf, cursor, syncedAt: -Infinity, cols, idx: 0 };
     this.symbols.set(symbol, st);
     this.syncedAt = -Infinity;
     return st;

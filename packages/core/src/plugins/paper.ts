@@ -1,6 +1,7 @@
 /** `@tradekit/core/paper`: the built-in simulated hedging account (see paper/paper-broker.ts). */
 import { definePlugin } from '../plugin.js';
 import { PaperBroker } from '../paper/paper-broker.js';
+import { PersistentPaperBroker } from '../paper/persistent-paper.js';
 import { PaperBrokerOptionsToken } from '../tokens.js';
 import { CORE_VERSION } from '../version.js';
 
@@ -14,6 +15,7 @@ export interface PaperPluginConfig {
   stopOutLevel: number;
   maxQuoteAgeMinutes: number;
   marketClosed: 'auto' | 'reject' | 'queue';
+  persist: 'auto' | boolean;
 }
 
 export default definePlugin<PaperPluginConfig>({
@@ -38,9 +40,14 @@ export default definePlugin<PaperPluginConfig>({
         default: 'auto',
         description: 'market orders and closes while the market is closed: reject (retryable, like a live broker) or queue for the next open; auto = queue under a simulated clock, reject under the wall clock',
       },
+      persist: {
+        anyOf: [{ const: 'auto' }, { type: 'boolean' }],
+        default: 'auto',
+        description: 'save the account in the state store after every change and restore it at start; auto = under the wall clock with a persistent store (forward-testing restarts like live)',
+      },
     },
   },
-  setup(ctx, c) {
+  async setup(ctx, c) {
     // The broker is built by the plugin's child container: clock and data source come from the run.
     ctx.container.register(PaperBrokerOptionsToken, {
       useValue: {
@@ -55,6 +62,11 @@ export default definePlugin<PaperPluginConfig>({
         whenClosed: c.marketClosed === 'auto' ? (ctx.clock.kind === 'sim' ? 'queue' : 'reject') : c.marketClosed,
       },
     });
-    ctx.setBroker(ctx.container.resolve(PaperBroker));
+    const broker = ctx.container.resolve(PaperBroker);
+    const persist = c.persist === 'auto' ? ctx.clock.kind === 'live' && !/^memory/.test(ctx.state.url) : c.persist;
+    if (!persist) return void ctx.setBroker(broker);
+    const saved = new PersistentPaperBroker(broker, ctx.state, ctx.log);
+    await saved.restore();
+    ctx.setBroker(saved);
   },
 });

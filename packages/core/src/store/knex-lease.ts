@@ -13,7 +13,7 @@ export interface LeaseDb {
   /** Wraps a failure as TK_ERR_STATE_IO. */
   io(e: unknown, what: string): Error;
   /** Called with the token once acquired: the store fences its writes with it. */
-  fence(token: number | undefined): void;
+  fence(token: number | undefined): Promise<void>;
 }
 
 export class KnexRunLease extends LeaseBase {
@@ -62,7 +62,7 @@ export class KnexRunLease extends LeaseBase {
         await trx('tk_runs')
           .where({ status: 'running' })
           .whereIn('id', trx('tk_leases').select('run').where('expires_at', '<=', now))
-          .update({ status: 'crashed', ended_at: now });
+          .update({ status: 'crashed', ended_at: now, fence: null });
       });
     } catch (e) {
       throw this.store.io(e, 'acquiring the run lease');
@@ -71,7 +71,7 @@ export class KnexRunLease extends LeaseBase {
     if (s.holder !== h.id) throw this.locked(s);
     this.token = s.token;
     this.renewedAt(now);
-    this.store.fence(this.token);
+    await this.store.fence(this.token);
     return { state: s, previous };
   }
 

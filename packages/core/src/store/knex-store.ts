@@ -11,10 +11,10 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import { TradekitError } from '../errors.js';
-import type { Journal, LeaseOptions, Logger, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
+import type { Clock, Journal, LeaseOptions, Logger, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
-import { migrationSource } from './migrations.js';
+import { FENCED_MARK, migrationSource } from './migrations.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 import { stateIoError } from './io-error.js';
 import { KnexRunLease, toLease } from './knex-lease.js';
@@ -27,19 +27,39 @@ const WALL = new LiveClock();
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 const json = <T>(v: unknown): T | undefined => (typeof v === 'string' && v ? (JSON.parse(v) as T) : undefined);
 
-/** The database side every store of one connection shares: knex, fencing, error wrapping. */
+/**
+ * The database side of one store: knex, fencing, error wrapping. Once the run holds its lease, every
+ * row it writes carries its token (`fence`): on SQLite a trigger refuses the statement unless the token
+ * is still the lease's (migration 003), so a single write is one fenced statement; elsewhere each
+ * write is a transaction that first updates the lease row where the token is still ours.
+ */
 class Db {
-  /** The run's fencing token once its lease is acquired; writes check it first. */
+  /** The run's fencing token once its lease is acquired. */
   token: number | undefined;
 
   constructor(
     readonly knex: Knex,
     readonly url: string,
     readonly run: string,
+    /** Rows are fenced by the database's triggers (SQLite). */
+    private readonly rowFence: boolean,
   ) {}
 
+  /** `row` with the writer's token (what the fence trigger checks). */
+  tag<T extends object>(row: T): T & { fence: number | null } {
+    return Object.assign(row, { fence: this.token ?? null });
+  }
+
   io(e: unknown, what: string): TradekitError {
+    if (e instanceof Error && e.message.includes(FENCED_MARK)) return this.fenced(what);
     return stateIoError(e, what, this.url);
+  }
+
+  private fenced(what: string): TradekitError {
+    return new TradekitError('TK_ERR_RUN_FENCED', `run ${this.run}: ${what} refused: this process (token ${this.token}) no longer holds the run; another process took it over`, {
+      classification: 'fatal',
+      details: { run: this.run, token: this.token },
+    });
   }
 
   async read<T>(what: string, q: (db: Knex) => Promise<T>): Promise<T> {
@@ -50,7 +70,21 @@ class Db {
     }
   }
 
-  /** One write transaction, fenced by the run's token when it holds a lease. */
+  /** One write statement whose rows are tagged (`tag`): fenced by the database's trigger, or in a transaction where there is none. */
+  async write1<T>(what: string, q: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
+    if (!this.rowFence && this.token !== undefined) return this.write(what, q);
+    try {
+      return await q(this.knex);
+    } catch (e) {
+      throw this.io(e, what);
+    }
+  }
+
+  /**
+   * A write transaction. It begins with a write to the run's lease row where the token is ours: the
+   * fence check (a taken-over run updates nothing), and the write lock taken before anything is read,
+   * so a concurrent process makes it wait on the busy handler instead of failing with SQLITE_BUSY.
+   */
   async write<T>(what: string, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     let fenced = false;
     try {
@@ -59,19 +93,30 @@ class Db {
           const n = await trx('tk_leases').where({ run: this.run, token: this.token }).update({ token: this.token });
           if (n !== 1) {
             fenced = true;
-            throw new Error('fenced');
+            throw new Error(FENCED_MARK);
           }
         }
         return fn(trx);
       });
     } catch (e) {
-      if (fenced) {
-        throw new TradekitError('TK_ERR_RUN_FENCED', `run ${this.run}: ${what} refused: this process (token ${this.token}) no longer holds the run; another process took it over`, {
-          classification: 'fatal',
-          details: { run: this.run, token: this.token },
-        });
-      }
+      if (fenced) throw this.fenced(what);
       throw this.io(e, what);
+    }
+  }
+}
+
+/**
+ * Migrates to the latest schema. Two processes opening a new file at once both try: the loser fails
+ * (a table already exists, or knex's migration lock is taken) and tries again once the winner is done.
+ */
+async function migrateLatest(k: Knex): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await k.migrate.latest({ migrationSource, tableName: 'tk_migrations' });
+      return;
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
     }
   }
 }
@@ -79,6 +124,8 @@ class Db {
 export class KnexStateStore implements StateStore {
   readonly journal: Journal;
   private readonly d: Db;
+  /** The clock leases are judged by (the wall clock unless a lease was made with another). */
+  private leaseClock: Clock = WALL;
 
   private constructor(
     readonly url: string,
@@ -87,8 +134,9 @@ export class KnexStateStore implements StateStore {
     private readonly redact: (s: string) => string,
     private readonly now: () => number,
     private readonly closeDb: () => Promise<void>,
+    rowFence: boolean,
   ) {
-    this.d = new Db(db, url, run);
+    this.d = new Db(db, url, run, rowFence);
     this.journal = new KnexJournal(this.d, redact);
   }
 
@@ -97,7 +145,7 @@ export class KnexStateStore implements StateStore {
     let db: Knex;
     let close: () => Promise<void>;
     let ready: Promise<void>;
-    const migrate = (k: Knex) => k.migrate.latest({ migrationSource, tableName: 'tk_migrations' }).then(() => undefined);
+    const migrate = (k: Knex) => migrateLatest(k);
     if (opts.client === 'sqlite3') {
       const h = openSqliteFile((opts.connection as { filename: string }).filename, opts.log);
       db = h.db;
@@ -114,11 +162,12 @@ export class KnexStateStore implements StateStore {
       await close().catch(() => undefined);
       throw stateIoError(e, 'opening (and migrating) the database', opts.url);
     }
-    return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now, close);
+    return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now, close, opts.client === 'sqlite3');
   }
 
   lease(o: LeaseOptions): RunLease {
-    return new KnexRunLease(this.d.run, o, { db: this.d.knex, io: (e, what) => this.d.io(e, what), fence: (t) => void (this.d.token = t) });
+    this.leaseClock = o.clock;
+    return new KnexRunLease(this.d.run, o, { db: this.d.knex, io: (e, what) => this.d.io(e, what), fence: async (t) => void (this.d.token = t) });
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -127,11 +176,12 @@ export class KnexStateStore implements StateStore {
   }
 
   async set<T = unknown>(key: string, value: T): Promise<void> {
-    const row = { run: this.d.run, key, value: this.redact(JSON.stringify(value ?? null)), updated_at: this.now() };
-    await this.d.write(`writing ${key}`, (trx) => trx('tk_kv').insert(row).onConflict(['run', 'key']).merge(['value', 'updated_at']));
+    const row = this.d.tag({ run: this.d.run, key, value: this.redact(JSON.stringify(value ?? null)), updated_at: this.now() });
+    await this.d.write1(`writing ${key}`, (db) => db('tk_kv').insert(row).onConflict(['run', 'key']).merge(['value', 'updated_at', 'fence']));
   }
 
   async delete(key: string): Promise<boolean> {
+    // A delete has no new row to carry the token: a fenced transaction.
     return (await this.d.write(`deleting ${key}`, (trx) => trx('tk_kv').where({ run: this.d.run, key }).del())) > 0;
   }
 
@@ -150,23 +200,23 @@ export class KnexStateStore implements StateStore {
   }
 
   async registerRun(r: RunRecord): Promise<void> {
-    await this.d.write('registering the run', (trx) =>
-      trx('tk_runs')
-        .insert({ id: r.id, name: r.name, mode: r.mode, config_file: r.configFile ?? null, started_at: r.startedAt, ended_at: null, status: r.status, summary: null })
+    await this.d.write1('registering the run', (db) =>
+      db('tk_runs')
+        .insert(this.d.tag({ id: r.id, name: r.name, mode: r.mode, config_file: r.configFile ?? null, started_at: r.startedAt, ended_at: null, status: r.status, summary: null }))
         .onConflict('id')
-        .merge(['status', 'ended_at']),
+        .merge(['status', 'ended_at', 'fence']),
     );
   }
 
   async finishRun(id: string, status: string, summary?: unknown): Promise<void> {
-    await this.d.write('recording the end of the run', (trx) => trx('tk_runs').where({ id }).update({ status, ended_at: this.now(), summary: summary === undefined ? null : this.redact(JSON.stringify(summary)) }));
+    await this.d.write1('recording the end of the run', (db) => db('tk_runs').where({ id }).update(this.d.tag({ status, ended_at: this.now(), summary: summary === undefined ? null : this.redact(JSON.stringify(summary)) })));
   }
 
   /** Runs, newest first; a run still marked running whose lease expired (its process died) reads `crashed`. */
   async listRuns(): Promise<RunRecord[]> {
     const [rows, leases] = await this.d.read('listing runs', (db) => Promise.all([db('tk_runs').orderBy('started_at', 'desc') as Promise<Record<string, unknown>[]>, db('tk_leases').select() as Promise<Record<string, unknown>[]>]));
     const byRun = new Map(leases.map((l) => [String(l.run), toLease(l)]));
-    const now = WALL.now();
+    const now = this.leaseClock.now();
     return rows.map((r) => {
       const lease = byRun.get(String(r.id));
       const dead = r.status === 'running' && lease !== undefined && lease.expiresAt <= now;
@@ -204,7 +254,7 @@ class KnexJournal implements Journal {
   }
 
   private orderRow(r: OrderRecord): Record<string, unknown> {
-    return {
+    return this.d.tag({
       run: this.run,
       client_id: r.clientId,
       symbol: r.symbol,
@@ -223,20 +273,21 @@ class KnexJournal implements Journal {
       updated_at: r.updatedAt,
       intent: r.intent ? this.redact(JSON.stringify(r.intent)) : null,
       result: r.result ? this.redact(JSON.stringify(r.result)) : null,
-    };
+    });
   }
 
-  private upsertOrder(trx: Knex.Transaction, r: OrderRecord) {
+  private upsertOrder(trx: Knex | Knex.Transaction, r: OrderRecord) {
     return trx('tk_orders')
       .insert(this.orderRow(r))
       .onConflict(['run', 'client_id'])
-      .merge(['status', 'broker_order_id', 'position_id', 'reason', 'updated_at', 'result', 'volume', 'price', 'sl', 'tp']);
+      .merge(['status', 'broker_order_id', 'position_id', 'reason', 'updated_at', 'result', 'volume', 'price', 'sl', 'tp', 'fence']);
   }
 
-  private insertTrade(trx: Knex.Transaction, rec: OpenTradeRecord) {
+  private insertTrade(trx: Knex | Knex.Transaction, rec: OpenTradeRecord) {
     const commission = rec.commission ?? 0;
     return trx('tk_trades')
-      .insert({
+      .insert(
+        this.d.tag({
         run: this.run,
         position_id: rec.positionId,
         client_id: rec.clientId ?? null,
@@ -256,13 +307,14 @@ class KnexJournal implements Journal {
         score: rec.score ?? null,
         probability: rec.probability ?? null,
         details: rec.details ? this.redact(JSON.stringify(rec.details)) : null,
-      })
+        }),
+      )
       .onConflict(['run', 'position_id'])
       .ignore();
   }
 
   async saveOrder(r: OrderRecord): Promise<void> {
-    await this.d.write(`journaling order ${r.clientId} (${r.status})`, (trx) => this.upsertOrder(trx, r));
+    await this.d.write1(`journaling order ${r.clientId} (${r.status})`, (db) => this.upsertOrder(db, r));
   }
 
   async recordFill(order: OrderRecord, trade: OpenTradeRecord): Promise<void> {
@@ -290,7 +342,7 @@ class KnexJournal implements Journal {
   }
 
   async openTrade(rec: OpenTradeRecord): Promise<void> {
-    await this.d.write(`journaling trade ${rec.positionId}`, (trx) => this.insertTrade(trx, rec));
+    await this.d.write1(`journaling trade ${rec.positionId}`, (db) => this.insertTrade(db, rec));
   }
 
   async recordExit(exit: ClosedTrade): Promise<boolean> {
@@ -302,7 +354,8 @@ class KnexJournal implements Journal {
       const row = await trx('tk_trades').where({ run: this.run, position_id: exit.positionId }).first();
       const before = row ? toTrade(row) : tradeFromExit(exit);
       const after = applyExit(before, exit);
-      await trx('tk_trade_exits').insert({
+      await trx('tk_trade_exits').insert(
+        this.d.tag({
         run: this.run,
         position_id: exit.positionId,
         deal_id: exit.dealId ?? null,
@@ -314,8 +367,9 @@ class KnexJournal implements Journal {
         commission: exit.commission,
         swap: exit.swap,
         partial: exit.partial,
-      });
-      const patch = {
+        }),
+      );
+      const patch = this.d.tag({
         open_volume: after.openVolume,
         exit_time: after.exitTime ?? null,
         exit_price: after.exitPrice ?? null,
@@ -324,7 +378,7 @@ class KnexJournal implements Journal {
         commission: after.commission,
         swap: after.swap,
         status: after.status,
-      };
+      });
       if (row) await trx('tk_trades').where({ run: this.run, position_id: exit.positionId }).update(patch);
       else {
         await trx('tk_trades').insert({
@@ -365,10 +419,12 @@ class KnexJournal implements Journal {
 
   async appendEvents(events: readonly TradekitEvent[]): Promise<void> {
     if (!events.length) return;
-    const rows = events.map((e) => ({ run: this.run, seq: e.seq, type: e.type, time: e.time, data: this.redact(JSON.stringify(e.data)) }));
+    const rows = events.map((e) => this.d.tag({ run: this.run, seq: e.seq, type: e.type, time: e.time, data: this.redact(JSON.stringify(e.data)) }));
+    // SQLite limits bound parameters per statement: insert in chunks, one transaction when there are several.
+    const insert = (db: Knex | Knex.Transaction, chunk: typeof rows) => db('tk_events').insert(chunk).onConflict(['run', 'seq']).ignore();
+    if (rows.length <= 150) return void (await this.d.write1(`persisting ${events.length} events`, (db) => insert(db, rows)));
     await this.d.write(`persisting ${events.length} events`, async (trx) => {
-      // SQLite limits bound parameters per statement: insert in chunks, one transaction.
-      for (let i = 0; i < rows.length; i += 150) await trx('tk_events').insert(rows.slice(i, i + 150)).onConflict(['run', 'seq']).ignore();
+      for (let i = 0; i < rows.length; i += 150) await insert(trx, rows.slice(i, i + 150));
     });
   }
 

@@ -126,7 +126,55 @@ export const MIGRATIONS: readonly Migration[] = [
       await knex.schema.dropTableIfExists('tk_leases');
     },
   },
+  {
+    // Fencing in the database: every row a lease holder writes carries its token (`fence`), and a
+    // trigger refuses the write unless that token is still the run's lease token. A single statement is
+    // fenced with no transaction around it, in every process that opens the file. (PostgreSQL fences
+    // each transaction instead; see knex-store.ts.)
+    name: '003_fence_columns',
+    async up(knex) {
+      for (const [table] of FENCED_TABLES) {
+        await knex.schema.alterTable(table, (t) => {
+          t.bigInteger('fence');
+        });
+      }
+      if (!isSqlite(knex)) return;
+      for (const [table, col] of FENCED_TABLES) {
+        for (const op of ['INSERT', 'UPDATE']) {
+          await knex.raw(
+            `CREATE TRIGGER tk_fence_${table}_${op.toLowerCase()} BEFORE ${op} ON ${table} WHEN NEW.fence IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tk_leases WHERE run = NEW.${col} AND token = NEW.fence) BEGIN SELECT RAISE(ABORT, '${FENCED_MARK}'); END`,
+          );
+        }
+      }
+    },
+    async down(knex) {
+      for (const [table] of FENCED_TABLES) {
+        if (isSqlite(knex)) for (const op of ['insert', 'update']) await knex.raw(`DROP TRIGGER IF EXISTS tk_fence_${table}_${op}`);
+        await knex.schema.alterTable(table, (t) => {
+          t.dropColumn('fence');
+        });
+      }
+    },
+  },
 ];
+
+/** The message a write refused by a fence trigger fails with (SQLITE_CONSTRAINT from RAISE). */
+export const FENCED_MARK = 'tradekit:fenced';
+
+/** Journal tables and the column naming their run. */
+export const FENCED_TABLES: readonly [table: string, runColumn: string][] = [
+  ['tk_kv', 'run'],
+  ['tk_orders', 'run'],
+  ['tk_trades', 'run'],
+  ['tk_trade_exits', 'run'],
+  ['tk_events', 'run'],
+  ['tk_runs', 'id'],
+];
+
+/** Whether the database fences rows with triggers (SQLite) or each transaction (others). */
+export function isSqlite(knex: Knex): boolean {
+  return (knex.client.config as { client?: unknown }).client === 'sqlite3';
+}
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => [...MIGRATIONS],
