@@ -208,7 +208,12 @@ class Terminal:
     def submit(self, method, args, kwargs, fence=None):
         with self.state_lock:
             self.waiting += 1
-        fut = self.pool.submit(self._guarded, method, args, kwargs, fence)
+        try:
+            fut = self.pool.submit(self._guarded, method, args, kwargs, fence)
+        except RuntimeError:  # shutting down
+            with self.state_lock:
+                self.waiting -= 1
+            raise
         fut.add_done_callback(self._not_waiting_if_cancelled)
         return fut
 
