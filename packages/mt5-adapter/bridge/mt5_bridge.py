@@ -15,6 +15,12 @@ Guarantees (see docs/mt5.md):
   * a shared token is required (first message: auth); 127.0.0.1 by default;
   * each call has a deadline: still queued at the deadline -> error outcome "not_sent" (it never
     runs); started but not finished -> outcome "unknown" (it may have run: reconcile);
+  * `ping` never waits behind a long call: with the worker busy it answers at once with the last
+    terminal state, `busy: true` and the MT5 function in flight;
+  * fencing (one writer per run): `tk_fence {run, token}` records the highest token seen per run; a
+    write (order_send) whose `meta.fence` token is smaller is refused with FENCED right before it
+    would reach the terminal. The table is in memory: a bridge restart forgets it (the run lease in
+    tradekit's state store still protects; the current holder records its token again on reconnect);
   * tickets (ulong) travel as decimal strings, numpy arrays as {columns, rows}, times stay raw MT5
     epoch seconds (broker server time);
   * the token and the terminal password never reach the log.
@@ -39,7 +45,7 @@ except ImportError as e:  # pragma: no cover - reported at startup
 else:
     _IMPORT_ERROR = None
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 PROTOCOL = 1
 
 METHODS = (
@@ -51,6 +57,7 @@ METHODS = (
     "order_calc_margin", "order_calc_profit", "order_check", "order_send",
 )
 WRITES = ("order_send",)
+FENCE_METHOD = "tk_fence"
 REQUEST_METHODS = ("order_send", "order_check")
 
 # JSON cannot tell 1 from 1.0, but the package can: it rejects an int where it wants a float
@@ -71,6 +78,7 @@ RPC_TIMEOUT = -32010
 RPC_CALL_FAILED = -32011
 RPC_BUSY = -32012
 RPC_SHUTTING_DOWN = -32013
+RPC_FENCED = -32014
 
 log = logging.getLogger("mt5-bridge")
 
@@ -145,17 +153,94 @@ def redacted(method, args, kwargs):
 # --------------------------------------------------------------------------- the MT5 worker
 
 
+class Fenced(Exception):
+    """A write carried a fencing token smaller than the highest seen for its run."""
+
+    def __init__(self, run, token, highest):
+        Exception.__init__(self, "fenced")
+        self.run, self.token, self.highest = run, token, highest
+
+
+class FenceTable:
+    """Highest fencing token seen per run, in memory (tk_fence and fenced writes raise it)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.highest = {}
+
+    def raise_to(self, run, token):
+        """(True, token) when recorded; (False, highest) when a larger token was seen."""
+        with self.lock:
+            seen = self.highest.get(run)
+            if seen is not None and token < seen:
+                return False, seen
+            self.highest[run] = token
+            return True, token
+
+
+def parse_fence(v):
+    """{run, token} -> (run, token), or None when malformed."""
+    if not isinstance(v, dict):
+        return None
+    run, token = v.get("run"), v.get("token")
+    if not isinstance(run, str) or not run or len(run) > 200:
+        return None
+    if not isinstance(token, int) or isinstance(token, bool) or token < 0:
+        return None
+    return run, token
+
+
 class Terminal:
     """Every MetaTrader5 call, on one thread, one at a time (the package is not assumed thread-safe)."""
 
-    def __init__(self, module):
+    def __init__(self, module, fences=None):
         self.mt5 = module
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mt5")
         # order_send/order_check call shape that worked last ("positional" dict, or "keyword"-unpacked).
         self.shape = {}
+        self.fences = fences or FenceTable()
+        # What the worker is doing (read by ping on the event loop without waiting for the worker).
+        self.state_lock = threading.Lock()
+        self.waiting = 0
+        self.running = None
+        self.last_terminal = {"connected": None, "trade_allowed": None}
 
-    def submit(self, method, args, kwargs):
-        return self.pool.submit(self._run, method, args, kwargs)
+    def submit(self, method, args, kwargs, fence=None):
+        with self.state_lock:
+            self.waiting += 1
+        try:
+            fut = self.pool.submit(self._guarded, method, args, kwargs, fence)
+        except RuntimeError:  # shutting down
+            with self.state_lock:
+                self.waiting -= 1
+            raise
+        fut.add_done_callback(self._not_waiting_if_cancelled)
+        return fut
+
+    def _not_waiting_if_cancelled(self, fut):
+        if fut.cancelled():
+            with self.state_lock:
+                self.waiting -= 1
+
+    def busy(self):
+        """(busy, method in flight): the worker is running a call or has calls queued."""
+        with self.state_lock:
+            return self.running is not None or self.waiting > 0, self.running
+
+    def _guarded(self, method, args, kwargs, fence):
+        with self.state_lock:
+            self.waiting -= 1
+            self.running = method
+        try:
+            if fence is not None and method in WRITES:
+                # Right before the terminal sees it: a stale writer's call never runs.
+                ok, highest = self.fences.raise_to(fence[0], fence[1])
+                if not ok:
+                    raise Fenced(fence[0], fence[1], highest)
+            return self._run(method, args, kwargs)
+        finally:
+            with self.state_lock:
+                self.running = None
 
     def _call(self, fn, args, kwargs):
         # Never forward an empty keyword mapping: fn(*args, **{}) is not fn(*args) for the package's
@@ -167,7 +252,8 @@ class Terminal:
         started = time.monotonic()
         if method == "ping":
             info = m.terminal_info()
-            value = {"connected": bool(info and info.connected), "trade_allowed": bool(info and info.trade_allowed), "utc_ms": utc_ms()}
+            value = {"connected": bool(info and info.connected), "trade_allowed": bool(info and info.trade_allowed), "utc_ms": utc_ms(), "busy": False, "method": None}
+            self.last_terminal = {"connected": value["connected"], "trade_allowed": value["trade_allowed"]}
             return value, [1, "Success"]
         fn = getattr(m, method)
         if method in REQUEST_METHODS:
@@ -223,7 +309,7 @@ class Bridge:
         self.closing = False
 
     def hello(self):
-        return {"server": "mt5-bridge", "version": VERSION, "protocol": PROTOCOL, "methods": list(METHODS) + ["ping"], "control": False}
+        return {"server": "mt5-bridge", "version": VERSION, "protocol": PROTOCOL, "methods": list(METHODS) + ["ping", FENCE_METHOD], "control": False}
 
     async def handle(self, reader, writer):
         peer = writer.get_extra_info("peername")
@@ -299,13 +385,49 @@ class Bridge:
         await self.send(conn, {"jsonrpc": "2.0", "id": req["id"], "result": {"value": self.hello(), "last_error": [1, "Success"]}})
         return True
 
+    @staticmethod
+    def fenced(rid, run, token, highest):
+        return {"jsonrpc": "2.0", "id": rid, "error": {"code": RPC_FENCED, "message": "FENCED", "data": {"outcome": "not_sent", "run": run, "token": token, "highest": highest}}}
+
+    async def fence(self, conn, rid, kwargs):
+        """tk_fence {run, token}: answered at once; never touches the terminal."""
+        f = parse_fence(kwargs)
+        if f is None:
+            await self.send(conn, self.error(rid, RPC_INVALID_PARAMS, "tk_fence needs kwargs {run: non-empty string, token: integer >= 0}", "not_sent"))
+            return
+        ok, highest = self.terminal.fences.raise_to(f[0], f[1])
+        if not ok:
+            log.warning("refused tk_fence for run %s: token %d < %d", f[0], f[1], highest)
+            await self.send(conn, self.fenced(rid, f[0], f[1], highest))
+            return
+        log.info("run %s fenced at token %d", f[0], f[1])
+        await self.send(conn, {"jsonrpc": "2.0", "id": rid, "result": {"value": {"run": f[0], "highest": highest}, "last_error": [1, "Success"]}})
+
+    async def ping(self, conn, rid, deadline):
+        """Never queued behind a long call: a busy worker answers at once from the last known state."""
+        busy, running = self.terminal.busy()
+        value = None
+        if not busy:
+            fut = self.terminal.submit("ping", [], {})
+            wrapped = asyncio.wrap_future(fut)
+            done, _ = await asyncio.wait({wrapped}, timeout=min(deadline, 1.0))
+            if done and not wrapped.cancelled() and wrapped.exception() is None:
+                value = wrapped.result()[0]
+            else:
+                wrapped.add_done_callback(lambda w: w.cancelled() or w.exception())
+                busy, running = True, self.terminal.busy()[1] or "ping"
+        if value is None:
+            last = self.terminal.last_terminal
+            value = {"connected": last["connected"], "trade_allowed": last["trade_allowed"], "utc_ms": utc_ms(), "busy": True, "method": running}
+        await self.send(conn, {"jsonrpc": "2.0", "id": rid, "result": {"value": value, "last_error": [1, "Success"], "utc_ms": utc_ms()}})
+
     async def dispatch(self, conn, req):
         rid = req["id"]
         method = req["method"]
         params = req.get("params") or {}
         args = params.get("args", [])
         kwargs = params.get("kwargs", {})
-        if method not in METHODS and method != "ping":
+        if method not in METHODS and method not in ("ping", FENCE_METHOD):
             await self.send(conn, self.error(rid, RPC_METHOD_NOT_FOUND, "unknown method %s" % method, "not_sent"))
             return
         if not isinstance(args, list) or not isinstance(kwargs, dict):
@@ -314,13 +436,27 @@ class Bridge:
         if self.closing:
             await self.send(conn, self.error(rid, RPC_SHUTTING_DOWN, "SHUTTING_DOWN", "not_sent"))
             return
+        meta = req.get("meta") or {}
+        if not isinstance(meta, dict):
+            meta = {}
+        deadline = max(1, int(meta.get("deadline_ms") or self.default_deadline_ms)) / 1000.0
+        if method == FENCE_METHOD:
+            await self.fence(conn, rid, kwargs)
+            return
+        if method == "ping":
+            await self.ping(conn, rid, deadline)
+            return
+        fence = None
+        if method in WRITES and meta.get("fence") is not None:
+            fence = parse_fence(meta.get("fence"))
+            if fence is None:
+                await self.send(conn, self.error(rid, RPC_INVALID_PARAMS, "meta.fence must be {run, token}", "not_sent"))
+                return
         if self.queued >= self.max_queue:
             await self.send(conn, self.error(rid, RPC_BUSY, "BUSY", "not_sent"))
             return
-        meta = req.get("meta") or {}
-        deadline = max(1, int(meta.get("deadline_ms") or self.default_deadline_ms)) / 1000.0
         self.queued += 1
-        fut = self.terminal.submit(method, args, kwargs)
+        fut = self.terminal.submit(method, args, kwargs, fence)
         conn["futures"].add(fut)
         wrapped = asyncio.wrap_future(fut)
         try:
@@ -342,6 +478,10 @@ class Bridge:
             await self.send(conn, self.error(rid, RPC_SHUTTING_DOWN, "SHUTTING_DOWN", "not_sent"))
             return
         exc = wrapped.exception()
+        if isinstance(exc, Fenced):
+            log.warning("refused a write for run %s: fencing token %d < %d (a newer holder took the run over)", exc.run, exc.token, exc.highest)
+            await self.send(conn, self.fenced(rid, exc.run, exc.token, exc.highest))
+            return
         if exc is not None:
             log.error("%s raised %s: %s", method, type(exc).__name__, exc)
             await self.send(conn, self.error(rid, RPC_CALL_FAILED, "%s: %s" % (type(exc).__name__, exc), "unknown" if method in WRITES else "not_sent"))

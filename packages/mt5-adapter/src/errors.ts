@@ -61,3 +61,13 @@ export function outcomeOf(e: unknown): Outcome | undefined {
   const o = e.details?.outcome;
   return o === 'not_sent' || o === 'unknown' ? o : undefined;
 }
+
+/** A FENCED answer as the adapter's error: TK_ERR_RUN_FENCED, fatal, outcome not_sent. */
+export function fencedError(what: string, data: Record<string, unknown> | undefined): TradekitError {
+  const run = String(data?.run ?? '?');
+  return new TradekitError(
+    'TK_ERR_RUN_FENCED',
+    `${what} refused by the bridge: run ${run} is now held by a newer writer (fencing token ${String(data?.highest ?? '?')} > ours ${String(data?.token ?? '?')}); nothing reached the terminal — stop this process`,
+    { classification: 'fatal', details: { outcome: 'not_sent', run, token: data?.token, highest: data?.highest } },
+  );
+}

@@ -5,8 +5,12 @@
  * only when nothing carries the client id; retcode classification; broker time converted to UTC.
  */
 import assert from 'node:assert/strict';
-import type { OrderIntent, OrderResult } from '@tradekit/core';
-import { manualSim, RecordingGateway, rig, simTimer, WED } from './helpers.js';
+import { LiveClock, silentLogger, type ActionResult, type Deal, type OrderIntent, type OrderResult, type TradekitError } from '@tradekit/core';
+import { manualSim, RecordingGateway, rig, simTimer, TOKEN, WED, type Rig } from './helpers.js';
+import { RpcGateway } from '../src/transport/rpc-gateway.js';
+import { Mt5Session } from '../src/adapter/session.js';
+import { Mt5Broker } from '../src/adapter/broker.js';
+import { deal } from './sim-kit.js';
 import { decodeComment } from '../src/adapter/comment.js';
 
 const buy = (clientId: string, o: Partial<OrderIntent> = {}): OrderIntent => ({ clientId, symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, magic: 770_001, comment: `tk ${clientId}`, ...o });
@@ -138,12 +142,16 @@ describe('adapter: unknown outcomes are reconciled, never resent blindly', () =>
       );
     }));
 
-  it('a connection lost before execution: nothing carries the client id, so it is resent once and fills once', () =>
+  it('a connection lost before execution: an empty lookup proves nothing, so it is unknown and never resent (not even by a second place of the id)', () =>
     withRig(manualSim(), {}, async (r, rec) => {
       r.sim.faults.inject({ method: 'order_send', kind: 'drop_before_execute' });
-      filled(await r.broker.place(buy('ck-drop-1')));
-      assert.equal(rec.sends().length, 2);
-      assert.equal((await r.broker.positions()).length, 1);
+      const res = await r.broker.place(buy('ck-drop-1'));
+      assert.equal(res.status, 'unknown', JSON.stringify(res));
+      assert.equal(rec.sends().length, 1);
+      const again = await r.broker.place(buy('ck-drop-1'));
+      assert.equal(again.status, 'unknown', 'looked up again, not resent');
+      assert.equal(rec.sends().length, 1);
+      assert.equal((await r.broker.positions()).length, 0);
     }));
 
   it('an answer slower than the deadline: the lookup queues behind the send on the terminal and finds the fill', () =>
@@ -193,6 +201,202 @@ describe('adapter: unknown outcomes are reconciled, never resent blindly', () =>
       const [a, b] = await Promise.all([r.broker.place(buy('ck-conc-1')), r.broker.place(buy('ck-conc-1'))]);
       assert.deepEqual(filled(a), filled(b));
       assert.equal(rec.sends().length, 1);
+    }));
+});
+
+describe('adapter: order_send returns None (the MetaTrader5 package lost the answer or refused the request)', () => {
+  const sends = (rec: RecordingGateway) => rec.calls.filter((c) => c.method === 'order_send').length;
+  const inits = (rec: RecordingGateway) => rec.calls.filter((c) => c.method === 'initialize').length;
+
+  it('executed, then None with (-10005, IPC timeout): the terminal is re-initialized, the write is NOT repeated, and the fill is adopted', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      const before = inits(rec);
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
+      const f = filled(await r.broker.place(buy('ck-none-1')));
+      assert.equal(sends(rec), 1, 'one order_send: the session never repeats a write');
+      assert.equal(inits(rec), before + 1, 're-initialized after the IPC error');
+      const mine = (await r.broker.positions()).filter((p) => p.clientId === 'ck-none-1');
+      assert.deepEqual(
+        mine.map((p) => p.id),
+        [f.positionId],
+        'exactly one position, the adopted one',
+      );
+    }));
+
+  it('None with an IPC timeout and nothing visible yet: unknown, never resent; a later lookup finds nothing to duplicate', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_before_execute' });
+      const res = await r.broker.place(buy('ck-none-2'));
+      assert.equal(res.status, 'unknown', JSON.stringify(res));
+      assert.match((res as { reason: string }).reason, /-10005/);
+      assert.equal(sends(rec), 1);
+      assert.equal((await r.broker.lookup('ck-none-2')).positions.length, 0);
+      assert.equal((await r.broker.place(buy('ck-none-2'))).status, 'unknown', 'a second place of the id only looks it up');
+      assert.equal(sends(rec), 1);
+    }));
+
+  it('None with (-2, invalid argument) is proof the terminal never saw it: TK_ERR_MT5_INVALID_REQUEST (not retryable) after the lookup finds nothing', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_before_execute', lastError: [-2, 'Invalid "volume" argument'] });
+      const res = await r.broker.place(buy('ck-none-3'));
+      assert.deepEqual([res.status, (res as { code: string }).code, (res as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_MT5_INVALID_REQUEST', false]);
+      const i = rec.calls.findIndex((c) => c.method === 'order_send');
+      assert.ok(
+        rec.calls.slice(i + 1).some((c) => c.method === 'positions_get'),
+        'looked the client id up first',
+      );
+      assert.equal(sends(rec), 1);
+    }));
+
+  it('a full close whose answer is lost (None, -10005): done with its closing deal, no false POSITION_NOT_FOUND, closed once', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      const f = filled(await r.broker.place(buy('ck-none-c1', { volume: 0.2 })));
+      const seen: Deal[] = [];
+      r.broker.subscribeDeals((d) => seen.push(d));
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
+      const res = await r.broker.close(f.positionId);
+      assert.equal(res.status, 'done', JSON.stringify(res));
+      const deal = (res as Extract<ActionResult, { status: 'done' }>).deal;
+      assert.deepEqual([deal?.entry, deal?.volume, deal?.positionId], ['out', 0.2, f.positionId]);
+      assert.deepEqual(
+        seen.map((d) => d.id),
+        [deal!.id],
+        'the exit reaches the journal in this cycle',
+      );
+      assert.equal(sends(rec), 2);
+      assert.equal((await r.broker.positions()).length, 0);
+    }));
+
+  it('a partial close whose answer is lost (None, -10005) closes exactly one slice', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      const f = filled(await r.broker.place(buy('ck-none-pc1', { volume: 0.3 })));
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
+      const res = await r.broker.close(f.positionId, 0.1);
+      assert.equal(res.status, 'done', JSON.stringify(res));
+      assert.equal((res as Extract<ActionResult, { status: 'done' }>).deal?.volume, 0.1);
+      assert.equal(sends(rec), 2);
+      const [p] = await r.broker.positions();
+      assert.deepEqual([p!.id, p!.volume], [f.positionId, 0.2]);
+    }));
+
+  it('a partial close with no visible effect is unknown; repeating it sends nothing until it resolves; a full close is still allowed', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      const f = filled(await r.broker.place(buy('ck-none-pc2', { volume: 0.3 })));
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_before_execute' });
+      assert.equal((await r.broker.close(f.positionId, 0.1)).status, 'unknown');
+      assert.equal(sends(rec), 2);
+      const again = await r.broker.close(f.positionId, 0.1);
+      assert.equal(again.status, 'unknown', JSON.stringify(again));
+      assert.equal(sends(rec), 2, 'no second slice while the first is unresolved');
+      assert.equal((await r.broker.positions())[0]!.volume, 0.3);
+      assert.equal((await r.broker.close(f.positionId)).status, 'done');
+      assert.equal(sends(rec), 3);
+      assert.equal((await r.broker.positions()).length, 0);
+    }));
+
+  it('a partial close that executes after its lookup gave up: the retry finds the slice and closes nothing more', () =>
+    withRig(manualSim(), { broker: { sendTimeoutMs: 50 } }, async (r, rec) => {
+      const f = filled(await r.broker.place(buy('ck-late-pc1', { volume: 0.3 })));
+      // The slow close still holds the terminal when the position re-read (80 ms deadline) gives up.
+      r.sim.faults.inject({ method: 'order_send', kind: 'slow', delayMs: 400 });
+      const orig = rec.call.bind(rec);
+      rec.call = ((m: string, a?: unknown[], k?: Record<string, unknown>, opts?: { deadlineMs?: number }) => orig(m, a, k, m === 'order_send' ? opts : { ...opts, deadlineMs: 80 })) as typeof rec.call;
+      assert.equal((await r.broker.close(f.positionId, 0.1)).status, 'unknown');
+      await new Promise((x) => setTimeout(x, 450));
+      rec.call = orig;
+      const again = await r.broker.close(f.positionId, 0.1);
+      assert.equal(again.status, 'done', JSON.stringify(again));
+      assert.equal(sends(rec), 2, 'the retry sent nothing');
+      assert.equal((await r.broker.positions())[0]!.volume, 0.2, 'exactly one slice closed');
+    }));
+
+  it('modify and cancel whose answers are lost (None, -10005) are confirmed by re-reading, not repeated', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      const f = filled(await r.broker.place(buy('ck-none-m1')));
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
+      assert.equal((await r.broker.modify(f.positionId, { sl: 1.095 })).status, 'done');
+      assert.equal((await r.broker.positions())[0]!.sl, 1.095);
+      const o = await r.broker.place(buy('ck-none-o1', { type: 'limit', price: 1.09 }));
+      assert.equal(o.status, 'placed');
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
+      assert.equal((await r.broker.cancel((o as { orderId: string }).orderId)).status, 'done');
+      assert.equal((await r.broker.orders()).length, 0);
+      assert.equal(sends(rec), 4);
+    }));
+});
+
+describe('adapter: the fill deal is read by ORDER ticket (history_deals_get ticket= semantics)', () => {
+  it('a fill’s commission and time come from its deal; the query names the order ticket and picks result.deal', () =>
+    // A live clock: the run's clock (now) and the terminal's (the simulator's start) differ.
+    withRig(manualSim({ execution: { commissionPerLot: 7 } }), { clock: new LiveClock() }, async (r, rec) => {
+      const f = filled(await r.broker.place(buy('ck-deal-1')));
+      assert.equal(f.commission, -0.7, 'read from the deal');
+      assert.equal(f.time, r.sim.now(), 'the deal’s time, not the local clock');
+      const q = rec.calls.filter((c) => c.method === 'history_deals_get' && c.kwargs.ticket !== undefined);
+      assert.deepEqual(
+        q.map((c) => c.kwargs.ticket),
+        [f.orderId],
+      );
+    }));
+
+  it('a close returns its exit deal at once (the journal gets it this cycle, not the next)', () =>
+    withRig(manualSim({ execution: { commissionPerLot: 7 } }), {}, async (r) => {
+      const f = filled(await r.broker.place(buy('ck-deal-2', { volume: 0.2 })));
+      const seen: Deal[] = [];
+      r.broker.subscribeDeals((d) => seen.push(d));
+      const res = await r.broker.close(f.positionId, 0.1);
+      assert.equal(res.status, 'done');
+      const d = (res as Extract<ActionResult, { status: 'done' }>).deal;
+      assert.deepEqual([d?.entry, d?.volume, d?.commission, d?.clientId], ['out', 0.1, -0.7, 'ck-deal-2']);
+      assert.deepEqual(
+        seen.map((x) => x.id),
+        [d!.id],
+      );
+    }));
+});
+
+describe('adapter: fencing (one writer per run)', () => {
+  /** A second process's broker on the same simulator server (its own connection and session). */
+  async function secondBroker(r: Rig): Promise<Mt5Broker> {
+    const { host, port } = r.server!.address;
+    const gw = new RpcGateway({ host, port, token: TOKEN, heartbeatMs: 0, callTimeoutMs: 5000 });
+    const session = new Mt5Session(gw, r.clock, { rateLimit: { perSecond: 0, burst: 1, scope: 'trades' } }, silentLogger());
+    await session.open();
+    await session.ensureTrading();
+    return new Mt5Broker(session.retain(), r.clock, { magic: 770_001, backoffMs: 1 });
+  }
+  const code = (x: OrderResult | ActionResult) => [x.status, (x as { code?: string }).code, (x as { retryable?: boolean }).retryable];
+
+  it('two brokers on one server, one run: once the second fences with token 2, every write of the first is refused with TK_ERR_RUN_FENCED and reaches nothing', () =>
+    withRig(manualSim(), {}, async (r, rec) => {
+      const a = r.broker;
+      await a.fence({ run: 'run-f', token: 1 });
+      const fa = filled(await a.place(buy('ck-fence-a1', { volume: 0.2 })));
+      assert.deepEqual(rec.sends().length, 1);
+      const b = await secondBroker(r);
+      await b.fence({ run: 'run-f', token: 2 });
+      const orders = r.sim.historyOrders.length;
+      assert.deepEqual(code(await a.place(buy('ck-fence-a2'))), ['rejected', 'TK_ERR_RUN_FENCED', false]);
+      assert.deepEqual(code(await a.close(fa.positionId, 0.1)), ['rejected', 'TK_ERR_RUN_FENCED', false]);
+      assert.deepEqual(code(await a.modify(fa.positionId, { sl: 1.095 })), ['rejected', 'TK_ERR_RUN_FENCED', false]);
+      assert.equal(r.sim.historyOrders.length, orders, 'no order reached the terminal');
+      assert.deepEqual(
+        [...r.sim.positions.values()].map((p) => [p.volume, p.sl]),
+        [[0.2, 0]],
+      );
+      assert.equal((await a.positions()).length, 1, 'reads are never fenced');
+      await assert.rejects(Promise.resolve(a.fence({ run: 'run-f', token: 1 })), (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED' && e.classification === 'fatal');
+      filled(await b.place(buy('ck-fence-b1')));
+      assert.equal(r.sim.positions.size, 2, 'the current holder trades');
+      await b.shutdown();
+    }));
+
+  it('in-process gateway: the same table; a stale token on a write is refused before the terminal', () =>
+    withRig(manualSim(), { transport: 'inproc' }, async (r) => {
+      await r.broker.fence({ run: 'run-g', token: 5 });
+      filled(await r.broker.place(buy('ck-fence-g1')));
+      await assert.rejects(r.gateway.call('order_send', [deal()], {}, { fence: { run: 'run-g', token: 4 } }), (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED' && e.details?.outcome === 'not_sent');
+      assert.equal(r.sim.positions.size, 1);
     }));
 });
 

@@ -74,6 +74,28 @@ describe('adapter session: health gate', () => {
     await r.close();
   });
 
+  it('an IPC error on a write (order_send None, -10005): re-initializes, but the write is never repeated — the None goes back to the caller', async () => {
+    let rec!: RecordingGateway;
+    const r = await rig(manualSim(), { transport: 'inproc', wrap: (g) => (rec = new RecordingGateway(g)) });
+    try {
+      const count = (m: string) => rec.calls.filter((c) => c.method === m).length;
+      const inits = count('initialize');
+      r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
+      const res = await r.session.call('order_send', [{ action: 1, symbol: 'EURUSD', volume: 0.1, type: 0, type_filling: 0, type_time: 0, magic: 1, comment: 'ck-sess-1' }]);
+      assert.deepEqual([res.value, res.lastError], [null, [-10005, 'IPC timeout']]);
+      assert.equal(count('order_send'), 1, 'not repeated');
+      assert.equal(count('initialize'), inits + 1, 're-initialized');
+      assert.equal(r.sim.positions.size, 1, 'it had executed: one position');
+      // A read with the same IPC error is repeated once after re-initializing.
+      r.sim.faults.inject({ method: 'positions_get', kind: 'none_before_execute' });
+      const p = await r.session.call<unknown[]>('positions_get');
+      assert.equal(p.value!.length, 1);
+      assert.equal(count('positions_get'), 2);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('after the terminal drops IPC (restart), a call re-initializes and retries once', async () => {
     const r = await rig(manualSim(), { transport: 'inproc' });
     try {

@@ -3,7 +3,8 @@
  * (test/fixtures/fake_mt5): the wire protocol, both call shapes of order_send/order_check
  * (mt5-notes §6), strict float types restored from JSON, tickets beyond 2^53 as strings, numpy arrays
  * as tables, one worker thread, deadlines (not_sent vs unknown), the token, secrets kept out of the
- * log, graceful shutdown — and the adapter trading through it.
+ * log, graceful shutdown — and the adapter trading through it: answers lost after execution (None,
+ * -10005), deals read by order ticket, a slow order_send under the heartbeat, fencing.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,12 +12,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LiveClock, silentLogger, type TradekitError } from '@tradekit/core';
+import { LiveClock, silentLogger, type ActionResult, type OrderResult, type TradekitError } from '@tradekit/core';
 import { RpcGateway } from '../src/transport/rpc-gateway.js';
 import { Mt5Session } from '../src/adapter/session.js';
 import { Mt5Broker } from '../src/adapter/broker.js';
 import { Mt5DataSource } from '../src/adapter/data.js';
 import type { Mt5OrderSendResult, Mt5Position, Mt5Table, Mt5AccountInfo } from '../src/mt5/types.js';
+import type { PingValue } from '../src/wire/protocol.js';
 
 const PKG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BRIDGE = path.join(PKG, 'bridge', 'mt5_bridge.py');
@@ -259,6 +261,161 @@ describe('the MT5 adapter over the Python bridge (fake MetaTrader5)', function (
       await broker.shutdown();
       await data.close();
     } finally {
+      await b.stop();
+    }
+  });
+});
+
+/** The adapter (session + broker) on a running bridge, as a run would build it. */
+async function adapterOn(b: Bridge, o: { heartbeatMs?: number } = {}) {
+  const gw = new RpcGateway({ host: '127.0.0.1', port: b.port, token: TOKEN, heartbeatMs: o.heartbeatMs ?? 0, callTimeoutMs: 5000 });
+  const clock = new LiveClock();
+  const session = new Mt5Session(gw, clock, { login: 12345678, password: PASSWORD, server: 'Fake-Demo', serverTime: { utcOffsetHours: 0, dst: 'none' }, rateLimit: { perSecond: 0, burst: 1, scope: 'trades' } }, silentLogger());
+  await session.open();
+  await session.ensureTrading();
+  const broker = new Mt5Broker(session.retain(), clock, { magic: 7 });
+  return { gw, broker };
+}
+
+const buy = (clientId: string, volume = 0.1) => ({ clientId, symbol: 'EURUSD', side: 'buy' as const, type: 'market' as const, volume, magic: 7 });
+const sendsIn = (b: Bridge) => b.callLog().filter((l) => l.fn === 'order_send').length;
+
+function filledOf(r: OrderResult): Extract<OrderResult, { status: 'filled' }> {
+  assert.equal(r.status, 'filled', JSON.stringify(r));
+  return r as Extract<OrderResult, { status: 'filled' }>;
+}
+
+function doneOf(r: ActionResult): Extract<ActionResult, { status: 'done' }> {
+  assert.equal(r.status, 'done', JSON.stringify(r));
+  return r as Extract<ActionResult, { status: 'done' }>;
+}
+
+describe('the MT5 adapter over the Python bridge: answers lost after execution (order_send → None, -10005)', function () {
+  this.timeout(20_000);
+
+  it('an order that executed but came back None: exactly one position, and place returns the adopted fill', async () => {
+    const b = await startBridge({ FAKE_MT5_LOSE_ANSWER: '1', FAKE_MT5_COMMISSION_PER_LOT: '7' });
+    const { broker } = await adapterOn(b);
+    try {
+      const f = filledOf(await broker.place(buy('tklost0000001')));
+      assert.equal(sendsIn(b), 1, 'order_send reached the terminal once: never repeated after the IPC error');
+      const log = b.callLog();
+      const sent = log.findIndex((l) => l.fn === 'order_send');
+      assert.ok(
+        log.slice(sent).some((l) => l.fn === 'initialize'),
+        'the terminal was re-initialized after the IPC error',
+      );
+      const mine = (await broker.positions()).filter((p) => p.clientId === 'tklost0000001');
+      assert.deepEqual(
+        mine.map((p) => p.id),
+        [f.positionId],
+        'exactly one position',
+      );
+      assert.equal(f.commission, -0.7, 'adopted from the fill deal found by client id');
+      assert.equal((await broker.lookup('tklost0000001')).positions.length, 1);
+    } finally {
+      await broker.shutdown();
+      await b.stop();
+    }
+  });
+
+  it('a full close that executed but came back None: done with its deal, closed once, no false POSITION_NOT_FOUND', async () => {
+    const b = await startBridge({ FAKE_MT5_LOSE_ANSWER: '2' });
+    const { broker } = await adapterOn(b);
+    try {
+      const f = filledOf(await broker.place(buy('tklost0000002', 0.2)));
+      const d = doneOf(await broker.close(f.positionId));
+      assert.deepEqual([d.deal?.entry, d.deal?.volume, d.deal?.positionId], ['out', 0.2, f.positionId]);
+      assert.equal(sendsIn(b), 2, 'the close reached the terminal once');
+      assert.equal((await broker.positions()).length, 0);
+    } finally {
+      await broker.shutdown();
+      await b.stop();
+    }
+  });
+
+  it('a partial close that executed but came back None: exactly one slice closed', async () => {
+    const b = await startBridge({ FAKE_MT5_LOSE_ANSWER: '2' });
+    const { broker } = await adapterOn(b);
+    try {
+      const f = filledOf(await broker.place(buy('tklost0000003', 0.3)));
+      const d = doneOf(await broker.close(f.positionId, 0.1));
+      assert.equal(d.deal?.volume, 0.1);
+      assert.equal(sendsIn(b), 2);
+      const [p] = await broker.positions();
+      assert.deepEqual([p!.id, p!.volume], [f.positionId, 0.2], 'one slice of 0.1, not two');
+    } finally {
+      await broker.shutdown();
+      await b.stop();
+    }
+  });
+});
+
+describe('the MT5 adapter over the Python bridge: deals, heartbeat, fencing', function () {
+  this.timeout(20_000);
+
+  it('reads the fill and close deals by ORDER ticket (history_deals_get as documented): commission and deal reach the result at once', async () => {
+    const b = await startBridge({ FAKE_MT5_DEALS_TICKET: 'order', FAKE_MT5_COMMISSION_PER_LOT: '7' });
+    const { broker } = await adapterOn(b);
+    try {
+      const f = filledOf(await broker.place(buy('tkdeal0000001', 0.2)));
+      assert.equal(f.commission, -1.4, 'from the fill deal');
+      const d = doneOf(await broker.close(f.positionId, 0.1));
+      assert.deepEqual([d.deal?.entry, d.deal?.volume, d.deal?.commission, d.deal?.clientId], ['out', 0.1, -0.7, 'tkdeal0000001']);
+      assert.ok(
+        b.callLog().some((l) => l.fn === 'history_deals_get' && l.kwargs.join() === 'ticket'),
+        'queried with ticket=',
+      );
+    } finally {
+      await broker.shutdown();
+      await b.stop();
+    }
+  });
+
+  it('an order_send slower than 3 heartbeats: ping answers at once (busy), exactly one order, no reconnect, down never emitted', async () => {
+    const b = await startBridge({ FAKE_MT5_SLOW_MS: '1200' });
+    const { gw, broker } = await adapterOn(b, { heartbeatMs: 200 });
+    const events: string[] = [];
+    gw.on('down', () => void events.push('down'));
+    gw.on('up', () => void events.push('up'));
+    try {
+      const placing = broker.place(buy('tkslow0000001'));
+      while (sendsIn(b) === 0) await new Promise((x) => setTimeout(x, 20));
+      const probe = await b.gateway();
+      const ping = probe.call<PingValue>('ping', [], {}, { deadlineMs: 1000 });
+      assert.equal(await Promise.race([ping.then(() => 'ping'), placing.then(() => 'order_send')]), 'ping', 'the ping did not wait for the MT5 worker');
+      assert.deepEqual([(await ping).value!.busy, (await ping).value!.method], [true, 'order_send']);
+      filledOf(await placing);
+      assert.equal(sendsIn(b), 1, 'exactly one order');
+      assert.deepEqual(events, [], 'no reconnect: down never emitted');
+      assert.equal(gw.state, 'up');
+    } finally {
+      await broker.shutdown();
+      await b.stop();
+    }
+  });
+
+  it('fencing: two adapters, one run; after the second fences with token 2 the first one’s order_send is refused (TK_ERR_RUN_FENCED) and never reaches the terminal', async () => {
+    const b = await startBridge();
+    const one = await adapterOn(b);
+    const two = await adapterOn(b);
+    try {
+      await one.broker.fence({ run: 'run-bridge', token: 1 });
+      filledOf(await one.broker.place(buy('tkfence000001')));
+      await two.broker.fence({ run: 'run-bridge', token: 2 });
+      const r = await one.broker.place(buy('tkfence000002'));
+      assert.deepEqual([r.status, (r as { code: string }).code, (r as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_RUN_FENCED', false]);
+      assert.equal(sendsIn(b), 1, 'the stale write never reached the package');
+      await assert.rejects(one.broker.fence({ run: 'run-bridge', token: 1 }), (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED');
+      filledOf(await two.broker.place(buy('tkfence000003')));
+      assert.equal(sendsIn(b), 2);
+      assert.equal((await one.broker.positions()).length, 2, 'reads are never fenced');
+      await assert.rejects(two.gw.call('tk_fence', [], { run: 'run-bridge', token: 'x' }), (e: TradekitError) => e.code === 'TK_ERR_MT5_PROTOCOL');
+      assert.match(b.stderr(), /refused a write for run run-bridge: fencing token 1 < 2/);
+      assert.doesNotMatch(b.stderr(), new RegExp(TOKEN));
+    } finally {
+      await one.broker.shutdown();
+      await two.broker.shutdown();
       await b.stop();
     }
   });

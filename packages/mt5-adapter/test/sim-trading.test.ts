@@ -338,7 +338,7 @@ describe('simulator: execution and state', () => {
     const { send, positions, deals, historyOrders } = term(sim);
     const o = send(deal());
     sim.advance(2000);
-    send(deal({ type: 1, position: o.order }));
+    const c = send(deal({ type: 1, position: o.order }));
     assert.equal(positions().length, 0, 'positions update at once');
     assert.deepEqual(
       deals().map((d) => d.type),
@@ -358,9 +358,17 @@ describe('simulator: execution and state', () => {
       'from = to = the deal second',
     );
     assert.deepEqual(
-      deals([], { ticket: open.ticket }).map((d) => d.ticket),
+      deals([], { ticket: o.order }).map((d) => d.ticket),
       [open.ticket],
+      'ticket= selects the deals of that ORDER ticket (DEAL_ORDER), as the package documents',
     );
+    assert.deepEqual(
+      deals([], { ticket: c.order }).map((d) => d.ticket),
+      [c.deal],
+      'the close order’s deal',
+    );
+    assert.notEqual(open.ticket, o.order, 'deal and order tickets are different numbers');
+    assert.deepEqual(deals([], { ticket: open.ticket }), [], 'a DEAL ticket given as ticket= selects nothing');
     assert.equal(deals([], { position: o.order }).length, 2);
     assert.deepEqual(
       historyOrders().map((x) => x.state),

@@ -11,6 +11,7 @@ import { SimTerminal } from '../src/sim/terminal-api.js';
 import { SimServer } from '../src/wire/sim-server.js';
 import { RpcGateway } from '../src/transport/rpc-gateway.js';
 import type { Mt5OrderSendResult, Mt5Position } from '../src/mt5/types.js';
+import type { FenceValue, PingValue } from '../src/wire/protocol.js';
 import type { TradekitError } from '@tradekit/core';
 import { manualSim, TOKEN } from './helpers.js';
 import { deal } from './sim-kit.js';
@@ -207,27 +208,127 @@ describe('wire: authentication and protocol', () => {
     await rejects(gw.connect(), 'TK_ERR_MT5_CONNECT');
     await gw.close();
   });
+});
 
-  it('a missed heartbeat drops the link and the gateway reconnects', async () => {
+describe('wire: heartbeat', () => {
+  async function heartbeatRig(o: { heartbeatMs: number; graceMs?: number }) {
     const sim = manualSim();
-    const terminal = new SimTerminal(sim);
-    const server = new SimServer({ terminal, token: TOKEN });
+    const server = new SimServer({ terminal: new SimTerminal(sim), token: TOKEN });
     const { host, port } = await server.listen();
-    const gw = new RpcGateway({ host, port, token: TOKEN, heartbeatMs: 40, jitter: 0, reconnectMinMs: 10 });
+    const gw = new RpcGateway({ host, port, token: TOKEN, heartbeatMs: o.heartbeatMs, graceMs: o.graceMs ?? 30, connectTimeoutMs: 300, jitter: 0, reconnectMinMs: 10 });
+    await gw.connect();
+    await gw.call('initialize');
+    const events: string[] = [];
+    const lost: (string | undefined)[] = [];
+    gw.on('down', (d) => {
+      events.push('down');
+      lost.push(...d.lostWrites.map((w) => w.clientOrderId));
+    });
+    gw.on('up', () => void events.push('up'));
+    const next = (ev: 'up' | 'down') => new Promise<void>((resolve) => gw.on(ev, () => resolve()));
+    return {
+      sim,
+      server,
+      gw,
+      events,
+      lost,
+      next,
+      async close() {
+        await gw.close();
+        await server.close();
+      },
+    };
+  }
+
+  it('ping is answered at once while a long call holds the terminal: busy, with the method in flight', async () => {
+    const h = await heartbeatRig({ heartbeatMs: 0 });
     try {
-      await gw.connect();
-      let downs = 0;
-      const upAgain = new Promise<void>((resolve) => gw.on('up', () => resolve()));
-      gw.on('down', () => void downs++);
-      // A slow call holds the terminal's queue: the next ping cannot answer in time.
-      sim.faults.inject({ method: 'version', kind: 'slow', delayMs: 400 });
-      void gw.call('version', [], {}, { deadlineMs: 1000 }).catch(() => undefined);
-      await upAgain;
-      assert.ok(downs >= 1);
-      assert.equal(gw.state, 'up');
+      h.sim.faults.inject({ method: 'order_send', kind: 'slow', delayMs: 300 });
+      const send = h.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { deadlineMs: 5000 });
+      while (h.server.inFlight !== 'order_send') await new Promise((x) => setTimeout(x, 5));
+      const ping = h.gw.call<PingValue>('ping', [], {}, { deadlineMs: 100 });
+      const first = await Promise.race([send.then(() => 'order_send'), ping.then(() => 'ping')]);
+      assert.equal(first, 'ping', 'the ping did not queue behind order_send');
+      assert.deepEqual(
+        [(await ping).value!.busy, (await ping).value!.method, (await ping).value!.connected],
+        [true, 'order_send', true],
+      );
+      assert.equal((await send).value!.retcode, 10009);
     } finally {
-      await gw.close();
-      await server.close();
+      await h.close();
+    }
+  });
+
+  it('a slow order_send spanning many heartbeats, with pings the bridge answers only with errors (an older bridge queued them): one order, no reconnect', async () => {
+    // A generous local grace: only the bridge's answers decide (a loaded machine cannot fake a miss).
+    const h = await heartbeatRig({ heartbeatMs: 50, graceMs: 1000 });
+    try {
+      // Every ping is answered TIMEOUT (not_sent), as a bridge that queued it behind the MT5 call did.
+      h.sim.faults.inject({ method: 'ping', kind: 'not_sent', times: 1_000_000 });
+      h.sim.faults.inject({ method: 'order_send', kind: 'slow', delayMs: 400 });
+      const r = await h.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { deadlineMs: 5000, clientOrderId: 'ck-hb-1' });
+      assert.equal(r.value!.retcode, 10009);
+      h.sim.faults.clear();
+      assert.deepEqual(h.events, [], 'down never emitted');
+      assert.equal(h.gw.state, 'up');
+      assert.equal(h.sim.positions.size, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a hung bridge (nothing received at all) is a dead link: down, then the gateway reconnects', async () => {
+    const h = await heartbeatRig({ heartbeatMs: 40 });
+    try {
+      const down = h.next('down');
+      h.server.silence(true);
+      await down;
+      const up = h.next('up');
+      h.server.silence(false);
+      await up;
+      assert.equal(h.gw.state, 'up');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a hung bridge with a write in flight: nothing is received, so the link is dead and the write is reported lost (outcome unknown)', async () => {
+    const h = await heartbeatRig({ heartbeatMs: 40 });
+    try {
+      h.server.silence(true);
+      const down = h.next('down');
+      await rejects(h.gw.call('order_send', [deal()], {}, { deadlineMs: 10_000, clientOrderId: 'ck-hung-1' }), 'TK_ERR_MT5_TRANSPORT', 'unknown');
+      await down;
+      assert.deepEqual(h.lost, ['ck-hung-1']);
+    } finally {
+      h.server.silence(false);
+      await h.close();
+    }
+  });
+});
+
+describe('wire: fencing (tk_fence, meta.fence)', () => {
+  it('records the highest token per run; a smaller one is TK_ERR_RUN_FENCED (fatal, not_sent); a stale write never runs; reads are never fenced', async () => {
+    const sim = manualSim();
+    const s = await serve(sim);
+    const server = s.server;
+    try {
+      assert.ok(s.gw.hello!.methods.includes('tk_fence'));
+      assert.deepEqual((await s.gw.call<FenceValue>('tk_fence', [], { run: 'run-a', token: 1 })).value, { run: 'run-a', highest: 1 });
+      assert.deepEqual((await s.gw.call<FenceValue>('tk_fence', [], { run: 'run-a', token: 2 })).value, { run: 'run-a', highest: 2 });
+      const stale = await rejects(s.gw.call('tk_fence', [], { run: 'run-a', token: 1 }), 'TK_ERR_RUN_FENCED', 'not_sent');
+      assert.equal(stale.classification, 'fatal');
+      assert.deepEqual([stale.details?.token, stale.details?.highest], [1, 2]);
+      await rejects(s.gw.call('order_send', [deal()], {}, { fence: { run: 'run-a', token: 1 } }), 'TK_ERR_RUN_FENCED', 'not_sent');
+      assert.equal((await s.positions()).length, 0, 'the stale write never reached the terminal');
+      assert.equal((await s.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { fence: { run: 'run-a', token: 2 } })).value!.retcode, 10009);
+      assert.equal((await s.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { fence: { run: 'run-b', token: 0 } })).value!.retcode, 10009, 'runs are independent');
+      assert.equal((await s.gw.call<Mt5Position[]>('positions_get', [], {})).value!.length, 2, 'reads carry no fence');
+      assert.equal(server.fences.get('run-a'), 2);
+      await rejects(s.gw.call('tk_fence', [], { run: '', token: 3 }), 'TK_ERR_MT5_PROTOCOL');
+      await rejects(s.gw.call('tk_fence', [], { run: 'run-a', token: 1.5 }), 'TK_ERR_MT5_PROTOCOL');
+    } finally {
+      await s.close();
     }
   });
 });

@@ -2,17 +2,23 @@
  * The MT5 Broker. Every order is normalized before it leaves (broker symbol, volume floored to the
  * step, prices on the tick grid, SL/TP checked against the stops level, filling mode from the
  * symbol's bits and cached for opens and closes), carries the client id in its comment plus the run's
- * magic number, and its retcode is classified: success, refresh-and-retry, back off, switch filling,
- * reconcile, or reject with a tradekit code. After any unknown outcome the adapter looks the order up
- * by client id through the same serialized terminal (a call that reached the bridge has finished by
- * then) and resends only when nothing carries that id — a lost answer never becomes a second position.
+ * magic number (and, once fenced, the run's fencing token), and its retcode is classified: success,
+ * refresh-and-retry, back off, switch filling, reconcile, or reject with a tradekit code.
+ *
+ * A write whose outcome is unknown — a None from `order_send`, a dropped connection, an answer after
+ * the deadline, 10012 — is never resent: the adapter looks it up (client id; position volume for
+ * closes; SL/TP for modifies; the order list for cancels), adopts what it finds, and otherwise
+ * answers `unknown` for the engine to reconcile. Only a proof that the terminal never saw the request
+ * allows a resend or a plain rejection (see ambiguity.ts).
  */
-import { TradekitError, type ActionResult, type Account, type Broker, type ClientIdLookup, type Clock, type Deal, type Logger, type OrderIntent, type OrderResult, type PendingOrder, type Position, type PositionFilter, type RejectedResult } from '@tradekit/core';
+import { TradekitError, type ActionResult, type Account, type Broker, type ClientIdLookup, type Clock, type Deal, type FencingToken, type Logger, type OrderIntent, type OrderResult, type PendingOrder, type Position, type PositionFilter, type RejectedResult } from '@tradekit/core';
 import { outcomeOf } from '../errors.js';
 import { DEAL_ENTRY, ORDER_FILLING, ORDER_TIME, ORDER_TYPE, TRADE_ACTION } from '../mt5/constants.js';
 import { classifyRetcode, RETCODE } from '../mt5/retcodes.js';
 import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5OrderSendResult, Mt5Position, Mt5Tick } from '../mt5/types.js';
 import { systemTimer, type WallTimer } from '../transport/wall-clock.js';
+import { FENCE_METHOD, type FenceValue } from '../wire/protocol.js';
+import { describeNone, noneProvesNotSent } from './ambiguity.js';
 import { decodeComment, encodeComment, DEFAULT_COMMENT_LENGTH } from './comment.js';
 import { accountOf, dealsOf, isPendingType, pendingOf, positionOf } from './convert.js';
 import { FILLING_VALUE, FillingPolicy, type FillingName } from './filling.js';
@@ -31,7 +37,7 @@ export interface Mt5BrokerOptions {
   /** 10024 back-offs before giving up (exponential from `backoffMs`). */
   maxBackoffs: number;
   backoffMs: number;
-  /** Resends after a transport failure (only when nothing carries the client id). */
+  /** Resends after a transport failure that proves the request never reached the terminal (`not_sent`). */
   maxTransportRetries: number;
   /** Max comment length written (client id first). */
   commentLength: number;
@@ -74,6 +80,10 @@ export class Mt5Broker implements Broker {
   private readonly seen = new Set<string>();
   private baselined = false;
   private lastPoll = 0;
+  /** The run's fencing token, sent with every write once `fence` recorded it. */
+  private fenceToken?: FencingToken;
+  /** Closes whose outcome stayed unknown, by position ticket: a later close settles them first. */
+  private readonly unsettledCloses = new Map<string, { fromVolume: number; volume: number }>();
 
   constructor(
     readonly session: Mt5Session,
@@ -84,6 +94,7 @@ export class Mt5Broker implements Broker {
   ) {
     this.opts = { ...BROKER_DEFAULTS, ...options };
     this.filling = new FillingPolicy(this.opts.fillingModes);
+    session.gateway.on('up', () => this.refence());
   }
 
   private get sc() {
@@ -206,6 +217,37 @@ export class Mt5Broker implements Broker {
     this.emit(fresh);
   }
 
+  // ------------------------------------------------------------------ fencing
+
+  /**
+   * One writer per run: records the run's fencing token in the bridge (`tk_fence`) and sends it with
+   * every later write, which the bridge refuses (TK_ERR_RUN_FENCED, nothing reaches the terminal) once
+   * a newer holder fenced with a larger token. Throws TK_ERR_RUN_FENCED when that already happened.
+   * A bridge without `tk_fence` (before 0.2.0) is tolerated with a warning: the run lease still holds.
+   */
+  async fence(token: FencingToken): Promise<void> {
+    await this.session.open();
+    if (!this.session.hello?.methods.includes(FENCE_METHOD)) {
+      this.log.warn({ run: token.run, server: this.session.hello?.server, version: this.session.hello?.version }, 'this bridge does not enforce fencing (no tk_fence): upgrade bridge/mt5_bridge.py; the run lease in the state store still protects the run');
+    } else await this.sendFence(token);
+    this.fenceToken = { run: token.run, token: token.token };
+  }
+
+  private async sendFence(token: FencingToken): Promise<void> {
+    await this.session.gateway.call<FenceValue>(FENCE_METHOD, [], { run: token.run, token: token.token }, { deadlineMs: 5000 });
+  }
+
+  /** After a reconnect the bridge may have restarted (its table is in memory): record our token again. */
+  private refence(): void {
+    const f = this.fenceToken;
+    if (!f || !this.session.hello?.methods.includes(FENCE_METHOD)) return;
+    this.sendFence(f).catch((e: unknown) => {
+      const code = (e as { code?: string }).code;
+      if (code === 'TK_ERR_RUN_FENCED') this.log.error({ run: f.run, token: f.token, code }, (e as Error).message);
+      else this.log.warn({ run: f.run, code }, `could not record the fencing token after reconnecting (the next write carries it): ${(e as Error).message}`);
+    });
+  }
+
   // ------------------------------------------------------------------ place
 
   async place(intent: OrderIntent): Promise<OrderResult> {
@@ -213,7 +255,8 @@ export class Mt5Broker implements Broker {
     if (prior && prior.status !== 'unknown') return prior;
     let p = this.inflight.get(intent.clientId);
     if (!p) {
-      p = this.placeOnce(intent, prior !== undefined).finally(() => this.inflight.delete(intent.clientId));
+      // After an unknown outcome the same client id is only ever looked up again, never resent.
+      p = (prior ? this.ambiguousPlace(intent, prior.reason) : this.placeOnce(intent)).finally(() => this.inflight.delete(intent.clientId));
       this.inflight.set(intent.clientId, p);
     }
     const r = await p;
@@ -240,6 +283,7 @@ export class Mt5Broker implements Broker {
     const pos = raw.positions[0];
     if (pos || deal) {
       this.log.info({ clientId: intent.clientId, position: pos?.ticket ?? deal?.position_id }, 'reconciled: the order had executed; not resending');
+      if (deal) await this.bestEffort(async () => this.emit(await this.toDeals(deal)), 'emit the reconciled fill');
       return {
         status: 'filled',
         ...base,
@@ -261,15 +305,31 @@ export class Mt5Broker implements Broker {
     return undefined;
   }
 
-  private async placeOnce(intent: OrderIntent, afterUnknown: boolean): Promise<OrderResult> {
+  /**
+   * An `order_send` whose outcome we do not know (ambiguity.ts): adopt what carries the client id;
+   * otherwise `unknown` — an empty lookup is not proof that nothing happened, so nothing is resent.
+   */
+  private async ambiguousPlace(intent: OrderIntent, reason: string): Promise<OrderResult> {
+    const base = { clientId: intent.clientId, symbol: intent.symbol };
+    let found: OrderResult | undefined;
+    try {
+      found = await this.reconciled(intent);
+    } catch (e) {
+      return { status: 'unknown', ...base, reason: `${reason}; the lookup by client id failed too: ${(e as Error).message}` };
+    }
+    if (found) return found;
+    this.log.warn({ clientId: intent.clientId, reason }, 'outcome unknown and nothing carries the client id yet (the terminal may still execute it): not resending');
+    return { status: 'unknown', ...base, reason: `${reason}; nothing carries the client id yet and the terminal may still execute it: reconcile later, never resend` };
+  }
+
+  private async placeOnce(intent: OrderIntent): Promise<OrderResult> {
     const base = { clientId: intent.clientId, symbol: intent.symbol };
     const rej = (code: string, reason: string, retryable = false, extra: Partial<RejectedResult> = {}): RejectedResult => ({ status: 'rejected', ...base, code, reason, retryable, ...extra });
+    // True while an order_send of this intent may have executed: an error we then cannot explain is
+    // `unknown`, never a rejection (which would let the engine forget a live position).
+    let mayHaveExecuted = false;
     try {
       const sym = await this.session.brokerSymbol(intent.symbol);
-      if (afterUnknown) {
-        const found = await this.reconciled(intent);
-        if (found) return found;
-      }
       const info = await this.session.spec(sym);
       const volume = normalizeVolume(intent.volume, info);
       const vp = volumeProblem(volume, info);
@@ -325,39 +385,42 @@ export class Mt5Broker implements Broker {
         }
         let res;
         try {
-          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, clientOrderId: intent.clientId, attempt });
+          mayHaveExecuted = true;
+          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, clientOrderId: intent.clientId, attempt, fence: this.fenceToken });
         } catch (e) {
+          if (isFenced(e)) return rej(e.code, e.message, false);
           const outcome = outcomeOf(e);
           if (!outcome) throw e;
-          if (outcome === 'unknown') {
-            // Through the same serialized terminal: a send that reached it has finished by now.
-            let found: OrderResult | undefined;
-            try {
-              found = await this.reconciled(intent);
-            } catch (e2) {
-              // Cannot tell whether it executed: never resend blindly.
-              return { status: 'unknown', ...base, reason: `${(e as Error).message}; reconciliation failed: ${(e2 as Error).message}` };
-            }
-            if (found) return found;
-          }
+          if (outcome === 'unknown') return this.ambiguousPlace(intent, `order_send: ${(e as Error).message}`);
+          // not_sent: the bridge never handed it to the terminal — the one transport failure that
+          // proves nothing happened, so a bounded resend is safe.
+          mayHaveExecuted = false;
           if (transport < this.opts.maxTransportRetries) {
             transport++;
-            this.log.warn({ clientId: intent.clientId, outcome, attempt }, `order_send transport failure (${(e as Error).message}); nothing carries the client id, resending`);
+            this.log.warn({ clientId: intent.clientId, attempt }, `order_send never reached the terminal (${(e as Error).message}); resending`);
             await this.timer.sleep(this.opts.backoffMs * transport);
             if (market) tick = await this.tick(sym);
             continue;
           }
-          if (outcome === 'not_sent') return rej('TK_ERR_MT5_TRANSPORT', `order_send never reached the terminal: ${(e as Error).message}`, true);
-          return { status: 'unknown', ...base, reason: (e as Error).message };
+          return rej('TK_ERR_MT5_TRANSPORT', `order_send never reached the terminal: ${(e as Error).message}`, true);
         }
         const v = res.value;
         if (!v) {
-          return rej('TK_ERR_MT5_INVALID_REQUEST', `order_send returned None: last_error (${res.lastError[0]}, '${res.lastError[1]}') — the request never reached the terminal`, false, {});
+          if (!noneProvesNotSent(res.lastError)) return this.ambiguousPlace(intent, describeNone(res.lastError));
+          // The package refused the arguments before the terminal saw them: a plain rejection, once
+          // the lookup confirms nothing carries the client id.
+          mayHaveExecuted = false;
+          const found = await this.reconciled(intent).catch(() => undefined);
+          if (found) return found;
+          return rej('TK_ERR_MT5_INVALID_REQUEST', `${describeNone(res.lastError)}: the package refused the request before it reached the terminal`, false);
         }
+        // The terminal answered with a retcode: only success, 10012 and 10023 leave the outcome open.
+        mayHaveExecuted = false;
         const cls = classifyRetcode(v.retcode);
         const reason = `${cls.name} (${v.retcode}): ${v.comment || cls.description}`;
         switch (cls.action) {
           case 'success':
+            mayHaveExecuted = true;
             return this.filledOrPlaced(intent, sym, v, volume, req);
           case 'refresh':
             if (market && requotes < this.opts.maxRequotes) {
@@ -386,6 +449,7 @@ export class Mt5Broker implements Broker {
             return rej('TK_ERR_MT5_FILLING', `${reason}; tried ${[...tried].join(', ')}`);
           }
           case 'retry':
+            // 10011/10028: the server says it failed to process the request (a definite answer).
             if (retries < 2) {
               retries++;
               const found = await this.reconciled(intent);
@@ -395,9 +459,9 @@ export class Mt5Broker implements Broker {
             }
             break;
           case 'reconcile': {
+            if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED) return this.ambiguousPlace(intent, reason);
             const found = await this.reconciled(intent);
             if (found) return found;
-            if (v.retcode === RETCODE.TIMEOUT) return { status: 'unknown', ...base, reason };
             break;
           }
         }
@@ -405,18 +469,32 @@ export class Mt5Broker implements Broker {
       }
     } catch (e) {
       if (e instanceof TradekitError) {
-        const o = outcomeOf(e);
-        if (o === 'unknown') return { status: 'unknown', ...base, reason: e.message };
+        if (mayHaveExecuted) return { status: 'unknown', ...base, reason: e.message };
         return rej(e.code, e.message, e.retryable);
       }
       throw e;
     }
   }
 
-  private async dealByTicket(ticket: string): Promise<Mt5Deal | undefined> {
-    if (!ticket || ticket === '0') return undefined;
-    const r = await this.session.call<Mt5Deal[]>('history_deals_get', [], { ticket });
-    return r.value?.[0];
+  /**
+   * The deal an `order_send` result names. `history_deals_get(ticket=)` selects deals by ORDER ticket
+   * (the package's documented semantics; `position=` selects by position): query the result's order
+   * and pick the deal whose ticket is `result.deal`. Undefined while history lags behind.
+   */
+  private async fillDeal(v: Pick<Mt5OrderSendResult, 'order' | 'deal'>): Promise<Mt5Deal | undefined> {
+    if (!v.deal || v.deal === '0' || !v.order || v.order === '0') return undefined;
+    const r = await this.session.call<Mt5Deal[]>('history_deals_get', [], { ticket: v.order });
+    return r.value?.find((d) => d.ticket === v.deal);
+  }
+
+  /** A read after a write that executed: its failure must not turn the result into an error. */
+  private async bestEffort<T>(fn: () => Promise<T>, what: string): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.log.warn({ code: (e as { code?: string }).code }, `could not ${what} (the write itself succeeded): ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   private async filledOrPlaced(intent: OrderIntent, sym: string, v: Mt5OrderSendResult, volume: number, req: Record<string, unknown>): Promise<OrderResult> {
@@ -425,13 +503,13 @@ export class Mt5Broker implements Broker {
       // Pending order, or a market order the server accepted asynchronously (filled later).
       return { status: 'placed', ...base, orderId: v.order, side: intent.side, type: intent.type, volume, price: (req.price as number) || v.price, time: this.clock.now() };
     }
-    const deal = await this.dealByTicket(v.deal);
+    const deal = await this.bestEffort(() => this.fillDeal(v), 'read the fill deal');
     let positionId = deal?.position_id;
     if (!positionId) {
       if (this.session.hedging) positionId = v.order; // a new hedging position's ticket is its order's
-      else positionId = (await this.session.must<Mt5Position[]>('positions_get', [], { symbol: sym }, 'read positions'))[0]?.ticket ?? v.order;
+      else positionId = (await this.bestEffort(async () => (await this.session.must<Mt5Position[]>('positions_get', [], { symbol: sym }, 'read positions'))[0]?.ticket, 'read the position')) ?? v.order;
     }
-    if (deal) this.emit(await this.toDeals(deal));
+    if (deal) await this.bestEffort(async () => this.emit(await this.toDeals(deal)), 'emit the fill');
     return {
       status: 'filled',
       ...base,
@@ -453,9 +531,63 @@ export class Mt5Broker implements Broker {
     return list[0];
   }
 
+  /**
+   * The deal a close produced, found after the fact: the newest exit deal of the position that was
+   * not emitted yet, preferring one of the closed volume. Best effort (history may lag).
+   */
+  private async closingDeal(identifier: string, volume: number): Promise<Deal | undefined> {
+    return this.bestEffort(async () => {
+      const legs = (await this.session.must<Mt5Deal[]>('history_deals_get', [], { position: identifier }, 'read the position history')).filter(
+        (d) => d.entry !== DEAL_ENTRY.IN && !this.seen.has(d.ticket) && !this.seen.has(`${d.ticket}:out`),
+      );
+      const d = [...legs].reverse().find((x) => Math.abs(x.volume - volume) < EPS) ?? legs.at(-1);
+      if (!d) return undefined;
+      const deals = await this.toDeals(d);
+      this.emit(deals);
+      return deals[0];
+    }, 'read the closing deal');
+  }
+
+  /**
+   * A close whose outcome we do not know (ambiguity.ts): the evidence is the position's volume. Gone,
+   * or down by the slice → it executed. Unchanged → `unknown` (remembered, so a later partial close
+   * of this position never closes a second slice), or a rejection when the None proved not-sent.
+   */
+  private async ambiguousClose(pos: Mt5Position, vol: number, reason: string, notSent: boolean): Promise<ActionResult> {
+    let now: Mt5Position | undefined;
+    try {
+      now = await this.position(pos.ticket);
+    } catch (e) {
+      if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
+      this.unsettledCloses.set(pos.ticket, { fromVolume: pos.volume, volume: vol });
+      return { status: 'unknown', reason: `${reason}; could not re-read the position: ${(e as Error).message}` };
+    }
+    if (!now || now.volume <= pos.volume - vol + EPS) {
+      this.log.info({ position: pos.ticket, volume: vol, left: now?.volume ?? 0 }, 'reconciled: the close had executed; not resending');
+      return { status: 'done', deal: await this.closingDeal(pos.identifier, vol) };
+    }
+    if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
+    this.unsettledCloses.set(pos.ticket, { fromVolume: pos.volume, volume: vol });
+    this.log.warn({ position: pos.ticket, volume: vol, reason }, 'close outcome unknown and the position is unchanged (the terminal may still execute it): not resending');
+    return { status: 'unknown', reason: `${reason}; position ${pos.ticket} still holds ${now.volume} and the terminal may still execute the close: reconcile later, never resend` };
+  }
+
   async close(positionId: string, volume?: number): Promise<ActionResult> {
     try {
       const pos = await this.position(positionId);
+      const earlier = this.unsettledCloses.get(positionId);
+      if (earlier) {
+        // A close of this position whose answer we never got: settle it before sending anything.
+        if (!pos || pos.volume <= earlier.fromVolume - earlier.volume + EPS) {
+          this.unsettledCloses.delete(positionId);
+          this.log.info({ position: positionId, volume: earlier.volume }, 'the earlier close whose outcome was unknown had executed: not closing again');
+          return { status: 'done', deal: await this.closingDeal(pos?.identifier ?? positionId, earlier.volume) };
+        }
+        if (volume !== undefined && volume < pos.volume - EPS) {
+          return { status: 'unknown', reason: `an earlier close of ${earlier.volume} of position ${positionId} has an unknown outcome and the position still holds ${pos.volume}: no further partial close until it resolves (a full close is allowed)` };
+        }
+        this.unsettledCloses.delete(positionId); // a full close settles it whichever way it went
+      }
       if (!pos) return reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} does not exist (closed?)`);
       const sym = pos.symbol;
       const info = await this.session.spec(sym);
@@ -493,31 +625,26 @@ export class Mt5Broker implements Broker {
         };
         let res;
         try {
-          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs });
+          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, fence: this.fenceToken });
         } catch (e) {
+          if (isFenced(e)) return reject(e.code, e.message);
           const outcome = outcomeOf(e);
           if (!outcome) throw e;
-          let now: Mt5Position | undefined;
-          try {
-            now = await this.position(positionId);
-          } catch (e2) {
-            return { status: 'unknown', reason: `${(e as Error).message}; could not re-read the position: ${(e2 as Error).message}` };
-          }
-          if (!now || now.volume <= pos.volume - vol + EPS) return { status: 'done' };
+          if (outcome === 'unknown') return this.ambiguousClose(pos, vol, `close: order_send: ${(e as Error).message}`, false);
           if (transport < this.opts.maxTransportRetries) {
             transport++;
             await this.timer.sleep(this.opts.backoffMs * transport);
             continue;
           }
-          return { status: 'unknown', reason: (e as Error).message };
+          return reject('TK_ERR_MT5_TRANSPORT', `close: order_send never reached the terminal: ${(e as Error).message}`, true);
         }
         const v = res.value;
-        if (!v) return reject('TK_ERR_MT5_INVALID_REQUEST', `order_send returned None: last_error (${res.lastError[0]}, '${res.lastError[1]}')`);
+        if (!v) return this.ambiguousClose(pos, vol, `close: ${describeNone(res.lastError)}`, noneProvesNotSent(res.lastError));
         const cls = classifyRetcode(v.retcode);
         const reason = `${cls.name} (${v.retcode}): ${v.comment || cls.description}`;
         if (cls.action === 'success') {
-          const deal = await this.dealByTicket(v.deal);
-          const deals = deal ? await this.toDeals(deal) : [];
+          const deal = await this.bestEffort(() => this.fillDeal(v), 'read the closing deal');
+          const deals = deal ? ((await this.bestEffort(() => this.toDeals(deal), 'convert the closing deal')) ?? []) : [];
           this.emit(deals);
           return { status: 'done', deal: deals[0] };
         }
@@ -539,17 +666,32 @@ export class Mt5Broker implements Broker {
           await this.timer.sleep(this.opts.backoffMs * 2 ** backoffs++);
           continue;
         }
+        if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED) return this.ambiguousClose(pos, vol, `close: ${reason}`, false);
         if (cls.action === 'reconcile' || cls.action === 'retry') {
           const now = await this.position(positionId);
           if (!now) return v.retcode === RETCODE.POSITION_CLOSED ? reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} is already closed (${reason})`) : { status: 'done' };
           if (now.volume <= pos.volume - vol + EPS) return { status: 'done' };
-          if (v.retcode === RETCODE.TIMEOUT) return { status: 'unknown', reason };
         }
         return reject(cls.errorCode, reason, cls.errorClass === 'retryable');
       }
     } catch (e) {
       return caught(e);
     }
+  }
+
+  /** A modify whose outcome we do not know: the position's SL/TP are the evidence. */
+  private async ambiguousModify(positionId: string, sl: number, tp: number, reason: string, notSent: boolean): Promise<ActionResult> {
+    let now: Mt5Position | undefined;
+    try {
+      now = await this.position(positionId);
+    } catch (e) {
+      if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
+      return { status: 'unknown', reason: `${reason}; could not re-read the position: ${(e as Error).message}` };
+    }
+    if (now && now.sl === sl && now.tp === tp) return { status: 'done' };
+    if (!now) return reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} closed meanwhile (${reason})`);
+    if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
+    return { status: 'unknown', reason: `${reason}; the position's stops are unchanged and the terminal may still apply them: reconcile later, never resend` };
   }
 
   async modify(positionId: string, stops: { sl?: number; tp?: number }): Promise<ActionResult> {
@@ -564,22 +706,28 @@ export class Mt5Broker implements Broker {
       const sp = stopsProblem(pos.type === 0 ? 'buy' : 'sell', tick, sl, tp, info);
       if (sp) return reject('TK_ERR_BROKER_INVALID_STOPS', sp);
       const req = { action: TRADE_ACTION.SLTP, position: pos.ticket, symbol: pos.symbol, sl, tp, magic: pos.magic };
+      let transport = 0;
       for (let attempt = 0; ; attempt++) {
         let res;
         try {
-          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs });
+          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, fence: this.fenceToken });
         } catch (e) {
-          if (!outcomeOf(e)) throw e;
-          const now = await this.position(positionId);
-          if (now && now.sl === sl && now.tp === tp) return { status: 'done' };
-          if (!now) return reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} closed meanwhile`);
-          if (attempt < this.opts.maxTransportRetries) continue;
-          return { status: 'unknown', reason: (e as Error).message };
+          if (isFenced(e)) return reject(e.code, e.message);
+          const outcome = outcomeOf(e);
+          if (!outcome) throw e;
+          if (outcome === 'unknown') return this.ambiguousModify(positionId, sl, tp, `modify: order_send: ${(e as Error).message}`, false);
+          if (transport < this.opts.maxTransportRetries) {
+            transport++;
+            await this.timer.sleep(this.opts.backoffMs * transport);
+            continue;
+          }
+          return reject('TK_ERR_MT5_TRANSPORT', `modify: order_send never reached the terminal: ${(e as Error).message}`, true);
         }
         const v = res.value;
-        if (!v) return reject('TK_ERR_MT5_INVALID_REQUEST', `order_send returned None: last_error (${res.lastError[0]}, '${res.lastError[1]}')`);
+        if (!v) return this.ambiguousModify(positionId, sl, tp, `modify: ${describeNone(res.lastError)}`, noneProvesNotSent(res.lastError));
         const cls = classifyRetcode(v.retcode);
         if (cls.action === 'success') return { status: 'done' };
+        if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED) return this.ambiguousModify(positionId, sl, tp, `modify: ${cls.name} (${v.retcode})`, false);
         if ((cls.action === 'refresh' || cls.action === 'backoff' || cls.action === 'retry') && attempt < this.opts.maxRequotes) {
           await this.timer.sleep(this.opts.backoffMs);
           continue;
@@ -601,17 +749,34 @@ export class Mt5Broker implements Broker {
       const o = await exists();
       if (!o) return reject('TK_ERR_BROKER_ORDER_NOT_FOUND', `order ${orderId} does not exist (filled, expired or cancelled)`);
       const req = { action: TRADE_ACTION.REMOVE, order: o.ticket, type_filling: ORDER_FILLING.RETURN };
+      // A cancel whose outcome we do not know: the order list is the evidence.
+      const ambiguous = async (reason: string, notSent: boolean): Promise<ActionResult> => {
+        let still: Mt5Order | undefined;
+        try {
+          still = await exists();
+        } catch (e) {
+          if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
+          return { status: 'unknown', reason: `${reason}; could not re-read the order: ${(e as Error).message}` };
+        }
+        if (!still) return { status: 'done' };
+        if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
+        return { status: 'unknown', reason: `${reason}; order ${orderId} is still listed and the terminal may still remove it: reconcile later, never resend` };
+      };
       let res;
       try {
-        res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs });
+        res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, fence: this.fenceToken });
       } catch (e) {
-        if (!outcomeOf(e)) throw e;
-        return (await exists()) ? { status: 'unknown', reason: (e as Error).message } : { status: 'done' };
+        if (isFenced(e)) return reject(e.code, e.message);
+        const outcome = outcomeOf(e);
+        if (!outcome) throw e;
+        if (outcome === 'not_sent') return reject('TK_ERR_MT5_TRANSPORT', `cancel: order_send never reached the terminal: ${(e as Error).message}`, true);
+        return ambiguous(`cancel: order_send: ${(e as Error).message}`, false);
       }
       const v = res.value;
-      if (!v) return reject('TK_ERR_MT5_INVALID_REQUEST', `order_send returned None: last_error (${res.lastError[0]}, '${res.lastError[1]}')`);
+      if (!v) return ambiguous(`cancel: ${describeNone(res.lastError)}`, noneProvesNotSent(res.lastError));
       const cls = classifyRetcode(v.retcode);
       if (cls.action === 'success') return { status: 'done' };
+      if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED) return ambiguous(`cancel: ${cls.name} (${v.retcode})`, false);
       if (!(await exists())) return reject('TK_ERR_BROKER_ORDER_NOT_FOUND', `order ${orderId} no longer exists (${cls.name})`);
       return reject(cls.errorCode, `${cls.name} (${v.retcode}): ${v.comment || cls.description}`, cls.errorClass === 'retryable');
     } catch (e) {
@@ -628,10 +793,15 @@ function reject(code: string, reason: string, retryable = false): ActionResult {
   return { status: 'rejected', code, reason, retryable };
 }
 
+function isFenced(e: unknown): e is TradekitError {
+  return e instanceof TradekitError && e.code === 'TK_ERR_RUN_FENCED';
+}
+
+/**
+ * Errors outside the send itself: every ambiguous send is settled where it happens (ambiguous*), so
+ * what reaches here failed before anything was sent, or after the write's outcome was known.
+ */
 function caught(e: unknown): ActionResult {
-  if (e instanceof TradekitError) {
-    if (outcomeOf(e) === 'unknown') return { status: 'unknown', reason: e.message };
-    return reject(e.code, e.message, e.retryable);
-  }
+  if (e instanceof TradekitError) return reject(e.code, e.message, e.retryable);
   throw e;
 }

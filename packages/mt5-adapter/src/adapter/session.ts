@@ -1,9 +1,15 @@
 /**
  * One terminal, shared by the data source and the broker of a run: the gateway plus everything the
  * adapter needs around each call — per-terminal serialization (`maxInFlight`, 1 by default),
- * the client-side rate limiter for trade requests, re-initialization after the terminal's IPC drops
- * (a None with -10004 never reached the terminal, so one retry is safe), the startup health gate,
- * broker symbol names, and, in a replay, driving the simulator's clock to the run's clock.
+ * the client-side rate limiter for trade requests, re-initialization after the terminal's IPC drops,
+ * the startup health gate, broker symbol names, and, in a replay, driving the simulator's clock to
+ * the run's clock.
+ *
+ * A None with an IPC error (-10001…-10005) says the package lost the terminal, not that the request
+ * never reached it: an `order_send` may have executed before its answer was lost (-10005 IPC timeout).
+ * So after an IPC error the session re-initializes, and repeats the call only when repeating it cannot
+ * change anything (reads, `order_check`); a write (`order_send`) is NEVER repeated here — its None
+ * goes back to the broker, which reconciles by client id.
  */
 import { TradekitError, type Clock, type Logger, type ServerTimeConfig } from '@tradekit/core';
 import { mt5Error } from '../errors.js';
@@ -12,7 +18,7 @@ import { DEFAULT_SERVER_TIME, ServerClock } from '../mt5/server-clock.js';
 import type { LastError, Mt5AccountInfo, Mt5SymbolInfo, Mt5TerminalInfo } from '../mt5/types.js';
 import type { CallOptions, CallResult, Mt5Gateway } from '../transport/gateway.js';
 import { systemTimer, type WallTimer } from '../transport/wall-clock.js';
-import type { BridgeHello, SimStatus } from '../wire/protocol.js';
+import { WRITE_METHODS, type BridgeHello, type SimStatus } from '../wire/protocol.js';
 import { AsyncRateLimiter, type RateLimit } from './rate-limiter.js';
 
 export interface SessionOptions {
@@ -206,7 +212,7 @@ export class Mt5Session {
     };
   }
 
-  /** One terminal call: serialized, rate limited (trades), replay-driven, with one re-init on IPC loss. */
+  /** One terminal call: serialized, rate limited (trades), replay-driven, re-initialized on IPC loss (reads repeated once, writes never). */
   async call<T = unknown>(method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<CallResult<T>> {
     // A broker's rate limit is wall time. In a replay the simulated terminal applies its own limit on
     // its own clock, and pacing in wall time would only slow the replay down.
@@ -216,7 +222,14 @@ export class Mt5Session {
       await this.drive();
       let r = await this.gateway.call<T>(method, args, kwargs, opts);
       if (r.value === null && IPC_ERRORS.has(r.lastError[0]) && method !== 'initialize' && method !== 'shutdown') {
-        // The call never reached the terminal: initialize again, then retry once.
+        if (WRITE_METHODS.has(method)) {
+          // It may have executed before the answer was lost: never repeat it. Re-initialize so the
+          // broker's lookups reach the terminal; the None goes back to the broker to reconcile.
+          this.log.warn({ method, lastError: r.lastError, clientOrderId: opts.clientOrderId }, 'terminal IPC lost during a write: re-initializing; the write is reconciled, not repeated');
+          await this.initialize().catch((e: unknown) => this.log.warn({ code: (e as { code?: string }).code }, `terminal re-initialization failed: ${(e as Error).message}`));
+          return r;
+        }
+        // A read (or order_check) cannot change anything: initialize again, then repeat it once.
         this.log.warn({ method, lastError: r.lastError }, 'terminal IPC lost; re-initializing');
         await this.initialize();
         r = await this.gateway.call<T>(method, args, kwargs, opts);

@@ -93,6 +93,11 @@ export class SimTerminal {
     return this.initialized;
   }
 
+  /** Faults: what `last_error()` reports after a call whose answer the fault replaced. */
+  setLastError(e: LastError): void {
+    this.lastError = e;
+  }
+
   /** One call, Python style: `mt5.<method>(*args, **kwargs)`. */
   call(method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): CallResult {
     let r: CallResult;
@@ -337,8 +342,10 @@ export class SimTerminal {
     const g = a.group !== undefined ? (isStr(a.group) ? groupMatcher(a.group) : undefined) : () => true;
     if (!g) return { value: null, lastError: INVALID };
     if (deals) {
+      // As documented for the package: `ticket=` is an ORDER ticket (the deals of that order,
+      // DEAL_ORDER), `position=` a position identifier (DEAL_POSITION_ID) — not a deal ticket.
       const list = sim.deals.filter(
-        (d) => d.visibleAt <= now && inRange(d.timeMs) && (byTicket === undefined || d.ticket === byTicket) && (byPosition === undefined || d.positionId === byPosition) && (a.group === undefined || g(d.symbol)),
+        (d) => d.visibleAt <= now && inRange(d.timeMs) && (byTicket === undefined || d.order === byTicket) && (byPosition === undefined || d.positionId === byPosition) && (a.group === undefined || g(d.symbol)),
       );
       if (method === 'history_deals_total') return { value: list.length, lastError: OK };
       return { value: list.map((d) => this.dealOf(d)), lastError: OK };

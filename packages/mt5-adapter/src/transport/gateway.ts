@@ -3,6 +3,7 @@
  * contract: `call(method, args, kwargs)` → `{ value, lastError }` exactly as Python would see it, or a
  * TradekitError for a transport failure whose `details.outcome` says `not_sent` or `unknown`.
  */
+import type { FencingToken } from '@tradekit/core';
 import type { LastError } from '../mt5/types.js';
 import type { BridgeHello } from '../wire/protocol.js';
 
@@ -19,6 +20,8 @@ export interface CallOptions {
   deadlineMs?: number;
   clientOrderId?: string;
   attempt?: number;
+  /** Writes: the run's fencing token, checked by the bridge before the terminal sees the call. */
+  fence?: FencingToken;
 }
 
 export type GatewayState = 'connecting' | 'up' | 'down' | 'closed';

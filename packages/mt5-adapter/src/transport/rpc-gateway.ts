@@ -4,11 +4,16 @@
  * When the link drops, every call in flight fails with outcome `unknown` (it may have run) — writes
  * among them are reported in the `down` event so the adapter reconciles them — and calls that never
  * left fail with `not_sent`.
+ *
+ * Heartbeat: a ping is missed only when *nothing at all* arrives on the socket between sending it and
+ * its local deadline (its own deadline plus `graceMs`). Any message counts — the ping's answer, an
+ * error answer to it (an older bridge that queued the ping behind a long `order_send` answers TIMEOUT),
+ * or the answer to another call — so a long call in flight never makes a live link look dead.
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@tradekit/core';
-import { mt5Error, transportError } from '../errors.js';
+import { fencedError, mt5Error, transportError } from '../errors.js';
 import { ADAPTER_VERSION } from '../version.js';
 import type { LastError } from '../mt5/types.js';
 import { LineReader } from '../wire/lines.js';
@@ -62,6 +67,9 @@ export class RpcGateway implements Mt5Gateway {
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private everUp = false;
   private closing = false;
+  /** Messages received on the current socket (a ping is missed only if this does not move). */
+  private received = 0;
+  private pinging = false;
   private readonly o: Required<Omit<RpcGatewayOptions, 'log' | 'timer'>> & Pick<RpcGatewayOptions, 'log'>;
 
   constructor(options: RpcGatewayOptions) {
@@ -147,7 +155,10 @@ export class RpcGateway implements Mt5Gateway {
   private attach(socket: net.Socket): void {
     this.socket = socket;
     const reader = new LineReader(
-      (line) => this.onLine(line),
+      (line) => {
+        if (this.socket === socket) this.received++;
+        this.onLine(line);
+      },
       () => socket.destroy(new Error('message too long')),
       MAX_LINE_BYTES,
     );
@@ -175,13 +186,25 @@ export class RpcGateway implements Mt5Gateway {
   }
 
   private async ping(): Promise<void> {
-    if (this._state !== 'up') return;
+    if (this._state !== 'up' || this.pinging) return;
+    const socket = this.socket;
+    const before = this.received;
+    this.pinging = true;
     try {
       const r = await this.call<PingValue>('ping', [], {}, { deadlineMs: Math.min(3000, this.o.heartbeatMs) });
       if (r.value && r.value.connected === false) this.o.log?.warn({}, 'the terminal reports no connection to the trade server');
-    } catch {
-      // A missed heartbeat: treat the link as dead and reconnect.
-      if (this._state === 'up') this.socket?.destroy();
+    } catch (e) {
+      if (this._state !== 'up' || this.socket !== socket) return;
+      if (this.received !== before) {
+        // The bridge is talking (an error answer to the ping, or answers to other calls): alive.
+        this.o.log?.debug({ err: (e as Error).message, inFlight: this.pending.size }, 'heartbeat not answered in time, but the link is receiving; keeping it');
+        return;
+      }
+      // Nothing at all arrived within the ping's deadline: the link is dead; reconnect.
+      this.o.log?.warn({ inFlight: this.pending.size }, 'missed heartbeat: nothing received from the bridge; reconnecting');
+      socket?.destroy();
+    } finally {
+      this.pinging = false;
     }
   }
 
@@ -247,6 +270,7 @@ export class RpcGateway implements Mt5Gateway {
     const outcome = e.data?.outcome ?? 'unknown';
     if (e.code === RPC_ERROR.UNAUTHORIZED) p.reject(mt5Error('TK_ERR_MT5_UNAUTHORIZED', 'the bridge refused the token: check MT5_BRIDGE_TOKEN on both sides', { classification: 'fatal' }));
     else if (e.code === RPC_ERROR.TIMEOUT) p.reject(transportError(`${p.method} did not finish within its deadline (${outcome === 'not_sent' ? 'it never started' : 'it may have run'})`, outcome, { code: 'TK_ERR_MT5_TIMEOUT' }));
+    else if (e.code === RPC_ERROR.FENCED) p.reject(fencedError(p.method, e.data));
     else if (e.code === RPC_ERROR.METHOD_NOT_FOUND) p.reject(mt5Error('TK_ERR_MT5_METHOD', `the bridge does not serve ${p.method}: ${e.message}`, { details: { outcome: 'not_sent' } }));
     else if (e.code === RPC_ERROR.INVALID_PARAMS || e.code === RPC_ERROR.INVALID_REQUEST || e.code === RPC_ERROR.PARSE) {
       p.reject(mt5Error('TK_ERR_MT5_PROTOCOL', `the bridge rejected the ${p.method} message: ${e.message}`, { details: { outcome: 'not_sent' } }));
@@ -278,6 +302,7 @@ export class RpcGateway implements Mt5Gateway {
     const req: RpcRequest = { jsonrpc: '2.0', id, method, params: { args, kwargs }, meta: { deadline_ms: left } };
     if (opts.clientOrderId) req.meta!.client_order_id = opts.clientOrderId;
     if (opts.attempt) req.meta!.attempt = opts.attempt;
+    if (opts.fence) req.meta!.fence = { run: opts.fence.run, token: opts.fence.token };
     return new Promise<CallResult<T>>((resolve, reject) => {
       const timer = this.timer.setTimeout(() => {
         if (!this.pending.delete(id)) return;

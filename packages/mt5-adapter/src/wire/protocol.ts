@@ -15,6 +15,17 @@ export interface RpcMeta {
   deadline_ms?: number;
   client_order_id?: string;
   attempt?: number;
+  /**
+   * The writer's fencing token (writes only; reads are never fenced). The bridge refuses the write
+   * with FENCED, before it reaches the terminal, when it has seen a larger token for the run.
+   */
+  fence?: WireFence;
+}
+
+/** `{ run, token }`: a run's fencing token as it travels in `meta.fence` and in `tk_fence`. */
+export interface WireFence {
+  run: string;
+  token: number;
 }
 
 export interface RpcRequest {
@@ -65,7 +76,27 @@ export const RPC_ERROR = {
   /** Too many queued calls. */
   BUSY: -32012,
   SHUTTING_DOWN: -32013,
+  /**
+   * A write (or `tk_fence`) carried a fencing token smaller than the largest the bridge has seen for
+   * the run: a newer holder took the run over. Nothing reached the terminal (`outcome: not_sent`);
+   * `data` carries `run`, `token` and `highest`.
+   */
+  FENCED: -32014,
 } as const;
+
+/**
+ * Bridge-level method (not a MetaTrader5 function): `tk_fence` with kwargs `{ run, token }` records the
+ * token as the highest seen for the run, or answers FENCED when a larger one was seen. Answered at
+ * once, without waiting for the terminal. The table lives in the bridge's memory.
+ */
+export const FENCE_METHOD = 'tk_fence';
+
+/** `tk_fence` answers this (the `value` of the result). */
+export interface FenceValue {
+  run: string;
+  /** The highest token now recorded for the run (the caller's). */
+  highest: number;
+}
 
 /** `auth` answers this (the `value` of the result). */
 export interface BridgeHello {
@@ -78,11 +109,17 @@ export interface BridgeHello {
   control?: boolean;
 }
 
-/** `ping` answers this. */
+/**
+ * `ping` answers this, at once: the bridge does not queue a ping behind the MT5 worker. While the
+ * worker is busy, `connected`/`trade_allowed` are the last values read (null before the first read)
+ * and `busy` is true, with the MT5 function in flight in `method`.
+ */
 export interface PingValue {
-  connected: boolean;
-  trade_allowed: boolean;
+  connected: boolean | null;
+  trade_allowed: boolean | null;
   utc_ms: number;
+  busy?: boolean;
+  method?: string | null;
 }
 
 /** `sim_status` answers this. */

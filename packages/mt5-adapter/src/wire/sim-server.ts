@@ -4,7 +4,10 @@
  * of every connection one at a time (one FIFO per terminal), honours per-call deadlines (a call still
  * queued at its deadline is answered `not_sent` and never runs; one that started is answered
  * `unknown`), drops the queued calls of a closed connection, and injects the simulator's transport
- * faults. With `control`, the `sim_*` methods let a replay drive the simulator's clock.
+ * faults. `ping` and `tk_fence` are answered at once, never queued behind a long call (a ping reports
+ * `busy` and the method in flight). Writes carrying `meta.fence` are checked against the fence table
+ * when they reach the terminal; a stale one is refused with FENCED and never runs. With `control`,
+ * the `sim_*` methods let a replay drive the simulator's clock.
  */
 import net from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
@@ -12,7 +15,9 @@ import type { Logger } from '@tradekit/core';
 import { mt5Error } from '../errors.js';
 import { ADAPTER_VERSION } from '../version.js';
 import { LineReader } from './lines.js';
-import { MAX_LINE_BYTES, PROTOCOL_VERSION, RPC_ERROR, type BridgeHello, type RpcRequest, type RpcResponse, type SimStatus } from './protocol.js';
+import { FENCE_METHOD, MAX_LINE_BYTES, PROTOCOL_VERSION, RPC_ERROR, WRITE_METHODS, type BridgeHello, type FenceValue, type PingValue, type RpcRequest, type RpcResponse, type SimStatus } from './protocol.js';
+import { FenceTable, fencedBody, parseFence } from './fence-table.js';
+import { IPC_TIMEOUT } from '../sim/faults.js';
 import { MT5_METHODS, type SimTerminal } from '../sim/terminal-api.js';
 import { systemTimer, type WallTimer } from '../transport/wall-clock.js';
 
@@ -49,6 +54,12 @@ export class SimServer {
   private readonly timer: WallTimer;
   private wallTick?: NodeJS.Timeout;
   private readonly token: Buffer;
+  /** Calls waiting in the terminal's FIFO, and the MT5 function running now. */
+  private queued = 0;
+  private running?: string;
+  private silenced = false;
+  /** Highest fencing token seen per run (in memory, like the bridge's). */
+  readonly fences = new FenceTable();
   /** Calls served (tests and benches read it). */
   calls = 0;
 
@@ -96,6 +107,19 @@ export class SimServer {
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
+  /** The MT5 function running now (undefined when idle). */
+  get inFlight(): string | undefined {
+    return this.running;
+  }
+
+  /**
+   * A hung bridge: while on, every message is read and ignored (nothing is answered, the sockets stay
+   * open). Tests of the heartbeat use it.
+   */
+  silence(on: boolean): void {
+    this.silenced = on;
+  }
+
   /** Breaks every client connection (a "terminal restart" seen from the client). */
   dropConnections(): void {
     for (const c of this.conns) {
@@ -130,6 +154,7 @@ export class SimServer {
   }
 
   private onLine(conn: Conn, line: string): void {
+    if (this.silenced) return;
     let req: RpcRequest;
     try {
       req = JSON.parse(line) as RpcRequest;
@@ -150,12 +175,47 @@ export class SimServer {
     if (!Array.isArray(args) || typeof kwargs !== 'object' || kwargs === null) {
       return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'params must be { args: [], kwargs: {} }', data: { outcome: 'not_sent' } } });
     }
-    const known = (MT5_METHODS as readonly string[]).includes(req.method) || req.method === 'ping' || (this.o.control && req.method.startsWith('sim_'));
+    const known = (MT5_METHODS as readonly string[]).includes(req.method) || req.method === 'ping' || req.method === FENCE_METHOD || (this.o.control && req.method.startsWith('sim_'));
     if (!known) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.METHOD_NOT_FOUND, message: `unknown method ${req.method}`, data: { outcome: 'not_sent' } } });
+    if (req.method === 'ping') return this.ping(conn, req);
+    if (req.method === FENCE_METHOD) return this.fence(conn, req, kwargs as Record<string, unknown>);
     const received = this.timer.now();
     const deadline = req.meta?.deadline_ms ?? this.o.defaultDeadlineMs ?? 10_000;
     // One FIFO per terminal: calls run one at a time, in arrival order.
-    this.queue = this.queue.then(() => this.run(conn, req, args, kwargs as Record<string, unknown>, received, deadline)).catch(() => undefined);
+    this.queued++;
+    this.queue = this.queue
+      .then(() => {
+        this.queued--;
+        return this.run(conn, req, args, kwargs as Record<string, unknown>, received, deadline);
+      })
+      .catch(() => undefined)
+      .finally(() => (this.running = undefined));
+  }
+
+  /** Answered at once, never behind the terminal's FIFO: a long call must not look like a dead link. */
+  private ping(conn: Conn, req: RpcRequest): void {
+    const sim = this.o.terminal.sim;
+    const value: PingValue = { connected: sim.connected, trade_allowed: sim.autoTrading, utc_ms: Math.floor(this.timer.utc()), busy: this.running !== undefined || this.queued > 0, method: this.running ?? null };
+    const fault = sim.faults.take('ping');
+    if (fault?.kind === 'not_sent') return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
+    if (fault?.kind === 'drop_before_execute' || fault?.kind === 'drop_after_execute') {
+      conn.closed = true;
+      conn.socket.destroy();
+      return;
+    }
+    const answer = () => this.send(conn, { jsonrpc: '2.0', id: req.id, result: { value, last_error: [1, 'Success'], utc_ms: value.utc_ms } });
+    if (fault?.kind === 'slow') this.timer.setTimeout(answer, fault.delayMs ?? 1000);
+    else answer();
+  }
+
+  /** `tk_fence { run, token }`: records the run's highest token, or FENCED. Answered at once. */
+  private fence(conn: Conn, req: RpcRequest, kwargs: Record<string, unknown>): void {
+    const f = parseFence(kwargs);
+    if (!f) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'tk_fence needs kwargs { run: non-empty string, token: integer >= 0 }', data: { outcome: 'not_sent' } } });
+    const r = this.fences.raise(f);
+    if (!r.ok) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: fencedBody(f, r.highest) });
+    const value: FenceValue = { run: f.run, highest: r.highest };
+    this.send(conn, { jsonrpc: '2.0', id: req.id, result: { value, last_error: [1, 'Success'] } });
   }
 
   private auth(conn: Conn, req: RpcRequest): void {
@@ -167,7 +227,7 @@ export class SimServer {
       return;
     }
     conn.authed = true;
-    const hello: BridgeHello = { server: 'mt5-sim', version: ADAPTER_VERSION, protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping'], control: !!this.o.control };
+    const hello: BridgeHello = { server: 'mt5-sim', version: ADAPTER_VERSION, protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping', FENCE_METHOD], control: !!this.o.control };
     this.send(conn, { jsonrpc: '2.0', id: req.id, result: { value: hello, last_error: [1, 'Success'] } });
   }
 
@@ -178,6 +238,14 @@ export class SimServer {
       return this.send(conn, { jsonrpc: '2.0', id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
     }
     const sim = this.o.terminal.sim;
+    this.running = req.method;
+    if (WRITE_METHODS.has(req.method) && req.meta?.fence !== undefined) {
+      // Checked when the write reaches the terminal: a stale writer's call never runs.
+      const f = parseFence(req.meta.fence);
+      if (!f) return this.send(conn, { jsonrpc: '2.0', id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'meta.fence must be { run, token }', data: { outcome: 'not_sent' } } });
+      const r = this.fences.raise(f);
+      if (!r.ok) return this.send(conn, { jsonrpc: '2.0', id, error: fencedBody(f, r.highest) });
+    }
     const fault = sim.faults.take(req.method);
     if (fault?.kind === 'not_sent') {
       return this.send(conn, { jsonrpc: '2.0', id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
@@ -198,7 +266,16 @@ export class SimServer {
     this.calls++;
     let body: { value: unknown; last_error: [number, string] };
     try {
-      body = this.exec(req.method, args, kwargs);
+      if (fault?.kind === 'none_before_execute') {
+        const le = fault.lastError ?? IPC_TIMEOUT;
+        this.o.terminal.setLastError(le);
+        body = { value: null, last_error: le };
+      } else body = this.exec(req.method, args, kwargs);
+      if (fault?.kind === 'none_after_execute') {
+        const le = fault.lastError ?? IPC_TIMEOUT;
+        this.o.terminal.setLastError(le);
+        body = { value: null, last_error: le };
+      }
     } catch (e) {
       t.clear();
       if (!answered) this.send(conn, { jsonrpc: '2.0', id, error: { code: RPC_ERROR.CALL_FAILED, message: (e as Error).message, data: { outcome: req.method === 'order_send' ? 'unknown' : 'not_sent' } } });
@@ -216,7 +293,6 @@ export class SimServer {
   private exec(method: string, args: unknown[], kwargs: Record<string, unknown>): { value: unknown; last_error: [number, string] } {
     const term = this.o.terminal;
     const sim = term.sim;
-    if (method === 'ping') return { value: { connected: sim.connected, trade_allowed: sim.autoTrading, utc_ms: Math.floor(this.timer.utc()) }, last_error: [1, 'Success'] };
     if (method === 'sim_status') {
       const end = sim.dataEnd;
       const st: SimStatus = { now_utc_ms: sim.now(), end_utc_ms: Number.isFinite(end) ? end : null, driven: this.o.clock !== 'wall', symbols: [...sim.symbols.keys()] };
