@@ -5,6 +5,8 @@ export const EXIT = {
   FAILURE: 1,
   /** The config (or a plugin it names) is invalid: nothing ran. */
   CONFIG: 2,
+  /** Another process holds the run (TK_ERR_RUN_LOCKED): nothing ran. */
+  LOCKED: 3,
   /** Interrupted twice (forced). */
   INTERRUPTED: 130,
 } as const;

@@ -141,6 +141,9 @@ export function buildProgram(): Command {
     .option('--history-lag-ms <ms>', 'delay before closed deals appear in history', '0')
     .option('--slippage-points <n>', 'max adverse slippage on market fills', '0')
     .option('--commission-per-lot <usd>', 'commission per lot per side', '0')
+    .option('--always-open', 'every symbol trades through weekends (wall-clock tests on any day)')
+    .option('--tick-ms <ms>', 'random walks: mean ms between ticks', '10000')
+    .option('--walk-history-hours <h>', 'random walks: hours of history before the terminal clock', '48')
     .action(async (flags) => {
       process.exitCode = await (await import('./commands/mt5-sim.js')).mt5SimCommand(flags);
     });

@@ -27,6 +27,9 @@ export interface Mt5SimFlags {
   historyLagMs: string;
   slippagePoints: string;
   commissionPerLot: string;
+  alwaysOpen?: boolean;
+  tickMs: string;
+  walkHistoryHours: string;
 }
 
 export async function mt5SimCommand(flags: Mt5SimFlags): Promise<number> {
@@ -53,6 +56,9 @@ export async function mt5SimCommand(flags: Mt5SimFlags): Promise<number> {
       execution: { slippagePoints: Number(flags.slippagePoints), commissionPerLot: Number(flags.commissionPerLot) },
       historyLagMs: Number(flags.historyLagMs),
       rateLimitPerSecond: Number(flags.rateLimit),
+      alwaysOpen: flags.alwaysOpen,
+      meanTickMs: Number(flags.tickMs),
+      historyMs: Number(flags.walkHistoryHours) * 3_600_000,
     });
     server = new SimServer({ terminal: new SimTerminal(sim), token, host: flags.host, port: Number(flags.port), control: true, clock: flags.clock });
     const { host, port } = await server.listen();

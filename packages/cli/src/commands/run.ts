@@ -73,7 +73,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   } catch (e) {
     printError(e);
     await run.close().catch(() => undefined);
-    return EXIT.FAILURE;
+    return (e as { code?: string }).code === 'TK_ERR_RUN_LOCKED' ? EXIT.LOCKED : EXIT.FAILURE;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

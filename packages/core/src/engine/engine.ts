@@ -112,6 +112,7 @@ export class Engine {
    */
   async recover(): Promise<RecoveryReport> {
     const r = await this.reconciler.startup();
+    failpoint('recovery.settle');
     await this.settle();
     return r;
   }

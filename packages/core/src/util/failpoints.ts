@@ -9,9 +9,10 @@
  * `name@n` fires on the n-th time the point is reached (default: the first); `kill` is SIGKILL of this
  * process (nothing is flushed: a real crash), `stop` is SIGSTOP (a test inspects the state, then
  * sends SIGCONT). Points reached are counted, so a harness can enumerate them (`TK_FAILPOINTS_LOG`
- * names a file that receives one line per point reached).
+ * names a file that receives one line per point reached: name, count, wall-clock ms).
  */
 import { appendFileSync } from 'node:fs';
+import { LiveClock } from '../clock/live-clock.js';
 
 interface Rule {
   at: number;
@@ -22,6 +23,7 @@ const rules = new Map<string, Rule[]>();
 const counts = new Map<string, number>();
 const spec = process.env.TK_FAILPOINTS ?? '';
 const logFile = process.env.TK_FAILPOINTS_LOG;
+const wall = new LiveClock();
 
 for (const part of spec.split(/[;,]/)) {
   const m = /^\s*([\w.-]+)(?:@(\d+))?\s*=\s*(kill|stop)\s*$/.exec(part);
@@ -39,7 +41,7 @@ export function failpoint(name: string): void {
   if (!FAILPOINTS_ARMED) return;
   const n = (counts.get(name) ?? 0) + 1;
   counts.set(name, n);
-  if (logFile) appendFileSync(logFile, `${name} ${n}\n`);
+  if (logFile) appendFileSync(logFile, `${name} ${n} ${wall.now()}\n`);
   const rule = rules.get(name)?.find((r) => r.at === n);
   if (!rule) return;
   process.kill(process.pid, rule.action === 'kill' ? 'SIGKILL' : 'SIGSTOP');

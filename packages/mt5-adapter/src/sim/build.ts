@@ -35,6 +35,10 @@ export interface BuildSimulatorOptions {
   shiftMs?: number;
   /** Shift the bars by whole weeks so the clock starts in the week before this UTC time (wall-clock replays of old data). */
   alignStartTo?: number;
+  /** Every symbol trades through weekends (random walks under the wall clock on any day). */
+  alwaysOpen?: boolean;
+  /** Random walks: history generated before the start (default 2 days). */
+  historyMs?: number;
 }
 
 const WEEK = 7 * 86_400_000;
@@ -61,8 +65,8 @@ export async function buildSimulator(o: BuildSimulatorOptions): Promise<Simulato
   for (const l of loaded) {
     if (l.bars) {
       if (shift) l.bars.time = Float64Array.from(l.bars.time as ArrayLike<number>, (x) => x + shift);
-      symbols.push({ name: l.name, feed: { kind: 'bars', bars: l.bars } });
-    } else symbols.push({ name: l.name, feed: { kind: 'walk', meanTickMs: o.meanTickMs ?? 10_000 } });
+      symbols.push({ name: l.name, feed: { kind: 'bars', bars: l.bars }, ...(o.alwaysOpen ? { weekends: true } : {}) });
+    } else symbols.push({ name: l.name, feed: { kind: 'walk', meanTickMs: o.meanTickMs ?? 10_000 }, ...(o.alwaysOpen ? { weekends: true } : {}) });
   }
   if (start === undefined) throw mt5Error('TK_ERR_MT5_SIM', 'no CSV data for any symbol: give a start time for the random walks');
   return new Simulator({
@@ -77,5 +81,6 @@ export async function buildSimulator(o: BuildSimulatorOptions): Promise<Simulato
     execution: o.execution,
     historyLagMs: o.historyLagMs,
     rateLimitPerSecond: o.rateLimitPerSecond,
+    historyMs: o.historyMs,
   });
 }

@@ -46,6 +46,8 @@ export interface SymbolSpec {
   liquidity?: number;
   /** Daily closed window in server minutes-of-day, e.g. [1435, 1445] (wraps midnight). */
   dailyBreak?: [number, number];
+  /** Trades through weekends (crypto-like): the simulator is then open every day (wall-clock tests on any day). */
+  weekends?: boolean;
   /** Reference price for random walks and currency conversion when no quote exists. */
   refPrice: number;
   /** Random-walk volatility: standard deviation of log-returns per √second. */

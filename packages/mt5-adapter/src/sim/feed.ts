@@ -118,7 +118,7 @@ export class WalkFeed implements TickFeed {
     private readonly meanTickMs: number,
   ) {
     this.bid = spec.refPrice;
-    this.t = nextOpen(clock, start, spec.dailyBreak);
+    this.t = nextOpen(clock, start, spec.dailyBreak, spec.weekends);
   }
 
   peek(): number {
@@ -131,7 +131,7 @@ export class WalkFeed implements TickFeed {
     this.bid = roundTo(this.bid * Math.exp(this.spec.volatility * Math.sqrt(dt / 1000) * this.rng.gaussian()), this.spec.digits);
     if (this.bid <= this.spec.point) this.bid = this.spec.point * 10;
     const sp = spreadPoints(this.spec, this.spread, this.rng, this.clock, time);
-    this.t = nextOpen(this.clock, Math.round(time + dt), this.spec.dailyBreak);
+    this.t = nextOpen(this.clock, Math.round(time + dt), this.spec.dailyBreak, this.spec.weekends);
     return { time, bid: this.bid, ask: roundTo(this.bid + sp * this.spec.point, this.spec.digits), vol: 1 };
   }
 }

@@ -290,7 +290,7 @@ export class Simulator implements Quotes {
   }
 
   isOpen(s: SymState, utc = this.t): boolean {
-    return !s.forcedClosed && sessionOpen(this.clock, utc, s.spec.dailyBreak);
+    return !s.forcedClosed && sessionOpen(this.clock, utc, s.spec.dailyBreak, s.spec.weekends);
   }
 
   onEvent(fn: (ev: SimEvent) => void): () => void {

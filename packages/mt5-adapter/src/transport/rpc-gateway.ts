@@ -12,7 +12,7 @@
  */
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import type { Logger } from '@tradekit/core';
+import { failpoint, type Logger } from '@tradekit/core';
 import { fencedError, mt5Error, transportError } from '../errors.js';
 import { ADAPTER_VERSION } from '../version.js';
 import type { LastError } from '../mt5/types.js';
@@ -259,6 +259,8 @@ export class RpcGateway implements Mt5Gateway {
     if (typeof msg.id !== 'number') return;
     const p = this.pending.get(msg.id);
     if (!p) return; // answered after its local deadline: already reported as unknown
+    // Crash tests: the terminal executed the write; its answer dies with this process.
+    if (WRITE_METHODS.has(p.method)) failpoint('mt5.answerLost');
     this.pending.delete(msg.id);
     p.timer.clear();
     if ('result' in msg) {
@@ -310,6 +312,8 @@ export class RpcGateway implements Mt5Gateway {
       }, left + this.o.graceMs);
       this.pending.set(id, { method, args, kwargs, clientOrderId: opts.clientOrderId, resolve: resolve as (r: CallResult) => void, reject, timer });
       socket.write(JSON.stringify(req) + '\n');
+      // Crash tests: the request is on its way to the terminal, its answer not yet seen.
+      if (WRITE_METHODS.has(method)) failpoint('mt5.afterSend');
     });
   }
 
