@@ -9,6 +9,7 @@ import type { Journal, OrderRecord, OrderStatus, RunRecord, StateStore, TradeQue
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { migrationSource } from './migrations.js';
+import { knexLog } from './knex-log.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
@@ -33,6 +34,7 @@ export class KnexStateStore implements StateStore {
       client: opts.client,
       connection: opts.connection,
       useNullAsDefault: true,
+      log: knexLog(),
       pool:
         opts.client === 'sqlite3'
           ? {
