@@ -156,6 +156,14 @@ describe('untrusted configs', () => {
       const text = JSON.stringify([err.message, err.stack, err.toJSON(), String((err.cause as Error)?.message)]);
       assert.ok(!text.includes(secret), text);
       assert.match(err.message, /the value of \$\{TK_T_SECRET\}/);
+
+      // A state file refused by the path policy: the refusal names the variable, not the directory.
+      writeFileSync(path.join(dir, 'state.yaml'), BASE + 'state: { url: "sqlite://${TK_T_OUT}/x.db" }\n');
+      const confined = await Run.load({ configFile: path.join(dir, 'state.yaml'), env: { TK_T_OUT: outside }, envAllow: ['TK_T_OUT'], paths: policy([dir]), logger: silentLogger() });
+      const refused = await confined.start().then(() => undefined, (e: unknown) => e as TradekitError);
+      assert.equal(refused?.code, 'TK_ERR_API_PATH_FORBIDDEN');
+      assert.match(refused.message, /the value of \$\{TK_T_OUT\}\/x\.db/);
+      assert.ok(!refused.message.includes(outside) && !existsSync(path.join(outside, 'x.db')));
     });
 
     it('never expands keys (an unknown key would echo it)', () => {

@@ -187,12 +187,15 @@ export class Run {
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
 
-    this.store = await openStateStore({ url: this.confinedStateUrl(), baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact });
+    const scrub = (e: unknown) => withoutExpandedValues(e, this.loaded.source.expansions);
+    this.store = await openStateStore({ url: this.confinedStateUrl(), baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact }).catch((e: unknown) => {
+      throw scrub(e);
+    });
     try {
       await this.compose();
     } catch (e) {
       await this.close().catch(() => undefined);
-      throw withoutExpandedValues(e, this.loaded.source.expansions);
+      throw scrub(e);
     }
   }
 
@@ -200,7 +203,12 @@ export class Run {
   private confinedStateUrl(): string {
     const url = this.config.state.url;
     const file = this.options.paths ? sqliteFileOf(url, this.loaded.source.dir) : undefined;
-    return file === undefined || file === ':memory:' ? url : `sqlite://${this.options.paths!.confine(file, 'state file')}`;
+    if (file === undefined || file === ':memory:') return url;
+    try {
+      return `sqlite://${this.options.paths!.confine(file, 'state file')}`;
+    } catch (e) {
+      throw withoutExpandedValues(e, this.loaded.source.expansions);
+    }
   }
 
   private async compose(): Promise<void> {
