@@ -92,8 +92,10 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind (overrides server.host; default 127.0.0.1)')
     .option('--port <port>', 'port (overrides server.port; default 8787)')
     .option('--data-dir <dir>', 'server state: tokens (hashed), audit log, run registry (overrides server.dataDir)')
-    .option('--add-token <name>', 'create an API token, print it once, and exit')
+    .option('--allow-remote', 'allow a --host that is not loopback (sets server.allowRemote; put TLS in front)')
+    .option('--add-token <name>', 'create an API token, print it once, and exit (a running server accepts it at once)')
     .option('--scopes <list>', 'with --add-token: read or read,trade (default read)')
+    .option('--revoke-token <name>', 'delete the stored tokens of that name and exit (a running server refuses them at once)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .action(async (flags) => {
       process.exitCode = await (await import('./commands/serve.js')).serveCommand(flags);

@@ -57,6 +57,11 @@ export const ErrorCodes = {
   TK_ERR_STATE_URL: 'state url not supported',
   TK_ERR_STATE_DRIVER_MISSING: 'database driver not installed',
   TK_ERR_STATE_IO: 'state store failed',
+  // untrusted configs (serve)
+  TK_ERR_PLUGIN_URL: 'plugin specifier is a URL (data:, file:, http:, node:…): only package names and file paths load',
+  TK_ERR_PLUGIN_FORBIDDEN: 'plugin not allowed here (not a built-in, not in plugins.allow, or a file outside the roots)',
+  TK_ERR_CONFIG_ENV_FORBIDDEN: 'environment variable not available to this config (env.allow)',
+  TK_ERR_CONFIG_LIMIT: 'config over a size, depth, alias or node limit',
 } as const;
 
 /** Core's codes, or another package's own `TK_ERR_*` code (each package has one errors.ts). */

@@ -25,6 +25,7 @@ export { PersistentPaperBroker, PAPER_ACCOUNT_KEY } from './paper/persistent-pap
 export { floorToStep, isVolumeStepMultiple, roundMoney } from './paper/money.js';
 
 export { openStateStore, sqliteFileOf, type OpenStoreOptions } from './store/open-store.js';
+export { knexLog } from './store/knex-log.js';
 export { KnexStateStore } from './store/knex-store.js';
 export { MemoryStateStore } from './store/memory-store.js';
 
@@ -44,7 +45,10 @@ export { runBacktest } from './backtest/driver.js';
 export { computeStats } from './backtest/stats.js';
 export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestStats, BacktestSeries, EquityPoint } from './backtest/types.js';
 export { loadConfig, SLOT_ORDER, type LoadOptions, type LoadResult, type LoadedPlugin } from './loader/load-config.js';
-export { readConfigFile, parseConfigText, formatPath, type ConfigSource, type PathSegment } from './config/source.js';
+export { readConfigFile, parseConfigText, formatPath, type ConfigSource, type PathSegment, type ParseOptions, type Expansion } from './config/source.js';
+export { DEFAULT_YAML_LIMITS, type YamlLimits } from './config/yaml-limits.js';
+export { rootsPolicy, realPathOf, isWithin, type PathPolicy, type RootsPolicyOptions } from './config/path-policy.js';
+export { BUILTIN_PLUGINS, isUrlSpecifier, type PluginPolicy } from './loader/plugin-policy.js';
 export { runConfigSchema, type RunConfig, type PluginEntry, type EngineSection, type RunSection, type SlotName } from './config/schema.js';
 export { validateAt, compileSchema, suggest } from './config/validate.js';
 

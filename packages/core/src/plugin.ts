@@ -43,7 +43,13 @@ export interface PluginContext {
   readonly tradingState: TradingStateController;
   /** Directory of the config file: resolve relative paths in plugin config against it. */
   readonly configDir: string;
-  resolvePath(p: string): string;
+  /**
+   * A path from plugin config → absolute (relative ones against `configDir`). Every file a plugin reads
+   * or writes must go through this: under a host that confines runs (`tradekit serve`) it returns the
+   * real path and throws a coded error for anything outside the allowed roots. `what` names the path
+   * in that error (e.g. "data dir").
+   */
+  resolvePath(p: string, what?: string): string;
   /** A value from the config's `secrets:` (never log it). */
   secret(name: string): string | undefined;
   /** Registers a service in the run's container (where the engine and other plugins find it). */

@@ -13,8 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as IoServer } from 'socket.io';
 import { Run, type TradekitEvent } from '@tradekit/core';
-import { EventHub, TokenAuthority, ServerDb } from '../src/index.js';
-import { LiveClock } from '@tradekit/core';
+import { EventHub, TokenAuthority } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..', '..', '..');
@@ -28,17 +27,18 @@ interface Server {
 }
 
 async function server(clientBuffer: number): Promise<Server> {
-  const { authority } = await TokenAuthority.open({ tokens: [{ name: 'bench', scopes: ['read'], token: TOKEN }], generate: false, clock: new LiveClock(), db: undefined as unknown as ServerDb });
+  const authority = await TokenAuthority.open({ tokens: [{ name: 'bench', scopes: ['read'], token: TOKEN }] });
   const http = createServer();
   const io = new IoServer(http, { serveClient: false });
   const hub = new EventHub(io, { clientBuffer, flushMs: Number(process.env.TK_BENCH_FLUSH_MS ?? 5) });
   io.use((s, next) => {
-    try {
-      s.data.p = authority.verify((s.handshake.auth as { token?: string }).token);
-      next();
-    } catch (e) {
-      next(e as Error);
-    }
+    authority.verify((s.handshake.auth as { token?: string }).token).then(
+      (p) => {
+        s.data.p = p;
+        next();
+      },
+      (e: unknown) => next(e as Error),
+    );
   });
   io.on('connection', (s) => {
     hub.addClient(s);

@@ -19,6 +19,8 @@ export const DashboardErrorCodes = {
   TK_ERR_API_BODY_TOO_LARGE: { status: 413, text: 'request body too large' },
   TK_ERR_API_INTERNAL: { status: 500, text: 'internal error' },
   TK_ERR_API_UNAVAILABLE: { status: 503, text: 'the run cannot answer this now' },
+  TK_ERR_API_HOST: { status: 403, text: 'Host header not allowed (DNS rebinding guard)' },
+  TK_ERR_API_BIND: { status: 500, text: 'the server cannot listen on this address' },
 } as const;
 
 export type DashboardErrorCode = keyof typeof DashboardErrorCodes;

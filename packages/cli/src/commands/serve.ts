@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConsoleReporter, LiveClock, createLogger, type RunOverrides, type Sink } from '@tradekit/core';
-import { ServerDb, SCOPES, TokenAuthority, firstTokenNotice, loadServerConfig, serverConfig, startOrchestrator, type OrchestratorHost, type Scope, type ServerConfig } from '@tradekit/dashboard';
+import { ServerDb, SCOPES, TokenAuthority, firstTokenNotice, isLoopback, loadServerConfig, serverConfig, startOrchestrator, type OrchestratorHost, type Scope, type ServerConfig } from '@tradekit/dashboard';
+import { cliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { printError } from '../report-errors.js';
 import { searchPaths } from '../search-paths.js';
@@ -11,7 +12,9 @@ export interface ServeFlags {
   port?: string;
   dataDir?: string;
   addToken?: string;
+  revokeToken?: string;
   scopes?: string;
+  allowRemote?: boolean;
   logLevel?: RunOverrides['logLevel'];
 }
 
@@ -21,20 +24,22 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   try {
     config = loadServerConfig(flags.config);
     if (flags.host) config.server.host = flags.host;
-    if (flags.port !== undefined) config.server.port = Number(flags.port);
+    if (flags.port !== undefined) config.server.port = portOf(flags.port);
     if (flags.dataDir) config.server.dataDir = path.resolve(flags.dataDir);
+    if (flags.allowRemote) config.server.allowRemote = true;
   } catch (e) {
     printError(e);
     return EXIT.CONFIG;
   }
   if (flags.addToken) return addToken(config, flags.addToken, flags.scopes);
+  if (flags.revokeToken) return revokeToken(config, flags.revokeToken);
   const log = createLogger({ level: flags.logLevel ?? 'info', format: process.stdout.isTTY ? 'pretty' : 'json', redact: redactTokens });
   let host: OrchestratorHost;
   try {
     host = await startOrchestrator({ config, log, searchPaths: searchPaths() });
   } catch (e) {
     printError(e);
-    return EXIT.FAILURE;
+    return (e as { code?: string }).code === 'TK_ERR_API_BIND' ? EXIT.CONFIG : EXIT.FAILURE;
   }
   announce(host, config);
   return waitForSignal(host);
@@ -43,19 +48,26 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
 /** `tradekit run <config> --serve`: one run with the orchestrator's API and dashboard attached. */
 export async function serveRunCommand(file: string, flags: { host?: string; port?: string; quiet?: boolean; overrides: RunOverrides }): Promise<number> {
   let host: OrchestratorHost;
-  const config = serverConfig({ server: { host: flags.host ?? '127.0.0.1', port: flags.port !== undefined ? Number(flags.port) : 8787 }, runs: { roots: [path.dirname(path.resolve(file)), process.cwd()] } });
+  let config: ServerConfig;
+  try {
+    config = serverConfig({ server: { host: flags.host ?? '127.0.0.1', port: flags.port !== undefined ? portOf(flags.port) : 8787 }, runs: { roots: [path.dirname(path.resolve(file)), process.cwd()] } });
+  } catch (e) {
+    printError(e);
+    return EXIT.CONFIG;
+  }
   try {
     const sinks = (): Sink[] => (flags.quiet ? [] : [new ConsoleReporter({ color: process.stdout.isTTY })]);
     host = await startOrchestrator({ config, searchPaths: searchPaths(), sinks, log: createLogger({ level: 'warn', format: 'pretty', redact: redactTokens }) });
   } catch (e) {
     printError(e);
-    return EXIT.FAILURE;
+    return (e as { code?: string }).code === 'TK_ERR_API_BIND' ? EXIT.CONFIG : EXIT.FAILURE;
   }
   announce(host, config);
   let id: string;
   try {
-    // The path as the user typed it is relative to their working directory, not to a server root.
-    id = (await host.orch.start({ config: path.resolve(file), overrides: flags.overrides })).id;
+    // The path as the user typed it is relative to their working directory, not to a server root; the
+    // config is the user's own, trusted like `tradekit run` (environment, plugins, paths).
+    id = (await host.orch.start({ config: path.resolve(file), overrides: flags.overrides }, { local: true })).id;
   } catch (e) {
     printError(e);
     await host.close();
@@ -74,10 +86,16 @@ function redactTokens(s: string): string {
   return s.replace(/tk_[A-Za-z0-9_-]{40,}/g, 'tk_***');
 }
 
+/** `--port`: an integer 0…65535 (0 = any free port), else TK_ERR_CLI_ARG before anything starts. */
+function portOf(flag: string): number {
+  if (!/^\d{1,5}$/.test(flag.trim()) || Number(flag) > 65535) throw cliError('TK_ERR_CLI_ARG', `--port takes a number from 0 to 65535 (0 = any free port), got "${flag}"`);
+  return Number(flag);
+}
+
 function announce(host: OrchestratorHost, config: ServerConfig): void {
+  // Printed only after the server listens (the token is generated then), so it is never lost to a failed start.
   if (host.generated) process.stderr.write(firstTokenNotice(host.generated.token, config.server.dataDir));
-  const loopback = /^(127\.|::1$|localhost$)/.test(config.server.host);
-  if (!loopback) process.stderr.write(`tradekit: WARNING: listening on ${config.server.host}, not loopback: put TLS in front of it (tokens travel in headers)\n`);
+  if (!isLoopback(config.server.host)) process.stderr.write(`tradekit: listening on ${config.server.host} (server.allowRemote): put TLS in front of it, tokens travel in headers (docs/security.md)\n`);
   process.stdout.write(`tradekit: orchestrator at ${host.url}/ (API ${host.url}/api, ${host.authority.size} token${host.authority.size === 1 ? '' : 's'})\n`);
 }
 
@@ -113,10 +131,29 @@ async function addToken(config: ServerConfig, name: string, scopesFlag: string |
   }
   const db = await ServerDb.open(config.server.dataDir);
   try {
-    const { authority } = await TokenAuthority.open({ db, tokens: [], generate: false, clock: new LiveClock() });
+    const authority = await TokenAuthority.open({ db, tokens: [] });
     const t = await authority.issue(name, scopes, 'cli', new LiveClock().now());
     process.stdout.write(`${t.token}\n`);
-    process.stderr.write(`tradekit: token "${name}" (${scopes.join(', ')}) created; it is shown once and stored only as a hash\n`);
+    process.stderr.write(`tradekit: token "${name}" (${scopes.join(', ')}) created; it is shown once and stored only as a hash. A running server accepts it now.\n`);
+    return EXIT.OK;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `--revoke-token NAME`: deletes the stored tokens of that name; a running server refuses them at once and disconnects their sockets. */
+async function revokeToken(config: ServerConfig, name: string): Promise<number> {
+  const db = await ServerDb.open(config.server.dataDir);
+  try {
+    const n = await db.revokeTokens(name);
+    if (n === 0) {
+      const inConfig = config.auth.tokens.some((t) => t.name === name);
+      printError(
+        cliError('TK_ERR_CLI_ARG', inConfig ? `token "${name}" comes from the server config: remove it there and restart the server` : `no stored token is called "${name}" (in ${config.server.dataDir})`),
+      );
+      return EXIT.CONFIG;
+    }
+    process.stderr.write(`tradekit: revoked ${n} token${n === 1 ? '' : 's'} called "${name}"; a running server refuses ${n === 1 ? 'it' : 'them'} from its next request\n`);
     return EXIT.OK;
   } finally {
     await db.close();

@@ -1,6 +1,6 @@
 /**
  * ajv errors → TradekitErrors with file, line, column and JSON path. Unknown keys point at the key
- * and suggest the nearest known one.
+ * and suggest the nearest known one. A value that came from `${NAME}` is named, never shown.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { TradekitError, type ErrorCode } from '../errors.js';
@@ -56,6 +56,9 @@ function toErrors(errs: ErrorObject[], value: unknown, src: ConfigSource, base: 
   for (const e of errs) {
     if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && anyOfPaths.has(e.instancePath)) continue;
     let p = [...base, ...pointerToPath(e.instancePath, value)];
+    // A value that came from `${NAME}` is never echoed: the message names the variable instead.
+    const vars = src.expandedAt(p);
+    const describe = (v: unknown): string => (vars && typeof v === 'string' ? `the value of ${vars.map((n) => `\${${n}}`).join(' and ')}` : describeValue(v));
     let code: ErrorCode = 'TK_ERR_CONFIG_VALUE';
     let msg: string;
     let atKey = false;
@@ -103,7 +106,7 @@ function toErrors(errs: ErrorObject[], value: unknown, src: ConfigSource, base: 
   return out;
 }
 
-function describe(v: unknown): string {
+function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'a mapping';

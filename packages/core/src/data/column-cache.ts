@@ -3,7 +3,8 @@
  * data (`<dir>/.tkcache/<file>.tkcol`, or under the OS temp dir when the data dir is read-only) and
  * later loads read 48 bytes per bar (56 with a spread column) straight into Float64Arrays instead of parsing text. The cache
  * holds the raw parse (server time), keyed by the CSV's size and mtime: editing the CSV invalidates
- * it; a different `serverTime` setting does not.
+ * it; a different `serverTime` setting does not. With a `confine` function (a host confining runs
+ * to its roots), a location it refuses is neither read nor written (so the OS temp dir is not used).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
@@ -23,20 +24,33 @@ interface Header {
   spread: boolean;
 }
 
-function candidates(csv: string): string[] {
+/** Returns the path to use, or throws when the location is refused. */
+export type Confine = (abs: string, what: string) => string;
+
+function candidates(csv: string, confine?: Confine): string[] {
   const hash = createHash('sha1').update(path.resolve(csv)).digest('hex').slice(0, 16);
-  return [path.join(path.dirname(csv), '.tkcache', `${path.basename(csv)}.tkcol`), path.join(tmpdir(), 'tradekit-cache', `${hash}-${path.basename(csv)}.tkcol`)];
+  const all = [path.join(path.dirname(csv), '.tkcache', `${path.basename(csv)}.tkcol`), path.join(tmpdir(), 'tradekit-cache', `${hash}-${path.basename(csv)}.tkcol`)];
+  if (!confine) return all;
+  const allowed: string[] = [];
+  for (const file of all) {
+    try {
+      allowed.push(confine(file, 'column cache'));
+    } catch {
+      /* refused: skip this location */
+    }
+  }
+  return allowed;
 }
 
 /** The cached columns of `csv`, or undefined when there is no valid cache. */
-export async function readColumnCache(csv: string): Promise<ParsedBars | undefined> {
+export async function readColumnCache(csv: string, confine?: Confine): Promise<ParsedBars | undefined> {
   let st;
   try {
     st = await stat(csv);
   } catch {
     return undefined;
   }
-  for (const file of candidates(csv)) {
+  for (const file of candidates(csv, confine)) {
     let fh;
     try {
       fh = await open(file, 'r');
@@ -82,14 +96,14 @@ export async function readColumnCache(csv: string): Promise<ParsedBars | undefin
 }
 
 /** Writes the cache (temp file + rename, so a reader never sees half a file). Failures are reported, not thrown. */
-export async function writeColumnCache(csv: string, parsed: ParsedBars): Promise<string | undefined> {
+export async function writeColumnCache(csv: string, parsed: ParsedBars, confine?: Confine): Promise<string | undefined> {
   const st = await stat(csv);
   const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits, spread: parsed.spread !== undefined } satisfies Header), 'utf8');
   const prefix = Buffer.alloc(align8(12 + header.length));
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, 8);
   header.copy(prefix, 12);
-  for (const file of candidates(csv)) {
+  for (const file of candidates(csv, confine)) {
     const tmp = `${file}.${process.pid}.tmp`;
     try {
       await mkdir(path.dirname(file), { recursive: true });

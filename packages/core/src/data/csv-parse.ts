@@ -4,7 +4,10 @@
  * (`time,open,high,low,close,tick_volume,spread,real_volume`), `;`/tab separators,
  * `YYYY-MM-DD`/`YYYY.MM.DD` dates and epoch seconds. A `spread` column (points) is kept when present.
  * Rejects bad bars at the edge (fail fast): NaN, high < low, open/close outside [low, high], negative
- * volume or spread, time not strictly increasing — with file and line.
+ * volume or spread, time not strictly increasing — with file and line. An empty or missing field in a
+ * column the file has (a volume column with a blank cell) is an error naming the column, never a 0; a
+ * file without a volume column has volume 0. A UTF-8 byte-order mark is skipped (read as UTF-8 or as
+ * latin1, where it shows as `ï»¿`).
  */
 import { TradekitError } from '../errors.js';
 
@@ -53,10 +56,11 @@ function parseNum(s: string, c: Cursor, end: number, delim: number): number {
   }
   const stop = i;
   if (stop === start || (i < end && code !== delim && code !== 13 && code !== 32) || dec > 15 || mant > 9007199254740991) {
-    // Exotic number (exponent, many digits): let the runtime parse the whole field.
+    // Exotic number (exponent, many digits): let the runtime parse the whole field. Empty is NaN, not 0.
     let j = c.pos;
     while (j < end && s.charCodeAt(j) !== delim) j++;
-    const v = Number(s.slice(c.pos, j).trim());
+    const field = s.slice(c.pos, j).trim();
+    const v = field === '' ? Number.NaN : Number(field);
     c.pos = j + 1;
     c.decimals = 0;
     return v;
@@ -111,7 +115,9 @@ function detectColumns(header: string, file: string): { cols: Columns; hasHeader
   const delim = header.includes('\t') ? 9 : header.includes(';') ? 59 : 44;
   const first = header.charCodeAt(0);
   if (first >= C0 && first <= C0 + 9) {
-    return { cols: { delim, date: -1, time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5, spread: -1, count: 6 }, hasHeader: false };
+    // No header: time,open,high,low,close[,volume] by position; five fields mean no volume column.
+    const count = header.split(String.fromCharCode(delim)).length;
+    return { cols: { delim, date: -1, time: 0, open: 1, high: 2, low: 3, close: 4, volume: count >= 6 ? 5 : -1, spread: -1, count }, hasHeader: false };
   }
   const names = header.split(String.fromCharCode(delim)).map((h) => h.trim().replace(/^<|>$/g, '').toLowerCase());
   const find = (...alts: string[]): number => names.findIndex((n) => alts.includes(n));
@@ -141,7 +147,9 @@ function detectColumns(header: string, file: string): { cols: Columns; hasHeader
 export function parseMt5Csv(text: string, file: string): ParsedBars {
   let pos = 0;
   const len = text.length;
+  // A UTF-8 byte-order mark: one character read as UTF-8, three (ï»¿) read as latin1.
   if (text.charCodeAt(0) === 0xfeff) pos = 1;
+  else if (text.charCodeAt(0) === 0xef && text.charCodeAt(1) === 0xbb && text.charCodeAt(2) === 0xbf) pos = 3;
   let eol = text.indexOf('\n', pos);
   if (eol < 0) eol = len;
   const { cols, hasHeader } = detectColumns(text.slice(pos, eol).trim(), file);
@@ -161,6 +169,15 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
   const c: Cursor = { pos: 0, decimals: 0 };
   const fast = cols.date < 0 && cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4 && (cols.spread < 0 || (cols.volume === 5 && cols.spread === 6));
   const bad = (msg: string): TradekitError => new TradekitError('TK_ERR_DATA_BAD_BAR', `${file}:${lineNo}: ${msg}`, { file, line: lineNo });
+  /** An empty, missing or non-numeric field: named by its 1-based column and its meaning. */
+  const badField = (name: 'volume' | 'spread'): TradekitError => {
+    const col = cols[name] + 1;
+    return new TradekitError(
+      'TK_ERR_DATA_BAD_BAR',
+      `${file}:${lineNo}: column ${col} (${name}) is empty or not a number; every bar needs a ${name} in a file that has the column${name === 'volume' ? ' (write 0 where the source recorded none)' : ''}`,
+      { file, line: lineNo, column: col, details: { field: name } },
+    );
+  };
 
   while (pos < len) {
     let end = text.indexOf('\n', pos);
@@ -209,11 +226,18 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
       cl = parseNum(text, c, end, cols.delim);
       if (c.decimals > dg) dg = c.decimals;
       if (dg > digits) digits = dg;
-      v = cols.volume === 5 && c.pos < end ? parseNum(text, c, end, cols.delim) : 0;
-      if (cols.spread === 6) sp = c.pos < end ? parseNum(text, c, end, cols.delim) : Number.NaN;
+      // A field follows only if the previous one ended on the delimiter (else the line is short).
+      if (cols.volume === 5) {
+        v = text.charCodeAt(c.pos - 1) === cols.delim ? parseNum(text, c, end, cols.delim) : Number.NaN;
+        if (Number.isNaN(v)) throw badField('volume');
+      } else v = 0;
+      if (cols.spread === 6) {
+        sp = text.charCodeAt(c.pos - 1) === cols.delim ? parseNum(text, c, end, cols.delim) : Number.NaN;
+        if (Number.isNaN(sp)) throw badField('spread');
+      }
     } else {
       const f = text.slice(pos, end).replace(/\r$/, '').split(String.fromCharCode(cols.delim));
-      const ts = cols.date >= 0 ? `${f[cols.date]!.trim()} ${f[cols.time]!.trim()}` : f[cols.time]!.trim();
+      const ts = cols.date >= 0 ? `${(f[cols.date] ?? '').trim()} ${(f[cols.time] ?? '').trim()}` : (f[cols.time] ?? '').trim();
       const dt = /^\d{4}[-.]\d{2}[-.]\d{2}/.test(ts) ? parseDateTime(ts.replace('T', ' '), 0) : undefined;
       if (dt) t = dt.ms;
       else {
@@ -221,18 +245,27 @@ export function parseMt5Csv(text: string, file: string): ParsedBars {
         if (!Number.isFinite(raw)) throw bad(`cannot read time "${ts}"`);
         t = raw < 1e11 ? raw * 1000 : raw;
       }
-      const num = (k: number): number => Number(f[k]);
+      const num = (k: number): number => {
+        const x = f[k]?.trim();
+        return x === undefined || x === '' ? Number.NaN : Number(x);
+      };
       o = num(cols.open);
       h = num(cols.high);
       l = num(cols.low);
       cl = num(cols.close);
       v = cols.volume >= 0 ? num(cols.volume) : 0;
-      if (cols.spread >= 0) sp = num(cols.spread);
+      if (Number.isNaN(v)) throw badField('volume');
+      if (cols.spread >= 0) {
+        sp = num(cols.spread);
+        if (Number.isNaN(sp)) throw badField('spread');
+      }
       for (const k of [cols.open, cols.high, cols.low, cols.close]) {
-        const dot = f[k]!.indexOf('.');
-        if (dot >= 0 && f[k]!.trim().length - dot - 1 > digits) digits = f[k]!.trim().length - dot - 1;
+        const x = f[k]?.trim() ?? '';
+        const dot = x.indexOf('.');
+        if (dot >= 0 && x.length - dot - 1 > digits) digits = x.length - dot - 1;
       }
     }
+    if (!Number.isFinite(t)) throw bad('the time is empty or not a date/epoch');
     if (!(o > 0 && h > 0 && l > 0 && cl > 0) || Number.isNaN(o + h + l + cl)) throw bad('price is not a positive number');
     if (h < l || o > h || o < l || cl > h || cl < l) throw bad(`inconsistent bar: open ${o} high ${h} low ${l} close ${cl}`);
     if (!(v >= 0)) throw bad(`volume ${v} is negative or not a number`);

@@ -33,6 +33,12 @@ export interface CsvSourceOptions {
   /** Keep parsed columns in a binary cache next to the data (default true). */
   columnCache?: boolean;
   /**
+   * Every file path the source opens (each CSV, each column-cache file) goes through this first: it
+   * returns the path to use or throws (a host confining runs to its roots). A cache location it
+   * refuses is skipped. Default: paths as they are.
+   */
+  confine?: (abs: string, what: string) => string;
+  /**
    * Use a file's `spread` column for quotes and fills (default true). A column of zeros only (an
    * export from a server that records no spread) is ignored either way.
    */
@@ -76,7 +82,8 @@ export class CsvDataSource implements DataSource {
       const symbol = m.groups.symbol!;
       const tf = m.groups.tf!;
       if (!isTimeframe(tf) || (wanted && !wanted.has(symbol)) || (tfs && !tfs.has(tf))) continue;
-      jobs.push(this.loadFile(path.join(this.options.dir, name), symbol, tf));
+      const file = this.options.confine ? this.options.confine(path.join(this.options.dir, name), 'data file') : path.join(this.options.dir, name);
+      jobs.push(this.loadFile(file, symbol, tf));
     }
     await Promise.all(jobs);
     for (const s of wanted ?? []) {
@@ -93,7 +100,7 @@ export class CsvDataSource implements DataSource {
 
   private async loadFile(file: string, symbol: string, tf: Timeframe): Promise<void> {
     const useCache = this.options.columnCache !== false;
-    let parsed = useCache ? await readColumnCache(file) : undefined;
+    let parsed = useCache ? await readColumnCache(file, this.options.confine) : undefined;
     const raw = parsed?.time;
     // From the cache the raw server times are ours to overwrite with UTC; a fresh parse keeps them
     // intact for the cache file being written, and the store gets a UTC column of its own.
@@ -103,7 +110,7 @@ export class CsvDataSource implements DataSource {
     } else {
       const text = await readFile(file, 'latin1');
       parsed = parseMt5Csv(text, file);
-      if (useCache) this.pendingWrites.push(writeColumnCache(file, parsed).catch(() => undefined));
+      if (useCache) this.pendingWrites.push(writeColumnCache(file, parsed, this.options.confine).catch(() => undefined));
       t = new Float64Array(parsed.length);
     }
     const src = raw ?? parsed.time;

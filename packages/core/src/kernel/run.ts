@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { container as rootContainer, type DependencyContainer, type InjectionToken } from 'tsyringe';
 import { TradekitError } from '../errors.js';
@@ -16,11 +17,13 @@ import type { PluginContext, Teardown } from '../plugin.js';
 import type { CycleSummary, Account } from '../types.js';
 import { loadConfig, type LoadOptions, type LoadResult, type LoadedPlugin } from '../loader/load-config.js';
 import type { RunConfig } from '../config/schema.js';
+import type { PathPolicy } from '../config/path-policy.js';
+import { withoutExpandedValues } from '../config/scrub.js';
 import { LiveClock, abortableDelay } from '../clock/live-clock.js';
 import { SimClock } from '../clock/sim-clock.js';
 import { createRedactor, type Redactor } from '../log/redact.js';
 import { createLogger } from '../log/logger.js';
-import { openStateStore } from '../store/open-store.js';
+import { openStateStore, sqliteFileOf } from '../store/open-store.js';
 import { EventBus } from '../events/bus.js';
 import { HookMetrics, instrumentHooks } from '../engine/instrument.js';
 import { Engine } from '../engine/engine.js';
@@ -65,8 +68,13 @@ export interface RunOverrides {
   set?: Record<string, unknown>;
 }
 
-export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths' | 'text'> {
+export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths' | 'text' | 'envAllow' | 'plugins' | 'limits'> {
   configFile: string;
+  /**
+   * Confines every path the run touches (file plugins, `ctx.resolvePath`, the SQLite state file) to
+   * what the host allows; set by a host running configs it does not trust (`tradekit serve`).
+   */
+  paths?: PathPolicy;
   overrides?: RunOverrides;
   /** Default: pino per the config's `logging`. */
   logger?: Logger;
@@ -162,6 +170,10 @@ export class Run {
       env: options.env,
       searchPaths: options.searchPaths,
       text: options.text,
+      envAllow: options.envAllow,
+      plugins: options.plugins,
+      paths: options.paths,
+      limits: options.limits,
       overrides: (raw) => applyRunOverrides(raw, o),
     });
     if (loaded.errors.length) throw new ConfigErrors(loaded.errors);
@@ -190,13 +202,28 @@ export class Run {
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
 
-    this.store = await openStateStore({ url: cfg.state.url, baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact, log: this.log });
+    const scrub = (e: unknown) => withoutExpandedValues(e, this.loaded.source.expansions);
+    this.store = await openStateStore({ url: this.confinedStateUrl(), baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact, log: this.log }).catch((e: unknown) => {
+      throw scrub(e);
+    });
     try {
       await this.acquireLease();
       await this.compose();
     } catch (e) {
       await this.close().catch(() => undefined);
-      throw e;
+      throw scrub(e);
+    }
+  }
+
+  /** `state.url`, with a SQLite file confined by `options.paths` (its real path) before it is opened. */
+  private confinedStateUrl(): string {
+    const url = this.config.state.url;
+    const file = this.options.paths ? sqliteFileOf(url, this.loaded.source.dir) : undefined;
+    if (file === undefined || file === ':memory:') return url;
+    try {
+      return `sqlite://${this.options.paths!.confine(file, 'state file')}`;
+    } catch (e) {
+      throw withoutExpandedValues(e, this.loaded.source.expansions);
     }
   }
 
@@ -384,7 +411,10 @@ export class Run {
       state: this.store,
       tradingState: this.tradingState,
       configDir: this.loaded.source.dir,
-      resolvePath: (x) => (x.startsWith('/') ? x : `${this.loaded.source.dir}/${x}`),
+      resolvePath: (x, what = 'path') => {
+        const abs = path.resolve(this.loaded.source.dir, x);
+        return this.options.paths ? this.options.paths.confine(abs, what) : abs;
+      },
       secret: (name) => this.config.secrets[name],
       register<T>(token: InjectionToken<T>, value: T) {
         runContainer.register(token, { useValue: value });

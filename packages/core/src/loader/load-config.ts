@@ -3,7 +3,10 @@
  * resolve and import every plugin → check manifests, names, `requires`, `provides` → validate each
  * plugin's `with:` against its schema. Every problem is collected (not just the first) and each is a
  * coded error with file, line, column and JSON path. Nothing is set up here: `tradekit validate`
- * stops after this, `tradekit run` goes on only when the list is empty.
+ * stops after this, `tradekit run` goes on only when the list is empty. For a config from an untrusted
+ * client the host passes `envAllow`, `plugins` and `paths` (see plugin-policy.ts and path-policy.ts):
+ * every plugin is checked against them before anything is imported. No error message carries the
+ * value of a `${NAME}`.
  */
 import semver from 'semver';
 import { TradekitError } from '../errors.js';
@@ -11,8 +14,12 @@ import { PLUGIN_KINDS, type PluginKind, type PluginManifest } from '../plugin.js
 import { parseConfigText, readConfigFile, type ConfigSource, type PathSegment, formatPath } from '../config/source.js';
 import { runConfigSchema, type PluginEntry, type RunConfig, type SlotName } from '../config/schema.js';
 import { compileSchema, suggest, validateAt } from '../config/validate.js';
+import type { PathPolicy } from '../config/path-policy.js';
+import type { YamlLimits } from '../config/yaml-limits.js';
+import { withoutExpandedValues } from '../config/scrub.js';
 import { CORE_VERSION } from '../version.js';
 import { installedVersion, isPathSpecifier, resolvePlugin } from './resolve.js';
+import { BUILTIN_PLUGINS, isUrlSpecifier, packageAllowed, type PluginPolicy } from './plugin-policy.js';
 
 export interface LoadedPlugin {
   slot: SlotName;
@@ -44,6 +51,14 @@ export interface LoadOptions {
   overrides?: (raw: Record<string, unknown>) => void;
   /** Config text to check instead of reading `file` (an uploaded config); `file` still names it and its directory is the base for relative paths. */
   text?: string;
+  /** Only these environment variables may be referenced (`${OTHER}` is TK_ERR_CONFIG_ENV_FORBIDDEN); undefined: all. */
+  envAllow?: readonly string[];
+  /** Plugins by name only from the built-ins and this allow-list; files only under `paths` (required with it). */
+  plugins?: PluginPolicy;
+  /** Confines file plugins (real path, JavaScript only when `plugins` is set). */
+  paths?: PathPolicy;
+  /** YAML size/depth/alias/node limits (default DEFAULT_YAML_LIMITS). */
+  limits?: YamlLimits;
 }
 
 /** Which `provides` each slot needs. */
@@ -60,9 +75,18 @@ const SLOT_KIND: Record<SlotName, PluginKind | undefined> = {
 export const SLOT_ORDER: readonly SlotName[] = ['data', 'broker', 'plugins', 'risk', 'agents', 'sinks'];
 
 export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
-  const source = opts.text !== undefined ? parseConfigText(opts.text, file, opts.env ?? process.env) : readConfigFile(file, opts.env ?? process.env);
+  const parse = { envAllow: opts.envAllow, limits: opts.limits };
+  const source = opts.text !== undefined ? parseConfigText(opts.text, file, opts.env ?? process.env, parse) : readConfigFile(file, opts.env ?? process.env, parse);
+  const result = await check(source, opts);
+  // Whatever a message says (a plugin that cannot be resolved, a value a schema refuses), it does not show a `${NAME}`'s value.
+  result.errors = result.errors.map((e) => withoutExpandedValues(e, source.expansions));
+  return result;
+}
+
+async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = { source, config: source.value as RunConfig, plugins: [], errors: [...source.errors] };
   if (result.errors.length) return result;
+  if (opts.plugins && !opts.paths) throw new TradekitError('TK_ERR_ENGINE_STATE', 'loadConfig: a plugin policy needs a path policy (LoadOptions.paths) for file plugins');
 
   const raw = source.value as Record<string, unknown>;
   // Shorthand: `- '@tradekit/core/console'` means `{ use: '@tradekit/core/console' }`.
@@ -96,11 +120,38 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     return { file: source.file, line: loc?.line, column: loc?.column, path: formatPath(p) };
   };
 
-  // Resolve and import (in parallel: imports are independent).
+  // Every plugin is checked and resolved before any is imported: a refused one must not run, and
+  // neither should anything else in a config that names one.
+  const sortErrors = () => result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  let refused = false;
+  const resolved = entries
+    .filter((e) => e.entry.enabled !== false)
+    .map((e) => {
+      const problem = specifierProblem(e.entry.use, opts.plugins);
+      if (problem) {
+        refused = true;
+        result.errors.push(new TradekitError(problem.code, problem.message, at([...e.path, 'use'])));
+        return undefined;
+      }
+      try {
+        return { e, res: resolvePlugin(e.entry.use, source.dir, opts.searchPaths ?? [], opts.plugins ? opts.paths : undefined) };
+      } catch (err) {
+        refused = true;
+        const code = err instanceof TradekitError && err.code === 'TK_ERR_PLUGIN_URL' ? 'TK_ERR_PLUGIN_URL' : 'TK_ERR_PLUGIN_FORBIDDEN';
+        result.errors.push(new TradekitError(code, `plugin "${e.entry.use}" is not allowed here: ${(err as Error).message}`, { ...at([...e.path, 'use']), cause: err }));
+        return undefined;
+      }
+    });
+  if (refused) {
+    sortErrors();
+    return result;
+  }
+
+  // Import (in parallel: imports are independent).
   const imported = await Promise.all(
-    entries.map(async (e) => {
-      if (e.entry.enabled === false) return undefined;
-      const res = resolvePlugin(e.entry.use, source.dir, opts.searchPaths ?? []);
+    resolved.map(async (r) => {
+      if (!r) return undefined;
+      const { e, res } = r;
       if (!res) {
         const hint = isPathSpecifier(e.entry.use)
           ? `no file at ${e.entry.use} relative to ${source.dir}`
@@ -210,7 +261,7 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     }
   }
   result.plugins.sort((a, b) => SLOT_ORDER.indexOf(a.slot) - SLOT_ORDER.indexOf(b.slot) || (a.index ?? 0) - (b.index ?? 0));
-  result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  sortErrors();
   return result;
 }
 
@@ -236,9 +287,26 @@ function packageOf(spec: string): string {
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
-const BUILTINS = ['@tradekit/core/csv', '@tradekit/core/paper', '@tradekit/core/cache', '@tradekit/core/console'];
-
 function suggestBuiltin(spec: string): string {
-  const s = suggest(spec, BUILTINS);
+  const s = suggest(spec, BUILTIN_PLUGINS);
   return s ? `; did you mean "${s}"?` : '';
+}
+
+/** Why a specifier may not be loaded at all (before resolving it), or undefined. */
+function specifierProblem(spec: string, policy: PluginPolicy | undefined): { code: 'TK_ERR_PLUGIN_URL' | 'TK_ERR_PLUGIN_FORBIDDEN'; message: string } | undefined {
+  if (isUrlSpecifier(spec)) {
+    const shown = spec.length > 48 ? `${spec.slice(0, 45)}…` : spec;
+    return {
+      code: 'TK_ERR_PLUGIN_URL',
+      message: `plugin "${shown}" is a URL: tradekit loads plugins from an installed package (npm install …) or a .js file (use: ./my-plugin.js), never from a URL`,
+    };
+  }
+  if (policy && !isPathSpecifier(spec) && !packageAllowed(spec, policy)) {
+    const allowed = [...BUILTIN_PLUGINS, ...policy.allow];
+    return {
+      code: 'TK_ERR_PLUGIN_FORBIDDEN',
+      message: `plugin "${spec}" is not allowed on this server: it loads ${allowed.join(', ')} and .js files under its roots; ask its admin to add the package to plugins.allow in the server config`,
+    };
+  }
+  return undefined;
 }

@@ -3,11 +3,16 @@
  * file's directory first, then core itself (so `@tradekit/core/paper` always resolves), then extra
  * search paths (the CLI adds its own location so its sibling packages resolve), then the cwd.
  * Relative and absolute paths are taken from the config directory; a directory is read as a package.
+ * URLs are never resolved (TK_ERR_PLUGIN_URL). Under a PathPolicy, a file plugin is resolved on its
+ * real path, inside the policy's roots, and must be a JavaScript file (TK_ERR_PLUGIN_FORBIDDEN).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolve as esmResolve } from 'import-meta-resolve';
+import { TradekitError } from '../errors.js';
+import type { PathPolicy } from '../config/path-policy.js';
+import { isJsFile, isUrlSpecifier } from './plugin-policy.js';
 
 export interface Resolution {
   url: string;
@@ -19,11 +24,27 @@ export function isPathSpecifier(spec: string): boolean {
   return spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || /^[A-Za-z]:[\\/]/.test(spec) || spec === '.' || spec === '..';
 }
 
-export function resolvePlugin(spec: string, configDir: string, searchPaths: readonly string[]): Resolution | undefined {
+/**
+ * The module URL of a plugin, or undefined when nothing is found. Throws TK_ERR_PLUGIN_URL for a URL,
+ * and (with `paths`) the policy's error for a path outside its roots or TK_ERR_PLUGIN_FORBIDDEN for a
+ * file that is not JavaScript.
+ */
+export function resolvePlugin(spec: string, configDir: string, searchPaths: readonly string[], paths?: PathPolicy): Resolution | undefined {
+  if (isUrlSpecifier(spec)) throw new TradekitError('TK_ERR_PLUGIN_URL', `plugin "${shorten(spec)}" is a URL: plugins load from an installed package or a file`);
   if (isPathSpecifier(spec)) {
     const abs = path.resolve(configDir, spec);
-    const file = resolveFile(abs);
-    return file ? { url: pathToFileURL(file).href, via: abs } : undefined;
+    if (!paths) {
+      const file = resolveFile(abs);
+      return file ? { url: pathToFileURL(file).href, via: abs } : undefined;
+    }
+    // A package directory's entry may point anywhere: check the directory, then the file it names.
+    const file = resolveFile(paths.confine(abs, 'plugin path'));
+    if (!file) return undefined;
+    const real = paths.confine(file, 'plugin file');
+    if (!isJsFile(real)) {
+      throw new TradekitError('TK_ERR_PLUGIN_FORBIDDEN', `plugin "${spec}" resolves to ${path.basename(real)}, which is not a JavaScript file (.js, .mjs, .cjs)`);
+    }
+    return { url: pathToFileURL(real).href, via: abs };
   }
   const parents = [
     pathToFileURL(path.join(configDir, '__tradekit_config__.js')).href,
@@ -34,7 +55,7 @@ export function resolvePlugin(spec: string, configDir: string, searchPaths: read
   for (const parent of parents) {
     try {
       const url = esmResolve(spec, parent);
-      if (url.startsWith('node:')) return undefined;
+      if (!url.startsWith('file:')) return undefined;
       return { url, via: parent };
     } catch {
       /* try the next parent */
@@ -43,16 +64,27 @@ export function resolvePlugin(spec: string, configDir: string, searchPaths: read
   return undefined;
 }
 
-function resolveFile(abs: string): string | undefined {
+function shorten(s: string): string {
+  return s.length > 48 ? `${s.slice(0, 45)}…` : s;
+}
+
+function resolveFile(abs: string, depth = 0): string | undefined {
+  // A package whose entry names a directory that names a directory… (or itself): give up.
+  if (depth > 8) return undefined;
   if (existsSync(abs) && statSync(abs).isFile()) return abs;
   if (existsSync(abs) && statSync(abs).isDirectory()) {
     const pkgFile = path.join(abs, 'package.json');
     if (existsSync(pkgFile)) {
-      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { main?: string; exports?: unknown };
-      const entry = exportsEntry(pkg.exports) ?? pkg.main ?? 'index.js';
-      return resolveFile(path.join(abs, entry));
+      let pkg: { main?: string; exports?: unknown };
+      try {
+        pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as typeof pkg;
+      } catch {
+        return undefined;
+      }
+      const entry = exportsEntry(pkg.exports) ?? (typeof pkg.main === 'string' ? pkg.main : 'index.js');
+      return resolveFile(path.join(abs, entry), depth + 1);
     }
-    return resolveFile(path.join(abs, 'index.js'));
+    return resolveFile(path.join(abs, 'index.js'), depth + 1);
   }
   for (const ext of ['.js', '.mjs']) if (existsSync(abs + ext)) return abs + ext;
   return undefined;

@@ -72,7 +72,9 @@ export default definePlugin<CsvPluginConfig>({
   },
   async setup(ctx, config) {
     const source = new CsvDataSource(ctx.clock, {
-      dir: ctx.resolvePath(config.dir),
+      // Through ctx.resolvePath: a host that confines runs checks the dir, each file and the cache.
+      dir: ctx.resolvePath(config.dir, 'data dir'),
+      confine: (abs, what) => ctx.resolvePath(abs, what),
       symbols: config.allSymbols ? undefined : ctx.symbols,
       timeframes: config.timeframes,
       serverTime: config.serverTime,

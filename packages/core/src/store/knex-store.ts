@@ -18,7 +18,8 @@ import { FENCED_MARK, migrationSource } from './migrations.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 import { stateIoError } from './io-error.js';
 import { KnexRunLease, toLease } from './knex-lease.js';
-import { knexLog, openSqliteFile } from './sqlite-files.js';
+import { openSqliteFile } from './sqlite-files.js';
+import { knexLog } from './knex-log.js';
 import { LiveClock } from '../clock/live-clock.js';
 
 /** Leases are wall-clock (whatever clock the run's records use). */
@@ -152,7 +153,7 @@ export class KnexStateStore implements StateStore {
       close = () => h.release();
       ready = h.ready(migrate);
     } else {
-      db = knexFactory({ client: 'pg', connection: opts.connection, pool: { min: 0, max: 4 }, log: knexLog(opts.log) });
+      db = knexFactory({ client: 'pg', connection: opts.connection, pool: { min: 0, max: 4 }, log: knexLog(opts.log ? (line) => opts.log!.warn({ component: 'knex' }, line) : undefined) });
       close = () => db.destroy();
       ready = migrate(db);
     }

@@ -10,6 +10,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from '../interfaces.js';
+import { knexLog } from './knex-log.js';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
@@ -82,7 +83,7 @@ function createKnex(filename: string, log?: Logger): Knex {
     connection: { filename },
     useNullAsDefault: true,
     // knex writes its warnings with console.*; a run's output (--json) must stay clean.
-    log: knexLog(log),
+    log: knexLog(log ? (line) => log.warn({ component: 'knex' }, line) : undefined),
     pool: {
       min: 1,
       max: 1,
@@ -96,10 +97,4 @@ function createKnex(filename: string, log?: Logger): Knex {
       },
     },
   });
-}
-
-/** knex's logger, routed to the run's logger (or nowhere). */
-export function knexLog(log?: Logger): Knex.Config['log'] {
-  const to = (level: 'warn' | 'error' | 'debug') => (msg: unknown) => log?.[level]({ component: 'knex' }, typeof msg === 'string' ? msg : String(msg));
-  return { warn: to('warn'), error: to('error'), deprecate: to('warn'), debug: to('debug'), inspectionDepth: 0, enableColors: false };
 }

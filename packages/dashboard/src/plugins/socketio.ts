@@ -15,6 +15,9 @@ import { DASHBOARD_VERSION } from '../version.js';
 export interface SocketIoSinkConfig {
   host: string;
   port: number;
+  /** Listen beyond loopback (see docs/security.md). */
+  allowRemote: boolean;
+  allowedHosts: string[];
   dataDir: string;
   origins: string[];
   clientBuffer: number;
@@ -33,6 +36,8 @@ export default definePlugin<SocketIoSinkConfig>({
     properties: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'integer', minimum: 0, maximum: 65535, default: 8787 },
+      allowRemote: { type: 'boolean', default: false },
+      allowedHosts: { type: 'array', items: { type: 'string' }, default: [] },
       dataDir: { type: 'string', default: './.tradekit/server' },
       origins: { type: 'array', items: { type: 'string' }, default: [] },
       clientBuffer: { type: 'integer', minimum: 10, default: 2000 },
@@ -56,7 +61,7 @@ export default definePlugin<SocketIoSinkConfig>({
     }
     const cfg = serverConfig(
       {
-        server: { host: config.host, port: config.port, dataDir: ctx.resolvePath(config.dataDir), origins: config.origins },
+        server: { host: config.host, port: config.port, allowRemote: config.allowRemote, allowedHosts: config.allowedHosts, dataDir: ctx.resolvePath(config.dataDir, 'dataDir'), origins: config.origins },
         auth: { tokens: config.tokens },
         runs: { roots: [ctx.configDir] },
         stream: { clientBuffer: config.clientBuffer },

@@ -1,8 +1,10 @@
 /**
  * The orchestrator's network surface: one HTTP server carrying the express API, the web UI and
- * socket.io (same port, same origin). Binds 127.0.0.1 unless the config says otherwise; every
- * socket.io handshake must present a token (`auth: { token }`), and browsers from foreign origins are
- * refused before the handshake.
+ * socket.io (same port, same origin). Binds loopback unless `server.allowRemote` allows more; every
+ * socket.io handshake must present a token (`auth: { token }`); handshakes from foreign origins or
+ * with a Host that is not served are refused before that. A socket whose token is revoked (another
+ * process deleted it from the server db) is disconnected: the stored tokens are re-checked every
+ * couple of seconds while the server runs.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { isTradekitError, type Logger } from '@tradekit/core';
-import { TokenAuthority, bearerOf, type Principal } from './auth.js';
+import { TokenAuthority, bearerOf, sha256Hex, type Principal } from './auth.js';
+import { allowedHostnames, checkBindAllowed, hostAllowed } from './host-check.js';
+import { apiError } from '../errors.js';
 import { EventHub, roomOf } from './event-hub.js';
 import { createHttpApp, originAllowed } from './http-app.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -27,6 +31,9 @@ export interface ApiServerOptions {
   uiDir?: string;
 }
 
+/** How often stored tokens are re-checked for sockets that make no HTTP request (ms). */
+const TOKEN_RECHECK_MS = 2000;
+
 /** Default location of the built web UI (`vite build` output). */
 export const DEFAULT_UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'ui');
 
@@ -35,6 +42,8 @@ export class ApiServer {
   readonly io: IoServer;
   readonly hub: EventHub;
   private readonly ctx: ApiContext;
+  private readonly tokenWatch: NodeJS.Timeout;
+  private readonly unwatchRevoked: () => void;
 
   constructor(readonly o: ApiServerOptions) {
     const cfg = o.orch.config;
@@ -54,12 +63,13 @@ export class ApiServer {
         }
       },
     };
-    const app = createHttpApp({ ctx: this.ctx, origins: cfg.server.origins, bodyLimitKb: cfg.server.bodyLimitKb, uiDir: o.uiDir ?? DEFAULT_UI_DIR, log: o.log });
+    const hosts = allowedHostnames(cfg);
+    const app = createHttpApp({ ctx: this.ctx, origins: cfg.server.origins, bodyLimitKb: cfg.server.bodyLimitKb, allowedHosts: hosts, uiDir: o.uiDir ?? DEFAULT_UI_DIR, log: o.log });
     this.http = createServer(app);
     this.io = new IoServer(this.http, {
       serveClient: false,
       cors: { origin: (origin, cb) => cb(null, origin === undefined || cfg.server.origins.includes(origin)), credentials: false },
-      allowRequest: (req, cb) => cb(null, originAllowed(req.headers.origin, req.headers.host, cfg.server.origins)),
+      allowRequest: (req, cb) => cb(null, hostAllowed(req.headers.host, hosts) && originAllowed(req.headers.origin, req.headers.host, cfg.server.origins)),
       maxHttpBufferSize: 64 * 1024,
     });
     this.hub = new EventHub(this.io, { clientBuffer: cfg.stream.clientBuffer, flushMs: cfg.stream.flushMs });
@@ -72,16 +82,31 @@ export class ApiServer {
     this.io.use((socket, next) => {
       const a = socket.handshake.auth as { token?: unknown } | undefined;
       const token = typeof a?.token === 'string' ? a.token : bearerOf(socket.handshake.headers.authorization);
-      try {
-        socket.data.principal = o.authority.verify(token);
-        next();
-      } catch (e) {
-        const err = new Error(isTradekitError(e) ? e.message : 'unauthorized') as Error & { data?: unknown };
-        err.data = { code: isTradekitError(e) ? e.code : 'TK_ERR_AUTH_INVALID' };
-        next(err);
-      }
+      o.authority.verify(token).then(
+        (principal) => {
+          socket.data.principal = principal;
+          socket.data.tokenDigest = sha256Hex(token!);
+          next();
+        },
+        (e: unknown) => {
+          const err = new Error(isTradekitError(e) ? e.message : 'unauthorized') as Error & { data?: unknown };
+          err.data = { code: isTradekitError(e) ? e.code : 'TK_ERR_AUTH_INVALID' };
+          next(err);
+        },
+      );
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.unwatchRevoked = o.authority.onRevoked((digests) => {
+      for (const socket of this.io.sockets.sockets.values()) {
+        if (digests.has(socket.data.tokenDigest as string)) {
+          o.log?.info({ client: (socket.data.principal as Principal | undefined)?.name }, 'stream client disconnected: its token was revoked');
+          socket.disconnect(true);
+        }
+      }
+    });
+    // HTTP requests re-check on their own; this catches sockets that only listen.
+    this.tokenWatch = setInterval(() => void o.authority.refresh().catch((e: unknown) => o.log?.warn({ err: (e as Error).message }, 'could not re-read the tokens')), TOKEN_RECHECK_MS);
+    this.tokenWatch.unref();
   }
 
   private onConnection(socket: Socket): void {
@@ -108,12 +133,15 @@ export class ApiServer {
     this.o.log?.debug({ client: p.name }, 'stream client connected');
   }
 
-  /** Listens on the configured host and port (port 0: any free port). */
+  /** Listens on the configured host and port (port 0: any free port); TK_ERR_API_BIND when it cannot or must not. */
   async listen(host = this.o.orch.config.server.host, port = this.o.orch.config.server.port): Promise<{ host: string; port: number; url: string }> {
+    checkBindAllowed(host, this.o.orch.config.server.allowRemote);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw apiError('TK_ERR_API_BIND', `port ${String(port)} is not a port number: use 0 to 65535 (0 = any free port)`);
     await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
+      const fail = (e: NodeJS.ErrnoException) => reject(bindError(e, host, port));
+      this.http.once('error', fail);
       this.http.listen(port, host, () => {
-        this.http.off('error', reject);
+        this.http.off('error', fail);
         resolve();
       });
     });
@@ -123,10 +151,20 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.tokenWatch);
+    this.unwatchRevoked();
     this.hub.close();
     await new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });
     await new Promise<void>((resolve) => (this.http.listening ? this.http.close(() => resolve()) : resolve()));
   }
+}
+
+function bindError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  if (e.code === 'EADDRINUSE') return apiError('TK_ERR_API_BIND', `${where} is already in use: stop the other server, or choose another port (--port, server.port; 0 = any free port)`, { cause: e });
+  if (e.code === 'EACCES') return apiError('TK_ERR_API_BIND', `not allowed to listen on ${where}: use a port above 1023`, { cause: e });
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return apiError('TK_ERR_API_BIND', `${host} is not an address of this machine: check --host / server.host`, { cause: e });
+  return apiError('TK_ERR_API_BIND', `cannot listen on ${where}: ${e.code ?? e.message}`, { cause: e });
 }

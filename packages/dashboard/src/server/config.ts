@@ -1,6 +1,8 @@
 /**
- * `server.yaml`: where the orchestrator listens, who may call it, which configs it may start.
- * Parsed with core's YAML reader (positions, `${ENV}`) and checked with ajv; unknown keys are errors.
+ * `server.yaml`: where the orchestrator listens, who may call it, which configs it may start and
+ * what those configs may name (plugins, environment variables, paths: docs/security.md).
+ * Parsed with core's YAML reader (positions, `${ENV}`: this file is the admin's, so it sees the whole
+ * environment) and checked with ajv; unknown keys are errors.
  */
 import path from 'node:path';
 import { ConfigErrors, parseConfigText, readConfigFile, validateAt, type TradekitError } from '@tradekit/core';
@@ -21,6 +23,8 @@ export interface AutostartEntry {
   config: string;
   pace?: string;
   cycles?: number;
+  /** Environment variables this config may reference besides `env.allow` (an autostarted live run's password). */
+  env?: string[];
 }
 
 export interface ServerConfig {
@@ -31,8 +35,20 @@ export interface ServerConfig {
     origins: string[];
     /** Server state: tokens (hashed), audit log, run registry, uploaded configs. */
     dataDir: string;
-    /** Largest JSON body accepted (uploaded YAML goes in it). */
+    /** Largest JSON body accepted (uploaded YAML goes in it); also the largest config file started by path. */
     bodyLimitKb: number;
+    /** Listen on an address that is not loopback (off: such a `host` is refused at start). */
+    allowRemote: boolean;
+    /** Host header names accepted besides loopback names and `host` (a DNS-rebinding guard). */
+    allowedHosts: string[];
+  };
+  plugins: {
+    /** Packages configs started through the API may load by name, besides core's built-ins. */
+    allow: string[];
+  };
+  env: {
+    /** Environment variables configs started through the API may reference (`${NAME}`); others are refused. */
+    allow: string[];
   };
   auth: {
     tokens: TokenEntry[];
@@ -57,6 +73,8 @@ export interface ServerConfig {
   };
   /** Directory of the server config (relative paths are resolved against it). */
   baseDir: string;
+  /** The server config file, when there is one (no run may read it as its config). */
+  file?: string;
 }
 
 const schema = {
@@ -72,7 +90,25 @@ const schema = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8787 },
         origins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' }, default: [] },
         dataDir: { type: 'string', minLength: 1, default: './.tradekit/server' },
-        bodyLimitKb: { type: 'integer', minimum: 1, maximum: 10240, default: 512 },
+        bodyLimitKb: { type: 'integer', minimum: 1, maximum: 10240, default: 256 },
+        allowRemote: { type: 'boolean', default: false },
+        allowedHosts: { type: 'array', default: [], items: { type: 'string', pattern: '^[A-Za-z0-9.-]+$|^\\[[0-9A-Fa-f:.]+\\]$' } },
+      },
+    },
+    plugins: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        allow: { type: 'array', default: [], uniqueItems: true, items: { type: 'string', pattern: '^(?![./])[^:\\s\\\\]+$', description: 'a package name like @tradekit/agents or tradekit-plugin-x' } },
+      },
+    },
+    env: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        allow: { type: 'array', default: [], uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
       },
     },
     auth: {
@@ -114,7 +150,12 @@ const schema = {
             type: 'object',
             additionalProperties: false,
             required: ['config'],
-            properties: { config: { type: 'string', minLength: 1 }, pace: { type: 'string', pattern: '^(max|live|\\d+(\\.\\d+)?x?)$' }, cycles: { type: 'integer', minimum: 1 } },
+            properties: {
+              config: { type: 'string', minLength: 1 },
+              pace: { type: 'string', pattern: '^(max|live|\\d+(\\.\\d+)?x?)$' },
+              cycles: { type: 'integer', minimum: 1 },
+              env: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+            },
           },
         },
       },
@@ -139,11 +180,11 @@ export function loadServerConfig(file: string | undefined, env: NodeJS.ProcessEn
   const raw = (source.value ?? {}) as Record<string, unknown>;
   if (!errors.length) errors.push(...validateAt(schema, raw, source, [], 'the server config'));
   if (errors.length) throw new ConfigErrors(errors);
-  return resolveServerConfig(raw as unknown as Omit<ServerConfig, 'baseDir'>, source.dir);
+  return { ...resolveServerConfig(raw as unknown as Omit<ServerConfig, 'baseDir'>, source.dir), ...(file ? { file: path.resolve(file) } : {}) };
 }
 
 /** Defaults for a config given in code (tests, `tradekit run --serve`); same schema, same defaults. */
-export function serverConfig(partial: DeepPartial<Omit<ServerConfig, 'baseDir'>> = {}, baseDir = process.cwd()): ServerConfig {
+export function serverConfig(partial: DeepPartial<Omit<ServerConfig, 'baseDir' | 'file'>> = {}, baseDir = process.cwd()): ServerConfig {
   const raw = JSON.parse(JSON.stringify(partial)) as Record<string, unknown>;
   const source = parseConfigText(JSON.stringify(raw), path.join(baseDir, 'server.yaml'));
   const errors = validateAt(schema, raw, source, [], 'the server config');

@@ -1,12 +1,14 @@
 /**
  * Everything `tradekit serve` needs in one call: the server database, tokens, the orchestrator and
- * its API server, listening. Returns the generated token (first start only) for the caller to print
- * once; it is never logged.
+ * its API server, listening. A refused address (not loopback without `server.allowRemote`) fails
+ * before anything is opened; the first token is generated only once the server listens, so a start
+ * that fails (port in use) leaves no token that was never shown. Returns that token (first start
+ * only) for the caller to print once; it is never logged.
  */
 import { LiveClock } from '@tradekit/core';
-import { TokenAuthority } from './auth.js';
+import { TokenAuthority, type IssuedToken } from './auth.js';
 import { ApiServer } from './api-server.js';
-import type { Scope } from './config.js';
+import { checkBindAllowed } from './host-check.js';
 import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 import { ServerDb } from './server-db.js';
 
@@ -25,23 +27,27 @@ export interface OrchestratorHost {
   url: string;
   port: number;
   /** Present only when this start generated the first token. */
-  generated?: { name: string; token: string; scopes: Scope[] };
+  generated?: IssuedToken;
   close(): Promise<void>;
 }
 
 export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHost> {
+  checkBindAllowed(o.config.server.host, o.config.server.allowRemote);
   const clock = o.clock ?? new LiveClock();
-  const db = await ServerDb.open(o.config.server.dataDir);
+  const db = await ServerDb.open(o.config.server.dataDir, o.log);
+  let server: ApiServer | undefined;
   try {
-    const { authority, generated } = await TokenAuthority.open({ db, tokens: o.config.auth.tokens, generate: o.config.auth.generate, clock });
+    const authority = await TokenAuthority.open({ db, tokens: o.config.auth.tokens });
     const { uiDir: _ui, autostart: _auto, ...orchOptions } = o;
     const orch = new Orchestrator({ ...orchOptions, db, clock });
-    const server = new ApiServer({ orch, authority, db, log: o.log, uiDir: o.uiDir });
+    server = new ApiServer({ orch, authority, db, log: o.log, uiDir: o.uiDir });
     const { url, port } = await server.listen();
+    const generated = o.config.auth.generate ? await authority.ensureFirstToken(clock.now()) : undefined;
     let closed = false;
+    const api = server;
     const host: OrchestratorHost = {
       orch,
-      server,
+      server: api,
       authority,
       db,
       url,
@@ -51,14 +57,15 @@ export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHos
         if (closed) return;
         closed = true;
         await orch.shutdown();
-        await server.close();
+        await api.close();
         await db.close();
       },
     };
     if (o.autostart ?? true) {
       for (const a of o.config.runs.autostart) {
         try {
-          const h = await orch.start({ config: a.config, overrides: { pace: a.pace, cycles: a.cycles } });
+          // The admin's own entry, but its config file is one anybody with access to the roots may edit: the hosted policy applies, plus the entry's `env:`.
+          const h = await orch.start({ config: a.config, overrides: { pace: a.pace, cycles: a.cycles } }, { env: a.env });
           o.log?.info({ run: h.id }, `autostarted ${a.config}`);
         } catch (e) {
           o.log?.error({ code: (e as { code?: string }).code }, `could not autostart ${a.config}: ${(e as Error).message}`);
@@ -67,6 +74,7 @@ export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHos
     }
     return host;
   } catch (e) {
+    await server?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw e;
   }

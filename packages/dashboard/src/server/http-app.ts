@@ -1,6 +1,6 @@
 /**
- * The express app: security headers, CORS limited to the dashboard's origin(s), bearer auth on
- * everything but health, JSON errors with codes, and the built web UI at `/`.
+ * The express app: a Host check (DNS rebinding), security headers, CORS limited to the dashboard's
+ * origin(s), bearer auth on everything but health, JSON errors with codes, and the built web UI at `/`.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { ConfigErrors, isTradekitError, type Logger } from '@tradekit/core';
 import { apiError, statusOf } from '../errors.js';
 import { bearerOf } from './auth.js';
+import { hostAllowed, hostRefused } from './host-check.js';
 import type { ApiContext } from './routes/context.js';
 import { runRoutes } from './routes/runs.js';
 import { runDataRoutes } from './routes/run-data.js';
@@ -18,6 +19,8 @@ export interface HttpAppOptions {
   /** Origins allowed besides the server's own. */
   origins: readonly string[];
   bodyLimitKb: number;
+  /** Host names served besides loopback ones (host-check.ts). */
+  allowedHosts: ReadonlySet<string>;
   uiDir?: string;
   log?: Logger;
 }
@@ -33,6 +36,7 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use((req, _res, next) => next(hostAllowed(req.headers.host, o.allowedHosts) ? undefined : hostRefused(req.headers.host)));
   app.use((req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Referrer-Policy', 'no-referrer');
@@ -56,8 +60,8 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
   app.use(express.json({ limit: `${o.bodyLimitKb}kb` }));
 
   const authed = Router();
-  authed.use((req, _res, next) => {
-    (req as Request & { principal: unknown }).principal = o.ctx.authority.verify(bearerOf(req.headers.authorization));
+  authed.use(async (req, _res, next) => {
+    (req as Request & { principal: unknown }).principal = await o.ctx.authority.verify(bearerOf(req.headers.authorization));
     next();
   });
   const sys = systemRoutes(o.ctx, authed);

@@ -5,17 +5,20 @@
  * Control actions (pause = HALTED, reduce = REDUCING, resume = ACTIVE, stop) are audited. Finished
  * runs stay open for their journal and chart until `keepFinished` newer ones push them out; runs of
  * earlier server processes are listed from the registry and their journals reopened on demand.
+ * A config started through the API is untrusted (run-policy.ts): restricted plugins, environment and
+ * paths, checked before anything of it runs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LiveClock, Run, openStateStore, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradingState } from '@tradekit/core';
+import { LiveClock, Run, isTradekitError, openStateStore, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradekitError, type TradingState } from '@tradekit/core';
 import { apiError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { Principal } from './auth.js';
 import { RunHandle, type RunParts, type RunSummaryView } from './run-handle.js';
 import type { RunRegistryRow, ServerDb } from './server-db.js';
 import { StreamHostToken } from './tokens.js';
+import { hostedRunPolicy, type HostedRunPolicy } from './run-policy.js';
 
 export interface StartRequest {
   /** A config file (inside `runs.roots`). */
@@ -25,6 +28,14 @@ export interface StartRequest {
   /** Base directory for relative paths in uploaded YAML (inside `runs.roots`; default: the first root). */
   baseDir?: string;
   overrides?: RunOverrides;
+}
+
+/** How far a start is trusted beyond an API client's (never set from a request). */
+export interface StartTrust {
+  /** The local user's own config (`tradekit run --serve`): the whole environment, any plugin, any path, like `tradekit run`. */
+  local?: boolean;
+  /** Environment variables this config may reference besides `env.allow` (an autostart entry's `env:`). */
+  env?: readonly string[];
 }
 
 export type ControlAction = 'pause' | 'reduce' | 'resume' | 'stop' | 'close';
@@ -54,9 +65,11 @@ export class Orchestrator {
   private readonly listeners = new Set<(h: RunHandle | undefined) => void>();
   /** Every new event of every run (the socket.io hub). */
   onEvent?: (h: RunHandle, e: Parameters<NonNullable<RunHandle['onEvent']>>[1]) => void;
+  private readonly policy: HostedRunPolicy;
 
   constructor(readonly o: OrchestratorOptions) {
     this.clock = o.clock ?? new LiveClock();
+    this.policy = hostedRunPolicy(o.config);
   }
 
   get config(): ServerConfig {
@@ -99,20 +112,22 @@ export class Orchestrator {
     return [...hosted, ...past];
   }
 
+  /** A path from a request (relative to the first root) → its real path, inside the roots (403 otherwise). */
   private within(p: string, what: string): string {
-    const abs = path.resolve(this.config.runs.roots[0] ?? this.config.baseDir, p);
-    const ok = this.config.runs.roots.some((root) => abs === root || abs.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
-    if (!ok) throw apiError('TK_ERR_API_PATH_FORBIDDEN', `${what} ${p} is outside the allowed roots (runs.roots in the server config)`);
-    return abs;
+    return this.policy.paths.confine(path.resolve(this.config.runs.roots[0] ?? this.config.baseDir, p), what);
   }
 
-  /** Loads (validating like `tradekit validate`), composes and starts a run; its cycles go on in the background. */
-  async start(req: StartRequest): Promise<RunHandle> {
+  /**
+   * Loads (validating like `tradekit validate`), composes and starts a run; its cycles go on in the
+   * background. Without `trust` (every API request) the config is held to the hosted run policy.
+   */
+  async start(req: StartRequest, trust: StartTrust = {}): Promise<RunHandle> {
     if (!this.canStart) throw apiError('TK_ERR_API_UNSUPPORTED', 'this server hosts one run and cannot start others (use `tradekit serve`)');
     if (this.active().length >= this.config.runs.maxRuns) throw apiError('TK_ERR_API_RUN_LIMIT', `${this.config.runs.maxRuns} runs are active (runs.maxRuns); stop one first`);
     let configFile: string;
     let text: string | undefined;
     let source: 'path' | 'upload';
+    const local = trust.local === true;
     if (req.yaml !== undefined) {
       const base = this.within(req.baseDir ?? '.', 'baseDir');
       const dir = path.join(this.config.server.dataDir, 'uploads');
@@ -123,9 +138,12 @@ export class Orchestrator {
       text = req.yaml;
       source = 'upload';
     } else {
-      configFile = this.within(req.config!, 'config');
+      configFile = local ? path.resolve(req.config!) : this.within(req.config!, 'config');
       source = 'path';
     }
+    const policy = local
+      ? {}
+      : { envAllow: [...this.policy.envAllow, ...(trust.env ?? [])], plugins: this.policy.plugins, paths: this.policy.paths, limits: this.policy.limits };
     const handle = new RunHandle(source, this.clock.now(), this.config.stream.ringSize, source === 'path' ? configFile : 'uploaded.yaml');
     handle.onEvent = (h, e) => this.onEvent?.(h, e);
     const run = await Run.load({
@@ -136,18 +154,17 @@ export class Orchestrator {
       overrides: req.overrides,
       sinks: [handle.sink, ...(this.o.sinks?.() ?? [])],
       services: [{ token: StreamHostToken, value: { sink: handle.sink } }],
+      ...policy,
     });
     try {
-      // The store the run will open (its config's, or the override's), checked before it is opened.
-      const stateFile = sqliteFileOf(run.config.state.url, path.dirname(configFile));
-      if (stateFile !== undefined && stateFile !== ':memory:') this.within(stateFile, 'state file');
       if (run.config.run.mode === 'live' && this.handles.get(run.config.run.name)?.open) {
         throw apiError('TK_ERR_API_RUN_STATE', `live run "${run.config.run.name}" is already hosted here`);
       }
+      // The run confines its state file (before opening it), data dir, caches and plugin files itself.
       await run.start();
     } catch (e) {
       await run.close().catch(() => undefined);
-      throw e;
+      throw pathRefusalOf(e) ?? e;
     }
     this.attach(handle, run);
     return handle;
@@ -271,7 +288,10 @@ export class Orchestrator {
       // Another request may have opened it while the registry was read.
       store = this.history.get(id);
       if (!store) {
-        store = openStateStore({ url: row.stateUrl, baseDir: row.baseDir, run: id, now: () => this.clock.now() });
+        // Confined again: the registry row was checked when the run started, a symlink may have moved since.
+        const file = sqliteFileOf(row.stateUrl, row.baseDir);
+        const url = file === undefined || file === ':memory:' || row.source === 'adopted' ? row.stateUrl : `sqlite://${this.policy.paths.confine(file, 'state file')}`;
+        store = openStateStore({ url, baseDir: row.baseDir, run: id, now: () => this.clock.now() });
         this.history.set(id, store);
         store.catch(() => this.history.delete(id));
       }
@@ -291,6 +311,14 @@ export class Orchestrator {
     for (const s of this.history.values()) await s.then((x) => x.close()).catch(() => undefined);
     this.history.clear();
   }
+}
+
+/** A path refusal inside a plugin's setup (wrapped as TK_ERR_PLUGIN_SETUP by the run) is answered as itself: 403. */
+function pathRefusalOf(e: unknown): TradekitError | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 6; c = (c as Error).cause, depth++) {
+    if (isTradekitError(c) && c.code === 'TK_ERR_API_PATH_FORBIDDEN') return c;
+  }
+  return undefined;
 }
 
 function stamp(t: number): string {

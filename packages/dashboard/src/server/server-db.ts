@@ -1,11 +1,13 @@
 /**
  * The orchestrator's own state, in `<dataDir>/server.db` (SQLite through knex, like the run journal):
  * API tokens (SHA-256 digests only), the audit log of control actions, and the registry of runs it
- * hosted (so history survives a restart). All I/O is asynchronous.
+ * hosted (so history survives a restart). All I/O is asynchronous. knex's own messages go to the
+ * server's logger (knex would print them on stdout).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { knexLog, type Logger } from '@tradekit/core';
 import type { Scope } from './config.js';
 
 export interface TokenRow {
@@ -45,9 +47,15 @@ export interface RunRegistryRow {
 export class ServerDb {
   private constructor(private readonly db: Knex) {}
 
-  static async open(dataDir: string): Promise<ServerDb> {
+  static async open(dataDir: string, log?: Logger): Promise<ServerDb> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const db = knexFactory({ client: 'sqlite3', connection: { filename: path.join(dataDir, 'server.db') }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+    const db = knexFactory({
+      client: 'sqlite3',
+      connection: { filename: path.join(dataDir, 'server.db') },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+      log: knexLog(log ? (line) => log.warn({}, line) : undefined),
+    });
     if (!(await db.schema.hasTable('tk_srv_tokens'))) {
       await db.schema.createTable('tk_srv_tokens', (t) => {
         t.string('id').primary();
@@ -92,6 +100,17 @@ export class ServerDb {
   async tokens(): Promise<TokenRow[]> {
     const rows = (await this.db('tk_srv_tokens').select()) as Record<string, unknown>[];
     return rows.map((r) => ({ id: String(r.id), name: String(r.name), scopes: String(r.scopes).split(',') as Scope[], sha256: String(r.sha256), source: r.source as TokenRow['source'], createdAt: Number(r.created_at) }));
+  }
+
+  /** Changes when another connection (another process: `tradekit serve --add-token`) commits to the db. */
+  async dataVersion(): Promise<number> {
+    const rows = (await this.db.raw('PRAGMA data_version')) as { data_version: number }[];
+    return Number(rows[0]?.data_version);
+  }
+
+  /** Deletes the stored tokens called `name`; returns how many there were. */
+  async revokeTokens(name: string): Promise<number> {
+    return this.db('tk_srv_tokens').where({ name }).delete();
   }
 
   async addToken(t: TokenRow): Promise<void> {
