@@ -305,6 +305,7 @@ export class Run {
         this.stateFailure(e);
         return false;
       }
+      this.log.debug({ code: (e as { code?: string }).code, err: (e as Error).message }, 'state store still failing');
       const since = this.storeFailedAt ?? this.wall.now();
       if (this.wall.now() - since >= this.config.state.failureGraceSeconds * 1000) {
         throw new TradekitError('TK_ERR_STATE_IO', `the state store failed for more than ${this.config.state.failureGraceSeconds} s (state.failureGraceSeconds): ${failed.message}; the run ends. Fix the store (disk space, permissions, server), then start the run again: startup reconciles the journal with the broker`, {

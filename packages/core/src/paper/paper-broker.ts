@@ -335,6 +335,14 @@ export class PaperBroker implements Broker {
   private sync(extra?: string): Promise<void> | undefined {
     const now = this.clock.now();
     if (this.syncedAt === now && (extra === undefined || this.symbols.get(extra)?.syncedAt === now)) return undefined;
+    // Every exposed symbol known first: a bar of one symbol can stop out positions of all of them
+    // (a restored account has positions on symbols this process has not synced yet).
+    for (const symbol of this.exposedSymbols(extra)) {
+      if (this.symbols.has(symbol)) continue;
+      const info = this.data.symbolInfo(symbol);
+      if (isPromiseLike(info)) return (info as Promise<SymbolInfo>).then((i) => (this.symbols.has(symbol) || this.initSymbol(symbol, i), this.sync(extra)));
+      this.initSymbol(symbol, info as SymbolInfo);
+    }
     for (const symbol of this.exposedSymbols(extra)) {
       const r = this.syncSymbol(symbol, now);
       if (r) return r.then(() => this.sync(extra));
