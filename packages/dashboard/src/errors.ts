@@ -37,5 +37,8 @@ export function statusOf(code: string): number {
   if (code === 'TK_ERR_DATA_NO_PRICE') return 503;
   if (code === 'TK_ERR_DATA_SYMBOL' || code === 'TK_ERR_DATA_NOT_FOUND') return 404;
   if (code === 'TK_ERR_DATA_TIMEFRAME') return 400;
+  // Another process (or another server) holds the run: a conflict the caller resolves, not a fault.
+  if (code === 'TK_ERR_RUN_LOCKED') return 409;
+  if (code === 'TK_ERR_STATE_IO') return 503;
   return 500;
 }

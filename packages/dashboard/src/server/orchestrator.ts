@@ -108,8 +108,26 @@ export class Orchestrator {
   async list(): Promise<(RunSummaryView | (RunRegistryRow & { hosted: false }))[]> {
     const hosted = [...this.handles.values()].filter((h) => h.parts).map((h) => h.summary());
     hosted.sort((a, b) => b.startedAt - a.startedAt);
-    const past = ((await this.o.db?.runs()) ?? []).filter((r) => !this.handles.has(r.id)).map((r) => ({ ...r, hosted: false as const }));
+    const rows = ((await this.o.db?.runs()) ?? []).filter((r) => !this.handles.has(r.id));
+    const past = await Promise.all(rows.map(async (r) => ({ ...r, status: await this.pastStatus(r), hosted: false as const })));
     return [...hosted, ...past];
+  }
+
+  /**
+   * A registry row this process does not host and that says it is running: its own state store knows
+   * better (the run lease). A run whose process died reads `crashed` there, and the registry is
+   * corrected; a run another process holds stays `running`.
+   */
+  private async pastStatus(r: RunRegistryRow): Promise<string> {
+    if (r.status !== 'running' && r.status !== 'starting' && r.status !== 'stopping') return r.status;
+    let status = 'crashed';
+    try {
+      if (!/^memory/.test(r.stateUrl.trim())) status = (await (await this.historyStore(r)).listRuns()).find((x) => x.id === r.id)?.status ?? 'crashed';
+    } catch {
+      return r.status;
+    }
+    if (status !== r.status) await this.o.db?.saveRun({ ...r, status, endedAt: r.endedAt ?? this.clock.now() }).catch(() => undefined);
+    return status;
   }
 
   /** A path from a request (relative to the first root) → its real path, inside the roots (403 otherwise). */
@@ -281,22 +299,24 @@ export class Orchestrator {
   async journal(id: string): Promise<Journal> {
     const h = this.handles.get(id);
     if (h && h.status !== 'closed') return h.parts.store.journal;
-    let store = this.history.get(id);
+    if (this.history.has(id)) return (await this.history.get(id)!).journal;
+    const row = await this.o.db?.run(id);
+    if (!row) throw apiError('TK_ERR_API_RUN_NOT_FOUND', `no run "${id}" on this server or in its history`);
+    return (await this.historyStore(row)).journal;
+  }
+
+  /** The state store of an earlier run (opened once, on demand, read-only in practice). */
+  private historyStore(row: RunRegistryRow): Promise<StateStore> {
+    let store = this.history.get(row.id);
     if (!store) {
-      const row = await this.o.db?.run(id);
-      if (!row) throw apiError('TK_ERR_API_RUN_NOT_FOUND', `no run "${id}" on this server or in its history`);
-      // Another request may have opened it while the registry was read.
-      store = this.history.get(id);
-      if (!store) {
-        // Confined again: the registry row was checked when the run started, a symlink may have moved since.
-        const file = sqliteFileOf(row.stateUrl, row.baseDir);
-        const url = file === undefined || file === ':memory:' || row.source === 'adopted' ? row.stateUrl : `sqlite://${this.policy.paths.confine(file, 'state file')}`;
-        store = openStateStore({ url, baseDir: row.baseDir, run: id, now: () => this.clock.now() });
-        this.history.set(id, store);
-        store.catch(() => this.history.delete(id));
-      }
+      // Confined again: the registry row was checked when the run started, a symlink may have moved since.
+      const file = sqliteFileOf(row.stateUrl, row.baseDir);
+      const url = file === undefined || file === ':memory:' || row.source === 'adopted' ? row.stateUrl : `sqlite://${this.policy.paths.confine(file, 'state file')}`;
+      store = openStateStore({ url, baseDir: row.baseDir, run: row.id, now: () => this.clock.now() });
+      this.history.set(row.id, store);
+      store.catch(() => this.history.delete(row.id));
     }
-    return (await store).journal;
+    return store;
   }
 
   /** Waits for a run's cycles to end (tests, `tradekit run --serve`). */

@@ -81,6 +81,16 @@ const MAX_EVENTS = 300;
 
 type Action = { t: 'snapshot'; s: Snapshot; missed: TkEvent[] } | { t: 'events'; list: TkEvent[] } | { t: 'reset' } | { t: 'gap' } | { t: 'resynced' };
 
+/**
+ * Whether `e` is the next event after `prev`: the next number, or a `stream.gap` announcing that the
+ * numbers from `prev + 1` up to it will never come (a crashed process published them unpersisted).
+ */
+export function follows(prev: number, e: TkEvent): boolean {
+  if (e.seq === prev + 1) return true;
+  const gap = e.type === 'stream.gap' ? (e.data as { from?: number; to?: number }) : undefined;
+  return gap !== undefined && (gap.from ?? Infinity) <= prev + 1 && e.seq === (gap.to ?? -1) + 1;
+}
+
 function apply(v: RunView, e: TkEvent): RunView {
   const out: RunView = { ...v, seq: e.seq, events: [e, ...v.events].slice(0, MAX_EVENTS) };
   if (out.run) out.run = { ...out.run, time: e.time, lastSeq: e.seq };
@@ -152,7 +162,7 @@ function reducer(v: RunView, a: Action): RunView {
     }
     case 'events': {
       let out = v;
-      for (const e of a.list) if (e.seq === out.seq + 1) out = apply(out, e);
+      for (const e of a.list) if (follows(out.seq, e)) out = apply(out, e);
       return out;
     }
   }
@@ -185,7 +195,7 @@ export function useRun(runId: string | undefined, onEvent?: (e: TkEvent) => void
       let rest: TkEvent[] = [];
       for (let i = 0; i < fresh.length; i++) {
         const e = fresh[i]!;
-        if (e.seq !== seqRef.current + 1) {
+        if (!follows(seqRef.current, e)) {
           rest = fresh.slice(i);
           break;
         }
