@@ -4,19 +4,9 @@
  * no gap, nothing above the reservation is published, and the backlog is bounded (drain).
  */
 import assert from 'node:assert/strict';
-import { EventBus, openStateStore, type Clock, type RunLease, type StateStore, type TradekitEvent } from '../src/index.js';
+import { EventBus, openStateStore, type RunLease, type StateStore, type TradekitEvent } from '../src/index.js';
 import { tempDir } from './helpers/fs.js';
-
-class ManualClock implements Clock {
-  readonly kind = 'live' as const;
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.t += ms;
-  }
-}
+import { ManualClock } from './helpers/manual-clock.js';
 
 describe('event bus: sequence numbers across crashes, reservation, back-pressure', () => {
   let dir: { dir: string; cleanup: () => void };

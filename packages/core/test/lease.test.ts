@@ -4,19 +4,9 @@
  * (TK_ERR_RUN_FENCED) — journal, KV, events — and runs of dead processes read as `crashed`.
  */
 import assert from 'node:assert/strict';
-import { openStateStore, TradekitError, type Clock, type LeaseHolder, type StateStore } from '../src/index.js';
+import { openStateStore, TradekitError, type LeaseHolder, type StateStore } from '../src/index.js';
 import { tempDir } from './helpers/fs.js';
-
-class ManualClock implements Clock {
-  readonly kind = 'live' as const;
-  constructor(public t: number) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.t += ms;
-  }
-}
+import { ManualClock } from './helpers/manual-clock.js';
 
 const holder = (n: number): LeaseHolder => ({ id: `host-${n}:${1000 + n}:abc`, host: `host-${n}`, pid: 1000 + n });
 

@@ -6,12 +6,12 @@
  */
 import type { EngineHooks } from '../hooks.js';
 import type { Broker, ClientIdLookup, CycleContext, Journal, Logger, OrderRecord, RunInfo, TradeRecord } from '../interfaces.js';
-import type { Deal, FilledResult, OrderIntent, PendingOrder } from '../types.js';
+import type { Deal, FilledResult, PendingOrder } from '../types.js';
 import type { EventBus } from '../events/bus.js';
 import { extend, type Flow } from '../util/maybe.js';
 import { failpoint } from '../util/failpoints.js';
 import { series } from './dispatch.js';
-import { exitOfDeal, fillOfDeal, filledOrder, sourceOfOrder, tradeOfFill } from './records.js';
+import { exitOfDeal, fillOfDeal, filledOrder, intentOf, sourceOfOrder, tradeOfFill } from './records.js';
 
 const SEEN_LIMIT = 10_000;
 
@@ -99,7 +99,7 @@ export class TradeLedger {
     yield this.journal.recordFill(filledOrder(rec, result, ctx.clock.now()), tradeOfFill(rec.clientId, result, sourceOfOrder(rec)));
     this.known.add(result.positionId);
     this.bus.emit('order.filled', { intent: rec.intent, result });
-    if (this.hooks.afterExecute.taps.length) yield series(this.hooks.afterExecute, result, ctx, rec.intent ?? intentOf(rec));
+    if (this.hooks.afterExecute.taps.length) yield series(this.hooks.afterExecute, result, ctx, intentOf(rec));
   }
 
   private *closed(ctx: CycleContext, d: Deal): Flow<void> {
@@ -144,8 +144,4 @@ export class TradeLedger {
       this.log.info({ clientId: rec.clientId, symbol: rec.symbol }, `pending order ${status}`);
     }
   }
-}
-
-function intentOf(rec: OrderRecord): OrderIntent {
-  return { clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type as OrderIntent['type'], volume: rec.volume, price: rec.price, sl: rec.sl, tp: rec.tp };
 }

@@ -38,6 +38,11 @@ export function tradeOfFill(clientId: string, fill: Pick<FilledResult, 'position
   };
 }
 
+/** The intent an order record was sent with (older records without one: rebuilt from its fields). */
+export function intentOf(rec: OrderRecord): OrderIntent {
+  return rec.intent ?? { clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type as OrderIntent['type'], volume: rec.volume, price: rec.price, sl: rec.sl, tp: rec.tp };
+}
+
 /** What an order record says about its trade (a fill found later has no candidate at hand). */
 export function sourceOfOrder(rec: OrderRecord): TradeSource {
   return { sl: rec.sl, tp: rec.tp, agent: rec.agent, score: rec.intent?.source?.score, probability: rec.intent?.source?.probability, details: rec.intent?.source?.details };

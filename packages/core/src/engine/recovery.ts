@@ -17,11 +17,11 @@
  * know are adopted at once instead of being journaled wrong when they close.
  */
 import type { Broker, ClientIdLookup, Clock, CycleContext, Journal, KeyValueStore, Logger, OrderRecord, RunInfo, TradeRecord } from '../interfaces.js';
-import type { Deal, OrderIntent, Position } from '../types.js';
+import type { Deal, Position } from '../types.js';
 import type { EventBus } from '../events/bus.js';
 import { extend, type Flow } from '../util/maybe.js';
 import { failpoint } from '../util/failpoints.js';
-import { adoptedTrade, exitOfDeal, filledOrder, missingExit, outcomeOfLookup, sourceOfOrder, tradeOfFill } from './records.js';
+import { adoptedTrade, exitOfDeal, filledOrder, intentOf, missingExit, outcomeOfLookup, sourceOfOrder, tradeOfFill } from './records.js';
 import type { TradeLedger } from './ledger.js';
 
 export const DEAL_CURSOR_KEY = 'engine.dealCursor';
@@ -193,8 +193,3 @@ export class Reconciler {
     }
   }
 }
-
-function intentOf(rec: OrderRecord): Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume'> {
-  return { clientId: rec.clientId, symbol: rec.symbol, side: rec.side, volume: rec.volume };
-}
-
