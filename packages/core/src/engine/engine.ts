@@ -221,6 +221,9 @@ export class Engine {
 
   private *settleFlow(ctx: CycleContextImpl, refresh: boolean): Flow<void> {
     const broker = this.d.broker;
+    // Outside a cycle (startup, shutdown, the end of a backtest) read the positions first: a broker that
+    // polls its deals announces them there, so what happened up to now is settled, not next cycle.
+    if (!refresh) ctx.positions = ((yield broker.positions(this.own)) as Position[]);
     ctx.orders = ((yield broker.orders(this.own)) as PendingOrder[]);
     try {
       if (this.ledger.hasWork) yield* this.ledger.process(ctx);
