@@ -5,17 +5,28 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { startServices } from './services.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'tk-tally-'));
 const tally = path.join(dir, 'tally.json');
 const specs = ['packages/*/dist/test/**/*.test.js', 'examples/*/dist/test/**/*.test.js'];
 const extra = process.argv.slice(2);
+// Redis and PostgreSQL for the tests that need them (cluster, PostgreSQL store). If they cannot start,
+// the suite still runs: those tests fail with this reason instead of skipping.
+let services = { env: {}, stop: async () => undefined };
+try {
+  services = await startServices();
+} catch (e) {
+  process.stderr.write(`test: could not start Redis/PostgreSQL: ${e.message}\n`);
+  services.env = { TK_TEST_SERVICES_ERROR: e.message };
+}
 const r = spawnSync(
   process.execPath,
   [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', path.join(root, 'scripts', 'mocha-reporter.cjs'), '--timeout', '30000', '--exit', ...(extra.length ? extra : specs)],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TK_TEST_TALLY: tally } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ...services.env, TK_TEST_TALLY: tally } },
 );
+await services.stop();
 let t = { passed: 0, failed: 0, done: false };
 if (existsSync(tally)) t = JSON.parse(readFileSync(tally, 'utf8'));
 rmSync(dir, { recursive: true, force: true });

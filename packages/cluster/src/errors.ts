@@ -1,0 +1,19 @@
+/**
+ * `@tradekit/cluster`'s error codes: the queue, the workers, the shared cache. A run's own failures
+ * keep core's codes (TK_ERR_RUN_LOCKED, TK_ERR_STATE_IO…).
+ */
+import { TradekitError, type TradekitErrorOptions } from '@tradekit/core';
+
+export const ClusterErrorCodes = {
+  TK_ERR_CLUSTER_URL: 'the queue URL is not a redis:// or rediss:// URL',
+  TK_ERR_CLUSTER_REDIS: 'Redis is unreachable or failed',
+  TK_ERR_CLUSTER_STATE: 'a run on the cluster needs a state store every machine can reach (postgres://)',
+  TK_ERR_CLUSTER_JOB: 'a queued job failed',
+  TK_ERR_CLUSTER_CONTROL: 'the worker holding the run did not answer a control request',
+} as const;
+
+export type ClusterErrorCode = keyof typeof ClusterErrorCodes;
+
+export function clusterError(code: ClusterErrorCode, message: string, opts: TradekitErrorOptions = {}): TradekitError {
+  return new TradekitError(code, message, opts);
+}
