@@ -96,6 +96,8 @@ export function buildProgram(): Command {
     .option('--add-token <name>', 'create an API token, print it once, and exit (a running server accepts it at once)')
     .option('--scopes <list>', 'with --add-token: read or read,trade (default read)')
     .option('--revoke-token <name>', 'delete the stored tokens of that name and exit (a running server refuses them at once)')
+    .option('--queue <url>', 'queue runs for `tradekit worker` processes on this Redis (redis://…; or TRADEKIT_QUEUE_URL) instead of running them here')
+    .option('--state <url>', 'with --queue: the state store every run and replica shares (postgres://…; or TRADEKIT_STATE_URL)')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .action(async (flags) => {
       process.exitCode = await (await import('./commands/serve.js')).serveCommand(flags);

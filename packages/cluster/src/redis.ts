@@ -3,6 +3,7 @@
  * connections it blocks on; the password never appears in a message (`redactUrl`).
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from '@tradekit/core';
 import { clusterError } from './errors.js';
 
 export function checkRedisUrl(url: string): string {
@@ -11,10 +12,6 @@ export function checkRedisUrl(url: string): string {
   return u;
 }
 
-/** The URL with its password replaced by `***`. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}
 
 export function connect(url: string, opts: RedisOptions = {}): Redis {
   return new Redis(checkRedisUrl(url), { maxRetriesPerRequest: null, lazyConnect: false, ...opts });

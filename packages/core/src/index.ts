@@ -34,7 +34,7 @@ export { EVENT_VERSION, type EventPayloads, type EventType, type TradekitEvent }
 export { ConsoleReporter, type ConsoleReporterOptions } from './events/console-reporter.js';
 
 export { Engine, type EngineDeps, type EngineSettings } from './engine/engine.js';
-export { TradingStateController } from './engine/trading-state.js';
+export { TradingStateController, type StateListener } from './engine/trading-state.js';
 export { HookMetrics, instrumentHooks, type HookStats, type TapStats, type InstrumentOptions } from './engine/instrument.js';
 export { mergeActions } from './engine/actions.js';
 export { makeClientOrderId } from './engine/client-id.js';
@@ -56,6 +56,7 @@ export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js'
 export { createRedactor, NO_REDACTION, type Redactor } from './log/redact.js';
 export { runFlow, wait, andThen, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';
 export { failpoint, FAILPOINTS_ARMED } from './util/failpoints.js';
+export { redactUrl } from './util/redact-url.js';
 export { WriteGuard } from './engine/write-guard.js';
 export type { RecoveryReport } from './engine/recovery.js';
 export type { StateSection } from './config/schema.js';

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { ConsoleReporter, LiveClock, createLogger, type RunOverrides, type Sink } from '@tradekit/core';
+import { ConsoleReporter, LiveClock, createLogger, redactUrl, type RunOverrides, type Sink } from '@tradekit/core';
 import { ServerDb, SCOPES, TokenAuthority, firstTokenNotice, isLoopback, loadServerConfig, serverConfig, startOrchestrator, type OrchestratorHost, type Scope, type ServerConfig } from '@tradekit/dashboard';
+import type { ClusterRunner } from '@tradekit/cluster';
 import { cliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { printError } from '../report-errors.js';
@@ -15,6 +16,8 @@ export interface ServeFlags {
   revokeToken?: string;
   scopes?: string;
   allowRemote?: boolean;
+  queue?: string;
+  state?: string;
   logLevel?: RunOverrides['logLevel'];
 }
 
@@ -34,15 +37,46 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   if (flags.addToken) return addToken(config, flags.addToken, flags.scopes);
   if (flags.revokeToken) return revokeToken(config, flags.revokeToken);
   const log = createLogger({ level: flags.logLevel ?? 'info', format: process.stdout.isTTY ? 'pretty' : 'json', redact: redactTokens });
-  let host: OrchestratorHost;
+  let cluster: ReturnType<typeof clusterUrls>;
   try {
-    host = await startOrchestrator({ config, log, searchPaths: searchPaths() });
+    cluster = clusterUrls(flags);
   } catch (e) {
     printError(e);
+    return EXIT.CONFIG;
+  }
+  let host: OrchestratorHost;
+  let remote: ClusterRunner | undefined;
+  try {
+    if (cluster) {
+      const { ClusterRunner } = await import('@tradekit/cluster');
+      remote = await ClusterRunner.open({ url: cluster.queue, stateUrl: cluster.state, log, prefix: cluster.prefix });
+    }
+    host = await startOrchestrator({ config, log, searchPaths: searchPaths(), remote });
+  } catch (e) {
+    printError(e);
+    await remote?.close().catch(() => undefined);
     return (e as { code?: string }).code === 'TK_ERR_API_BIND' ? EXIT.CONFIG : EXIT.FAILURE;
   }
   announce(host, config);
-  return waitForSignal(host);
+  if (cluster) process.stderr.write(`tradekit: runs are queued on ${redactUrl(cluster.queue)} for \`tradekit worker\`; state in ${redactUrl(cluster.state)}\n`);
+  const code = await waitForSignal(host);
+  await remote?.close().catch(() => undefined);
+  return code;
+}
+
+/** `--queue`/`--state` (or TRADEKIT_QUEUE_URL / TRADEKIT_STATE_URL, which keep passwords off the command line). */
+export function clusterUrls(flags: { queue?: string; state?: string }): { queue: string; state: string; prefix?: string } | undefined {
+  const queue = flags.queue ?? process.env.TRADEKIT_QUEUE_URL;
+  const state = flags.state ?? process.env.TRADEKIT_STATE_URL;
+  if (!queue) {
+    if (state) throw cliError('TK_ERR_CLI_ARG', '--state needs --queue (runs share a state store when they run on workers)');
+    return undefined;
+  }
+  if (!/^rediss?:\/\//.test(queue)) throw cliError('TK_ERR_CLI_ARG', `--queue must be a redis:// URL, not "${redactUrl(queue)}"`);
+  if (!state) throw cliError('TK_ERR_CLI_ARG', '--queue needs --state postgres://… (or TRADEKIT_STATE_URL): every worker and replica reads and writes the runs\' journals there');
+  if (!/^(postgres(ql)?|sqlite):/.test(state)) throw cliError('TK_ERR_CLI_ARG', `--state must be postgres://… (sqlite:// only when every worker is on this machine), not "${redactUrl(state)}"`);
+  // TRADEKIT_QUEUE_PREFIX: several clusters (or test suites) on one Redis.
+  return { queue, state, prefix: process.env.TRADEKIT_QUEUE_PREFIX || undefined };
 }
 
 /** `tradekit run <config> --serve`: one run with the orchestrator's API and dashboard attached. */

@@ -34,6 +34,12 @@ export interface EventBusOptions {
   highWater?: number;
   /** Unpersisted events kept while persistence fails (default 100 000); older ones are dropped and counted. */
   maxBacklog?: number;
+  /**
+   * Publish an event to sinks and listeners only once it is persisted (in order, right after its batch
+   * is written; a write is scheduled as soon as an event is emitted). Nothing published is ever lost
+   * to a crash, so no numbers need reserving. Needs `journal`.
+   */
+  durable?: boolean;
   /** A batch could not be persisted (the run halts on it) / persistence works again. */
   onPersistError?: (err: unknown) => void;
   onPersistRecovered?: () => void;
@@ -128,7 +134,10 @@ export class EventBus {
       this.queue.push(e as TradekitEvent);
       if (this.queue.length > this.maxBacklog) this.dropOldest();
     }
-    if (e.seq > this.reserved || this.held.length) {
+    if (this.o.durable && this.persisting) {
+      // Published by the pump once its batch is written.
+      this.flushSoon();
+    } else if (e.seq > this.reserved || this.held.length) {
       this.held.push(e as TradekitEvent);
       this.counters.held++;
       void this.reserveAhead();
@@ -192,6 +201,18 @@ export class EventBus {
     this.counters.dropped += n;
   }
 
+  private flushScheduled = false;
+
+  /** A write right after the current synchronous work (a cycle emits several events at once: one batch). */
+  private flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
   /** Persists what is queued; resolves when the queue is empty or a write failed (the batch stays queued). */
   flush(): Promise<void> {
     if (!this.persisting || this.queue.length === 0) return this.writing ?? Promise.resolve();
@@ -220,7 +241,8 @@ export class EventBus {
       const lastSeq = batch[batch.length - 1]!.seq;
       let n = 0;
       while (n < this.queue.length && this.queue[n]!.seq <= lastSeq) n++;
-      this.queue.splice(0, n);
+      const done = this.queue.splice(0, n);
+      if (this.o.durable) for (const e of done) this.publish(e);
       if (this.failing) {
         this.failing = false;
         this.o.onPersistRecovered?.();

@@ -86,6 +86,17 @@ export interface RunOptions extends Pick<LoadOptions, 'env' | 'searchPaths' | 't
   services?: { token: InjectionToken<unknown>; value: unknown }[];
   /** Persist events to the journal (default: yes, except in backtests where nobody reads them). */
   persistEvents?: boolean;
+  /**
+   * The run's id, fixed by whoever schedules it (a queued run keeps its id when another worker takes
+   * it over). Default: `run.name` for live runs, `name@session` for replays.
+   */
+  runId?: string;
+  /**
+   * Sinks and listeners see an event only once it is persisted (a cluster worker: clients follow the run
+   * through Redis, and a worker that takes the run over numbers on from the last persisted event, so a
+   * failover leaves no gap). Default: published at once, numbers reserved ahead (see EventBus).
+   */
+  durableEvents?: boolean;
 }
 
 export interface RunSummary {
@@ -198,7 +209,7 @@ export class Run {
     this.log =
       this.options.logger ??
       createLogger({ level: cfg.logging.level, format: this.options.logDestination ? 'json' : cfg.logging.format, redact: this.redact, destination: this.options.logDestination as never });
-    const id = live ? cfg.run.name : `${cfg.run.name}@${sessionStamp()}`;
+    const id = this.options.runId ?? (live ? cfg.run.name : `${cfg.run.name}@${sessionStamp()}`);
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
 
@@ -330,8 +341,10 @@ export class Run {
       redact: this.redact,
       log: this.log,
       persist,
-      // Event numbers are reserved durably (the lease's high-water mark) before clients can see them.
-      reserve: persist ? (upTo) => this.lease.renew({ seqHwm: upTo }) : undefined,
+      // Event numbers are reserved durably (the lease's high-water mark) before clients can see them,
+      // unless clients only ever see persisted events.
+      reserve: persist && !this.options.durableEvents ? (upTo) => this.lease.renew({ seqHwm: upTo }) : undefined,
+      durable: persist && this.options.durableEvents === true,
       onPersistError: (err) => this.stateFailure(err),
     });
     await this.bus.init(this.leaseState?.seqHwm ?? 0);

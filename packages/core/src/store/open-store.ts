@@ -8,6 +8,7 @@ import { TradekitError } from '../errors.js';
 import type { Logger, StateStore } from '../interfaces.js';
 import { KnexStateStore } from './knex-store.js';
 import { MemoryStateStore } from './memory-store.js';
+import { redactUrl } from '../util/redact-url.js';
 
 export interface OpenStoreOptions {
   url: string;
@@ -43,7 +44,7 @@ export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
     } catch {
       throw new TradekitError('TK_ERR_STATE_DRIVER_MISSING', `state.url is PostgreSQL but the "pg" package is not installed: npm install pg`);
     }
-    return KnexStateStore.open({ url: url.replace(/:[^:@/]+@/, ':***@'), client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now, log: o.log });
+    return KnexStateStore.open({ url: redactUrl(url), client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now, log: o.log });
   }
   throw new TradekitError('TK_ERR_STATE_URL', `unsupported state.url "${url}": use sqlite://./file.db, sqlite::memory:, memory: or postgres://…`);
 }

@@ -40,6 +40,8 @@ export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHos
     const authority = await TokenAuthority.open({ db, tokens: o.config.auth.tokens });
     const { uiDir: _ui, autostart: _auto, ...orchOptions } = o;
     const orch = new Orchestrator({ ...orchOptions, db, clock });
+    // On a cluster: show the runs already queued or running on workers.
+    await orch.attachRemote();
     server = new ApiServer({ orch, authority, db, log: o.log, uiDir: o.uiDir });
     const { url, port } = await server.listen();
     const generated = o.config.auth.generate ? await authority.ensureFirstToken(clock.now()) : undefined;

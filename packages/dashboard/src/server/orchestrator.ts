@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LiveClock, Run, isTradekitError, openStateStore, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradekitError, type TradingState } from '@tradekit/core';
+import { LiveClock, Run, TradekitError as TradekitErrorCtor, isTradekitError, magicOf, openStateStore, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradekitError, type TradingState } from '@tradekit/core';
 import { apiError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { Principal } from './auth.js';
@@ -19,6 +19,7 @@ import { RunHandle, type RunParts, type RunSummaryView } from './run-handle.js';
 import type { RunRegistryRow, ServerDb } from './server-db.js';
 import { StreamHostToken } from './tokens.js';
 import { hostedRunPolicy, type HostedRunPolicy } from './run-policy.js';
+import { remoteData, RemoteTradingState, type RemoteLifecycle, type RemoteRunner, type RemoteRunView } from './remote-runs.js';
 
 export interface StartRequest {
   /** A config file (inside `runs.roots`). */
@@ -36,6 +37,8 @@ export interface StartTrust {
   local?: boolean;
   /** Environment variables this config may reference besides `env.allow` (an autostart entry's `env:`). */
   env?: readonly string[];
+  /** Who starts it (a token's name), recorded with a queued run. */
+  by?: string;
 }
 
 export type ControlAction = 'pause' | 'reduce' | 'resume' | 'stop' | 'close';
@@ -54,6 +57,11 @@ export interface OrchestratorOptions {
   sinks?: () => Sink[];
   /** false: runs can only be adopted (the socketio plugin's own server). */
   canStart?: boolean;
+  /**
+   * Runs are queued for workers instead of running here (`tradekit serve --queue`): every replica with
+   * the same queue shows every queued run, follows its events and controls it through its worker.
+   */
+  remote?: RemoteRunner;
 }
 
 export class Orchestrator {
@@ -63,6 +71,9 @@ export class Orchestrator {
   private readonly loops = new Map<string, Promise<unknown>>();
   private readonly history = new Map<string, Promise<StateStore>>();
   private readonly listeners = new Set<(h: RunHandle | undefined) => void>();
+  /** Queued runs shown here: how to stop following them, and who waits for their end. */
+  private readonly remoteRuns = new Map<string, { unfollow?: () => void; ended: Promise<void>; end: () => void; timeframes?: Record<string, string[]> }>();
+  private unlisten?: () => void;
   /** Every new event of every run (the socket.io hub). */
   onEvent?: (h: RunHandle, e: Parameters<NonNullable<RunHandle['onEvent']>>[1]) => void;
   private readonly policy: HostedRunPolicy;
@@ -101,7 +112,7 @@ export class Orchestrator {
   }
 
   active(): RunHandle[] {
-    return [...this.handles.values()].filter((h) => h.status === 'running' || h.status === 'starting' || h.status === 'stopping');
+    return [...this.handles.values()].filter((h) => h.status === 'running' || h.status === 'starting' || h.status === 'stopping' || h.status === 'queued');
   }
 
   /** Hosted runs first (newest first), then earlier runs from the registry. */
@@ -162,6 +173,7 @@ export class Orchestrator {
     const policy = local
       ? {}
       : { envAllow: [...this.policy.envAllow, ...(trust.env ?? [])], plugins: this.policy.plugins, paths: this.policy.paths, limits: this.policy.limits };
+    if (this.o.remote) return this.startRemote(this.o.remote, { configFile, text, source, overrides: req.overrides, policy, by: trust.by ?? 'api' });
     const handle = new RunHandle(source, this.clock.now(), this.config.stream.ringSize, source === 'path' ? configFile : 'uploaded.yaml');
     handle.onEvent = (h, e) => this.onEvent?.(h, e);
     const run = await Run.load({
@@ -292,6 +304,14 @@ export class Orchestrator {
     this.handles.delete(id);
     this.runs.delete(id);
     await run?.close().catch(() => undefined);
+    const rr = this.remoteRuns.get(id);
+    if (rr) {
+      // A run on a worker goes on there: this replica only stops showing it.
+      this.remoteRuns.delete(id);
+      rr.unfollow?.();
+      rr.end();
+      await h.parts.store.close().catch(() => undefined);
+    }
     this.changed(undefined);
   }
 
@@ -308,6 +328,12 @@ export class Orchestrator {
   /** The state store of an earlier run (opened once, on demand, read-only in practice). */
   private historyStore(row: RunRegistryRow): Promise<StateStore> {
     let store = this.history.get(row.id);
+    if (!store && row.stateUrl === CLUSTER_STATE) {
+      if (!this.o.remote) throw apiError('TK_ERR_API_UNAVAILABLE', `run ${row.id} ran on a cluster: its journal is read through a server started with --queue and --state`);
+      store = openStateStore({ url: this.o.remote.stateUrl, baseDir: row.baseDir, run: row.id, now: () => this.clock.now() });
+      this.history.set(row.id, store);
+      store.catch(() => this.history.delete(row.id));
+    }
     if (!store) {
       // Confined again: the registry row was checked when the run started, a symlink may have moved since.
       const file = sqliteFileOf(row.stateUrl, row.baseDir);
@@ -319,12 +345,134 @@ export class Orchestrator {
     return store;
   }
 
-  /** Waits for a run's cycles to end (tests, `tradekit run --serve`). */
+  /** Waits for a run's cycles to end (tests, `tradekit run --serve`), here or on a worker. */
   async settled(id: string): Promise<void> {
     await this.loops.get(id);
+    await this.remoteRuns.get(id)?.ended;
+  }
+
+  // ------------------------------------------------------------------ runs on a cluster's workers
+
+  /** Shows every run queued or held on the cluster, and follows lifecycle changes from any replica. */
+  async attachRemote(): Promise<void> {
+    const remote = this.o.remote;
+    if (!remote) return;
+    this.unlisten = remote.onLifecycle((m) => void this.onLifecycle(m).catch((e: unknown) => this.o.log?.warn({ run: m.id, err: (e as Error).message }, 'could not follow a queued run')));
+    for (const r of await remote.active()) await this.hostRemote(r.view, r.status === 'running' ? 'running' : 'queued');
+  }
+
+  /** Validates like a local start (same loader, same policy), then queues the run for a worker. */
+  private async startRemote(
+    remote: RemoteRunner,
+    s: { configFile: string; text?: string; source: 'path' | 'upload'; overrides?: RunOverrides; policy: Record<string, unknown>; by: string },
+  ): Promise<RunHandle> {
+    const run = await Run.load({ configFile: s.configFile, text: s.text, env: this.o.env, searchPaths: this.o.searchPaths, overrides: s.overrides, ...s.policy });
+    const cfg = run.config;
+    const live = cfg.run.mode === 'live' || cfg.run.pace === 'live';
+    const id = live ? cfg.run.name : `${cfg.run.name}@${stamp(this.clock.now())}-${randomBytes(2).toString('hex')}`;
+    if (this.handles.get(id)?.open && this.handles.get(id)!.status !== 'finished') throw apiError('TK_ERR_API_RUN_STATE', `run "${id}" is already queued or running on the cluster`);
+    const store = await openStateStore({ url: remote.stateUrl, baseDir: run.loaded.source.dir, run: id, now: () => this.clock.now() });
+    try {
+      // Held by a process outside the queue (a `tradekit run` somewhere): refuse now rather than queue forever.
+      const lease = await store.lease({ holder: { id: 'orchestrator', host: '', pid: 0 }, ttlMs: 1, clock: new LiveClock() }).read();
+      const wall = new LiveClock().now();
+      if (lease && lease.expiresAt > wall && !(await remote.active()).some((r) => r.view.id === id)) {
+        throw new TradekitErrorCtor('TK_ERR_RUN_LOCKED', `run ${id} is held by ${lease.holder}${lease.host ? ` on ${lease.host} (pid ${lease.pid})` : ''} until ${new Date(lease.expiresAt).toISOString()}; stop that process first`, {
+          details: { holder: lease.holder },
+        });
+      }
+      const view: RemoteRunView = {
+        id,
+        name: cfg.run.name,
+        mode: cfg.run.mode,
+        magic: cfg.run.magic ?? magicOf(cfg.run.name),
+        symbols: [...cfg.symbols],
+        pace: cfg.run.pace,
+        cycleSeconds: cfg.run.cycleSeconds,
+        source: s.source,
+        configFile: s.source === 'path' ? s.configFile : 'uploaded.yaml',
+        startedAt: this.clock.now(),
+        startedBy: s.by,
+      };
+      // The worker replaces state.url with the cluster's store; everything else travels as given.
+      const { stateUrl: _ignored, ...overrides } = s.overrides ?? {};
+      await remote.enqueue({ view, configFile: s.configFile, text: s.text, overrides, resumable: live });
+      const h = await this.hostRemote(view, 'queued', store);
+      await this.o.db
+        ?.saveRun({ id, name: view.name, mode: view.mode, configFile: view.configFile, baseDir: run.loaded.source.dir, stateUrl: CLUSTER_STATE, startedAt: view.startedAt, status: 'running', source: s.source })
+        .catch((e: unknown) => this.o.log?.warn({ err: e }, 'could not write the run registry'));
+      return h;
+    } catch (e) {
+      if (!this.handles.has(id)) await store.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** A handle for a run on the cluster: its events followed from Redis, its journal read from the shared store. */
+  private async hostRemote(view: RemoteRunView, status: 'queued' | 'running', opened?: StateStore): Promise<RunHandle> {
+    const remote = this.o.remote!;
+    const existing = this.handles.get(view.id);
+    if (existing && existing.status !== 'closed') {
+      if (status === 'running' && existing.status === 'queued') existing.status = 'running';
+      await opened?.close().catch(() => undefined);
+      return existing;
+    }
+    const id = view.id;
+    const store = opened ?? (await openStateStore({ url: remote.stateUrl, baseDir: this.config.baseDir, run: id, now: () => this.clock.now() }));
+    const saved = await store.get<{ state: TradingState }>('engine.tradingState').catch(() => undefined);
+    const ts = new RemoteTradingState(saved?.state ?? 'ACTIVE', async (to, reason, by) => (await remote.control(id, to === 'HALTED' ? 'pause' : to === 'REDUCING' ? 'reduce' : 'resume', reason, by)).tradingState);
+    const handle = new RunHandle(view.source, view.startedAt, this.config.stream.ringSize, view.configFile);
+    handle.onEvent = (h, e) => {
+      if (e.type === 'state.changed') ts.observe((e.data as { to: TradingState }).to, (e.data as { reason?: string }).reason, (e.data as { by?: string }).by);
+      this.onEvent?.(h, e);
+    };
+    const rr = { ended: Promise.resolve(), end: () => undefined } as { unfollow?: () => void; ended: Promise<void>; end: () => void; timeframes?: Record<string, string[]> };
+    rr.ended = new Promise<void>((r) => (rr.end = r));
+    this.remoteRuns.set(id, rr);
+    const data = remoteData(remote, id);
+    handle.attach({
+      info: Object.freeze({ id, name: view.name, mode: view.mode as 'live' | 'paper' | 'backtest', magic: view.magic }),
+      config: { symbols: view.symbols, run: { pace: view.pace } },
+      clock: this.clock,
+      store,
+      data: { ...data, timeframes: (symbol: string) => (rr.timeframes?.[symbol] ?? []) as never },
+      tradingState: ts,
+      stop: (reason) => void remote.control(id, 'stop', reason, 'api').catch((e: unknown) => this.o.log?.warn({ run: id, code: (e as { code?: string }).code }, 'stop request failed')),
+    });
+    handle.status = status;
+    this.handles.set(id, handle);
+    ts.onChange(() => this.changed(handle));
+    rr.unfollow = await remote.follow(id, (e) => handle.take(e));
+    this.changed(handle);
+    return handle;
+  }
+
+  private async onLifecycle(m: RemoteLifecycle & { timeframes?: Record<string, string[]> }): Promise<void> {
+    const h = this.handles.get(m.id);
+    if (m.status === 'queued' || m.status === 'running') {
+      if (!m.view && !h) return;
+      const handle = h && h.status !== 'closed' ? h : await this.hostRemote(m.view!, m.status);
+      if (m.status === 'running' && (handle.status === 'queued' || handle.status === 'starting')) handle.status = 'running';
+      if (m.timeframes) {
+        const rr = this.remoteRuns.get(m.id);
+        if (rr) rr.timeframes = m.timeframes;
+      }
+      if (m.tradingState) (handle.parts.tradingState as RemoteTradingState).observe?.(m.tradingState);
+      this.changed(handle);
+      return;
+    }
+    if (!h || h.status === 'closed') return;
+    h.status = m.status === 'finished' ? 'finished' : 'failed';
+    if (m.error) h.error = m.error;
+    h.endedAt = this.clock.now();
+    this.remoteRuns.get(m.id)?.end();
+    await this.o.db?.run(m.id).then((row) => row && this.o.db!.saveRun({ ...row, status: m.status === 'finished' ? 'finished' : m.status, endedAt: h.endedAt })).catch(() => undefined);
+    this.changed(h);
+    void this.trimFinished();
   }
 
   async shutdown(reason = 'server shutting down'): Promise<void> {
+    this.unlisten?.();
     for (const r of this.runs.values()) r.stop(reason);
     await Promise.all([...this.loops.values()].map((l) => l.catch(() => undefined)));
     for (const id of [...this.handles.keys()]) await this.closeRun(id);
@@ -340,6 +488,9 @@ function pathRefusalOf(e: unknown): TradekitError | undefined {
   }
   return undefined;
 }
+
+/** The registry's state URL of a run on the cluster: its journal is in the cluster's store (never a URL with a password in a table). */
+export const CLUSTER_STATE = 'cluster:';
 
 function stamp(t: number): string {
   return new Date(t).toISOString().replace(/[-:]/g, '').slice(0, 15);

@@ -11,14 +11,20 @@ import type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/
 import { NEW_ACCOUNT_TRACK, nextAccount, type AccountTrack } from '../shared/account-view.js';
 export type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
 
+/** What the API reads of a run's trading state (a local controller, or one mirrored from a worker). */
+export type TradingStateView = Pick<TradingStateController, 'state' | 'set' | 'onChange'>;
+
+/** What the API reads of a run's data: bars and quotes for the chart (local, or asked of a worker). */
+export type ChartData = Pick<DataSource, 'name' | 'bars' | 'tick'> & Partial<Pick<DataSource, 'timeframes'>>;
+
 export interface RunParts {
   info: RunInfo;
-  config: RunConfig;
+  config: Pick<RunConfig, 'symbols'> & { run: Pick<RunConfig['run'], 'pace'> };
   clock: Clock;
   store: StateStore;
-  data?: DataSource;
+  data?: ChartData;
   broker?: Broker;
-  tradingState: TradingStateController;
+  tradingState: TradingStateView;
   replayWindow?: { start: number; end: number };
   /** Engine hook timings, bus counters… */
   metrics?: () => Record<string, unknown>;

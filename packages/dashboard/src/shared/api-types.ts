@@ -5,7 +5,8 @@
 import type { Account, TradingState } from '@tradekit/core';
 import type { ScanKind } from './scan-status.js';
 
-export type RunStatus = 'starting' | 'running' | 'stopping' | 'finished' | 'failed' | 'closed';
+/** `queued`: on a cluster, waiting for a worker (or between two workers after one was lost). */
+export type RunStatus = 'queued' | 'starting' | 'running' | 'stopping' | 'finished' | 'failed' | 'closed';
 
 export interface ScanRow {
   symbol: string;

@@ -23,7 +23,7 @@ export function runRoutes(ctx: ApiContext): Router {
     const body = check<StartRequest & { overrides?: RunOverrides }>(schemas.runsStart, req.body, 'body');
     const params = { config: body.config, uploaded: body.yaml !== undefined ? `${body.yaml.length} bytes` : undefined, baseDir: body.baseDir, overrides: body.overrides };
     try {
-      const h = await orch.start(body);
+      const h = await orch.start(body, { by: p.name });
       await ctx.audit({ actor: p.name, action: 'run.start', run: h.id, params, outcome: 'ok', ip: req.ip });
       res.status(201).json(h.summary());
     } catch (e) {
