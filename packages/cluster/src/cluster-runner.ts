@@ -136,7 +136,10 @@ export class ClusterRunner {
     if (action === 'stop') {
       await this.pub.set(this.keys.stopRequested(id), by, 'EX', 7 * 86_400);
       const job = await this.queue.getJob(id);
-      if (job && (await job.getState()) !== 'active') await job.remove().catch(() => undefined);
+      if (job && (await job.getState()) !== 'active') {
+        await job.remove().catch(() => undefined);
+        await this.pub.publish(this.keys.lifecycle, JSON.stringify({ id, status: 'finished' } satisfies LifecycleMessage));
+      }
     } else {
       await this.pub.set(this.keys.pendingState(id), JSON.stringify({ state: CONTROL_TARGET[action], reason, by }), 'EX', 7 * 86_400);
     }

@@ -111,6 +111,30 @@ describe('event bus: sequence numbers across crashes, reservation, back-pressure
     assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7], 'in order, once reserved');
   });
 
+  it('durable mode (cluster workers): publishes only persisted events; a successor numbers on with no gap', async () => {
+    const a = await open();
+    const seen: number[] = [];
+    const bus = new EventBus({ run: 'live-x', clock, journal: a.journal, durable: true });
+    bus.subscribe((e) => seen.push(e.seq));
+    await bus.init(0);
+    for (let i = 0; i < 5; i++) bus.emit('error', { code: 'X', message: String(i) });
+    assert.deepEqual(seen, [], 'nothing published before it is written');
+    await new Promise((r) => setImmediate(r));
+    await bus.flush();
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+    assert.equal(await a.journal.lastEventSeq(), 5);
+    // Emitted, never written: the process dies. Nobody saw event 6.
+    bus.emit('error', { code: 'X', message: 'lost' });
+    const next = new EventBus({ run: 'live-x', clock, journal: a.journal, durable: true });
+    const seen2: TradekitEvent[] = [];
+    next.subscribe((e) => seen2.push(e));
+    await next.init(0);
+    next.emit('error', { code: 'Y', message: 'after' });
+    await new Promise((r) => setImmediate(r));
+    await next.flush();
+    assert.deepEqual(seen2.map((e) => [e.seq, e.type]), [[6, 'error']], 'the next number, no stream.gap');
+  });
+
   it('bounds the backlog: drain() waits until the journal caught up below the high-water mark', async () => {
     const a = await open();
     const bus = new EventBus({ run: 'live-x', clock, journal: a.journal, highWater: 50 });

@@ -4,11 +4,11 @@
  * receiving side does not eat the 2 cores the server is measured on). Each `events` batch is timed
  * by the stamp of its oldest event; events are counted by their `"seq":` keys. One optional client
  * stops reading its TCP socket after connecting (the stalled client).
- *   argv: url token clients stalled(0|1)
+ *   argv: url token clients stalled(0|1) [run]   (with a run: each client joins it, as the web UI does)
  */
 import WebSocket from 'ws';
 
-const [url, token, nStr, stalledStr] = process.argv.slice(2);
+const [url, token, nStr, stalledStr, run] = process.argv.slice(2);
 const n = Number(nStr);
 const BIN = 0.1; // ms
 const hist = new Uint32Array(20000); // up to 2 s
@@ -31,6 +31,7 @@ function open(stall: boolean): void {
     if (s[0] === '0') ws.send(`40${JSON.stringify({ token })}`);
     else if (s === '2') ws.send('3');
     else if (s.startsWith('40')) {
+      if (run) ws.send(`420${JSON.stringify(['join', { run }])}`);
       connected++;
       if (stall) (ws as unknown as { _socket: { pause(): void } })._socket.pause();
       if (connected === n + (stalledStr === '1' ? 1 : 0)) process.send?.({ ready: true });

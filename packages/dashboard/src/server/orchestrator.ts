@@ -283,7 +283,8 @@ export class Orchestrator {
       await this.closeRun(id);
       return h.summary();
     }
-    if (h.status !== 'running') throw apiError('TK_ERR_API_RUN_STATE', `run ${id} is ${h.status}; ${action} needs a running run`);
+    // A queued run (on a cluster) takes controls too: its next holder applies them before trading.
+    if (h.status !== 'running' && h.status !== 'queued') throw apiError('TK_ERR_API_RUN_STATE', `run ${id} is ${h.status}; ${action} needs a running run`);
     if (action === 'stop') {
       if (!h.parts.stop) throw apiError('TK_ERR_API_UNSUPPORTED', `run ${id} was not started by this server and cannot be stopped from it`);
       h.status = 'stopping';

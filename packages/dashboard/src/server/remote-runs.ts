@@ -83,10 +83,14 @@ export class RemoteTradingState {
     for (const l of this.listeners) l(from, to, reason, by);
   }
 
+  /**
+   * Asks the worker holding the run; with none holding it (queued, or moving to another worker) the
+   * state is the one the next holder applies before its first cycle.
+   */
   async set(to: TradingState, reason?: string, by?: string): Promise<boolean> {
     const from = this.current;
     const now = await this.send(to, reason ?? '', by ?? 'api');
-    if (now) this.observe(now, reason, by);
+    this.observe(now ?? to, reason, by);
     return from !== this.current;
   }
 
