@@ -128,13 +128,15 @@ export class ClusterRunner {
   }
 
   async control(id: string, action: ControlAction, reason: string, by: string): Promise<{ tradingState?: TradingState; queued: boolean }> {
+    // A stop is remembered first: a job BullMQ re-queues later (a lost lock while Redis was away) must
+    // not start the run again once its holder let go of it.
+    if (action === 'stop') await this.pub.set(this.keys.stopRequested(id), by, 'EX', 7 * 86_400);
     const ack = await this.ask(id, action, { reason, by });
     if (ack?.ok) return { tradingState: ack.tradingState, queued: false };
     if (ack && ack.code !== 'NO_HOLDER') throw new TradekitError((ack.code ?? 'TK_ERR_CLUSTER_CONTROL') as ErrorCode, ack.message ?? `the worker refused ${action}`);
     if (!ack) throw clusterError('TK_ERR_CLUSTER_CONTROL', `no answer from the worker holding run ${id} within ${this.timeoutMs} ms; try again`);
     // Nobody holds the run now (queued, or between two workers): the next holder applies it.
     if (action === 'stop') {
-      await this.pub.set(this.keys.stopRequested(id), by, 'EX', 7 * 86_400);
       const job = await this.queue.getJob(id);
       if (job && (await job.getState()) !== 'active') {
         await job.remove().catch(() => undefined);

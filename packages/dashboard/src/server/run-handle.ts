@@ -155,7 +155,7 @@ export class RunHandle {
       equity: this.account?.equity,
       positions: this.positions.length,
       error: this.error,
-      canStop: !!p.stop && (this.status === 'running' || this.status === 'starting'),
+      canStop: !!p.stop && (this.status === 'running' || this.status === 'starting' || this.status === 'queued'),
     };
   }
 

@@ -17,7 +17,8 @@ export function StateControl({ runId, view, canTrade, onChanged }: { runId: stri
   const [err, setErr] = useState<string | null>(null);
   const r = view.run;
   const st = r?.tradingState ?? 'ACTIVE';
-  const running = r?.status === 'running';
+  // A queued run (on a cluster) takes controls too: its next holder applies them.
+  const running = r?.status === 'running' || r?.status === 'queued';
   const go = async (a: Act, reason: string) => {
     setAsk(null);
     setErr(null);
