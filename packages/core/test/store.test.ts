@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import knexFactory, { type Knex } from 'knex';
 import { openStateStore, TradekitError } from '../src/index.js';
+import { ManualClock } from './helpers/manual-clock.js';
 import { createPgDatabase } from './helpers/pg-database.js';
 import { pgTestUrl } from './helpers/services.js';
 import { pgBackend, sqliteBackend } from './helpers/store-backends.js';
@@ -13,6 +15,41 @@ import { rejectsWith } from './helpers/conformance/assert-code.js';
 
 defineStoreConformance('SQLite', sqliteBackend);
 defineStoreConformance('PostgreSQL', pgBackend);
+
+describe('fencing on PostgreSQL: a write and a take-over at the same time', () => {
+  it('a write checked while a take-over is uncommitted waits for it, then is refused (the stale row never lands behind the new holder)', async function () {
+    this.timeout(30_000);
+    const db = await createPgDatabase();
+    const clock = new ManualClock(1_000_000);
+    const stale = await openStateStore({ url: db.url({ application_name: 'tk-stale-writer' }), baseDir: '.', run: 'live-a', now: () => clock.now() });
+    const k = knexFactory({ client: 'pg', connection: db.url(), pool: { min: 0, max: 2 } });
+    let takeover: Knex.Transaction | undefined;
+    try {
+      await stale.lease({ holder: { id: 'h1', host: 'h', pid: 1 }, ttlMs: 10_000, clock }).acquire();
+      // Another process takes the run over: its transaction holds the lease row, not committed yet.
+      takeover = await k.transaction();
+      await takeover('tk_leases').where({ run: 'live-a' }).update({ holder: 'h2', token: 2 });
+      const write = Promise.resolve(stale.journal.saveOrder({ clientId: 'tk-late', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: 1, updatedAt: 1 })).then(
+        () => 'written',
+        (e: { code?: string }) => e.code,
+      );
+      // The stale write's fence check must wait on the lease row (it would pass against the old token otherwise).
+      const waiting = async () => Number(((await k.raw(`select count(*) as n from pg_stat_activity where application_name = 'tk-stale-writer' and wait_event_type = 'Lock'`)) as { rows: { n: string }[] }).rows[0]!.n);
+      for (let i = 0; (await waiting()) === 0; i++) {
+        if (i > 500) assert.fail(`the stale write did not wait for the take-over (it ended: ${await Promise.race([write, 'still running'])})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await takeover.commit();
+      assert.equal(await write, 'TK_ERR_RUN_FENCED');
+      assert.equal((await k('tk_orders').where({ client_id: 'tk-late' })).length, 0);
+    } finally {
+      if (takeover && !takeover.isCompleted()) await takeover.rollback().catch(() => undefined);
+      await stale.close();
+      await k.destroy();
+      await db.drop();
+    }
+  });
+});
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
