@@ -1,103 +1,105 @@
+/**
+ * The state store: the conformance suite on SQLite and on PostgreSQL (a fresh database per test),
+ * then what only a URL decides — unknown schemes, PostgreSQL URLs and the failures of reaching a server.
+ */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { openStateStore, TradekitError, type StateStore, type TradekitEvent } from '../src/index.js';
-import { tempDir } from './helpers/fs.js';
+import net from 'node:net';
+import knexFactory, { type Knex } from 'knex';
+import { openStateStore, TradekitError } from '../src/index.js';
+import { ManualClock } from './helpers/manual-clock.js';
+import { createPgDatabase } from './helpers/pg-database.js';
+import { pgTestUrl } from './helpers/services.js';
+import { pgBackend, sqliteBackend } from './helpers/store-backends.js';
+import { defineStoreConformance } from './helpers/store-conformance.js';
+import { rejectsWith } from './helpers/conformance/assert-code.js';
 
-describe('state store on SQLite (knex + sqlite3)', () => {
-  let dir: { dir: string; cleanup: () => void };
-  let store: StateStore;
-  let now = 1_000;
-  beforeEach(async () => {
-    dir = tempDir('tk-store-');
-    store = await openStateStore({ url: 'sqlite://./state.db', baseDir: dir.dir, run: 'run-a', now: () => now });
-  });
-  afterEach(async () => {
-    await store.close();
-    dir.cleanup();
-  });
+defineStoreConformance('SQLite', sqliteBackend);
+defineStoreConformance('PostgreSQL', pgBackend);
 
-  it('keeps KV values with set/get/delete/all/updatedAt, per run', async () => {
-    await store.set('breaker', { open: true });
-    now = 2_000;
-    await store.set('count.daily', 3);
-    await store.set('count.weekly', 9);
-    assert.deepEqual(await store.get('breaker'), { open: true });
-    assert.equal(await store.updatedAt('breaker'), 1_000);
-    assert.equal(await store.updatedAt('count.daily'), 2_000);
-    assert.deepEqual(await store.all('count.'), { 'count.daily': 3, 'count.weekly': 9 });
-    assert.equal(await store.delete('breaker'), true);
-    assert.equal(await store.delete('breaker'), false);
-    assert.equal(await store.get('breaker'), undefined);
-    assert.equal(await store.updatedAt('breaker'), undefined);
-    const other = await openStateStore({ url: `sqlite://${path.join(dir.dir, 'state.db')}`, baseDir: '/', run: 'run-b', now: () => now });
+describe('fencing on PostgreSQL: a write and a take-over at the same time', () => {
+  it('a write checked while a take-over is uncommitted waits for it, then is refused (the stale row never lands behind the new holder)', async function () {
+    this.timeout(30_000);
+    const db = await createPgDatabase();
+    const clock = new ManualClock(1_000_000);
+    const stale = await openStateStore({ url: db.url({ application_name: 'tk-stale-writer' }), baseDir: '.', run: 'live-a', now: () => clock.now() });
+    const k = knexFactory({ client: 'pg', connection: db.url(), pool: { min: 0, max: 2 } });
+    let takeover: Knex.Transaction | undefined;
     try {
-      assert.equal(await other.get('count.daily'), undefined, 'runs do not see each other');
-      await other.set('count.daily', 1);
-      assert.equal(await store.get('count.daily'), 3);
+      await stale.lease({ holder: { id: 'h1', host: 'h', pid: 1 }, ttlMs: 10_000, clock }).acquire();
+      // Another process takes the run over: its transaction holds the lease row, not committed yet.
+      takeover = await k.transaction();
+      await takeover('tk_leases').where({ run: 'live-a' }).update({ holder: 'h2', token: 2 });
+      const write = Promise.resolve(stale.journal.saveOrder({ clientId: 'tk-late', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: 1, updatedAt: 1 })).then(
+        () => 'written',
+        (e: { code?: string }) => e.code,
+      );
+      // The stale write's fence check must wait on the lease row (it would pass against the old token otherwise).
+      const waiting = async () => Number(((await k.raw(`select count(*) as n from pg_stat_activity where application_name = 'tk-stale-writer' and wait_event_type = 'Lock'`)) as { rows: { n: string }[] }).rows[0]!.n);
+      for (let i = 0; (await waiting()) === 0; i++) {
+        if (i > 500) assert.fail(`the stale write did not wait for the take-over (it ended: ${await Promise.race([write, 'still running'])})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await takeover.commit();
+      assert.equal(await write, 'TK_ERR_RUN_FENCED');
+      assert.equal((await k('tk_orders').where({ client_id: 'tk-late' })).length, 0);
     } finally {
-      await other.close();
+      if (takeover && !takeover.isCompleted()) await takeover.rollback().catch(() => undefined);
+      await stale.close();
+      await k.destroy();
+      await db.drop();
     }
   });
+});
 
-  it('upserts orders by client id and lists them by status', async () => {
-    const j = store.journal;
-    await j.saveOrder({ clientId: 'tk1', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: 1, updatedAt: 1, agent: 'a' });
-    await j.saveOrder({ clientId: 'tk1', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'filled', positionId: 'p1', createdAt: 1, updatedAt: 2 });
-    await j.saveOrder({ clientId: 'tk2', symbol: 'XAUUSD', side: 'sell', type: 'limit', volume: 0.2, price: 2000, status: 'placed', createdAt: 3, updatedAt: 3 });
-    const o = await j.getOrder('tk1');
-    assert.deepEqual([o!.status, o!.positionId, o!.agent], ['filled', 'p1', 'a']);
-    assert.deepEqual((await j.listOrders({ status: ['placed'] })).map((x) => x.clientId), ['tk2']);
-    assert.equal((await j.listOrders()).length, 2);
-  });
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
-  it('records a trade with its entry and its exits (partial then final), once per deal', async () => {
-    const j = store.journal;
-    await j.openTrade({ positionId: 'p1', clientId: 'tk1', symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: 10, entryPrice: 1.1, sl: 1.09, agent: 'sma', score: 3, details: { m5: 'OK' }, commission: -3.5 });
-    const exit = { positionId: 'p1', clientId: 'tk1', symbol: 'EURUSD', side: 'buy' as const, openPrice: 1.1, openTime: 10, swap: 0 };
-    await j.recordExit({ ...exit, dealId: 'd1', volume: 0.3, partial: true, closePrice: 1.105, closeTime: 20, reason: 'partial', profit: 148.95, commission: -1.05 });
-    await j.recordExit({ ...exit, dealId: 'd1', volume: 0.3, partial: true, closePrice: 1.105, closeTime: 20, reason: 'partial', profit: 148.95, commission: -1.05 });
-    let t = await j.getTrade('p1');
-    assert.deepEqual([t!.status, t!.openVolume, t!.exitPrice], ['open', 0.7, 1.105]);
-    await j.recordExit({ ...exit, dealId: 'd2', volume: 0.7, partial: false, closePrice: 1.095, closeTime: 30, reason: 'sl', profit: -352.45, commission: -2.45 });
-    t = await j.getTrade('p1');
-    assert.equal(t!.status, 'closed');
-    assert.equal(t!.openVolume, 0);
-    assert.equal(t!.exitReason, 'sl');
-    assert.equal(t!.exitTime, 30);
-    assert.ok(Math.abs(t!.exitPrice! - (1.105 * 0.3 + 1.095 * 0.7)) < 1e-12, 'volume-weighted exit price');
-    assert.equal(t!.profit, Math.round((-3.5 + 148.95 - 352.45) * 100) / 100, 'net of entry commission and both exits');
-    assert.equal(t!.commission, -7);
-    assert.deepEqual(t!.details, { m5: 'OK' });
-    assert.deepEqual((await j.listTrades({ status: 'closed' })).map((x) => x.positionId), ['p1']);
-    assert.equal((await j.listTrades({ status: 'open' })).length, 0);
-  });
-
-  it('appends events and reads them back from a sequence number', async () => {
-    const ev = (seq: number): TradekitEvent => ({ v: 1, type: 'cycle.start', run: 'run-a', seq, time: seq * 10, data: { cycle: seq, symbols: 1 } });
-    await store.journal.appendEvents([1, 2, 3, 4, 5].map(ev));
-    await store.journal.appendEvents([ev(5)]);
-    const since = await store.journal.events(2);
-    assert.deepEqual(since.map((e) => e.seq), [3, 4, 5]);
-    assert.deepEqual(since[0], ev(3));
-    assert.deepEqual((await store.journal.events(0, 2)).map((e) => e.seq), [1, 2]);
-  });
-
-  it('redacts secrets in everything it writes', async () => {
-    await store.close();
-    store = await openStateStore({ url: 'sqlite://./state.db', baseDir: dir.dir, run: 'run-a', now: () => now, redact: (s) => s.replaceAll('hunter2', '[REDACTED]') });
-    await store.set('conn', { password: 'hunter2' });
-    assert.deepEqual(await store.get('conn'), { password: '[REDACTED]' });
-  });
-
-  it('migrates once: reopening an existing file keeps the data', async () => {
-    await store.set('k', 1);
-    await store.close();
-    store = await openStateStore({ url: 'sqlite://./state.db', baseDir: dir.dir, run: 'run-a', now: () => now });
-    assert.equal(await store.get('k'), 1);
-  });
+describe('state URLs and failures to reach the store', () => {
+  const open = (url: string) => openStateStore({ url, baseDir: '.', run: 'r', now: () => 0 });
 
   it('refuses unknown URLs with a code', async () => {
-    await assert.rejects(openStateStore({ url: 'mysql://x', baseDir: '.', run: 'r', now: () => 0 }), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_STATE_URL');
-    await assert.rejects(openStateStore({ url: 'postgres://u:p@127.0.0.1:1/x', baseDir: '.', run: 'r', now: () => 0 }), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_STATE_DRIVER_MISSING');
+    await rejectsWith(open('mysql://x'), 'TK_ERR_STATE_URL');
+    await rejectsWith(open(`postgres://u:p@127.0.0.1:5432/x?pool_max=0`), 'TK_ERR_STATE_URL');
+  });
+
+  it('a PostgreSQL server that refuses the connection is TK_ERR_STATE_IO naming host:port, never the password', async () => {
+    const port = await closedPort();
+    const err = await rejectsWith(open(`postgres://trader:s3cret-pw@127.0.0.1:${port}/journal`), 'TK_ERR_STATE_IO');
+    assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.match(err.message, /refused the connection/);
+    assert.match(err.message, /ECONNREFUSED/);
+    assert.ok(!err.message.includes('s3cret-pw'), err.message);
+    assert.ok(!JSON.stringify(err.details).includes('s3cret-pw'));
+    assert.equal(err.classification, 'retryable');
+    const viaParam = await rejectsWith(open(`postgresql://trader@127.0.0.1:${port}/journal?password=s3cret-pw`), 'TK_ERR_STATE_IO');
+    assert.ok(!viaParam.message.includes('s3cret-pw'), viaParam.message);
+  });
+
+  it('a database that does not exist is TK_ERR_STATE_IO in words, without the SQL', async () => {
+    const url = new URL(pgTestUrl());
+    url.pathname = '/tk_no_such_database';
+    const err = await rejectsWith(open(url.toString()), 'TK_ERR_STATE_IO');
+    assert.match(err.message, /the database does not exist.*\(3D000\)/);
+    assert.equal(err.classification, 'fatal');
+  });
+
+  it('a statement PostgreSQL refuses is TK_ERR_STATE_IO without the SQL or its values', async () => {
+    const db = await createPgDatabase();
+    const store = await open(db.url());
+    try {
+      const err = await rejectsWith(store.journal.openTrade({ positionId: 'p-secret-value', symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: 1, entryPrice: undefined as unknown as number }), 'TK_ERR_STATE_IO');
+      assert.match(err.message, /journaling trade p-secret-value failed: a required value is missing \(23502\)/);
+      assert.ok(!/insert|tk_trades|\$1/i.test(err.message), err.message);
+      assert.ok(!String((err.cause as Error).message).includes('insert'));
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });

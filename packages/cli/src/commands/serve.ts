@@ -163,7 +163,8 @@ async function addToken(config: ServerConfig, name: string, scopesFlag: string |
     process.stderr.write(`error: --scopes takes ${SCOPES.join(',')} (got ${scopesFlag}); the name takes letters, digits, . _ -\n`);
     return EXIT.CONFIG;
   }
-  const db = await ServerDb.open(config.server.dataDir);
+  // The server's own database: server.db (PostgreSQL, shared by replicas) or <dataDir>/server.db.
+  const db = await ServerDb.open(config.server);
   try {
     const authority = await TokenAuthority.open({ db, tokens: [] });
     const t = await authority.issue(name, scopes, 'cli', new LiveClock().now());
@@ -177,13 +178,14 @@ async function addToken(config: ServerConfig, name: string, scopesFlag: string |
 
 /** `--revoke-token NAME`: deletes the stored tokens of that name; a running server refuses them at once and disconnects their sockets. */
 async function revokeToken(config: ServerConfig, name: string): Promise<number> {
-  const db = await ServerDb.open(config.server.dataDir);
+  // The server's own database: server.db (PostgreSQL, shared by replicas) or <dataDir>/server.db.
+  const db = await ServerDb.open(config.server);
   try {
     const n = await db.revokeTokens(name);
     if (n === 0) {
       const inConfig = config.auth.tokens.some((t) => t.name === name);
       printError(
-        cliError('TK_ERR_CLI_ARG', inConfig ? `token "${name}" comes from the server config: remove it there and restart the server` : `no stored token is called "${name}" (in ${config.server.dataDir})`),
+        cliError('TK_ERR_CLI_ARG', inConfig ? `token "${name}" comes from the server config: remove it there and restart the server` : `no stored token is called "${name}" (in ${config.server.db ? redactUrl(config.server.db) : config.server.dataDir})`),
       );
       return EXIT.CONFIG;
     }

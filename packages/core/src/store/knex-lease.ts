@@ -1,12 +1,13 @@
 /**
- * The run lease in an SQL state store (SQLite now; PostgreSQL through the same statements): one row
- * per run in `tk_leases`. Acquiring takes the row when it is absent or expired and adds one to its
- * token; every later write of the store checks that the token is still ours inside the same
- * transaction (knex-store.ts), so a process whose lease was taken over cannot write a single row.
+ * The run lease in an SQL state store (SQLite and PostgreSQL, the same statements): one row per run
+ * in `tk_leases`. Acquiring takes the row when it is absent or expired and adds one to its token;
+ * every later write of the store is refused unless the token is still ours (knex-store.ts, the fence
+ * triggers of migration 003), so a process whose lease was taken over cannot write a single row.
  */
 import type { Knex } from 'knex';
 import type { LeaseOptions, LeaseState } from '../interfaces.js';
 import { LeaseBase } from './lease-base.js';
+import { isSqlite } from './migrations.js';
 
 export interface LeaseDb {
   readonly db: Knex;
@@ -45,24 +46,31 @@ export class KnexRunLease extends LeaseBase {
     let state: LeaseState | undefined;
     try {
       await this.db.transaction(async (trx) => {
-        // A write first, so the transaction holds the write lock (and the row's lock) before it reads.
+        // Make sure the row exists, then lock it before reading it. Two processes acquiring a run that
+        // has no row both insert: on PostgreSQL the second insert waits for the first transaction and
+        // then does nothing, so both go on to decide on the one row, one after the other (on SQLite the
+        // insert takes the database's write lock). The placeholder (token 0, expired) is only ever seen
+        // by this transaction: it is replaced below, or rolled back.
+        await trx('tk_leases').insert({ run: this.run, holder: '', token: 0, acquired_at: 0, renewed_at: 0, expires_at: 0, seq_hwm: 0 }).onConflict('run').ignore();
+        // A write first, so the transaction holds the row's lock (and SQLite's write lock) before it reads.
         await trx('tk_leases').where({ run: this.run }).update({ run: this.run });
         const row = (await trx('tk_leases').where({ run: this.run }).first()) as Record<string, unknown> | undefined;
-        const cur = row ? toLease(row) : undefined;
+        const found = row ? toLease(row) : undefined;
+        const cur = found && found.token > 0 ? found : undefined;
         if (cur && cur.expiresAt > now && cur.holder !== h.id) {
           state = cur;
           return;
         }
-        const next = { holder: h.id, host: h.host, pid: h.pid, token: (cur?.token ?? 0) + 1, acquired_at: now, renewed_at: now, expires_at: now + this.ttlMs };
-        if (cur) await trx('tk_leases').where({ run: this.run }).update(next);
-        else await trx('tk_leases').insert({ run: this.run, ...next, seq_hwm: 0 });
+        const next = { holder: h.id, host: h.host ?? null, pid: h.pid ?? null, token: (cur?.token ?? 0) + 1, acquired_at: now, renewed_at: now, expires_at: now + this.ttlMs };
+        await trx('tk_leases').where({ run: this.run }).update(next);
         previous = cur;
         state = { run: this.run, holder: h.id, host: h.host, pid: h.pid, token: next.token, acquiredAt: now, renewedAt: now, expiresAt: next.expires_at, seqHwm: cur?.seqHwm ?? 0 };
-        // Runs registered as running whose process died (their lease expired) are marked crashed.
-        await trx('tk_runs')
-          .where({ status: 'running' })
-          .whereIn('id', trx('tk_leases').select('run').where('expires_at', '<=', now))
-          .update({ status: 'crashed', ended_at: now, fence: null });
+        // Runs registered as running whose process died (their lease expired) are marked crashed. On
+        // PostgreSQL rows locked by someone else (another acquisition marking them, or their run
+        // finishing) are left to them: nobody waits on anybody in an order that could deadlock.
+        const dead = trx('tk_runs').select('id').where({ status: 'running' }).whereIn('id', trx('tk_leases').select('run').where('expires_at', '<=', now));
+        if (!isSqlite(trx)) dead.orderBy('id').forUpdate().skipLocked();
+        await trx('tk_runs').whereIn('id', dead).update({ status: 'crashed', ended_at: now, fence: null });
       });
     } catch (e) {
       throw this.store.io(e, 'acquiring the run lease');

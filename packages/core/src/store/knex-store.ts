@@ -1,25 +1,27 @@
 /**
- * StateStore + Journal on knex: SQLite by default (one file, WAL), PostgreSQL by connection string.
- * Every run writes under its own `run` key, so one database can hold many runs. All I/O is
- * asynchronous (sqlite3 runs queries on libuv's thread pool), so the event loop never waits on disk.
+ * StateStore + Journal on knex: SQLite by default (one file, WAL), PostgreSQL by connection string,
+ * with the same migrations. Every run writes under its own `run` key, so one database can hold many
+ * runs, and any process that opens it (another orchestrator replica) reads every run's journal. All
+ * I/O is asynchronous (sqlite3 runs queries on libuv's thread pool), so the event loop never waits.
  *
- * Writes are transactions that begin by checking the run's fencing token (once its lease is acquired):
- * a process whose lease was taken over cannot write a single row, and the check's write takes the
- * database's write lock before the transaction reads anything. In one process, every store on one
- * SQLite file shares one connection (sqlite-files.ts): runs sharing a journal file are serialized,
- * never SQLITE_BUSY. Failures are TK_ERR_STATE_IO with a message in words, never the SQL.
+ * Once a run holds its lease, every write is fenced by its token: a process whose lease was taken
+ * over cannot write a single row. In one process, every store on one SQLite file shares one
+ * connection (sqlite-files.ts): runs sharing a journal file are serialized, never SQLITE_BUSY; every
+ * store on one PostgreSQL URL shares one pool (pg-pools.ts). Failures are TK_ERR_STATE_IO with a
+ * message in words, never the SQL.
  */
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { TradekitError } from '../errors.js';
 import type { Clock, Journal, LeaseOptions, Logger, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { FENCED_MARK, migrationSource } from './migrations.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
-import { stateIoError } from './io-error.js';
+import { isConnectionFailure, stateIoError } from './io-error.js';
 import { KnexRunLease, toLease } from './knex-lease.js';
 import { openSqliteFile } from './sqlite-files.js';
-import { knexLog } from './knex-log.js';
+import { openPgDatabase, withPgMigrationLock } from './pg-pools.js';
+import { parsePgUrl } from './pg-url.js';
 import { LiveClock } from '../clock/live-clock.js';
 
 /** Leases are wall-clock (whatever clock the run's records use). */
@@ -30,9 +32,9 @@ const json = <T>(v: unknown): T | undefined => (typeof v === 'string' && v ? (JS
 
 /**
  * The database side of one store: knex, fencing, error wrapping. Once the run holds its lease, every
- * row it writes carries its token (`fence`): on SQLite a trigger refuses the statement unless the token
- * is still the lease's (migration 003), so a single write is one fenced statement; elsewhere each
- * write is a transaction that first updates the lease row where the token is still ours.
+ * row it writes carries its token (`fence`) and a trigger refuses the statement unless the token is
+ * still the lease's (migration 003: SQLite and PostgreSQL), so a single write is one fenced statement;
+ * a transaction also begins by updating the lease row where the token is still ours.
  */
 class Db {
   /** The run's fencing token once its lease is acquired. */
@@ -42,8 +44,6 @@ class Db {
     readonly knex: Knex,
     readonly url: string,
     readonly run: string,
-    /** Rows are fenced by the database's triggers (SQLite). */
-    private readonly rowFence: boolean,
   ) {}
 
   /** `row` with the writer's token (what the fence trigger checks). */
@@ -71,9 +71,8 @@ class Db {
     }
   }
 
-  /** One write statement whose rows are tagged (`tag`): fenced by the database's trigger, or in a transaction where there is none. */
+  /** One write statement whose rows are tagged (`tag`): fenced by the database's trigger. */
   async write1<T>(what: string, q: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> {
-    if (!this.rowFence && this.token !== undefined) return this.write(what, q);
     try {
       return await q(this.knex);
     } catch (e) {
@@ -83,8 +82,10 @@ class Db {
 
   /**
    * A write transaction. It begins with a write to the run's lease row where the token is ours: the
-   * fence check (a taken-over run updates nothing), and the write lock taken before anything is read,
-   * so a concurrent process makes it wait on the busy handler instead of failing with SQLITE_BUSY.
+   * fence check (a taken-over run updates nothing), and the lock taken before anything is read — on
+   * SQLite the database's write lock, so a concurrent process waits on the busy handler instead of
+   * failing with SQLITE_BUSY; on PostgreSQL the lease row's, so the run's writes and a take-over are
+   * ordered one way for every statement of the transaction.
    */
   async write<T>(what: string, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     let fenced = false;
@@ -107,8 +108,9 @@ class Db {
 }
 
 /**
- * Migrates to the latest schema. Two processes opening a new file at once both try: the loser fails
- * (a table already exists, or knex's migration lock is taken) and tries again once the winner is done.
+ * Migrates to the latest schema. Two processes opening a new database at once both try: the loser
+ * fails (a table already exists, or knex's migration lock is taken) and tries again once the winner
+ * is done. A database that cannot be reached fails at once.
  */
 async function migrateLatest(k: Knex): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -116,7 +118,7 @@ async function migrateLatest(k: Knex): Promise<void> {
       await k.migrate.latest({ migrationSource, tableName: 'tk_migrations' });
       return;
     } catch (e) {
-      if (attempt >= 20) throw e;
+      if (attempt >= 20 || isConnectionFailure(e)) throw e;
       await new Promise((r) => setTimeout(r, 50 * attempt));
     }
   }
@@ -135,13 +137,16 @@ export class KnexStateStore implements StateStore {
     private readonly redact: (s: string) => string,
     private readonly now: () => number,
     private readonly closeDb: () => Promise<void>,
-    rowFence: boolean,
   ) {
-    this.d = new Db(db, url, run, rowFence);
+    this.d = new Db(db, url, run);
     this.journal = new KnexJournal(this.d, redact);
   }
 
-  /** Opens (and migrates) the database. `client` is `sqlite3` (one shared connection per file per process) or `pg`. */
+  /**
+   * Opens (and migrates) the database. `client` is `sqlite3` (`connection: { filename }`; one shared
+   * connection per file per process) or `pg` (`connection`: the postgres:// URL; one shared pool per
+   * URL per process). `url` is what messages show: never a password.
+   */
   static async open(opts: { url: string; client: 'sqlite3' | 'pg'; connection: Knex.StaticConnectionConfig | string; run: string; redact?: (s: string) => string; now: () => number; log?: Logger }): Promise<KnexStateStore> {
     let db: Knex;
     let close: () => Promise<void>;
@@ -153,9 +158,12 @@ export class KnexStateStore implements StateStore {
       close = () => h.release();
       ready = h.ready(migrate);
     } else {
-      db = knexFactory({ client: 'pg', connection: opts.connection, pool: { min: 0, max: 4 }, log: knexLog(opts.log ? (line) => opts.log!.warn({ component: 'knex' }, line) : undefined) });
-      close = () => db.destroy();
-      ready = migrate(db);
+      if (typeof opts.connection !== 'string') throw new TradekitError('TK_ERR_STATE_URL', `${opts.url}: a PostgreSQL store takes its connection as a postgres:// URL`);
+      const pg = parsePgUrl(opts.connection);
+      const h = openPgDatabase(pg, opts.log);
+      db = h.db;
+      close = () => h.release();
+      ready = h.ready((k) => withPgMigrationLock(pg, () => migrate(k), opts.log));
     }
     try {
       await ready;
@@ -163,7 +171,7 @@ export class KnexStateStore implements StateStore {
       await close().catch(() => undefined);
       throw stateIoError(e, 'opening (and migrating) the database', opts.url);
     }
-    return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now, close, opts.client === 'sqlite3');
+    return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now, close);
   }
 
   lease(o: LeaseOptions): RunLease {
@@ -189,7 +197,8 @@ export class KnexStateStore implements StateStore {
   async all(prefix = ''): Promise<Record<string, unknown>> {
     const rows = await this.d.read('reading state', (db) => {
       const q = db('tk_kv').where({ run: this.d.run });
-      if (prefix) q.andWhere('key', 'like', `${prefix.replace(/[%_\\]/g, '\\$&')}%`);
+      // An explicit ESCAPE: SQLite's LIKE has no escape character unless told (PostgreSQL's is `\`).
+      if (prefix) q.andWhereRaw(`?? like ? escape '\\'`, ['key', `${prefix.replace(/[%_\\]/g, '\\$&')}%`]);
       return q.select('key', 'value') as Promise<{ key: string; value: string }[]>;
     });
     return Object.fromEntries(rows.filter((r) => r.key.startsWith(prefix)).map((r) => [r.key, JSON.parse(r.value)]));

@@ -1,13 +1,15 @@
 /**
  * `state.url` → a StateStore: `sqlite://./tradekit.db` (relative to the config file),
- * `sqlite:///abs/path.db`, `sqlite::memory:`, `memory:` (no persistence), or `postgres://…`
- * (needs the `pg` package installed next to tradekit).
+ * `sqlite:///abs/path.db`, `sqlite::memory:`, `memory:` (no persistence), or
+ * `postgres://user:password@host:5432/db` (the `pg` driver is a dependency of @tradekit/core;
+ * `?pool_max=N` bounds this process's connections to that database, default 10).
  */
 import path from 'node:path';
 import { TradekitError } from '../errors.js';
 import type { Logger, StateStore } from '../interfaces.js';
 import { KnexStateStore } from './knex-store.js';
 import { MemoryStateStore } from './memory-store.js';
+import { isPgUrl, parsePgUrl } from './pg-url.js';
 import { redactUrl } from '../util/redact-url.js';
 
 export interface OpenStoreOptions {
@@ -38,13 +40,15 @@ export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
   if (filename !== undefined) {
     return KnexStateStore.open({ url, client: 'sqlite3', connection: { filename }, run: o.run, redact: o.redact, now: o.now, log: o.log });
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+  if (isPgUrl(url)) {
+    const pg = parsePgUrl(url);
     try {
+      // A dependency of @tradekit/core: missing only from a broken or pruned install.
       await import('pg' as string);
     } catch {
-      throw new TradekitError('TK_ERR_STATE_DRIVER_MISSING', `state.url is PostgreSQL but the "pg" package is not installed: npm install pg`);
+      throw new TradekitError('TK_ERR_STATE_DRIVER_MISSING', `state.url ${pg.display} is PostgreSQL but its driver, the "pg" package (a dependency of @tradekit/core), cannot be loaded: reinstall tradekit (npm install)`);
     }
-    return KnexStateStore.open({ url: redactUrl(url), client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now, log: o.log });
+    return KnexStateStore.open({ url: pg.display, client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now, log: o.log });
   }
-  throw new TradekitError('TK_ERR_STATE_URL', `unsupported state.url "${url}": use sqlite://./file.db, sqlite::memory:, memory: or postgres://…`);
+  throw new TradekitError('TK_ERR_STATE_URL', `unsupported state.url "${redactUrl(url)}": use sqlite://./file.db, sqlite::memory:, memory: or postgres://…`);
 }

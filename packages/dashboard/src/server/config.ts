@@ -35,6 +35,8 @@ export interface ServerConfig {
     origins: string[];
     /** Server state: tokens (hashed), audit log, run registry, uploaded configs. */
     dataDir: string;
+    /** Tokens, audit log and run registry in this PostgreSQL database (replicas share it) instead of `<dataDir>/server.db`. */
+    db?: string;
     /** Largest JSON body accepted (uploaded YAML goes in it); also the largest config file started by path. */
     bodyLimitKb: number;
     /** Listen on an address that is not loopback (off: such a `host` is refused at start). */
@@ -90,6 +92,7 @@ const schema = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8787 },
         origins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' }, default: [] },
         dataDir: { type: 'string', minLength: 1, default: './.tradekit/server' },
+        db: { type: 'string', pattern: '^postgres(ql)?://', description: 'a PostgreSQL URL (postgres://user:password@host:5432/db) for tokens, audit log and run registry; default <dataDir>/server.db' },
         bodyLimitKb: { type: 'integer', minimum: 1, maximum: 10240, default: 256 },
         allowRemote: { type: 'boolean', default: false },
         allowedHosts: { type: 'array', default: [], items: { type: 'string', pattern: '^[A-Za-z0-9.-]+$|^\\[[0-9A-Fa-f:.]+\\]$' } },

@@ -34,7 +34,7 @@ export interface OrchestratorHost {
 export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHost> {
   checkBindAllowed(o.config.server.host, o.config.server.allowRemote);
   const clock = o.clock ?? new LiveClock();
-  const db = await ServerDb.open(o.config.server.dataDir, o.log);
+  const db = await ServerDb.open(o.config.server, o.log);
   let server: ApiServer | undefined;
   try {
     const authority = await TokenAuthority.open({ db, tokens: o.config.auth.tokens });
