@@ -62,6 +62,13 @@ describe('one journal file shared by runs in one server', () => {
     assert.ok(trades > 20, `the runs traded (${trades})`);
   });
 
+  it('refuses an API-started config whose journal is a database server of its choosing (403), naming no password', async () => {
+    const r = await h.post('/runs', { yaml: yaml('pgsneak', '/x.db').replace("'sqlite:///x.db'", "'postgres://admin:hunter2secret@10.0.0.9:5432/internal'"), baseDir: ROOT });
+    assert.equal(r.status, 403, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'TK_ERR_API_PATH_FORBIDDEN');
+    assert.ok(!JSON.stringify(r.body).includes('hunter2secret'));
+  });
+
   it('a live run held by another process is a 409 with TK_ERR_RUN_LOCKED, and nothing of it runs here', async () => {
     const db = path.join(h.dir, 'held.db');
     // Another process holds live run "held" in that file (its lease is valid for a minute).

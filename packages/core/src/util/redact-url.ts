@@ -6,8 +6,11 @@
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url.trim());
+    const secret = [...u.searchParams.keys()].filter((k) => /pass/i.test(k));
+    // Untouched unless there is something to hide (a rebuilt URL may re-encode a file path).
+    if (!u.password && secret.length === 0) return url.trim();
     if (u.password) u.password = '***';
-    for (const key of [...u.searchParams.keys()]) if (/pass/i.test(key)) u.searchParams.set(key, '***');
+    for (const key of secret) u.searchParams.set(key, '***');
     return u.toString();
   } catch {
     return url.includes('@') ? `${url.trim().split(':')[0]}://…` : url.trim();

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LiveClock, Run, TradekitError as TradekitErrorCtor, isTradekitError, magicOf, openStateStore, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradekitError, type TradingState } from '@tradekit/core';
+import { LiveClock, Run, TradekitError as TradekitErrorCtor, isTradekitError, magicOf, openStateStore, redactUrl, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradekitError, type TradingState } from '@tradekit/core';
 import { apiError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { Principal } from './auth.js';
@@ -190,6 +190,11 @@ export class Orchestrator {
       if (run.config.run.mode === 'live' && this.handles.get(run.config.run.name)?.open) {
         throw apiError('TK_ERR_API_RUN_STATE', `live run "${run.config.run.name}" is already hosted here`);
       }
+      // A database server is a network address: an API-started config may not make this server connect
+      // to one of its choosing (its journal is SQLite under the roots, or memory; a cluster's is the server's).
+      if (!local && !/^(sqlite:|memory)/.test(run.config.state.url.trim())) {
+        throw apiError('TK_ERR_API_PATH_FORBIDDEN', `state.url ${redactUrl(run.config.state.url)}: a run started through the API keeps its journal in an SQLite file under runs.roots (or memory); for PostgreSQL run the server with --queue --state`, { details: { what: 'state url' } });
+      }
       // The run confines its state file (before opening it), data dir, caches and plugin files itself.
       await run.start();
     } catch (e) {
@@ -258,7 +263,9 @@ export class Orchestrator {
         mode: run.info.mode,
         configFile: h.configFile ?? '',
         baseDir: run.loaded.source.dir,
-        stateUrl: run.config.state.url,
+        // Never a password at rest: a PostgreSQL URL is kept redacted (its journal is then read through
+        // this process while it runs; sqlite paths and memory carry none).
+        stateUrl: redactUrl(run.config.state.url),
         startedAt: h.startedAt,
         endedAt: h.endedAt,
         status,
@@ -334,6 +341,9 @@ export class Orchestrator {
       store = openStateStore({ url: this.o.remote.stateUrl, baseDir: row.baseDir, run: row.id, now: () => this.clock.now() });
       this.history.set(row.id, store);
       store.catch(() => this.history.delete(row.id));
+    }
+    if (!store && row.stateUrl.includes('***')) {
+      throw apiError('TK_ERR_API_UNAVAILABLE', `run ${row.id} kept its journal in ${row.stateUrl}; the registry keeps no password, so it is read while the run is hosted here (or through a server started with --state on that database)`);
     }
     if (!store) {
       // Confined again: the registry row was checked when the run started, a symlink may have moved since.
