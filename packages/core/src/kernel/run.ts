@@ -568,6 +568,12 @@ export class Run {
       }
     }
     if (this.guard.fenced) throw this.guard.fenced;
+    // A graceful stop journals what the broker did up to now (an SL hit since the last cycle).
+    if (!this.guard.storeFailure) {
+      const r = this.engine.settle();
+      if (isPromiseLike(r)) await r;
+    }
+    failpoint('run.stopped');
     const account = await this.broker.account();
     await this.bus.flush();
     const summary: RunSummary = { id: this.info.id, cycles: n, reason, startedAt, endedAt: this.clock.now(), account };
