@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Logger } from '@tradekit/core';
+import { failpoint, type Logger } from '@tradekit/core';
 import type { WorkerPart } from '../part.js';
 import { throttled } from '../log-throttle.js';
 import { connect, ensureReachable, redactUrl, redactorFor } from '../redis.js';
@@ -69,6 +69,8 @@ export async function startJobsWorker(o: JobsWorkerOptions): Promise<JobsWorker>
     if (d.kind === 'noop') return { first: await record(d, { index: d.index, noop: true, worker: id }) };
     if (d.kind === 'backtest') {
       const r = await threads.run(d.base, d.index, d.params);
+      // The worst moment to die: the work is done, the result not yet recorded (crash tests stop here).
+      failpoint('jobs.beforeRecord');
       return { first: await record(d, r) };
     }
     throw new UnrecoverableError(`unknown job kind ${JSON.stringify((d as { kind?: unknown }).kind)} (a newer tradekit enqueued it?)`);
@@ -77,6 +79,8 @@ export async function startJobsWorker(o: JobsWorkerOptions): Promise<JobsWorker>
   const worker = new Worker<JobData>(JOBS_QUEUE, processor, {
     connection: redis,
     prefix: QUEUE_PREFIX,
+    // Shown as the job's `processedBy`: which process holds it.
+    name: id,
     concurrency: o.concurrency,
     lockDuration: stall.lockDurationMs,
     stalledInterval: stall.stalledIntervalMs,
