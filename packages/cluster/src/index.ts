@@ -13,4 +13,4 @@ export { SweepQueue, type SweepMeta } from './sweep/sweep-queue.js';
 export { waitForSweep, type WaitOptions } from './sweep/wait.js';
 export { SWEEP_ID_PATTERN, backtestJobs, newSweepId, sweepFingerprint } from './sweep/plan.js';
 
-export { RedisBarCache, expiryOf, type RedisBarCacheOptions, type RedisCacheStats } from './cache/redis-bar-cache.js';
+export { RedisBarCache, type RedisBarCacheOptions, type RedisCacheStats } from './cache/redis-bar-cache.js';

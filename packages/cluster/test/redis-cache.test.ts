@@ -86,13 +86,17 @@ describe('redis-cache: bar windows shared across processes (real Redis)', functi
     const counter = `${source}:fetches`;
     const base = { url, source, ttlMs: TTL, lockMs: 1_500, count: 120, counter, now: T0 };
     const holder = users({ ...base, users: 1, hang: true });
-    let fetching = false;
-    holder.onLine((l) => (fetching ||= l === 'fetching'));
-    holder.done.catch(() => undefined);
-    await until(() => fetching, 'the first process is fetching, holding the lock');
-    const [deadLock] = await redis.lrange(`${counter}:locks`, 0, 0);
-    assert.notEqual(deadLock, '(none)', 'it fetches under its lock');
-    holder.kill();
+    let deadLock: string | undefined;
+    try {
+      let fetching = false;
+      holder.onLine((l) => (fetching ||= l === 'fetching'));
+      holder.done.catch(() => undefined);
+      await until(() => fetching, 'the first process is fetching, holding the lock', 30_000);
+      [deadLock] = await redis.lrange(`${counter}:locks`, 0, 0);
+      assert.notEqual(deadLock, '(none)', 'it fetches under its lock');
+    } finally {
+      holder.kill();
+    }
     const other = await users({ ...base, users: 2 }).done;
     assert.deepEqual(other.digests, Array(2).fill(digest(fakeBars('EURUSD', 120, T0))));
     assert.equal(Number(await redis.get(counter)), 2);

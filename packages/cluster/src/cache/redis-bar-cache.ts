@@ -22,7 +22,7 @@
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { TIMEFRAME_MS, type BarQuery, type BarSeries, type Clock, type Coverage, type DataSource, type Logger, type SymbolInfo, type Tick, type Timeframe } from '@tradekit/core';
+import { TIMEFRAME_MS, TradekitError, type BarQuery, type BarSeries, type Clock, type Coverage, type DataSource, type Logger, type SymbolInfo, type Tick, type Timeframe } from '@tradekit/core';
 import { throttled } from '../log-throttle.js';
 import { redactorFor } from '../redis.js';
 import { decodeWindow, encodeWindow, encodedSize } from './bar-codec.js';
@@ -111,11 +111,13 @@ export class RedisBarCache implements DataSource {
   }
 
   coverage(symbol: string, timeframe?: Timeframe): Coverage {
-    return this.inner.coverage!(symbol, timeframe);
+    if (!this.inner.coverage) throw new TradekitError('TK_ERR_ENGINE_STATE', `the data source "${this.inner.name}" has no history coverage`);
+    return this.inner.coverage(symbol, timeframe);
   }
 
   columns(symbol: string, timeframe: Timeframe): BarSeries {
-    return this.inner.columns!(symbol, timeframe);
+    if (!this.inner.columns) throw new TradekitError('TK_ERR_ENGINE_STATE', `the data source "${this.inner.name}" has no history columns`);
+    return this.inner.columns(symbol, timeframe);
   }
 
   close() {
