@@ -158,6 +158,30 @@ describe('redis-cache: bar windows shared across processes (real Redis)', functi
       }
     });
 
+    it('runs of one process share one fetch; one run stopping (its signal) does not cancel it for the others', async () => {
+      const r = acquireConnection(url);
+      try {
+        let release!: () => void;
+        const gate = new Promise<void>((ok) => (release = ok));
+        const slow: DataSource = { ...src, bars: async (symbol, _tf, q) => (fetches++, await gate, fakeBars(symbol, q as number, T0)) };
+        const opts = { url, source: uniqueId('share'), ttlMs: TTL, lockMs: 5000, maxBytes: 1 << 20 };
+        const a = new RedisBarCache(slow, clock, r, opts);
+        const b = new RedisBarCache(slow, clock, r, opts);
+        const stop = new AbortController();
+        const pa = a.bars('EURUSD', 'M5', 40, stop.signal);
+        const pb = b.bars('EURUSD', 'M5', 40, new AbortController().signal);
+        await until(() => fetches === 1, 'the first run is fetching');
+        stop.abort();
+        await assert.rejects(pa, { code: 'TK_ERR_RUN_ABORTED' });
+        release();
+        assert.equal(digest(await pb), digest(fakeBars('EURUSD', 40, T0)));
+        assert.equal(fetches, 1);
+        assert.equal(b.stats().joins, 1);
+      } finally {
+        await releaseConnection(url);
+      }
+    });
+
     it('a window larger than maxBytes is not shared (and still served from the source)', async () => {
       const r = acquireConnection(url);
       try {

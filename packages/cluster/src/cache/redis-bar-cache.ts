@@ -129,17 +129,18 @@ export class RedisBarCache implements DataSource {
     if (this.clock.kind !== 'live') return this.inner.bars(symbol, timeframe, query, signal);
     const key = windowKey(this.prefix, this.o.source, this.inner.name, symbol, timeframe, query);
     const local = `${this.o.url}|${key}`;
-    const pending = inFlight.get(local) as Promise<BarSeries> | undefined;
-    if (pending) {
-      this.counters.joins++;
-      return pending;
+    let p = inFlight.get(local) as Promise<BarSeries> | undefined;
+    if (p) this.counters.joins++;
+    else {
+      // Shared by every run of this process that asks meanwhile: no run's signal may cancel it for the
+      // others. Each caller stops waiting on its own signal instead.
+      p = this.load(key, symbol, timeframe, query).finally(() => inFlight.delete(local));
+      inFlight.set(local, p);
     }
-    const p = this.load(key, symbol, timeframe, query, signal).finally(() => inFlight.delete(local));
-    inFlight.set(local, p);
-    return p;
+    return signal ? untilAborted(p, signal) : p;
   }
 
-  private async load(key: string, symbol: string, timeframe: Timeframe, query: BarQuery, signal?: AbortSignal): Promise<BarSeries> {
+  private async load(key: string, symbol: string, timeframe: Timeframe, query: BarQuery): Promise<BarSeries> {
     const lockKey = lockKeyOf(key);
     const started = performance.now();
     let delay = 10;
@@ -149,7 +150,7 @@ export class RedisBarCache implements DataSource {
         const hit = await this.read(key, symbol, timeframe);
         if (hit === 'skewed') {
           this.counters.skewed++;
-          return await this.inner.bars(symbol, timeframe, query, signal);
+          return await this.inner.bars(symbol, timeframe, query);
         }
         if (hit) {
           this.counters.hits++;
@@ -166,7 +167,7 @@ export class RedisBarCache implements DataSource {
             }
             this.counters.misses++;
             const fetchedAt = this.clock.now();
-            const s = await this.inner.bars(symbol, timeframe, query, signal);
+            const s = await this.inner.bars(symbol, timeframe, query);
             // The run has its window: a failure to share it is only logged.
             await this.store(key, s, query, timeframe, fetchedAt).catch((e: Error) => this.failed(e));
             return s;
@@ -181,7 +182,7 @@ export class RedisBarCache implements DataSource {
         if (performance.now() - started > this.o.lockMs * 2 + 1_000) {
           // Several holders in a row took too long: stop waiting, read the source.
           this.counters.bypassed++;
-          return await this.inner.bars(symbol, timeframe, query, signal);
+          return await this.inner.bars(symbol, timeframe, query);
         }
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(100, Math.ceil(delay * 1.5));
@@ -190,7 +191,7 @@ export class RedisBarCache implements DataSource {
       if (!(e instanceof RedisFailed)) throw e;
       this.failed(e);
       this.counters.bypassed++;
-      return this.inner.bars(symbol, timeframe, query, signal);
+      return this.inner.bars(symbol, timeframe, query);
     }
   }
 
@@ -232,6 +233,19 @@ export class RedisBarCache implements DataSource {
       throw new RedisFailed(this.redact((e as Error).message));
     }
   }
+}
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  const stopped = () => new TradekitError('TK_ERR_RUN_ABORTED', 'the run was stopped', { cause: signal.reason });
+  if (signal.aborted) return Promise.reject(stopped());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(stopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 /**
