@@ -1,5 +1,5 @@
 /**
- * Sweep throughput on the queue: the same 12 combinations (examples/institutional.yaml, six symbols,
+ * Sweep throughput on the queue: the same 24 combinations (examples/institutional.yaml, six symbols,
  * M5 + H1 + H4, ~65k bars: about a second per backtest, so the queue's cost per job is noise) enqueued
  * and waited for with 1 and with 2 `tradekit worker` processes (one backtest at a time each). The two
  * alternate run by run (the second worker is started, warmed up by a sweep of its own, measured, and
@@ -9,7 +9,8 @@
  * below 1 per worker means the machine was busy with something else) and the backtests per worker
  * CPU-second (what a backtest costs, whatever else runs). Results are checked identical between 1
  * and 2 workers.
- * Run: node bench/run.mjs sweep-throughput   (REPS=5 for more runs)
+ * Run: node bench/run.mjs sweep-throughput   (REPS=5 for more runs; TK_BENCH_WORKER_NODE_FLAGS=--single-threaded-gc
+ * starts the workers with that V8 flag: each then keeps exactly one core busy)
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,7 +38,7 @@ export default async function bench() {
   const workers: BenchWorker[] = [];
   try {
     const combos: { index: number; params: Record<string, unknown> }[] = [];
-    for (const risk of [0.5, 1, 1.5]) for (const max of [3, 5, 10, 20]) combos.push({ index: combos.length, params: { 'risk[0].with.riskPercent': risk, 'risk[0].with.maxConcurrentTrades': max } });
+    for (const risk of [0.5, 0.75, 1, 1.25, 1.5, 2]) for (const max of [3, 5, 10, 20]) combos.push({ index: combos.length, params: { 'risk[0].with.riskPercent': risk, 'risk[0].with.maxConcurrentTrades': max } });
     const base: BacktestBase = { configFile: CONFIG, set: { 'logging.level': 'silent' } };
     const sweep = async () => {
       const id = newSweepId();
