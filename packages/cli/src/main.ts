@@ -93,7 +93,7 @@ export function buildProgram(): Command {
     .requiredOption('--queue <url>', 'Redis URL: redis://[:password@]host:port (rediss:// for TLS)')
     .option('--concurrency <n>', 'work items at once (default: the cores)')
     .option('--jobs-concurrency <n>', 'sweep combinations at once (default --concurrency)')
-    .option('--lock-seconds <n>', 'job lock (default 30): a lost worker\'s jobs run elsewhere after about 1.5× this')
+    .option('--lock-seconds <n>', 'job lock (default 30; checked every half of it): a lost worker\'s jobs run elsewhere within about twice this')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .action(async (flags) => {
       process.exitCode = await (await import('./commands/worker.js')).workerCommand(flags);

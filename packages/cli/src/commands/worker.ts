@@ -20,7 +20,7 @@ export interface WorkerFlags {
   concurrency?: string;
   /** Sweep combinations at once (default --concurrency). */
   jobsConcurrency?: string;
-  /** A job's lock, seconds: a dead worker's jobs run elsewhere after about this (+ half of it). */
+  /** A job's lock, seconds (checked every half of it): a dead worker's jobs run elsewhere within about twice this. */
   lockSeconds?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
