@@ -65,7 +65,7 @@ export function buildProgram(): Command {
 
   program
     .command('sweep')
-    .description('run one backtest per parameter combination of a grid file, in parallel worker threads, and rank them')
+    .description('run one backtest per parameter combination of a grid file, in parallel worker threads (or on worker processes with --queue), and rank them')
     .argument('<config>', 'YAML config file')
     .requiredOption('-g, --grid <file>', 'YAML grid: config paths to value lists, e.g. agents[0].with.fast: [5, 10, 20]')
     .option('-w, --workers <n>', 'worker threads (default: all cores)')
@@ -81,8 +81,25 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'write results.csv and results.json here')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the ranked results as JSON on stdout')
+    .option('--queue <url>', 'run the combinations as jobs on BullMQ (redis://host:port) for `tradekit worker` processes')
+    .option('--sweep-id <id>', 'with --queue: resume this sweep (only combinations without a result are queued)')
     .action(async (config: string, flags) => {
       process.exitCode = await (await import('./commands/sweep.js')).sweepCommand(config, flags);
+    });
+
+  program
+    .command('worker')
+    .description('take runs and sweep combinations off the queue (BullMQ on Redis) until SIGINT/SIGTERM; runs are handed to other workers, jobs in flight finished')
+    .option('--queue <url>', 'Redis URL: redis://[:password@]host:port (rediss:// for TLS; or TRADEKIT_QUEUE_URL)')
+    .option('--state <url>', 'the state store runs share (postgres://…; or TRADEKIT_STATE_URL); without it this worker takes sweep jobs only')
+    .option('-c, --config <file>', 'server config (server.yaml): runs.roots, plugins.allow and env.allow hold API-started runs here as on the server')
+    .option('--concurrency <n>', 'work items at once (default: the cores)')
+    .option('--jobs-concurrency <n>', 'sweep combinations at once (default --concurrency)')
+    .option('--runs-concurrency <n>', 'live and paper runs held at once (default 20)')
+    .option('--lock-seconds <n>', 'job lock (default 30; checked every half of it): a lost worker\'s jobs run elsewhere within about twice this')
+    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .action(async (flags) => {
+      process.exitCode = await (await import('./commands/worker.js')).workerCommand(flags);
     });
 
   program

@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { io as ioClient, type Socket } from 'socket.io-client';
@@ -19,7 +18,6 @@ import { openStateStore, type TradekitEvent } from '@tradekit/core';
 import { brokerTruth, compare, CRASH_DIR, startSim, TOKEN, type Sim } from './crash-kit.js';
 import { BIN } from './helpers.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN = 'tk_cluster_admin_0123456789abcdefghijklmnop';
 const RUNS = Number(process.env.TK_CLUSTER_RUNS ?? 20);
 const LEASE_S = 3;
@@ -146,9 +144,11 @@ describe('cluster: 2 replicas, 3 workers, Redis, PostgreSQL, MT5 simulator', () 
     }
     const workers: { id: string; proc: Proc }[] = [];
     const startWorker = async () => {
-      const proc = start([], { ...common, TK_QUEUE_URL: redisUrl, TK_STATE_URL: stateUrl, TK_WORKER_ROOT: CRASH_DIR, TK_WORKER_CONCURRENCY: '20', TK_WORKER_LOCK_MS: String(LEASE_S * 1000), TK_WORKER_STALLED_MS: '1000' }, path.join(HERE, 'helpers', 'runs-worker.js'));
+      // The same server.yaml: API-started configs are held to the same policy on the workers.
+      const proc = start(['worker', '--queue', redisUrl, '--state', stateUrl, '--config', path.join(dir, 'server-a.yaml'), '--runs-concurrency', '20', '--jobs-concurrency', '1', '--lock-seconds', String(LEASE_S), '--log-level', 'warn'], common);
       procs.push(proc);
-      workers.push({ id: (await proc.line(/WORKER (\S+)/))[1]!, proc });
+      await proc.line(/worker: jobs, runs on/);
+      workers.push({ id: '', proc });
     };
     for (let i = 0; i < 3; i++) await startWorker();
 
@@ -192,7 +192,8 @@ describe('cluster: 2 replicas, 3 workers, Redis, PostgreSQL, MT5 simulator', () 
 
     // Kill the worker holding the followed run.
     const victimId = (await holderOf(followed))!;
-    const victim = workers.find((w) => w.id === victimId)!;
+    // A worker's id is host:pid:random.
+    const victim = workers.find((w) => victimId.split(':')[1] === String(w.proc.p.pid))!;
     assert.ok(victim, `the holder ${victimId} is one of ours`);
     const moved: string[] = [];
     for (const id of ids) if ((await holderOf(id)) === victimId) moved.push(id);

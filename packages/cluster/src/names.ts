@@ -2,12 +2,14 @@
  * Every Redis name the cluster uses, in one place: BullMQ queues (under the `tradekit` prefix; queue
  * names cannot contain `:`) and the keys and channels of runs (events stream, control, lifecycle).
  */
-export const PREFIX = 'tradekit';
+import { QUEUE_PREFIX } from './jobs/names.js';
+
+/** Redis key and BullMQ prefix of everything the cluster stores. */
+export const PREFIX = QUEUE_PREFIX;
 
 /** Live and paper runs: long jobs, one per run, each holding its run lease. */
 export const RUNS_QUEUE = 'tk-runs';
-/** Backtests and sweep combinations. */
-export const JOBS_QUEUE = 'tk-jobs';
+/** Backtests and sweep combinations: `jobs/names.ts` (JOBS_QUEUE). */
 
 /**
  * Keys and channels under `prefix` (default `tradekit`): one Redis can carry several clusters (or test

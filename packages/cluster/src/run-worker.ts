@@ -13,6 +13,7 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from
 import type { Redis } from 'ioredis';
 import { LiveClock, Run, redactUrl, type Logger, type RunOptions, type Timeframe, type TradingState } from '@tradekit/core';
 import { RedisEventSink } from './event-stream.js';
+import type { WorkerPart } from './part.js';
 import { connect } from './redis.js';
 import { keysOf, PREFIX, RUNS_QUEUE } from './names.js';
 import { CONTROL_TARGET, type ControlAck, type ControlRequest, type LifecycleMessage, type RunJobData, type RunQuery } from './run-job.js';
@@ -40,10 +41,6 @@ export interface RunsWorkerOptions {
   prefix?: string;
 }
 
-export interface StartedPart {
-  name: string;
-  close(): Promise<void>;
-}
 
 interface Held {
   run?: Run;
@@ -60,7 +57,7 @@ async function answer(run: Run, q: RunQuery): Promise<unknown> {
   return { symbol: b.symbol, timeframe: b.timeframe, time: [...b.time], open: [...b.open], high: [...b.high], low: [...b.low], close: [...b.close], volume: [...b.volume] };
 }
 
-export async function startRunsWorker(o: RunsWorkerOptions): Promise<StartedPart & { readonly id: string; holding(): string[] }> {
+export async function startRunsWorker(o: RunsWorkerOptions): Promise<WorkerPart & { readonly id: string; holding(): string[] }> {
   const wall = new LiveClock();
   const keys = keysOf(o.prefix ?? PREFIX);
   const id = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;

@@ -15,6 +15,7 @@ import { finiteOrNull, toJson } from '../backtest/rows.js';
 import { MAX_FULL_GRID, combinationAt, readGrid, type Grid } from '../sweep/grid.js';
 import type { SweepBase, SweepJobResult } from '../sweep/messages.js';
 import { runPool } from '../sweep/pool.js';
+import type { QueuedSweep } from '../sweep/queue-run.js';
 import { metricOf, rank, rankedTable, resultsCsv } from '../sweep/rank.js';
 import { allIndices, newSeed, sampleIndices, seedOf } from '../sweep/sample.js';
 
@@ -33,9 +34,16 @@ export interface SweepFlags {
   out?: string;
   progress?: boolean;
   json?: boolean;
+  /** redis://…: run the combinations as jobs for `tradekit worker` processes. */
+  queue?: string;
+  /** With --queue: resume (or re-enqueue) this sweep. */
+  sweepId?: string;
 }
 
-/** `tradekit sweep`: one full backtest per grid combination across worker threads, ranked. */
+/**
+ * `tradekit sweep`: one full backtest per grid combination across worker threads (or, with `--queue`,
+ * across `tradekit worker` processes on BullMQ), ranked.
+ */
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
   let grid: Grid;
   let plan;
@@ -58,37 +66,66 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
       timeframe: flags.timeframe,
       set: parseSets(flags.set),
     };
+    let queue: { url: string; sweepId: string } | undefined;
+    if (flags.queue !== undefined) {
+      const { parseQueueUrl, parseSweepId } = await import('../sweep/queue-options.js');
+      queue = { url: parseQueueUrl(flags.queue), sweepId: parseSweepId(flags.sweepId) };
+    } else if (flags.sweepId !== undefined) {
+      throw cliError('TK_ERR_CLI_ARG', '--sweep-id needs --queue redis://host:port (a sweep id names a sweep on the queue)');
+    }
     await checkConfig(file, base, grid);
-    plan = { metric, workers, samples, top, seed, base };
+    plan = { metric, workers, samples, top, seed, base, queue };
   } catch (e) {
     printError(e, flags.json);
     return exitCodeFor(e);
   }
-  const { metric, workers, samples, top, seed, base } = plan;
+  const { metric, workers, samples, top, seed, base, queue } = plan;
   if (flags.seed !== undefined && samples === undefined) process.stderr.write('sweep: --seed has no effect without --samples (every combination runs, in grid order)\n');
+  if (queue && flags.workers !== undefined) process.stderr.write('sweep: --workers has no effect with --queue (each `tradekit worker` sets its own --jobs-concurrency)\n');
 
   const indices = samples !== undefined ? sampleIndices(grid.size, samples, seed!) : allIndices(grid.size);
   const jobs = indices.map((index) => ({ index, params: combinationAt(grid, index) }));
-  const used = Math.min(workers, jobs.length);
-  process.stderr.write(
-    `sweep: ${jobs.length} of ${grid.size} combination${grid.size > 1 ? 's' : ''} on ${used} worker thread${used > 1 ? 's' : ''}${seed !== undefined && samples !== undefined ? ` (seed ${seed})` : ''}, ranked by ${metric.name}\n`,
-  );
+  let used = Math.min(workers, jobs.length);
+  const seedNote = seed !== undefined && samples !== undefined ? ` (seed ${seed})` : '';
+  const where = queue ? `the queue (sweep ${queue.sweepId})` : `${used} worker thread${used > 1 ? 's' : ''}`;
+  process.stderr.write(`sweep: ${jobs.length} of ${grid.size} combination${grid.size > 1 ? 's' : ''} on ${where}${seedNote}, ranked by ${metric.name}\n`);
 
   const bar = progressBar('sweep', { enabled: flags.progress !== false && process.stderr.isTTY === true, unit: 'backtests' });
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: string) => {
     if (++interrupts > 1) process.exit(EXIT.INTERRUPTED);
-    process.stderr.write(`\n${sig}: finishing the backtests in flight, then ranking what is done (press again to force)\n`);
+    process.stderr.write(
+      queue
+        ? `\n${sig}: removing the sweep's waiting jobs, then ranking what is done (resume with --sweep-id ${queue.sweepId}; press again to force)\n`
+        : `\n${sig}: finishing the backtests in flight, then ranking what is done (press again to force)\n`,
+    );
     abort.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const t0 = performance.now();
   let results: SweepJobResult[];
+  let queued: Omit<QueuedSweep, 'results'> | undefined;
   try {
-    bar.update(0, jobs.length);
-    results = await runPool(jobs, { workers, base, signal: abort.signal, onResult: (_r, done, total) => bar.update(done, total) });
+    if (queue) {
+      const { runQueued } = await import('../sweep/queue-run.js');
+      let drawn = false;
+      const note = (line: string) => process.stderr.write(`${drawn ? '\n' : ''}${line}\n`);
+      const onProgress = (done: number, total: number) => {
+        drawn = true;
+        bar.update(done, total);
+      };
+      const q = await runQueued(jobs, { ...queue, base, axes: grid.axes, signal: abort.signal, onProgress, note });
+      ({ results, ...queued } = q);
+      used = q.workers;
+    } else {
+      bar.update(0, jobs.length);
+      results = await runPool(jobs, { workers, base, signal: abort.signal, onResult: (_r, done, total) => bar.update(done, total) });
+    }
+  } catch (e) {
+    printError(e, flags.json);
+    return exitCodeFor(e);
   } finally {
     bar.stop();
     process.off('SIGINT', onSignal);
@@ -112,6 +149,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
     seed: samples !== undefined ? seed : null,
     rankBy: metric.name,
     workers: used,
+    ...(queue && queued ? { queue: queued.where, sweepId: queue.sweepId, resumed: queued.resumed, duplicates: queued.duplicates } : {}),
     wallMs: Math.round(wallMs),
     /** Sum of the backtests' own times over wall time: how many ran at once on average. */
     parallelism: wallMs > 0 ? Math.round((busyMs / wallMs) * 100) / 100 : 0,
@@ -133,7 +171,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
   } else {
     process.stdout.write(rankedTable(ranked, paths, metric, top));
     process.stdout.write(
-      `sweep: ${results.length} backtests in ${(wallMs / 1000).toFixed(2)} s on ${used} worker${used > 1 ? 's' : ''} (${summary.parallelism}× parallel)` +
+      `sweep: ${results.length} backtests in ${(wallMs / 1000).toFixed(2)} s on ${used} worker${used > 1 ? 's' : ''}${queue ? ` (sweep ${queue.sweepId} on the queue)` : ''} (${summary.parallelism}× parallel)` +
         `${failed.length ? `, ${failed.length} failed` : ''}${flags.out ? `; results in ${flags.out}` : ''}\n`,
     );
   }
