@@ -7,7 +7,6 @@ import { TradekitError, type TradekitErrorOptions } from '@tradekit/core';
 export const ClusterErrorCodes = {
   TK_ERR_CLUSTER_URL: 'the queue URL is not a redis:// or rediss:// URL',
   TK_ERR_CLUSTER_REDIS: 'Redis is unreachable or failed',
-  TK_ERR_CLUSTER_STATE: 'a run on the cluster needs a state store every machine can reach (postgres://)',
   TK_ERR_CLUSTER_JOB: 'a queued job failed (stalled too often, its worker thread died, or it could not be processed)',
   TK_ERR_CLUSTER_SWEEP: 'a sweep id names a sweep started with a different config, grid or options',
   TK_ERR_CLUSTER_CACHE: 'the shared market-data cache failed (the run reads its source directly meanwhile)',
