@@ -61,8 +61,11 @@ describe('orchestrator API with runs on workers', () => {
     await host?.close();
     await runner?.close();
     await sim?.stop();
-    process.env.MT5_BRIDGE_TOKEN = saved.token;
-    process.env.MT5_BRIDGE_PORT = saved.port;
+    // Assigning undefined to process.env would store the string "undefined".
+    for (const [k, v] of [['MT5_BRIDGE_TOKEN', saved.token], ['MT5_BRIDGE_PORT', saved.port]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     if (db) {
       const c = new pg.Client({ connectionString: service('postgres') });
       await c.connect();
