@@ -53,8 +53,8 @@ export class CsvDataSource implements DataSource {
   private readonly finest = new Map<string, Timeframe>();
   /** Cache files being written in the background (awaited by `flushCache`). */
   private readonly pendingWrites: Promise<unknown>[] = [];
-  /** Last quote per symbol (immutable, reused within a bar). */
-  private readonly ticks = new Map<string, { i: number; forming: boolean; tick: Tick }>();
+  /** Per symbol: where its quotes come from, and the last quote (reused within a bar). */
+  private readonly ticks = new Map<string, QuoteState>();
 
   constructor(
     private readonly clock: Clock,
@@ -131,6 +131,7 @@ export class CsvDataSource implements DataSource {
     let byTf = this.stores.get(symbol);
     if (!byTf) this.stores.set(symbol, (byTf = new Map()));
     byTf.set(tf, store);
+    this.ticks.delete(symbol);
     const digits = Math.max(parsed.digits, this.infos.get(symbol)?.digits ?? 0);
     this.infos.set(symbol, symbolInfoFor(symbol, digits, this.options.symbolInfo?.[symbol]));
     this.finest.set(symbol, sortTimeframes(byTf.keys())[0]!);
@@ -206,24 +207,32 @@ export class CsvDataSource implements DataSource {
   }
 
   tick(symbol: string): Tick {
-    const tf = this.finest.get(symbol);
-    if (!tf) throw unknownSymbol(symbol, this.listSymbols());
-    const s = this.stores.get(symbol)!.get(tf)!;
+    let q = this.ticks.get(symbol);
+    if (q === undefined) {
+      const tf = this.finest.get(symbol);
+      if (!tf) throw unknownSymbol(symbol, this.listSymbols());
+      q = { store: this.stores.get(symbol)!.get(tf)!, tfMs: TIMEFRAME_MS[tf], info: this.infos.get(symbol)!, now: Number.NaN, i: -1, forming: false, tick: undefined };
+      this.ticks.set(symbol, q);
+    }
     const now = this.clock.now();
+    if (now === q.now && q.tick !== undefined) return q.tick;
+    const s = q.store;
     const i = s.countUpTo(now) - 1;
-    const last = this.ticks.get(symbol);
-    const forming0 = i >= 0 && now < s.time[i]! + TIMEFRAME_MS[tf];
-    if (last && last.i === i && last.forming === forming0) return last.tick;
     if (i < 0) {
       throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no price for ${symbol} at ${new Date(now).toISOString()}: data starts ${new Date(s.time[0] ?? 0).toISOString()}`, { symbol });
     }
-    const info = this.infos.get(symbol)!;
-    const forming = now < s.time[i]! + TIMEFRAME_MS[tf];
+    const open = s.time[i]!;
+    const forming = now < open + q.tfMs;
+    q.now = now;
+    if (q.tick !== undefined && q.i === i && q.forming === forming) return q.tick;
+    const info = q.info;
     const bid = forming ? s.open[i]! : s.close[i]!;
-    const time = forming ? s.time[i]! : s.time[i]! + TIMEFRAME_MS[tf];
     const ask = roundTo(bid + (s.spread !== undefined ? s.spread[i]! : info.spread) * info.point, info.digits);
-    const tick: Tick = Object.freeze(forming ? { symbol, time, bid, ask } : { symbol, time, bid, ask, closed: true });
-    this.ticks.set(symbol, { i, forming, tick });
+    // A new quote object per bar (callers may keep it); the same one while the bar is unchanged.
+    const tick: Tick = forming ? { symbol, time: open, bid, ask } : { symbol, time: open + q.tfMs, bid, ask, closed: true };
+    q.i = i;
+    q.forming = forming;
+    q.tick = tick;
     return tick;
   }
 
@@ -232,6 +241,17 @@ export class CsvDataSource implements DataSource {
     if (!m) throw unknownSymbol(symbol, this.listSymbols());
     return m;
   }
+}
+
+interface QuoteState {
+  store: BarStore;
+  tfMs: number;
+  info: SymbolInfo;
+  /** Clock time of the last answer. */
+  now: number;
+  i: number;
+  forming: boolean;
+  tick: Tick | undefined;
 }
 
 function unknownSymbol(symbol: string, known: string[]): TradekitError {

@@ -34,6 +34,14 @@ export class SymbolScanImpl implements SymbolScan, ScanContext {
     return this.errs?.length ?? 0;
   }
 
+  /** Ready for the next cycle (the engine reuses scans of cycles that ran synchronously). */
+  reset(): void {
+    this.status = '';
+    if (this.cands !== undefined) this.cands = undefined;
+    if (this.errs !== undefined) this.errs = undefined;
+    this.skipReason = undefined;
+  }
+
   propose(candidate: Candidate): void {
     (this.cands ??= []).push(candidate);
   }
@@ -56,6 +64,11 @@ export class SymbolScanImpl implements SymbolScan, ScanContext {
   }
 }
 
+/**
+ * A cycle's context. The engine reuses the context (and its scans) of a cycle that ran synchronously
+ * for the next one — a backtest allocates none per bar — so it is valid during its cycle only: a
+ * plugin keeps what it read from it, not the context itself.
+ */
 export class CycleContextImpl implements CycleContext {
   account?: Account;
   positions: Position[] = NO_POSITIONS;
@@ -78,9 +91,24 @@ export class CycleContextImpl implements CycleContext {
     return (this.bagMap ??= new Map());
   }
 
+  /** The scans of this context's symbols, in the order of `symbols` (made on first use). */
+  scanList?: SymbolScanImpl[];
+
+  /** Ready for cycle `seq` at `startedAt`: as if new (the scans are reset when scanned). */
+  reset(seq: number, startedAt: number, tradingState: TradingState): void {
+    this.seq = seq;
+    this.startedAt = startedAt;
+    this.tradingState = tradingState;
+    if (this.account !== undefined) this.account = undefined;
+    this.positions = NO_POSITIONS;
+    this.orders = NO_ORDERS;
+    if (this.acts !== undefined) this.acts = undefined;
+    if (this.bagMap !== undefined) this.bagMap = undefined;
+  }
+
   constructor(
-    readonly seq: number,
-    readonly startedAt: number,
+    public seq: number,
+    public startedAt: number,
     readonly run: RunInfo,
     readonly clock: Clock,
     readonly data: DataSource,
@@ -89,7 +117,7 @@ export class CycleContextImpl implements CycleContext {
     readonly log: Logger,
     readonly signal: AbortSignal,
     readonly symbols: readonly string[],
-    readonly tradingState: TradingState,
+    public tradingState: TradingState,
   ) {}
 }
 

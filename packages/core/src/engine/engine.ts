@@ -148,25 +148,49 @@ export class Engine {
       this.cycling = false;
       throw e;
     }
-    const done = (st: CycleState): CycleSummary | CycleState => {
-      this.cycling = false;
-      return wantSummary ? st.summary! : st;
-    };
     if (isPromiseLike(r)) {
-      return (r as Promise<CycleState>).then(done, (e: unknown) => {
-        this.cycling = false;
-        throw e;
-      });
+      return (r as Promise<CycleState>).then(
+        (st) => {
+          this.cycling = false;
+          return wantSummary ? st.summary! : st;
+        },
+        (e: unknown) => {
+          this.cycling = false;
+          throw e;
+        },
+      );
     }
-    return done(r as CycleState);
+    this.cycling = false;
+    const st = r as CycleState;
+    // Nothing can still hold on to a cycle that ran synchronously: its objects serve the next one.
+    this.spare = st;
+    return wantSummary ? st.summary! : st;
   }
+
+  /** The state of the last cycle when it ran synchronously (reused by the next). */
+  private spare: CycleState | undefined;
 
   private newCycle(wantSummary: boolean): CycleState {
     const { clock, data, broker, store, log, run, symbols, bus } = this.d;
-    const ctx = new CycleContextImpl(++this.seq, clock.now(), run, clock, data, broker, store, log, this.signal, symbols, this.d.tradingState.state);
     const emitting = bus.hasConsumers;
     // Wall time is only read when someone will see the summary (a backtest step does not).
     const t0 = wantSummary || emitting || this.d.hooks.cycleEnd.taps.length ? performance.now() : 0;
+    const st = this.spare;
+    if (st !== undefined && st.ctx.signal === this.signal) {
+      this.spare = undefined;
+      st.ctx.reset(++this.seq, clock.now(), this.d.tradingState.state);
+      st.t0 = t0;
+      st.emitting = emitting;
+      st.wantSummary = wantSummary;
+      st.gated = undefined;
+      st.candidates = NONE;
+      st.executions = NONE;
+      st.actions = 0;
+      st.positionsAfter = undefined;
+      st.summary = undefined;
+      return st;
+    }
+    const ctx = new CycleContextImpl(++this.seq, clock.now(), run, clock, data, broker, store, log, this.signal, symbols, this.d.tradingState.state);
     return { ctx, t0, emitting, wantSummary, gated: undefined, candidates: NONE, executions: NONE, actions: 0, positionsAfter: undefined, summary: undefined };
   }
 
@@ -245,11 +269,11 @@ export class Engine {
   private ownFilter?: PositionFilter;
 
   private gateAll(ctx: CycleContextImpl, reason: string): void {
-    for (const s of this.d.symbols) {
-      const scan = new SymbolScanImpl(s, ctx);
+    const symbols = this.d.symbols;
+    for (let i = 0; i < symbols.length; i++) {
+      const scan = scanAt(ctx, i, symbols[i]!);
       scan.skip(reason);
       scan.finish();
-      ctx.scans.set(s, scan);
     }
   }
 
@@ -257,19 +281,20 @@ export class Engine {
   private scanAll(ctx: CycleContextImpl): MaybePromise<void> {
     const symbols = this.d.symbols;
     for (let i = 0; i < symbols.length; i++) {
-      const r = this.scanSymbol(ctx, symbols[i]!);
+      const r = this.scanSymbol(ctx, i);
       if (r !== undefined && isPromiseLike(r)) {
-        const rest = symbols.slice(i + 1);
-        const more = mapLimit(rest, Math.max(1, this.d.options.concurrency - 1), (s) => this.scanSymbol(ctx, s));
+        const rest: number[] = [];
+        for (let k = i + 1; k < symbols.length; k++) rest.push(k);
+        const more = mapLimit(rest, Math.max(1, this.d.options.concurrency - 1), (k) => this.scanSymbol(ctx, k));
         return Promise.all([r, more]).then(() => undefined);
       }
     }
     return undefined;
   }
 
-  private scanSymbol(ctx: CycleContextImpl, symbol: string): MaybePromise<void> {
-    const scan = new SymbolScanImpl(symbol, ctx);
-    ctx.scans.set(symbol, scan);
+  private scanSymbol(ctx: CycleContextImpl, index: number): MaybePromise<void> {
+    const symbol = this.d.symbols[index]!;
+    const scan = scanAt(ctx, index, symbol);
     const hooks = this.d.hooks;
     if (hooks.beforeScan.taps.length) {
       const reason = bail<string>(hooks.beforeScan, ctx, symbol);
@@ -655,6 +680,17 @@ interface CycleState {
   actions: number;
   positionsAfter: number | undefined;
   summary: CycleSummary | undefined;
+}
+
+/** The scan of symbol `i` in this context: made (and listed in `scans`) once, reset when reused. */
+function scanAt(ctx: CycleContextImpl, i: number, symbol: string): SymbolScanImpl {
+  const list = (ctx.scanList ??= []);
+  let scan = list[i];
+  if (scan === undefined) {
+    scan = list[i] = new SymbolScanImpl(symbol, ctx);
+    ctx.scans.set(symbol, scan);
+  } else scan.reset();
+  return scan;
 }
 
 function openAfter(st: CycleState): number {

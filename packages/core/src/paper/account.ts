@@ -1,0 +1,335 @@
+/**
+ * The paper account's book: balance, positions, pending orders, deals, the per-symbol state the bar
+ * walk keeps, and the money rules (margin, profit, currency conversion). `PaperMarket` (market.ts)
+ * moves it with the clock and `PaperBroker` (paper-broker.ts) is the Broker facade over both.
+ *
+ * Per-symbol lists (`SymbolState.positions`, `orders`) keep the per-bar work proportional to what a
+ * symbol holds: a bar of a symbol without a position or an order touches nothing.
+ */
+import { TradekitError } from '../errors.js';
+import type { Clock, DataSource } from '../interfaces.js';
+import type { Account, BarSeries, Deal, DealReason, OrderIntent, PendingOrder, Position, Side, SymbolInfo, Tick, Timeframe } from '../types.js';
+import { roundTo } from '../data/csv-source.js';
+import { roundMoney } from './money.js';
+
+export interface PaperBrokerOptions {
+  balance: number;
+  currency: string;
+  /** Account leverage (1:N). */
+  leverage: number;
+  /** Leverage per symbol or asset class, overriding `leverage` (e.g. `{ index: 20, XAUUSD: 50 }`). */
+  leverageBy?: Record<string, number>;
+  /** Commission per lot per side, in account currency (charged on each deal). */
+  commissionPerLot: number;
+  /** Adverse slippage on market fills and stop-triggered exits, in points. */
+  slippagePoints: number;
+  /** Margin level (%) at or below which the largest loser is closed. */
+  stopOutLevel: number;
+  /** Market orders are rejected (market closed) when the last quote is older than this. */
+  maxQuoteAgeMs: number;
+  /** Finest timeframe to scan for triggers (default: the source's finest, else M1). */
+  triggerTimeframe?: Timeframe;
+  /**
+   * Market orders and closes while the market is closed: `reject` (retryable, as a live broker does) or
+   * `queue` (executed at the next bar's open: the backtest fill model).
+   */
+  whenClosed: 'reject' | 'queue';
+}
+
+export const PAPER_DEFAULTS: PaperBrokerOptions = {
+  balance: 10_000,
+  currency: 'USD',
+  leverage: 100,
+  commissionPerLot: 0,
+  slippagePoints: 0,
+  stopOutLevel: 50,
+  maxQuoteAgeMs: 15 * 60_000,
+  whenClosed: 'reject',
+};
+
+export interface PaperPosition extends Position {
+  /** Entry commission still attributable to the open volume. */
+  entryCommissionLeft: number;
+}
+
+export interface SymbolState {
+  info: SymbolInfo;
+  tf: Timeframe;
+  tfMs: number;
+  /** Bars with open time ≤ cursor have been processed. */
+  cursor: number;
+  quote?: Tick;
+  /** Clock time of the last sync. */
+  syncedAt: number;
+  /** Full history columns when the source has them (no allocation per sync), and the walk index. */
+  cols?: BarSeries;
+  idx: number;
+  /** This symbol's open positions, in opening order (the order of the account's position map). */
+  positions: PaperPosition[];
+  /** How many pending orders are on this symbol. */
+  orders: number;
+  /** Leverage for margin (resolved once). */
+  leverage: number;
+}
+
+export abstract class PaperAccount {
+  protected balance: number;
+  protected readonly positionsById = new Map<string, PaperPosition>();
+  protected readonly pending = new Map<string, PendingOrder>();
+  /** Closes accepted while the market was closed (queue mode): volume, or undefined for all. */
+  protected readonly pendingCloses = new Map<string, number | undefined>();
+  protected readonly deals: Deal[] = [];
+  protected readonly dealListeners = new Set<(d: Deal) => void>();
+  protected readonly symbols = new Map<string, SymbolState>();
+  protected nextTicket = 1_000_001;
+  protected nextDeal = 5_000_001;
+  /** Grows on every change a snapshot shows (positions, orders, stops); marks are read through getters. */
+  protected version = 0;
+  /** Conversion rates, valid until the next quote. */
+  protected rates?: Map<string, number | undefined>;
+  protected readonly opts: PaperBrokerOptions;
+
+  constructor(
+    protected readonly clock: Clock,
+    protected readonly data: DataSource,
+    options: Partial<PaperBrokerOptions>,
+  ) {
+    this.opts = { ...PAPER_DEFAULTS, ...options };
+    this.balance = this.opts.balance;
+  }
+
+  /** Anything a snapshot shows changed: positions, orders or stops. */
+  protected changed(): void {
+    this.version++;
+  }
+
+  // ---------------------------------------------------------------- positions and orders
+
+  protected addPosition(p: PaperPosition): void {
+    this.positionsById.set(p.id, p);
+    this.symbols.get(p.symbol)?.positions.push(p);
+  }
+
+  protected removePosition(p: PaperPosition): void {
+    this.positionsById.delete(p.id);
+    const list = this.symbols.get(p.symbol)?.positions;
+    if (list) {
+      const i = list.indexOf(p);
+      if (i >= 0) list.splice(i, 1);
+    }
+  }
+
+  protected addPending(o: PendingOrder): void {
+    this.pending.set(o.id, o);
+    const st = this.symbols.get(o.symbol);
+    if (st) st.orders++;
+  }
+
+  protected removePending(o: PendingOrder): void {
+    if (!this.pending.delete(o.id)) return;
+    const st = this.symbols.get(o.symbol);
+    if (st) st.orders--;
+  }
+
+  /** A symbol's state, with its share of the book (a restored account may hold it already). */
+  protected newSymbolState(info: SymbolInfo, tf: Timeframe, tfMs: number, cursor: number, cols: BarSeries | undefined): SymbolState {
+    const positions: PaperPosition[] = [];
+    for (const p of this.positionsById.values()) if (p.symbol === info.symbol) positions.push(p);
+    let orders = 0;
+    for (const o of this.pending.values()) if (o.symbol === info.symbol) orders++;
+    return { info, tf, tfMs, cursor, syncedAt: -Infinity, cols, idx: 0, positions, orders, leverage: this.leverageFor(info) };
+  }
+
+  protected hasExposure(st: SymbolState): boolean {
+    return st.positions.length > 0 || st.orders > 0;
+  }
+
+  protected recordDeal(d: Deal): void {
+    this.deals.push(d);
+    for (const l of this.dealListeners) l({ ...d });
+  }
+
+  protected open(info: SymbolInfo, ticket: string, intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume' | 'sl' | 'tp' | 'magic' | 'comment'>, price: number, time: number): PaperPosition {
+    const commission = roundMoney(-this.opts.commissionPerLot * intent.volume);
+    this.balance = roundMoney(this.balance + commission);
+    const pos: PaperPosition = {
+      id: ticket,
+      clientId: intent.clientId,
+      symbol: intent.symbol,
+      side: intent.side,
+      volume: intent.volume,
+      openPrice: price,
+      openTime: time,
+      sl: intent.sl || undefined,
+      tp: intent.tp || undefined,
+      currentPrice: price,
+      profit: 0,
+      commission,
+      swap: 0,
+      magic: intent.magic,
+      comment: intent.comment,
+      entryCommissionLeft: commission,
+    };
+    this.addPosition(pos);
+    this.changed();
+    const st = this.symbols.get(info.symbol)!;
+    if (st.quote) this.updateMarks(st, st.quote.bid, st.quote.ask);
+    this.recordDeal({
+      id: String(this.nextDeal++),
+      orderId: ticket,
+      positionId: ticket,
+      clientId: intent.clientId,
+      symbol: intent.symbol,
+      side: intent.side,
+      entry: 'in',
+      volume: intent.volume,
+      price,
+      time,
+      profit: 0,
+      commission,
+      swap: 0,
+      reason: 'client',
+      magic: intent.magic,
+      comment: intent.comment,
+    });
+    return pos;
+  }
+
+  /** Realizes `vol` of `p` at `price`. */
+  protected closeAt(p: PaperPosition, vol: number, price: number, time: number, reason: DealReason, info: SymbolInfo): Deal {
+    const full = vol >= p.volume - 1e-9;
+    const profit = roundMoney(this.profitOf(p.side, vol, p.openPrice, price, info));
+    const commission = roundMoney(-this.opts.commissionPerLot * vol);
+    this.balance = roundMoney(this.balance + profit + commission);
+    const deal: Deal = {
+      id: String(this.nextDeal++),
+      orderId: String(this.nextTicket++),
+      positionId: p.id,
+      clientId: p.clientId,
+      symbol: p.symbol,
+      side: p.side === 'buy' ? 'sell' : 'buy',
+      entry: 'out',
+      volume: vol,
+      price,
+      time,
+      profit,
+      commission,
+      swap: 0,
+      reason,
+      magic: p.magic,
+      comment: p.comment,
+    };
+    this.recordDeal(deal);
+    this.changed();
+    if (full) this.removePosition(p);
+    else {
+      p.volume = roundTo(p.volume - vol, 8);
+      p.profit = this.profitOf(p.side, p.volume, p.openPrice, p.currentPrice, info);
+    }
+    return deal;
+  }
+
+  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask` (snapshots read marks through getters, so a move rebuilds nothing). */
+  protected updateMarks(st: SymbolState, bid: number, ask: number): void {
+    const list = st.positions;
+    if (list.length === 0) return;
+    const info = st.info;
+    const askR = roundTo(ask, info.digits);
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      p.currentPrice = p.side === 'buy' ? bid : askR;
+      p.profit = this.profitOf(p.side, p.volume, p.openPrice, p.currentPrice, info);
+    }
+  }
+
+  // ---------------------------------------------------------------- money
+
+  /** Adverse slippage for an execution on `side` (buying pays more, selling gets less). */
+  protected slip(info: SymbolInfo, side: Side): number {
+    const s = this.opts.slippagePoints * info.point;
+    return side === 'buy' ? s : -s;
+  }
+
+  protected leverageFor(info: SymbolInfo): number {
+    const by = this.opts.leverageBy;
+    return by?.[info.symbol] ?? by?.[info.assetClass] ?? this.opts.leverage;
+  }
+
+  protected marginFor(info: SymbolInfo, volume: number, price: number): number {
+    return this.convert((volume * info.contractSize * price) / this.leverageFor(info), info.profitCurrency, info);
+  }
+
+  protected profitOf(side: Side, volume: number, open: number, close: number, info: SymbolInfo): number {
+    const diff = side === 'buy' ? close - open : open - close;
+    if (info.profitCurrency === this.opts.currency) return diff * volume * info.contractSize;
+    if (info.tickValue !== undefined && !this.canConvert(info.profitCurrency)) return (diff / info.tickSize) * info.tickValue * volume;
+    return this.convert(diff * volume * info.contractSize, info.profitCurrency, info);
+  }
+
+  protected canConvert(from: string): boolean {
+    return from === this.opts.currency || this.rate(from) !== undefined;
+  }
+
+  /** Converts an amount in `from` currency to the account currency using the quotes this broker has seen. */
+  protected convert(amount: number, from: string, info: SymbolInfo): number {
+    if (from === this.opts.currency) return amount;
+    const r = this.rate(from);
+    if (r === undefined) {
+      throw new TradekitError(
+        'TK_ERR_DATA_NO_PRICE',
+        `cannot convert ${from} to ${this.opts.currency} for ${info.symbol}: add ${from}${this.opts.currency} or ${this.opts.currency}${from} to the data, or set symbolInfo.tickValue`,
+        { symbol: info.symbol },
+      );
+    }
+    return amount * r;
+  }
+
+  protected rate(from: string): number | undefined {
+    const cache = (this.rates ??= new Map());
+    if (cache.has(from)) return cache.get(from);
+    const acct = this.opts.currency;
+    let r: number | undefined;
+    // The symbol itself often is the conversion pair (USDJPY's profit is in JPY, its base in USD).
+    for (const st of this.symbols.values()) {
+      const i = st.info;
+      if (!st.quote) continue;
+      const mid = (st.quote.bid + st.quote.ask) / 2;
+      if (i.baseCurrency === from && i.profitCurrency === acct) r = mid;
+      else if (i.baseCurrency === acct && i.profitCurrency === from) r = 1 / mid;
+      if (r !== undefined) break;
+    }
+    if (r !== undefined) cache.set(from, r);
+    return r;
+  }
+
+  /** Floating profit (with swap) and margin of every open position, into `out` [profit, margin]. */
+  protected exposure(out: Float64Array): void {
+    let profit = 0;
+    let margin = 0;
+    for (const p of this.positionsById.values()) {
+      const info = this.symbols.get(p.symbol)!.info;
+      profit += p.profit + p.swap;
+      margin += this.marginFor(info, p.volume, p.currentPrice);
+    }
+    out[0] = profit;
+    out[1] = margin;
+  }
+  protected readonly sums = new Float64Array(2);
+
+  protected accountNow(): Account {
+    this.exposure(this.sums);
+    const profit = this.sums[0]!;
+    const margin = roundMoney(this.sums[1]!);
+    const equity = roundMoney(this.balance + profit);
+    return {
+      currency: this.opts.currency,
+      balance: this.balance,
+      equity,
+      profit: roundMoney(profit),
+      margin,
+      freeMargin: roundMoney(equity - margin),
+      marginLevel: margin > 0 ? roundMoney((equity / margin) * 100) : 0,
+      leverage: this.opts.leverage,
+    };
+  }
+}
