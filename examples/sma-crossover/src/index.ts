@@ -20,7 +20,8 @@ export interface SmaConfig {
 }
 
 interface BarState {
-  time: number;
+  /** The last closed bar: its position in the history when the source tells (`end`), else its time. */
+  key: number;
   /** +1/−1 on the bar where fast crossed slow, else 0. */
   cross: -1 | 0 | 1;
   /** Sign of fast − slow on this bar. */
@@ -55,44 +56,50 @@ export class SmaCrossoverAgent implements Agent {
     let st = this.last.get(symbol);
     // A source may hand back the very same window for the same bar: nothing new to compute.
     if (st && st.window === b) return st;
-    const t = b.time[b.length - 1]!;
-    if (st && st.time === t) {
+    const key = b.end ?? b.time[b.length - 1]!;
+    if (st && st.key === key) {
       st.window = b;
       return st;
     }
-    if (!st) this.last.set(symbol, (st = { time: t, cross: 0, trend: 0, proposed: false, window: b }));
+    if (!st) this.last.set(symbol, (st = { key, cross: 0, trend: 0, proposed: false, window: b }));
     crossSignal(b.close, this.cfg.fast, this.cfg.slow, st);
-    st.time = t;
+    st.key = key;
     st.proposed = false;
     st.window = b;
     return st;
   }
 
   scan(ctx: ScanContext): ScanResult | Promise<ScanResult> {
-    const decide = (st: BarState | undefined): ScanResult | Promise<ScanResult> => {
-      if (!st) return NO_DATA;
-      if (st.cross === 0) return NO_CROSS;
-      if (st.proposed) return ACTED;
-      const side = st.cross > 0 ? 'buy' : 'sell';
-      const open = ctx.cycle.positions.filter((p) => p.symbol === ctx.symbol);
-      if (open.some((p) => p.side === side)) return { skip: `Already ${side === 'buy' ? 'long' : 'short'}` };
-      if (!this.cfg.alwaysInMarket && open.length) return { skip: 'Position open' };
-      st.proposed = true;
-      const candidate = (stops: { slDistance?: number; tpDistance?: number }): ScanResult => ({
-        symbol: ctx.symbol,
-        side,
-        score: 1,
-        probability: 0.5,
-        entry: 'market',
-        volume: this.cfg.volume,
-        reason: `SMA${this.cfg.fast} crossed ${st.cross > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
-        ...stops,
-      });
-      const stops = this.stops(ctx);
-      return stops instanceof Promise ? stops.then(candidate) : candidate(stops);
-    };
     const st = this.state(ctx.cycle, ctx.symbol);
-    return st instanceof Promise ? st.then(decide) : decide(st);
+    return st instanceof Promise ? st.then((s) => this.decide(ctx, s)) : this.decide(ctx, st);
+  }
+
+  /** The entry for this bar's state, if any (no closure or array per call on the common paths). */
+  private decide(ctx: ScanContext, st: BarState | undefined): ScanResult | Promise<ScanResult> {
+    if (!st) return NO_DATA;
+    if (st.cross === 0) return NO_CROSS;
+    if (st.proposed) return ACTED;
+    const side = st.cross > 0 ? 'buy' : 'sell';
+    let open = 0;
+    for (const p of ctx.cycle.positions) {
+      if (p.symbol !== ctx.symbol) continue;
+      if (p.side === side) return { skip: `Already ${side === 'buy' ? 'long' : 'short'}` };
+      open++;
+    }
+    if (!this.cfg.alwaysInMarket && open) return { skip: 'Position open' };
+    st.proposed = true;
+    const candidate = (stops: Stops): ScanResult => ({
+      symbol: ctx.symbol,
+      side,
+      score: 1,
+      probability: 0.5,
+      entry: 'market',
+      volume: this.cfg.volume,
+      reason: `SMA${this.cfg.fast} crossed ${st.cross > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
+      ...stops,
+    });
+    const stops = this.stops(ctx);
+    return stops instanceof Promise ? stops.then(candidate) : candidate(stops);
   }
 
   /** SL/TP distances in price units from the configured points (the point size comes from the source). */
@@ -109,11 +116,13 @@ export class SmaCrossoverAgent implements Agent {
   /** Always in the market: a position against the current trend (fast vs slow) is closed. */
   manage(cycle: CycleContext, position: Position): Action[] | Promise<Action[]> {
     if (!this.cfg.alwaysInMarket) return NOTHING;
-    const decide = (st: BarState | undefined): Action[] =>
-      st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : NOTHING;
     const st = this.state(cycle, position.symbol);
-    return st instanceof Promise ? st.then(decide) : decide(st);
+    return st instanceof Promise ? st.then((s) => exitFor(position, s)) : exitFor(position, st);
   }
+}
+
+function exitFor(position: Position, st: BarState | undefined): Action[] {
+  return st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : NOTHING;
 }
 
 export default definePlugin<SmaConfig>({

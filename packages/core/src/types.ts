@@ -27,6 +27,13 @@ export interface BarSeries {
    * one. Brokers that simulate fills use it as the bar's cost; absent, they use the symbol's spread.
    */
   readonly spread?: Float64Array;
+  /**
+   * From sources that keep the history in columns (CSV, the backtest path): how many bars of this
+   * symbol and timeframe exist up to and including this series' last one — its absolute position in
+   * the history. It grows by one with each newly closed bar, so an agent can key incremental state by
+   * it and learn "nothing new" without reading a column. Absent when the source cannot tell.
+   */
+  readonly end?: number;
 }
 
 export interface Bar {

@@ -44,6 +44,9 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     let exposed = 0;
     const engine = run.engine;
     const broker = run.broker;
+    // The paper broker reports balance and equity without an Account object per bar.
+    const reader = typeof (broker as Partial<BalanceReader>).balanceInto === 'function' ? (broker as unknown as BalanceReader) : undefined;
+    const be = new Float64Array(2);
     const progressEvery = Math.max(1, Math.floor(times.length / 200));
     const e0 = performance.now();
     let n = 0;
@@ -53,11 +56,18 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
       clock.set(t);
       let open = engine.step();
       if (isPromiseLike(open)) open = await open;
-      let a = broker.account();
-      if (isPromiseLike(a)) a = await a;
       eqTime[n] = t;
-      eqBalance[n] = a.balance;
-      eqEquity[n] = a.equity;
+      if (reader) {
+        const r = reader.balanceInto(be);
+        if (r !== undefined && isPromiseLike(r)) await r;
+        eqBalance[n] = be[0]!;
+        eqEquity[n] = be[1]!;
+      } else {
+        let a = broker.account();
+        if (isPromiseLike(a)) a = await a;
+        eqBalance[n] = a.balance;
+        eqEquity[n] = a.equity;
+      }
       if (open > 0) exposed++;
       if (n % progressEvery === 0) o.onProgress?.(n, times.length);
       // Let signals and I/O in now and then, without a timer.
@@ -118,6 +128,10 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
   } finally {
     await run.close();
   }
+}
+
+interface BalanceReader {
+  balanceInto(out: Float64Array): void | Promise<void>;
 }
 
 /**

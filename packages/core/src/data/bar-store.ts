@@ -16,6 +16,11 @@ export class BarStore implements BarSeries {
     readonly spread?: Float64Array,
   ) {}
 
+  /** The whole history: its end is its length. */
+  get end(): number {
+    return this.length;
+  }
+
   /** Number of bars with open time ≤ t (index of the first bar after t). */
   upperBound(t: number): number {
     const a = this.time;

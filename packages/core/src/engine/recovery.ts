@@ -151,10 +151,16 @@ export class Reconciler {
   /** Whether `pass` has anything to do this cycle (checked without allocating). */
   needsPass(positions: readonly Position[]): boolean {
     if (this.unknown.size) return true;
+    // The paper broker hands back the same frozen snapshot while nothing changed: checked once (a
+    // frozen array cannot gain a position, and a known id is only forgotten when its position closes,
+    // which makes a new snapshot).
+    if (positions === this.allKnown) return false;
     const known = this.d.ledger.known;
     for (let i = 0; i < positions.length; i++) if (!known.has(positions[i]!.id)) return true;
+    if (Object.isFrozen(positions)) this.allKnown = positions;
     return false;
   }
+  private allKnown?: readonly Position[];
 
   /** Per cycle: unknown outcomes looked up again; unknown positions of this run adopted. */
   *pass(ctx: CycleContext): Flow<void> {

@@ -13,7 +13,7 @@ import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
 import type { Account, Deal, DealReason, OrderIntent, OrderResult, PendingOrder, Position, PositionFilter, RejectedResult, Side, SymbolInfo, Tick } from '../types.js';
 import { roundTo } from '../data/csv-source.js';
-import { isVolumeStepMultiple } from './money.js';
+import { isVolumeStepMultiple, roundMoney } from './money.js';
 import { PAPER_DEFAULTS, type PaperBrokerOptions, type PaperPosition } from './account.js';
 import { PaperMarket } from './market.js';
 import { checkStops, reject, snapshotOf } from './rules.js';
@@ -63,6 +63,23 @@ export class PaperBroker extends PaperMarket implements Broker {
   account(): Account | Promise<Account> {
     const r = this.sync();
     return r ? r.then(() => this.accountNow()) : this.accountNow();
+  }
+
+  /**
+   * Balance and equity exactly as `account()` reports them, into `out[0]` and `out[1]`, without an
+   * Account object: what the backtest driver reads after every bar.
+   */
+  balanceInto(out: Float64Array): void | Promise<void> {
+    const r = this.sync();
+    if (r) return r.then(() => this.fillBalance(out));
+    this.fillBalance(out);
+  }
+
+  private fillBalance(out: Float64Array): void {
+    let profit = 0;
+    for (const p of this.positionsById.values()) profit += p.profit + p.swap;
+    out[0] = this.balance;
+    out[1] = roundMoney(this.balance + profit);
   }
 
   positions(filter?: PositionFilter): Position[] | Promise<Position[]> {
