@@ -316,6 +316,12 @@ export abstract class PaperAccount {
   }
   protected readonly sums = new Float64Array(2);
 
+  /** The account's free margin, as `accountNow().freeMargin` (without the Account object). */
+  protected freeMargin(): number {
+    this.exposure(this.sums);
+    return roundMoney(roundMoney(this.balance + this.sums[0]!) - roundMoney(this.sums[1]!));
+  }
+
   protected accountNow(): Account {
     this.exposure(this.sums);
     const profit = this.sums[0]!;

@@ -247,7 +247,7 @@ export abstract class PaperMarket extends PaperAccount {
     this.removePending(ord);
     this.changed();
     const required = this.marginFor(st.info, ord.volume, price);
-    if (required > this.accountNow().freeMargin) return; // cancelled for lack of margin, as a broker would
+    if (required > this.freeMargin()) return; // cancelled for lack of margin, as a broker would
     this.open(st.info, ord.id, Object.assign({}, ord, { clientId: ord.clientId ?? ord.id }), price, time);
   }
 }

@@ -113,37 +113,35 @@ export class PaperBroker extends PaperMarket implements Broker {
   place(intent: OrderIntent): OrderResult | Promise<OrderResult> {
     const prior = this.byClientId.get(intent.clientId);
     if (prior) return prior;
-    const reject = (e: unknown): OrderResult => {
-      if (!(e instanceof TradekitError)) throw e;
-      return { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
-    };
-    const remember = (result: OrderResult): OrderResult => {
-      this.byClientId.set(intent.clientId, result);
-      // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
-      if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
-      return result;
-    };
-    const go = (): OrderResult => {
-      // Re-check: a concurrent call with the same client id may have completed while we synced.
-      const again = this.byClientId.get(intent.clientId);
-      if (again) return again;
-      let result: OrderResult;
-      try {
-        result = this.placeNow(intent);
-      } catch (e) {
-        result = reject(e);
-      }
-      return remember(result);
-    };
     // An unknown symbol or a missing quote is a rejection, not a throw (which the engine would have
     // to treat as an unknown outcome and reconcile an order that never existed).
     let r: Promise<void> | undefined;
     try {
       r = this.sync(intent.symbol);
     } catch (e) {
-      return remember(reject(e));
+      return this.remember(intent, rejection(intent, e));
     }
-    return r ? r.then(go, (e: unknown) => remember(reject(e))) : go();
+    return r ? r.then(() => this.placeSynced(intent), (e: unknown) => this.remember(intent, rejection(intent, e))) : this.placeSynced(intent);
+  }
+
+  private placeSynced(intent: OrderIntent): OrderResult {
+    // Re-check: a concurrent call with the same client id may have completed while we synced.
+    const again = this.byClientId.get(intent.clientId);
+    if (again) return again;
+    let result: OrderResult;
+    try {
+      result = this.placeNow(intent);
+    } catch (e) {
+      result = rejection(intent, e);
+    }
+    return this.remember(intent, result);
+  }
+
+  private remember(intent: OrderIntent, result: OrderResult): OrderResult {
+    this.byClientId.set(intent.clientId, result);
+    // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
+    if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
+    return result;
   }
 
   modify(positionId: string, stops: { sl?: number; tp?: number }): ActionResult | Promise<ActionResult> {
@@ -254,8 +252,8 @@ export class PaperBroker extends PaperMarket implements Broker {
     const info = st.info;
     const q = st.quote!;
     const now = this.clock.now();
-    const base = { clientId: intent.clientId, symbol: intent.symbol };
-    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({ status: 'rejected', clientId: base.clientId, symbol: base.symbol, code, reason, retryable });
+    const base = intent;
+    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({ status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code, reason, retryable });
 
     if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly') return rej('TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
     if (info.tradeMode === 'longonly' && intent.side === 'sell') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
@@ -282,10 +280,8 @@ export class PaperBroker extends PaperMarket implements Broker {
       const stopsErr = checkStops(info, intent.side, q, intent.sl, intent.tp);
       if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
       const required = this.marginFor(info, intent.volume, price);
-      const acct = this.accountNow();
-      if (required > acct.freeMargin) {
-        return rej('TK_ERR_BROKER_NO_MONEY', `margin ${required.toFixed(2)} ${this.opts.currency} needed, free margin is ${acct.freeMargin.toFixed(2)}`);
-      }
+      const free = this.freeMargin();
+      if (required > free) return rej('TK_ERR_BROKER_NO_MONEY', `margin ${required.toFixed(2)} ${this.opts.currency} needed, free margin is ${free.toFixed(2)}`);
       const ticket = String(this.nextTicket++);
       const pos = this.open(info, ticket, intent, price, now);
       return {
@@ -402,4 +398,10 @@ export class PaperBroker extends PaperMarket implements Broker {
     }
     return out;
   }
+}
+
+/** A thrown TradekitError as the order's rejection (anything else is a bug: thrown on). */
+function rejection(intent: OrderIntent, e: unknown): OrderResult {
+  if (!(e instanceof TradekitError)) throw e;
+  return { status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code: e.code, reason: e.message, retryable: e.retryable };
 }
