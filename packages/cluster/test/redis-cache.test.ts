@@ -84,7 +84,9 @@ describe('redis-cache: bar windows shared across processes (real Redis)', functi
   it('a fetcher that dies holding the lock holds the others up only until its lock lapses', async () => {
     const source = uniqueId('dead');
     const counter = `${source}:fetches`;
-    const base = { url, source, ttlMs: TTL, lockMs: 1_500, count: 120, counter, now: T0 };
+    // The lock outlives the start of the next process even on a loaded machine (a 1.5 s lock could
+    // lapse before a new node process got to ask, and then nothing waited).
+    const base = { url, source, ttlMs: TTL, lockMs: 6_000, count: 120, counter, now: T0 };
     const holder = users({ ...base, users: 1, hang: true });
     let deadLock: string | undefined;
     try {
