@@ -34,29 +34,75 @@ export function triggerPrice(o: PendingOrder, open: number, high: number, low: n
 }
 
 /**
- * A read-only view of a position: fixed fields are copied, the marks (`currentPrice`, `profit`) are
- * enumerable getters over the live position, so JSON, spreading and reading all work and a price
- * move costs no new object. Once the position closes the view keeps its last marks.
+ * A read-only view of a position: fixed fields are copied (own, enumerable, frozen), the marks
+ * (`currentPrice`, `profit`) are getters over the live position, so a price move costs no new object
+ * and the view stays a fast, fixed-shape object (a backtest reads it every bar). `JSON.stringify`
+ * includes the marks (`toJSON`); a spread (`{ ...view }`) copies the fixed fields only — read the
+ * marks by name. Once the position closes the view keeps its last marks.
  */
+export class PositionView implements Position {
+  readonly id: string;
+  readonly clientId?: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly volume: number;
+  readonly openPrice: number;
+  readonly openTime: number;
+  readonly sl?: number;
+  readonly tp?: number;
+  readonly commission: number;
+  readonly swap: number;
+  readonly magic?: number;
+  readonly comment?: string;
+  readonly #p: PaperPosition;
+
+  constructor(p: PaperPosition) {
+    this.id = p.id;
+    this.clientId = p.clientId;
+    this.symbol = p.symbol;
+    this.side = p.side;
+    this.volume = p.volume;
+    this.openPrice = p.openPrice;
+    this.openTime = p.openTime;
+    this.sl = p.sl;
+    this.tp = p.tp;
+    this.commission = p.commission;
+    this.swap = p.swap;
+    this.magic = p.magic;
+    this.comment = p.comment;
+    this.#p = p;
+    Object.freeze(this);
+  }
+
+  get currentPrice(): number {
+    return this.#p.currentPrice;
+  }
+
+  get profit(): number {
+    return roundMoney(this.#p.profit);
+  }
+
+  toJSON(): Position {
+    return {
+      id: this.id,
+      clientId: this.clientId,
+      symbol: this.symbol,
+      side: this.side,
+      volume: this.volume,
+      openPrice: this.openPrice,
+      openTime: this.openTime,
+      sl: this.sl,
+      tp: this.tp,
+      currentPrice: this.currentPrice,
+      profit: this.profit,
+      commission: this.commission,
+      swap: this.swap,
+      magic: this.magic,
+      comment: this.comment,
+    };
+  }
+}
+
 export function snapshotOf(p: PaperPosition): Position {
-  const v = {
-    id: p.id,
-    clientId: p.clientId,
-    symbol: p.symbol,
-    side: p.side,
-    volume: p.volume,
-    openPrice: p.openPrice,
-    openTime: p.openTime,
-    sl: p.sl,
-    tp: p.tp,
-    currentPrice: 0,
-    profit: 0,
-    commission: p.commission,
-    swap: p.swap,
-    magic: p.magic,
-    comment: p.comment,
-  };
-  Object.defineProperty(v, 'currentPrice', { get: () => p.currentPrice, enumerable: true });
-  Object.defineProperty(v, 'profit', { get: () => roundMoney(p.profit), enumerable: true });
-  return Object.freeze(v) as Position;
+  return new PositionView(p);
 }
