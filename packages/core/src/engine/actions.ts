@@ -6,6 +6,14 @@
 import type { Action, Position } from '../types.js';
 
 export function mergeActions(actions: readonly Action[], positions: readonly Position[]): Action[] {
+  // The common case: one agent closes one position.
+  if (actions.length === 1) {
+    const a = actions[0]!;
+    if (a.type === 'close' && a.volume === undefined) {
+      for (let i = 0; i < positions.length; i++) if (positions[i]!.id === a.positionId) return [{ type: 'close', positionId: a.positionId, reason: a.reason }];
+      return [];
+    }
+  }
   const byPos = new Map<string, Action[]>();
   const cancels: Action[] = [];
   for (const a of actions) {

@@ -35,7 +35,7 @@ export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): voi
 
   const manage = agent.manage?.bind(agent);
   if (manage) {
-    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, agent, (p) => manage(ctx, p))) as unknown as (ctx: CycleContext, p: Position[]) => Promise<void>);
+    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, agent, manage)) as unknown as (ctx: CycleContext, p: Position[]) => Promise<void>);
   }
   const onFill = agent.onFill?.bind(agent);
   if (onFill) {
@@ -73,23 +73,26 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
   }
   const manage = policy.manage?.bind(policy);
   if (manage) {
-    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, undefined, (p) => manage(ctx, p))) as never);
+    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, undefined, manage)) as never);
   }
 }
 
 /** Asks `fn` about each position (of the agent's symbols) and pushes the actions; sync when `fn` is. */
-function collectActions(ctx: CycleContext, positions: Position[], agent: Agent | undefined, fn: (p: Position) => MaybePromise<Action[] | void>, from = 0): MaybePromise<void> {
+function collectActions(ctx: CycleContext, positions: Position[], agent: Agent | undefined, fn: (ctx: CycleContext, p: Position) => MaybePromise<Action[] | void>, from = 0): MaybePromise<void> {
   for (let i = from; i < positions.length; i++) {
     const p = positions[i]!;
     if (agent && !handles(agent, p.symbol)) continue;
-    const r = fn(p);
+    const r = fn(ctx, p);
     if (isPromiseLike(r)) {
       return (r as Promise<Action[] | void>).then((actions) => {
         if (actions) for (const a of actions) ctx.actions.push(a);
         return collectActions(ctx, positions, agent, fn, i + 1);
       });
     }
-    if (r) for (const a of r as Action[]) ctx.actions.push(a);
+    if (r) {
+      const list = r as Action[];
+      for (let k = 0; k < list.length; k++) ctx.actions.push(list[k]!);
+    }
   }
   return undefined;
 }
