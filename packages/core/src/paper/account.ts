@@ -107,17 +107,19 @@ export abstract class PaperAccount {
 
   protected addPosition(p: PaperPosition): void {
     this.positionsById.set(p.id, p);
+    this.openList.push(p);
     this.symbols.get(p.symbol)?.positions.push(p);
   }
 
   protected removePosition(p: PaperPosition): void {
     this.positionsById.delete(p.id);
+    dropFrom(this.openList, p);
     const list = this.symbols.get(p.symbol)?.positions;
-    if (list) {
-      const i = list.indexOf(p);
-      if (i >= 0) list.splice(i, 1);
-    }
+    if (list) dropFrom(list, p);
   }
+
+  /** Every open position in opening order (the map's order), as an array for the per-bar loops. */
+  protected readonly openList: PaperPosition[] = [];
 
   protected addPending(o: PendingOrder): void {
     this.pending.set(o.id, o);
@@ -306,10 +308,14 @@ export abstract class PaperAccount {
   protected exposure(out: Float64Array): void {
     let profit = 0;
     let margin = 0;
-    for (const p of this.positionsById.values()) {
-      const info = this.symbols.get(p.symbol)!.info;
+    const open = this.openList;
+    for (let i = 0; i < open.length; i++) {
+      const p = open[i]!;
+      const st = this.symbols.get(p.symbol)!;
+      const info = st.info;
       profit += p.profit + p.swap;
-      margin += this.marginFor(info, p.volume, p.currentPrice);
+      const m = (p.volume * info.contractSize * p.currentPrice) / st.leverage;
+      margin += info.profitCurrency === this.opts.currency ? m : this.convert(m, info.profitCurrency, info);
     }
     out[0] = profit;
     out[1] = margin;
@@ -338,4 +344,9 @@ export abstract class PaperAccount {
       leverage: this.opts.leverage,
     };
   }
+}
+
+function dropFrom<T>(list: T[], x: T): void {
+  const i = list.indexOf(x);
+  if (i >= 0) list.splice(i, 1);
 }

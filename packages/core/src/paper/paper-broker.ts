@@ -77,7 +77,8 @@ export class PaperBroker extends PaperMarket implements Broker {
 
   private fillBalance(out: Float64Array): void {
     let profit = 0;
-    for (const p of this.positionsById.values()) profit += p.profit + p.swap;
+    const open = this.openList;
+    for (let i = 0; i < open.length; i++) profit += open[i]!.profit + open[i]!.swap;
     out[0] = this.balance;
     out[1] = roundMoney(this.balance + profit);
   }
@@ -216,6 +217,7 @@ export class PaperBroker extends PaperMarket implements Broker {
     this.nextDeal = s.nextDeal;
     this.symbols.clear();
     this.positionsById.clear();
+    this.openList.length = 0;
     for (const p of s.positions) this.addPosition({ ...p });
     this.pending.clear();
     for (const o of s.pending) this.addPending({ ...o });
