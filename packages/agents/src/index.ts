@@ -53,6 +53,7 @@ export { TRADE_MANAGER_SCHEMA, type TradeManagerConfig } from './trade-manager/c
 
 export { NewsCalendar, NewsCalendarToken, parseCalendar, symbolCurrencies, type CalendarEvent, type CalendarOptions } from './news/calendar.js';
 
-export { StatArbAgent, PairState, type SpreadState } from './stat-arb/agent.js';
+export { StatArbAgent, PairState, alignCloses, type SpreadState, type PairEvaluation } from './stat-arb/agent.js';
+export { EngleGrangerFit } from './stat-arb/engle-granger-fit.js';
 export { STAT_ARB_SCHEMA, type StatArbConfig } from './stat-arb/config.js';
 export { engleGranger, adfNoConstant, mackinnonP2, normalCdf, ols, type Cointegration, type AdfResult, type OlsResult } from './stat-arb/cointegration.js';
