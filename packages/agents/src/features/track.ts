@@ -130,7 +130,7 @@ export class FeatureTrack {
     f.ema21 = this.ema21.update(c);
     f.rsi = this.rsi.update(c);
     f.atr = this.atr.update(h, l, c);
-    f.adx = this.adx.update(h, l, c);
+    f.adx = this.adx.updateWith(h, l, f.atr);
     f.plusDi = this.adx.plusDi;
     f.minusDi = this.adx.minusDi;
     this.macd.update(c);
@@ -164,8 +164,10 @@ export class FeatureTrack {
 
   /** Feeds every bar of a series newer than the last one seen; returns how many were new. */
   feed(s: { length: number; time: ArrayLike<number>; open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number>; volume: ArrayLike<number> }): number {
+    // Columns read once (a source's series may build them on first access, behind a getter).
+    const { length, time, open, high, low, close, volume } = s;
     let n = 0;
-    for (let i = 0; i < s.length; i++) if (this.push(s.time[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!)) n++;
+    for (let i = 0; i < length; i++) if (this.push(time[i]!, open[i]!, high[i]!, low[i]!, close[i]!, volume[i]!)) n++;
     return n;
   }
 }
