@@ -1,6 +1,7 @@
 /**
  * Pins what the shipped strategies do over the sample data, bar for bar: every trade (entry, exit,
- * prices, profit, reason), the final balance and every scan status of every cycle (as a digest).
+ * prices, profit, reason), the final balance, and (as a digest) every scan status of every cycle,
+ * every execution outcome and every candidate with its details.
  * Caching and incremental work in the agents must never change a bit of it. The expected files were
  * written by the code before the issue-12 caching (set TK_UPDATE_FIXTURES=1 to rewrite them, and
  * only when a change of behaviour is intended).
@@ -16,15 +17,20 @@ interface Pinned {
   trades: BacktestTrade[];
   balance: number;
   cycles: number;
-  /** sha256 of every cycle's `symbol=status` lines, in cycle order. */
+  /** sha256 of every cycle's `symbol=status` lines and execution outcomes, in cycle order. */
   statusDigest: string;
+  /** sha256 of every candidate (JSON, details included), in order. */
+  candidateDigest: string;
+  candidates: number;
   statusCounts: Record<string, number>;
 }
 
 async function replay(configFile: string): Promise<Pinned> {
   const hash = createHash('sha256');
+  const signals = createHash('sha256');
   const counts: Record<string, number> = {};
   let cycles = 0;
+  let candidates = 0;
   const r = await runBacktest(
     { configFile, searchPaths: [import.meta.url] },
     {
@@ -33,6 +39,11 @@ async function replay(configFile: string): Promise<Pinned> {
         {
           name: 'pin',
           publish: (e: TradekitEvent) => {
+            if (e.type === 'signal') {
+              candidates++;
+              signals.update(`${JSON.stringify((e as TradekitEvent<'signal'>).data.candidate)}\n`);
+              return;
+            }
             if (e.type !== 'scan.summary') return;
             const s = (e as TradekitEvent<'scan.summary'>).data;
             cycles++;
@@ -42,12 +53,13 @@ async function replay(configFile: string): Promise<Pinned> {
               const k = status.replace(/ \(.*$/, '');
               counts[k] = (counts[k] ?? 0) + 1;
             }
+            hash.update(`${s.gated ?? ''}|${JSON.stringify(s.executions)}\n`);
           },
         },
       ],
     },
   );
-  return { trades: r.trades, balance: r.finalAccount.balance, cycles, statusDigest: hash.digest('hex'), statusCounts: counts };
+  return { trades: r.trades, balance: r.finalAccount.balance, cycles, statusDigest: hash.digest('hex'), statusCounts: counts, candidateDigest: signals.digest('hex'), candidates };
 }
 
 function check(name: string, actual: Pinned): void {
@@ -63,7 +75,9 @@ function check(name: string, actual: Pinned): void {
   assert.equal(got.balance, expected.balance);
   assert.equal(got.cycles, expected.cycles);
   assert.deepEqual(got.statusCounts, expected.statusCounts, `${name}: status counts differ`);
-  assert.equal(got.statusDigest, expected.statusDigest, `${name}: some scan status differs`);
+  assert.equal(got.statusDigest, expected.statusDigest, `${name}: some scan status or execution differs`);
+  assert.equal(got.candidates, expected.candidates);
+  assert.equal(got.candidateDigest, expected.candidateDigest, `${name}: some candidate differs`);
 }
 
 describe('backtests over the sample data are pinned (trades, balance, every status)', function () {
