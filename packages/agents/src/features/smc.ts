@@ -26,6 +26,15 @@ export interface SmcParams {
   maxZones: number;
 }
 
+/** Slots of a bar in a row (`SmcTracker.updateBar`, the feature track's scratch row). */
+export const BAR_TIME = 0;
+export const BAR_OPEN = 1;
+export const BAR_HIGH = 2;
+export const BAR_LOW = 3;
+export const BAR_CLOSE = 4;
+export const BAR_VOLUME = 5;
+export const BAR_FIELDS = 6;
+
 export const SMC_DEFAULTS: SmcParams = { lookback: 20, momentum: 1.5, sweepRecentBars: 3, fvgMinAtr: 0.1, maxZones: 10 };
 
 export interface Zone {
@@ -56,6 +65,7 @@ export class SmcTracker {
   /** Recent candle bodies; their mean is the "average body" (over what is there, up to 20). */
   private readonly bodies = new Ring(20);
   private bodySum = 0;
+  private readonly row = new Float64Array(BAR_FIELDS);
   /** The previous bar (NaN before it) and the one before it (highs and lows only). */
   private prevOpen = Number.NaN;
   private prevHigh = Number.NaN;
@@ -83,6 +93,22 @@ export class SmcTracker {
   }
 
   update(time: number, o: number, h: number, l: number, c: number, atr: number): void {
+    const r = this.row;
+    r[BAR_TIME] = time;
+    r[BAR_OPEN] = o;
+    r[BAR_HIGH] = h;
+    r[BAR_LOW] = l;
+    r[BAR_CLOSE] = c;
+    this.updateBar(r, atr);
+  }
+
+  /** `update` with the bar in a row (slots BAR_TIME … BAR_CLOSE): no number per field crosses the call. */
+  updateBar(bar: Float64Array, atr: number): void {
+    const time = bar[BAR_TIME]!;
+    const o = bar[BAR_OPEN]!;
+    const h = bar[BAR_HIGH]!;
+    const l = bar[BAR_LOW]!;
+    const c = bar[BAR_CLOSE]!;
     const index = this.n++;
     // Structure from the previous `lookback` bars only (never the bar being tested).
     const ready = this.hiMax.ready;

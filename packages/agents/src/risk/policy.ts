@@ -34,6 +34,8 @@ export interface CircuitBreakerState {
 const OK: RiskVerdict = { ok: true };
 const block = (reason: string): RiskVerdict => ({ ok: false, reason });
 const NO_NETS: readonly number[] = Object.freeze([]);
+/** The breaker when the store has none (read every cycle of a 5-minute replay: no object per read). */
+const CLOSED: CircuitBreakerState = Object.freeze({ open: false });
 
 /** UTC `yyyy-mm-dd` of a time, rebuilt only when the day changes. */
 class DayLabel {
@@ -64,7 +66,7 @@ interface SymbolFacts {
 export class RiskManager implements RiskPolicy {
   readonly name: string;
   counters: RiskCounters = { day: '', fills: 0, lastFill: {} };
-  breaker: CircuitBreakerState = { open: false };
+  breaker: Readonly<CircuitBreakerState> = CLOSED;
   readonly stats: DealStats;
   private readonly infos = new Map<string, SymbolInfo>();
   private readonly planned = new WeakMap<Candidate, number>();
@@ -99,7 +101,7 @@ export class RiskManager implements RiskPolicy {
 
   async load(): Promise<void> {
     this.counters = { day: '', fills: 0, lastFill: {}, ...((await this.d.store.get<RiskCounters>(this.countersKey)) ?? {}) };
-    this.breaker = (await this.d.store.get<CircuitBreakerState>(this.breakerKey)) ?? { open: false };
+    this.breaker = (await this.d.store.get<CircuitBreakerState>(this.breakerKey)) ?? CLOSED;
   }
 
   private *info(cycle: CycleContext, symbol: string): Flow<SymbolInfo> {
@@ -118,7 +120,7 @@ export class RiskManager implements RiskPolicy {
     if (now - this.breakerReadAt >= (this.d.breakerPollMs ?? 60_000)) {
       this.breakerReadAt = now;
       return this.d.store.get<CircuitBreakerState>(this.breakerKey).then((b) => {
-        this.breaker = b ?? { open: false };
+        this.breaker = b ?? CLOSED;
         return this.gateAfterBreaker(cycle, now);
       });
     }
