@@ -178,10 +178,10 @@ export class InstitutionalAgent implements Agent {
     let h4: Trend = 'unknown';
     if (c.h4TrendFilter) {
       const t = this.d.hub.update(this.h4, cycle.data, now);
-      if (isPromiseLike(t)) return t.then((x) => this.decide(cycle, now, info, tick, track, m5, h1, trendOf(x.close, x.sma50, c.trendBand)));
+      if (isPromiseLike(t)) return t.then((x) => this.decide(now, info, tick, track, m5, h1, trendOf(x.close, x.sma50, c.trendBand)));
       h4 = trendOf(t.close, t.sma50, c.trendBand);
     }
-    return this.decide(cycle, now, info, tick, track, m5, h1, h4);
+    return this.decide(now, info, tick, track, m5, h1, h4);
   }
 
   /** The model's probability for the track's newest bar (computed once per bar). */
@@ -195,7 +195,7 @@ export class InstitutionalAgent implements Agent {
   }
 
   /** Gates 7 onwards: nothing here waits. */
-  private decide(cycle: CycleContext, now: number, info: SymbolInfo, tick: Tick, track: FeatureTrack, m5: Trend, h1: Trend, h4: Trend): ScanResult {
+  private decide(now: number, info: SymbolInfo, tick: Tick, track: FeatureTrack, m5: Trend, h1: Trend, h4: Trend): ScanResult {
     const c = this.cfg;
     const st = this.state;
     const f = track.features;
