@@ -18,16 +18,17 @@ export { Ring } from './indicators/ring.js';
 
 export { FeatureTrack, FEATURE_DEFAULTS, type Features, type FeatureParams } from './features/track.js';
 export { SmcTracker, SMC_DEFAULTS, type SmcParams, type Zone, type StructureBreak } from './features/smc.js';
-export { FeatureHub, FeatureHubToken, featureHubOf } from './features/hub.js';
+export { FeatureHub, FeatureHubToken, HubEntry, featureHubOf, type BarTrack } from './features/hub.js';
+export { TrendTrack } from './features/trend-track.js';
 
 export { trendOf, type Trend } from './analysis/trend.js';
-export { detectRegime, regimeKey, regimeScore, isTradeable, REGIMES, REGIME_SCORES, REGIME_DEFAULTS, type Regime, type RegimeKey, type RegimeParams } from './analysis/regime.js';
-export { scoreSide, bestSide, CONFLUENCE_MAX, type ConfluenceInput, type ConfluenceParams, type SideScore } from './analysis/confluence.js';
+export { detectRegime, regimeOf, regimeWhy, regimeKey, regimeScore, isTradeable, REGIMES, REGIME_SCORES, REGIME_DEFAULTS, type Regime, type RegimeKey, type RegimeParams } from './analysis/regime.js';
+export { scoreSide, sideScore, sideBlock, bestSide, CONFLUENCE_MAX, type ConfluenceInput, type ConfluenceParams, type SideScore } from './analysis/confluence.js';
 export { bosSetup, meanReversionSetup, type Setup, type BosParams, type MeanReversionParams } from './analysis/setups.js';
 
 export { pipSize, toPips } from './market/pips.js';
 export { valuePerPriceUnit, conversionRate, type Quote } from './market/money.js';
-export { sessionAt, SEED_SESSIONS, type Session } from './market/sessions.js';
+export { sessionAt, utcHour, utcHourOfDay, SEED_SESSIONS, type Session } from './market/sessions.js';
 
 export { FEATURE_NAMES, featureVector } from './model/vector.js';
 export { fitLogistic, predictLogistic, sigmoid, type LogisticFit } from './model/logistic.js';
@@ -45,7 +46,8 @@ export { RiskManager, type RiskCounters, type CircuitBreakerState } from './risk
 export { RISK_SCHEMA, DEFAULT_CORRELATION_GROUPS, type RiskConfig, type CorrelationGroup } from './risk/config.js';
 export { RiskReason } from './risk/status.js';
 export { plannedRisk, volumeFor } from './risk/sizing.js';
-export { returnCorrelation, pearson, groupConflict } from './risk/correlation.js';
+export { returnCorrelation, ReturnCorrelation, pearson, groupConflict } from './risk/correlation.js';
+export { DealStats, payoff, type TradeStats } from './risk/deal-stats.js';
 export { currencyExposure, exposureBreach } from './risk/exposure.js';
 
 export { TradeManager, type ExitState } from './trade-manager/manager.js';
@@ -53,6 +55,7 @@ export { TRADE_MANAGER_SCHEMA, type TradeManagerConfig } from './trade-manager/c
 
 export { NewsCalendar, NewsCalendarToken, parseCalendar, symbolCurrencies, type CalendarEvent, type CalendarOptions } from './news/calendar.js';
 
-export { StatArbAgent, PairState, type SpreadState } from './stat-arb/agent.js';
+export { StatArbAgent, PairState, alignCloses, type SpreadState, type PairEvaluation } from './stat-arb/agent.js';
+export { EngleGrangerFit } from './stat-arb/engle-granger-fit.js';
 export { STAT_ARB_SCHEMA, type StatArbConfig } from './stat-arb/config.js';
 export { engleGranger, adfNoConstant, mackinnonP2, normalCdf, ols, type Cointegration, type AdfResult, type OlsResult } from './stat-arb/cointegration.js';

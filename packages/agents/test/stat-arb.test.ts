@@ -1,8 +1,8 @@
 /** Engle-Granger cointegration and the stat-arb agent on synthetic pairs. */
 import assert from 'node:assert/strict';
 import { MemoryStateStore, SimClock, TIMEFRAME_MS, silentLogger, type Candidate, type CsvDataSource } from '@tradekit/core';
-import { StatArbAgent, STAT_ARB_SCHEMA, adfNoConstant, engleGranger, mackinnonP2, normalCdf, ols, type StatArbConfig } from '@tradekit/agents';
-import { RUN, cycleOf, gauss, rng, synthSource, tempDir, utc, withDefaults, writeBars, type SynthBar } from './helpers.js';
+import { EngleGrangerFit, StatArbAgent, STAT_ARB_SCHEMA, adfNoConstant, alignCloses, engleGranger, mackinnonP2, normalCdf, ols, type Cointegration, type StatArbConfig } from '@tradekit/agents';
+import { RUN, SIX, cycleOf, gauss, rng, sampleSource, synthSource, tempDir, utc, withDefaults, writeBars, type SynthBar } from './helpers.js';
 
 describe('cointegration maths', () => {
   it('OLS recovers an exact line', () => {
@@ -61,6 +61,81 @@ describe('cointegration maths', () => {
     assert.ok(co.pValue < 0.01, `p ${co.pValue}`);
     assert.ok(Math.abs(co.beta - 1.5) < 0.05, `β ${co.beta}`);
     assert.ok(engleGranger(c, b).pValue > 0.1);
+  });
+});
+
+/** Every number of two fits, compared with Object.is (bit for bit, −0 and NaN included). */
+function assertSameFit(got: Cointegration, want: Cointegration, what: string): void {
+  const flat = (c: Cointegration) => [c.alpha, c.beta, c.adf.stat, c.adf.lag, c.adf.nobs, c.pValue, c.mean, c.std, c.z, c.n];
+  const g = flat(got);
+  const w = flat(want);
+  for (let i = 0; i < w.length; i++) assert.ok(Object.is(g[i], w[i]), `${what}: field ${i} ${g[i]} ≠ ${w[i]}`);
+}
+
+describe('EngleGrangerFit (the allocation-free fit the agent runs)', () => {
+  it('gives engleGranger\'s results bit for bit: random pairs of many lengths, one workspace reused', () => {
+    const fit = new EngleGrangerFit();
+    const r = rng(11);
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 30 + Math.floor(r() * 400);
+      const a: number[] = [];
+      const b: number[] = [];
+      let x = 100 * r();
+      let e = 0;
+      const rho = r();
+      const beta = (r() - 0.5) * 4;
+      for (let i = 0; i < n; i++) {
+        x += gauss(r);
+        e = rho * e + gauss(r) * r();
+        b.push(x);
+        a.push(3 + beta * x + e);
+      }
+      assertSameFit(fit.fit(a, b), engleGranger(a, b), `trial ${trial} (n ${n})`);
+      // Over a prefix of longer scratch input, as the agent passes it.
+      const xa = Float64Array.from([...a, 1, 2, 3]);
+      const xb = Float64Array.from([...b, 4, 5, 6]);
+      assertSameFit(fit.fit(xa, xb, n), engleGranger(a, b), `trial ${trial} (prefix)`);
+    }
+  });
+
+  it('gives engleGranger\'s results bit for bit on the sample data\'s H1 closes, every pair, sliding windows', async () => {
+    const clock = new SimClock(utc('2030-01-01T00:00:00'));
+    const src = await sampleSource(clock, SIX, ['H1']);
+    const fit = new EngleGrangerFit();
+    const xa = new Float64Array(200);
+    const xb = new Float64Array(200);
+    /** The last 200 bars opened at or before `t`, as the agent's window at that time. */
+    const windowAt = (s: { length: number; time: Float64Array; close: Float64Array }, t: number) => {
+      let end = 0;
+      while (end < s.length && s.time[end]! <= t) end++;
+      const from = Math.max(0, end - 200);
+      return { length: end - from, time: s.time.subarray(from, end), close: s.close.subarray(from, end) } as never;
+    };
+    let checked = 0;
+    for (let i = 0; i < SIX.length; i++) {
+      for (let j = i + 1; j < SIX.length; j++) {
+        const sa = src.bars(SIX[i]!, 'H1', 10_000);
+        const sb = src.bars(SIX[j]!, 'H1', 10_000);
+        for (let k = 200; k < sa.length; k += 149) {
+          const t = sa.time[k]!;
+          const m = alignCloses(windowAt(sa, t), windowAt(sb, t), xa, xb);
+          if (m < 180) continue;
+          assertSameFit(fit.fit(xa, xb, m), engleGranger(Array.from(xa.subarray(0, m)), Array.from(xb.subarray(0, m))), `${SIX[i]}/${SIX[j]} at ${new Date(t).toISOString()}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 200, `windows checked: ${checked}`);
+  });
+
+  it('aligns closes by bar time (a merge when times ascend, a map otherwise)', () => {
+    const xa = new Float64Array(5);
+    const xb = new Float64Array(5);
+    const s = (time: number[], close: number[]) => ({ length: time.length, time: Float64Array.from(time), close: Float64Array.from(close) }) as never;
+    assert.equal(alignCloses(s([1, 2, 4, 5], [10, 20, 40, 50]), s([2, 3, 4, 6], [200, 300, 400, 600]), xa, xb), 2);
+    assert.deepEqual([...xa.subarray(0, 2), ...xb.subarray(0, 2)], [20, 40, 200, 400]);
+    assert.equal(alignCloses(s([5, 2, 4], [50, 20, 40]), s([2, 4, 4], [200, 400, 401]), xa, xb), 2);
+    assert.deepEqual([...xa.subarray(0, 2), ...xb.subarray(0, 2)], [20, 40, 200, 401]);
   });
 });
 

@@ -38,6 +38,11 @@ export interface SideScore {
   details: Record<string, FactorMark>;
 }
 
+/** `${timeframe} trend ${trend}` for the blocking trends, built once. */
+const BLOCKED: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze(
+  Object.fromEntries(['M5', 'H4', 'H1'].map((tf) => [tf, Object.freeze(Object.fromEntries(['up', 'down', 'flat', 'unknown'].map((t) => [t, `${tf} trend ${t}`])))])),
+);
+
 export function scoreSide(side: 'buy' | 'sell', x: ConfluenceInput, p: ConfluenceParams): SideScore {
   const details: Record<string, FactorMark> = {};
   let score = 0;
@@ -53,7 +58,7 @@ export function scoreSide(side: 'buy' | 'sell', x: ConfluenceInput, p: Confluenc
       details[`${name} trend`] = 'OK';
     } else if (opposes(t, side)) {
       details[`${name} trend`] = filter ? 'BLOCK' : 'NO';
-      if (filter) blocked ??= `${name} trend ${t}`;
+      if (filter) blocked ??= BLOCKED[name]![t]!;
     } else details[`${name} trend`] = '-';
   }
   const pDir = side === 'buy' ? x.probLong : 1 - x.probLong;
@@ -73,6 +78,29 @@ export function scoreSide(side: 'buy' | 'sell', x: ConfluenceInput, p: Confluenc
     details.ADX = 'OK';
   } else details.ADX = '-';
   return { side, score: blocked ? 0 : score, blocked, details };
+}
+
+/** `scoreSide(…).score` without the factor table (a scan builds that only for a candidate). */
+export function sideScore(side: 'buy' | 'sell', x: ConfluenceInput, p: ConfluenceParams): number {
+  if (sideBlock(side, x, p) !== undefined) return 0;
+  let score = 0;
+  if (agrees(x.m5, side)) score++;
+  if (agrees(x.h4, side)) score++;
+  if (agrees(x.h1, side)) score++;
+  const pDir = side === 'buy' ? x.probLong : 1 - x.probLong;
+  if (pDir > p.probStrong) score += 2;
+  else if (pDir > p.probThreshold) score += 1;
+  if (side === 'buy' ? x.smcBuy : x.smcSell) score++;
+  if (x.adx > p.adxStrong) score++;
+  return score;
+}
+
+/** `scoreSide(…).blocked`: the first filtered trend (M5, H4, H1) against `side`. */
+export function sideBlock(side: 'buy' | 'sell', x: ConfluenceInput, p: ConfluenceParams): string | undefined {
+  if (p.m5Filter && opposes(x.m5, side)) return BLOCKED.M5![x.m5];
+  if (p.h4Filter && opposes(x.h4, side)) return BLOCKED.H4![x.h4];
+  if (p.h1Filter && opposes(x.h1, side)) return BLOCKED.H1![x.h1];
+  return undefined;
 }
 
 /** Both directions; the higher score wins, a tie goes to the more probable direction, else none. */

@@ -64,25 +64,59 @@ export interface RegimeResult {
 }
 
 export function detectRegime(f: Readonly<Features>, p: RegimeParams = REGIME_DEFAULTS): RegimeResult {
+  const regime = regimeOf(f, p);
+  return { regime, why: regimeWhy(regime, f) };
+}
+
+/** The regime label alone (no string is built: a scan needs the explanation only for a candidate). */
+export function regimeOf(f: Readonly<Features>, p: RegimeParams = REGIME_DEFAULTS): Regime {
   const bullStack = f.ema9 > f.ema21 && f.ema21 > f.sma50;
   const bearStack = f.ema9 < f.ema21 && f.ema21 < f.sma50;
-  if (f.volRatio > p.volHighRatio) return { regime: 'VOLATILE_HIGH', why: `ATR ${f.volRatio.toFixed(2)}× its average` };
-  if (f.volRatio < p.volLowRatio && f.bbWidth < p.volLowBbWidth) return { regime: 'VOLATILE_LOW', why: `ATR ${f.volRatio.toFixed(2)}× its average, narrow bands` };
+  if (f.volRatio > p.volHighRatio) return 'VOLATILE_HIGH';
+  if (f.volRatio < p.volLowRatio && f.bbWidth < p.volLowBbWidth) return 'VOLATILE_LOW';
   if (f.volumeRatio > p.volumeSpike && f.volRatio > p.breakoutVolRatio) {
-    if (f.close >= f.bbUpper && bullStack) return { regime: 'BREAKOUT_BULL', why: 'volume spike at the upper band, EMAs stacked up' };
-    if (f.close <= f.bbLower && bearStack) return { regime: 'BREAKOUT_BEAR', why: 'volume spike at the lower band, EMAs stacked down' };
+    if (f.close >= f.bbUpper && bullStack) return 'BREAKOUT_BULL';
+    if (f.close <= f.bbLower && bearStack) return 'BREAKOUT_BEAR';
   }
   if (f.adx > p.adxTrend) {
-    if (bullStack && f.macd > f.macdSignal) return { regime: 'TRENDING_BULL', why: `ADX ${f.adx.toFixed(1)}, EMAs up, MACD above signal` };
-    if (bearStack && f.macd < f.macdSignal) return { regime: 'TRENDING_BEAR', why: `ADX ${f.adx.toFixed(1)}, EMAs down, MACD below signal` };
-    return { regime: 'TRENDING', why: `ADX ${f.adx.toFixed(1)}` };
+    if (bullStack && f.macd > f.macdSignal) return 'TRENDING_BULL';
+    if (bearStack && f.macd < f.macdSignal) return 'TRENDING_BEAR';
+    return 'TRENDING';
   }
   if (f.adx > p.adxReversal) {
-    if (f.bullDivergence) return { regime: 'REVERSAL_BULL', why: 'bullish RSI divergence' };
-    if (f.bearDivergence) return { regime: 'REVERSAL_BEAR', why: 'bearish RSI divergence' };
+    if (f.bullDivergence) return 'REVERSAL_BULL';
+    if (f.bearDivergence) return 'REVERSAL_BEAR';
   }
-  if (f.adx < p.adxRange && f.bbWidth < p.rangeBbWidth) return { regime: 'RANGING', why: `ADX ${f.adx.toFixed(1)}, narrow bands` };
-  return { regime: 'NORMAL', why: 'no rule matched' };
+  if (f.adx < p.adxRange && f.bbWidth < p.rangeBbWidth) return 'RANGING';
+  return 'NORMAL';
+}
+
+/** Why `regimeOf` chose `regime` for these features (each label has one rule, so one explanation). */
+export function regimeWhy(regime: Regime, f: Readonly<Features>): string {
+  switch (regime) {
+    case 'VOLATILE_HIGH':
+      return `ATR ${f.volRatio.toFixed(2)}× its average`;
+    case 'VOLATILE_LOW':
+      return `ATR ${f.volRatio.toFixed(2)}× its average, narrow bands`;
+    case 'BREAKOUT_BULL':
+      return 'volume spike at the upper band, EMAs stacked up';
+    case 'BREAKOUT_BEAR':
+      return 'volume spike at the lower band, EMAs stacked down';
+    case 'TRENDING_BULL':
+      return `ADX ${f.adx.toFixed(1)}, EMAs up, MACD above signal`;
+    case 'TRENDING_BEAR':
+      return `ADX ${f.adx.toFixed(1)}, EMAs down, MACD below signal`;
+    case 'TRENDING':
+      return `ADX ${f.adx.toFixed(1)}`;
+    case 'REVERSAL_BULL':
+      return 'bullish RSI divergence';
+    case 'REVERSAL_BEAR':
+      return 'bearish RSI divergence';
+    case 'RANGING':
+      return `ADX ${f.adx.toFixed(1)}, narrow bands`;
+    default:
+      return 'no rule matched';
+  }
 }
 
 /** Maps a regime to its REGIME_PARAMS group, by the detector's real label names. */

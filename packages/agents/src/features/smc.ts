@@ -26,6 +26,15 @@ export interface SmcParams {
   maxZones: number;
 }
 
+/** Slots of a bar in a row (`SmcTracker.updateBar`, the feature track's scratch row). */
+export const BAR_TIME = 0;
+export const BAR_OPEN = 1;
+export const BAR_HIGH = 2;
+export const BAR_LOW = 3;
+export const BAR_CLOSE = 4;
+export const BAR_VOLUME = 5;
+export const BAR_FIELDS = 6;
+
 export const SMC_DEFAULTS: SmcParams = { lookback: 20, momentum: 1.5, sweepRecentBars: 3, fvgMinAtr: 0.1, maxZones: 10 };
 
 export interface Zone {
@@ -56,10 +65,14 @@ export class SmcTracker {
   /** Recent candle bodies; their mean is the "average body" (over what is there, up to 20). */
   private readonly bodies = new Ring(20);
   private bodySum = 0;
-  private readonly highs = new Ring(3);
-  private readonly lows = new Ring(3);
-  private readonly opens = new Ring(2);
-  private readonly closes = new Ring(2);
+  private readonly row = new Float64Array(BAR_FIELDS);
+  /** The previous bar (NaN before it) and the one before it (highs and lows only). */
+  private prevOpen = Number.NaN;
+  private prevHigh = Number.NaN;
+  private prevLow = Number.NaN;
+  private prevClose = Number.NaN;
+  private prevHigh2 = Number.NaN;
+  private prevLow2 = Number.NaN;
   private n = 0;
   lastBullSweep = -Infinity;
   lastBearSweep = -Infinity;
@@ -80,6 +93,22 @@ export class SmcTracker {
   }
 
   update(time: number, o: number, h: number, l: number, c: number, atr: number): void {
+    const r = this.row;
+    r[BAR_TIME] = time;
+    r[BAR_OPEN] = o;
+    r[BAR_HIGH] = h;
+    r[BAR_LOW] = l;
+    r[BAR_CLOSE] = c;
+    this.updateBar(r, atr);
+  }
+
+  /** `update` with the bar in a row (slots BAR_TIME … BAR_CLOSE): no number per field crosses the call. */
+  updateBar(bar: Float64Array, atr: number): void {
+    const time = bar[BAR_TIME]!;
+    const o = bar[BAR_OPEN]!;
+    const h = bar[BAR_HIGH]!;
+    const l = bar[BAR_LOW]!;
+    const c = bar[BAR_CLOSE]!;
     const index = this.n++;
     // Structure from the previous `lookback` bars only (never the bar being tested).
     const ready = this.hiMax.ready;
@@ -99,20 +128,20 @@ export class SmcTracker {
     }
 
     // Invalidate zones with this bar, before adding the ones it creates.
-    prune(this.fvgs, (z) => (z.side === 'bull' ? l <= z.bottom : h >= z.top));
-    prune(this.orderBlocks, (z) => (z.side === 'bull' ? c < z.bottom : c > z.top));
+    if (this.fvgs.length) pruneFilledGaps(this.fvgs, h, l);
+    if (this.orderBlocks.length) pruneBrokenBlocks(this.orderBlocks, c);
 
-    const h2 = this.highs.at(1);
-    const l2 = this.lows.at(1);
+    const h2 = this.prevHigh2;
+    const l2 = this.prevLow2;
     const minGap = atr > 0 ? this.p.fvgMinAtr * atr : 0;
     if (!Number.isNaN(h2)) {
       if (l - h2 > minGap) add(this.fvgs, { side: 'bull', top: l, bottom: h2, time }, this.p.maxZones);
       else if (l2 - h > minGap) add(this.fvgs, { side: 'bear', top: l2, bottom: h, time }, this.p.maxZones);
     }
-    const po = this.opens.at(0);
-    const pc = this.closes.at(0);
-    const ph = this.highs.at(0);
-    const pl = this.lows.at(0);
+    const po = this.prevOpen;
+    const pc = this.prevClose;
+    const ph = this.prevHigh;
+    const pl = this.prevLow;
     if (!Number.isNaN(po) && momentum) {
       if (pc < po && c > o && c > ph) add(this.orderBlocks, { side: 'bull', top: ph, bottom: pl, time }, this.p.maxZones);
       else if (pc > po && c < o && c < pl) add(this.orderBlocks, { side: 'bear', top: ph, bottom: pl, time }, this.p.maxZones);
@@ -122,10 +151,12 @@ export class SmcTracker {
     this.loMin.update(l);
     const out = this.bodies.push(bodySize);
     this.bodySum += bodySize - (Number.isNaN(out) ? 0 : out);
-    this.highs.push(h);
-    this.lows.push(l);
-    this.opens.push(o);
-    this.closes.push(c);
+    this.prevHigh2 = this.prevHigh;
+    this.prevLow2 = this.prevLow;
+    this.prevHigh = h;
+    this.prevLow = l;
+    this.prevOpen = o;
+    this.prevClose = c;
   }
 
   /** A sweep of sell-side liquidity (for buys) or buy-side liquidity (for sells) in the last bars. */
@@ -146,10 +177,24 @@ export class SmcTracker {
   }
 }
 
-function prune(zones: Zone[], dead: (z: Zone) => boolean): void {
+/** Drops the gaps this bar filled (a bull gap once the low reaches its bottom, a bear gap the mirror). */
+function pruneFilledGaps(zones: Zone[], h: number, l: number): void {
   let w = 0;
-  for (const z of zones) if (!dead(z)) zones[w++] = z;
-  zones.length = w;
+  for (let i = 0; i < zones.length; i++) {
+    const z = zones[i]!;
+    if (!(z.side === 'bull' ? l <= z.bottom : h >= z.top)) zones[w++] = z;
+  }
+  if (w !== zones.length) zones.length = w;
+}
+
+/** Drops the order blocks this bar closed through. */
+function pruneBrokenBlocks(zones: Zone[], c: number): void {
+  let w = 0;
+  for (let i = 0; i < zones.length; i++) {
+    const z = zones[i]!;
+    if (!(z.side === 'bull' ? c < z.bottom : c > z.top)) zones[w++] = z;
+  }
+  if (w !== zones.length) zones.length = w;
 }
 
 function add(zones: Zone[], z: Zone, max: number): void {

@@ -12,7 +12,7 @@ import { Ring } from '../indicators/ring.js';
 import { RollingExtreme } from '../indicators/rolling-extreme.js';
 import { Rsi } from '../indicators/rsi.js';
 import { Sma } from '../indicators/sma.js';
-import { SMC_DEFAULTS, SmcTracker, type SmcParams } from './smc.js';
+import { BAR_CLOSE, BAR_FIELDS, BAR_HIGH, BAR_LOW, BAR_OPEN, BAR_TIME, BAR_VOLUME, SMC_DEFAULTS, SmcTracker, type SmcParams } from './smc.js';
 
 export interface FeatureParams {
   smc: SmcParams;
@@ -84,6 +84,8 @@ export class FeatureTrack {
   readonly smc: SmcTracker;
   private f: Features;
   lastTime = Number.NEGATIVE_INFINITY;
+  /** The bar being folded in (see `step`). */
+  private readonly row = new Float64Array(BAR_FIELDS);
 
   constructor(
     readonly symbol: string,
@@ -109,30 +111,69 @@ export class FeatureTrack {
 
   /** Feeds one closed bar. Bars at or before the last one seen are ignored (idempotent). */
   push(time: number, o: number, h: number, l: number, c: number, v: number): boolean {
+    const r = this.row;
+    r[BAR_TIME] = time;
+    r[BAR_OPEN] = o;
+    r[BAR_HIGH] = h;
+    r[BAR_LOW] = l;
+    r[BAR_CLOSE] = c;
+    r[BAR_VOLUME] = v;
+    return this.step();
+  }
+
+  /** Feeds every bar of a series newer than the last one seen; returns how many were new. */
+  feed(s: { length: number; time: ArrayLike<number>; open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number>; volume: ArrayLike<number> }): number {
+    // Columns read once (a source's series may build them on first access, behind a getter).
+    const { length, time, open, high, low, close, volume } = s;
+    const r = this.row;
+    let n = 0;
+    for (let i = 0; i < length; i++) {
+      r[BAR_TIME] = time[i]!;
+      r[BAR_OPEN] = open[i]!;
+      r[BAR_HIGH] = high[i]!;
+      r[BAR_LOW] = low[i]!;
+      r[BAR_CLOSE] = close[i]!;
+      r[BAR_VOLUME] = volume[i]!;
+      if (this.step()) n++;
+    }
+    return n;
+  }
+
+  /*
+   * The bar in `row` through every indicator. The work is cut into a few steps that read the bar from
+   * `row` and leave results in the features object: a step is small enough for the JIT to inline the
+   * indicators it calls, and no number crosses a call it does not inline (such a number would be
+   * boxed: one heap object per value per bar).
+   */
+  private step(): boolean {
+    const time = this.row[BAR_TIME]!;
     if (!(time > this.lastTime)) return false;
     this.lastTime = time;
     const f = this.f;
-    const priorCloseMax = this.closeMax.ready ? this.closeMax.value : Number.NaN;
-    const priorCloseMin = this.closeMin.ready ? this.closeMin.value : Number.NaN;
-    const priorRsiMax = this.rsiMax.ready ? this.rsiMax.value : Number.NaN;
-    const priorRsiMin = this.rsiMin.ready ? this.rsiMin.value : Number.NaN;
-
     f.time = time;
     f.bars++;
-    f.open = o;
-    f.high = h;
-    f.low = l;
+    this.priceStep();
+    this.rangeStep();
+    this.divergenceStep();
+    this.smc.updateBar(this.row, f.atr);
+    this.closes.push(f.close);
+    this.macdHists.push(f.macdHist);
+    return true;
+  }
+
+  private priceStep(): void {
+    const f = this.f;
+    const r = this.row;
+    const c = r[BAR_CLOSE]!;
+    f.open = r[BAR_OPEN]!;
+    f.high = r[BAR_HIGH]!;
+    f.low = r[BAR_LOW]!;
     f.close = c;
-    f.volume = v;
     f.sma20 = this.sma20.update(c);
     f.sma50 = this.sma50.update(c);
     f.ema9 = this.ema9.update(c);
     f.ema21 = this.ema21.update(c);
     f.rsi = this.rsi.update(c);
-    f.atr = this.atr.update(h, l, c);
-    f.adx = this.adx.update(h, l, c);
-    f.plusDi = this.adx.plusDi;
-    f.minusDi = this.adx.minusDi;
     this.macd.update(c);
     f.macd = this.macd.macd;
     f.macdSignal = this.macd.signal;
@@ -142,12 +183,34 @@ export class FeatureTrack {
     f.bbMiddle = this.bb.middle;
     f.bbLower = this.bb.lower;
     f.bbWidth = this.bb.width;
+  }
+
+  private rangeStep(): void {
+    const f = this.f;
+    const r = this.row;
+    const h = r[BAR_HIGH]!;
+    const l = r[BAR_LOW]!;
+    const v = r[BAR_VOLUME]!;
+    f.atr = this.atr.update(h, l, r[BAR_CLOSE]!);
+    f.adx = this.adx.updateWith(h, l, f.atr);
+    f.plusDi = this.adx.plusDi;
+    f.minusDi = this.adx.minusDi;
     const atrAvg = Number.isNaN(f.atr) ? Number.NaN : this.atrSma20.update(f.atr);
     f.volRatio = atrAvg > 0 ? f.atr / atrAvg : Number.NaN;
     f.atrMean = Number.isNaN(f.atr) ? Number.NaN : this.atrMean.update(f.atr);
+    f.volume = v;
     const volAvg = this.volSma.update(v);
     f.volumeRatio = volAvg > 0 ? v / volAvg : Number.NaN;
-    // Divergence: price beyond its prior extreme while RSI is not.
+  }
+
+  /** Divergence: price beyond its prior extreme (the previous bars') while RSI is not; then the extremes take this bar. */
+  private divergenceStep(): void {
+    const f = this.f;
+    const c = f.close;
+    const priorCloseMax = this.closeMax.ready ? this.closeMax.value : Number.NaN;
+    const priorCloseMin = this.closeMin.ready ? this.closeMin.value : Number.NaN;
+    const priorRsiMax = this.rsiMax.ready ? this.rsiMax.value : Number.NaN;
+    const priorRsiMin = this.rsiMin.ready ? this.rsiMin.value : Number.NaN;
     f.bearDivergence = c > priorCloseMax && f.rsi < priorRsiMax;
     f.bullDivergence = c < priorCloseMin && f.rsi > priorRsiMin;
     this.closeMax.update(c);
@@ -156,17 +219,6 @@ export class FeatureTrack {
       this.rsiMax.update(f.rsi);
       this.rsiMin.update(f.rsi);
     }
-    this.smc.update(time, o, h, l, c, f.atr);
-    this.closes.push(c);
-    this.macdHists.push(f.macdHist);
-    return true;
-  }
-
-  /** Feeds every bar of a series newer than the last one seen; returns how many were new. */
-  feed(s: { length: number; time: ArrayLike<number>; open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number>; volume: ArrayLike<number> }): number {
-    let n = 0;
-    for (let i = 0; i < s.length; i++) if (this.push(s.time[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!)) n++;
-    return n;
   }
 }
 

@@ -25,6 +25,14 @@ export class Adx {
   }
 
   update(high: number, low: number, close: number): number {
+    return this.updateWith(high, low, this.atr.update(high, low, close));
+  }
+
+  /**
+   * `update` for a caller that already computed ATR(`period`) of the same bars (a feature track does):
+   * the same values without a second true range and smoothing. Use one or the other, not both.
+   */
+  updateWith(high: number, low: number, atr: number): number {
     let pdm = 0;
     let mdm = 0;
     if (!Number.isNaN(this.prevHigh)) {
@@ -35,7 +43,6 @@ export class Adx {
     }
     this.prevHigh = high;
     this.prevLow = low;
-    const atr = this.atr.update(high, low, close);
     const p = this.up.update(pdm);
     const m = this.down.update(mdm);
     if (!this.up.ready) return this.value;

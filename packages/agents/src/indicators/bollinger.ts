@@ -22,15 +22,8 @@ export class Bollinger {
     this.ring.push(close);
     if (!this.ring.full) return;
     const n = this.period;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += this.ring.at(i);
-    const mean = sum / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      const d = this.ring.at(i) - mean;
-      ss += d * d;
-    }
-    const sd = Math.sqrt(ss / n);
+    const mean = this.ring.sum() / n;
+    const sd = Math.sqrt(this.ring.sumSquaredDeviations(mean) / n);
     this.middle = mean;
     this.upper = mean + this.k * sd;
     this.lower = mean - this.k * sd;

@@ -19,9 +19,10 @@ export class Ring {
 
   /** Pushes `v`; returns the value that fell out (NaN when the ring was not full). */
   push(v: number): number {
-    this.head = (this.head + 1) % this.capacity;
-    const out = this.n === this.capacity ? this.buf[this.head]! : Number.NaN;
-    this.buf[this.head] = v;
+    const head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    this.head = head;
+    const out = this.n === this.capacity ? this.buf[head]! : Number.NaN;
+    this.buf[head] = v;
     if (this.n < this.capacity) this.n++;
     return out;
   }
@@ -29,7 +30,32 @@ export class Ring {
   /** `ago` = 0 is the newest value; NaN beyond what the ring holds. */
   at(ago: number): number {
     if (ago < 0 || ago >= this.n) return Number.NaN;
-    return this.buf[(this.head - ago + this.capacity * 2) % this.capacity]!;
+    const i = this.head - ago;
+    return this.buf[i < 0 ? i + this.capacity : i]!;
+  }
+
+  /** Sum of the values, newest first (the order `at(0) + at(1) + …` adds them in). */
+  sum(): number {
+    const buf = this.buf;
+    let s = 0;
+    for (let i = this.head; i >= 0 && this.head - i < this.n; i--) s += buf[i]!;
+    for (let i = this.capacity - 1, left = this.n - this.head - 1; left > 0; i--, left--) s += buf[i]!;
+    return s;
+  }
+
+  /** Σ (value − mean)², newest first. */
+  sumSquaredDeviations(mean: number): number {
+    const buf = this.buf;
+    let s = 0;
+    for (let i = this.head; i >= 0 && this.head - i < this.n; i--) {
+      const d = buf[i]! - mean;
+      s += d * d;
+    }
+    for (let i = this.capacity - 1, left = this.n - this.head - 1; left > 0; i--, left--) {
+      const d = buf[i]! - mean;
+      s += d * d;
+    }
+    return s;
   }
 
   /** Oldest-first copy. */

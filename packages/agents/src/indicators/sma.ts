@@ -19,9 +19,7 @@ export class Sma {
     this.sum += v - (Number.isNaN(out) ? 0 : out);
     if (++this.sinceResum >= this.period * 8) {
       this.sinceResum = 0;
-      let s = 0;
-      for (let i = 0; i < this.ring.length; i++) s += this.ring.at(i);
-      this.sum = s;
+      this.sum = this.ring.sum();
     }
     this.value = this.ring.full ? this.sum / this.period : Number.NaN;
     return this.value;

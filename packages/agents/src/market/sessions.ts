@@ -14,9 +14,17 @@ export const SEED_SESSIONS: readonly Session[] = Object.freeze([
   { name: 'overlap', start: 13, end: 16 },
 ]);
 
+const DAY_MS = 86_400_000;
+
+/** Hours since UTC midnight, to the second (the same value as from a Date's UTC fields, without one). */
 export function utcHour(t: number): number {
-  const d = new Date(t);
-  return d.getUTCHours() + d.getUTCMinutes() / 60 + d.getUTCSeconds() / 3600;
+  const ms = ((t % DAY_MS) + DAY_MS) % DAY_MS;
+  return Math.floor(ms / 3_600_000) + Math.floor((ms % 3_600_000) / 60_000) / 60 + Math.floor((ms % 60_000) / 1000) / 3600;
+}
+
+/** The UTC hour (0-23) of `t`, as `new Date(t).getUTCHours()`. */
+export function utcHourOfDay(t: number): number {
+  return Math.floor((((t % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
 }
 
 /** The session `t` falls in, or undefined. */

@@ -3,7 +3,7 @@
  * through the engine like any candidate (journal, risk policies, trading state); set
  * `engine.maxEntriesPerCycle` ≥ 2 so both legs can enter in the same cycle.
  */
-import { definePlugin, runFlow, wait, type Action, type CycleContext, type Flow, type Position } from '@tradekit/core';
+import { definePlugin, type CycleContext, type Position } from '@tradekit/core';
 import { agentsError } from '../errors.js';
 import { StatArbAgent } from '../stat-arb/agent.js';
 import { STAT_ARB_SCHEMA, type StatArbConfig } from '../stat-arb/config.js';
@@ -26,13 +26,8 @@ export default definePlugin<StatArbConfig>({
     const agent = new StatArbAgent(c, { store: ctx.state, log: ctx.log, instance: ctx.plugin.instance });
     await agent.load();
     ctx.addAgent(agent);
-    ctx.hooks.manage.tapPromise({ name: ctx.plugin.instance }, ((cycle: CycleContext, positions: Position[]) =>
-      runFlow(
-        (function* (): Flow<void> {
-          const actions: Action[] = yield* wait(agent.manageAll(cycle, positions));
-          for (const a of actions) cycle.actions.push(a);
-        })(),
-      )) as never);
+    // The actions go straight into the cycle's list (no array or flow per cycle).
+    ctx.hooks.manage.tapPromise({ name: ctx.plugin.instance }, ((cycle: CycleContext, positions: Position[]) => agent.manageInto(cycle, positions, cycle.actions)) as never);
     ctx.hooks.afterExecute.tapPromise({ name: ctx.plugin.instance }, async (result, _cycle, intent) => {
       const d = intent.source?.details;
       if (result.status !== 'filled' || intent.source?.agent !== ctx.plugin.instance || !d?.statArb) return;

@@ -10,30 +10,75 @@ import type { CorrelationGroup } from './config.js';
 
 /** ρ of log returns over bar times both series share; undefined with fewer than `minPairs` returns. */
 export function returnCorrelation(a: BarSeries, b: BarSeries, minPairs = 20): number | undefined {
-  const bByTime = new Map<number, number>();
-  for (let i = 0; i < b.length; i++) bByTime.set(b.time[i]!, b.close[i]!);
-  const ra: number[] = [];
-  const rb: number[] = [];
-  let prevA = Number.NaN;
-  let prevB = Number.NaN;
-  for (let i = 0; i < a.length; i++) {
-    const cb = bByTime.get(a.time[i]!);
-    if (cb === undefined) continue;
-    const ca = a.close[i]!;
-    if (prevA > 0 && prevB > 0 && ca > 0 && cb > 0) {
-      ra.push(Math.log(ca / prevA));
-      rb.push(Math.log(cb / prevB));
+  return new ReturnCorrelation().of(a, b, minPairs);
+}
+
+/**
+ * `returnCorrelation` with its return series in scratch arrays kept between calls (a risk policy asks
+ * for one per open position per order). Bar times ascend, so the common times are found by a merge; a
+ * series that does not ascend is matched through a map, as before.
+ */
+export class ReturnCorrelation {
+  private ra = new Float64Array(64);
+  private rb = new Float64Array(64);
+
+  of(a: BarSeries, b: BarSeries, minPairs = 20): number | undefined {
+    if (this.ra.length < a.length) {
+      this.ra = new Float64Array(a.length);
+      this.rb = new Float64Array(a.length);
     }
-    prevA = ca;
-    prevB = cb;
+    const ra = this.ra;
+    const rb = this.rb;
+    const ta = a.time;
+    const tb = b.time;
+    const ca = a.close;
+    const cbs = b.close;
+    const merge = ascending(ta) && ascending(tb);
+    let bByTime: Map<number, number> | undefined;
+    if (!merge) {
+      bByTime = new Map<number, number>();
+      for (let i = 0; i < b.length; i++) bByTime.set(tb[i]!, cbs[i]!);
+    }
+    let n = 0;
+    let j = 0;
+    let prevA = Number.NaN;
+    let prevB = Number.NaN;
+    for (let i = 0; i < a.length; i++) {
+      let cb: number | undefined;
+      if (merge) {
+        const t = ta[i]!;
+        while (j < b.length && tb[j]! < t) j++;
+        cb = j < b.length && tb[j] === t ? cbs[j]! : undefined;
+      } else cb = bByTime!.get(ta[i]!);
+      if (cb === undefined) continue;
+      const c = ca[i]!;
+      if (prevA > 0 && prevB > 0 && c > 0 && cb > 0) {
+        ra[n] = Math.log(c / prevA);
+        rb[n] = Math.log(cb / prevB);
+        n++;
+      }
+      prevA = c;
+      prevB = cb;
+    }
+    if (n < minPairs) return undefined;
+    return pearsonOf(ra, rb, n);
   }
-  if (ra.length < minPairs) return undefined;
-  return pearson(ra, rb);
+}
+
+function ascending(t: ArrayLike<number>): boolean {
+  for (let i = 1; i < t.length; i++) if (!(t[i]! > t[i - 1]!)) return false;
+  return true;
 }
 
 export function pearson(x: readonly number[], y: readonly number[]): number | undefined {
   const n = x.length;
   if (n < 2 || y.length !== n) return undefined;
+  return pearsonOf(x, y, n);
+}
+
+/** Pearson ρ of the first `n` values of x and y (n ≥ 2). */
+function pearsonOf(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
+  if (n < 2) return undefined;
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {

@@ -1,10 +1,12 @@
 /**
  * Statistics over closed deals from the broker's history (the seed's `symbol_stats` and daily P&L):
  * per-symbol last-N net sums (kill switch), average win / loss (payoff mandate), net since UTC
- * midnight (daily loss limit) and this run's closed trades per position (Kelly). Recomputed at most
- * every `refreshMs`, and after any close the run sees.
+ * midnight (daily loss limit) and this run's closed trades per position (Kelly). Refreshed at most
+ * every `refreshMs`, and after any close the run sees. A refresh reads the history and the open
+ * positions again, but recomputes only when they differ from the last read (a deal, an open position,
+ * the UTC day): with one cycle per refresh interval most refreshes find nothing new.
  */
-import { roundMoney, runFlow, wait, type CycleContext, type Deal, type Flow, type MaybePromise } from '@tradekit/core';
+import { isPromiseLike, roundMoney, type CycleContext, type Deal, type MaybePromise, type Position } from '@tradekit/core';
 
 export interface SymbolDealStats {
   /** Net (profit + commission + swap) of each closing deal, newest last. */
@@ -24,6 +26,10 @@ export class DealStats {
   bySymbol = new Map<string, SymbolDealStats>();
   dayNet = 0;
   trades: TradeStats = { trades: 0, wins: 0, avgWin: 0, avgLoss: 0 };
+  /** What the statistics were computed from. */
+  private seenDeals: readonly Deal[] = [];
+  private seenOpen: readonly Position[] = [];
+  private seenDay = Number.NaN;
 
   constructor(
     private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run' },
@@ -37,13 +43,28 @@ export class DealStats {
   refresh(cycle: CycleContext): MaybePromise<void> {
     const now = cycle.clock.now();
     if (!this.dirty && now - this.at < this.o.refreshMs && sameUtcDay(now, this.at)) return;
-    return runFlow(this.load(cycle, now));
+    const deals = cycle.broker.history({ from: now - this.o.windowMs, to: now });
+    if (isPromiseLike(deals)) return deals.then((d) => this.withDeals(cycle, now, d));
+    return this.withDeals(cycle, now, deals);
   }
 
-  private *load(cycle: CycleContext, now: number): Flow<void> {
-    const deals: Deal[] = yield* wait(cycle.broker.history({ from: now - this.o.windowMs, to: now }));
+  private withDeals(cycle: CycleContext, now: number, deals: Deal[]): MaybePromise<void> {
+    // Trades still open contribute their partial exits only once they are fully closed.
+    const positions = cycle.broker.positions({ magic: cycle.run.magic });
+    if (isPromiseLike(positions)) return positions.then((p) => this.load(cycle, now, deals, p));
+    this.load(cycle, now, deals, positions);
+    return undefined;
+  }
+
+  private load(cycle: CycleContext, now: number, deals: Deal[], positions: Position[]): void {
     const magic = cycle.run.magic;
     const dayStart = Math.floor(now / 86_400_000) * 86_400_000;
+    this.at = now;
+    this.dirty = false;
+    if (dayStart === this.seenDay && sameDeals(deals, this.seenDeals) && samePositions(positions, this.seenOpen)) return;
+    this.seenDeals = deals;
+    this.seenOpen = positions;
+    this.seenDay = dayStart;
     const bySymbol = new Map<string, SymbolDealStats>();
     const byPosition = new Map<string, number>();
     let dayNet = 0;
@@ -60,8 +81,7 @@ export class DealStats {
       s.nets.push(net);
       byPosition.set(d.positionId, (byPosition.get(d.positionId) ?? 0) + net);
     }
-    // Trades still open contribute their partial exits only once they are fully closed.
-    const open = new Set((yield* wait(cycle.broker.positions({ magic }))).map((p) => p.id));
+    const open = new Set(positions.map((p) => p.id));
     let wins = 0;
     let trades = 0;
     let sumW = 0;
@@ -77,9 +97,24 @@ export class DealStats {
     this.bySymbol = bySymbol;
     this.dayNet = roundMoney(dayNet);
     this.trades = { trades, wins, avgWin: wins ? sumW / wins : 0, avgLoss: trades - wins ? sumL / (trades - wins) : 0 };
-    this.at = now;
-    this.dirty = false;
   }
+}
+
+/** The same deals in the same order (a deal is a record: its id and time say which one it is). */
+function sameDeals(a: readonly Deal[], b: readonly Deal[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.id !== y.id || x.time !== y.time) return false;
+  }
+  return true;
+}
+
+function samePositions(a: readonly Position[], b: readonly Position[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.id !== b[i]!.id) return false;
+  return true;
 }
 
 function sameUtcDay(a: number, b: number): boolean {

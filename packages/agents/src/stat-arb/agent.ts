@@ -7,8 +7,9 @@
  * The spread's state (legs, direction, β) is persisted in the run's state store, so a restart manages
  * it (the seed kept open spreads in memory only).
  */
-import { floorToStep, runFlow, wait, type Action, type Agent, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type ScanContext, type ScanResult, type BarSeries, type SymbolInfo } from '@tradekit/core';
-import { engleGranger, type Cointegration } from './cointegration.js';
+import { andThen, floorToStep, isPromiseLike, runFlow, type Action, type Agent, type BarSeries, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Tick } from '@tradekit/core';
+import type { Cointegration } from './cointegration.js';
+import { EngleGrangerFit } from './engle-granger-fit.js';
 import type { StatArbConfig } from './config.js';
 
 export interface SpreadState {
@@ -20,18 +21,59 @@ export interface SpreadState {
   legs: { a?: string; b?: string };
 }
 
+export type PairEvaluation = (Cointegration & { priceA: number; priceB: number }) | { error: string };
+
+/** What a flat pair's evaluation means for a scan (worked out once per fit, not per scan). */
+interface Verdict {
+  /** The skip status when there is no signal. */
+  status?: string;
+  direction: 'long' | 'short';
+  beta: number;
+  why: string;
+  /** Leg volumes for `beta` (filled on first use: they need both legs' symbol info). */
+  legs?: { volA: number; volB: number; tooSmall?: string };
+}
+
 export class PairState {
   readonly key: string;
+  /** `A/B`. */
+  readonly name: string;
   state: SpreadState = { status: 'flat', legs: {} };
+  /** Clock time of the last evaluation. */
   evalAt = Number.NEGATIVE_INFINITY;
-  last?: (Cointegration & { priceA: number; priceB: number }) | { error: string };
+  last?: PairEvaluation;
+  /** The input windows `last` was fitted on: open time of the newest bar and bar count, per leg. */
+  fitA = Number.NaN;
+  fitB = Number.NaN;
+  lenA = -1;
+  lenB = -1;
+  /** `last` read as a scan verdict. */
+  verdict?: Verdict;
+  /** An evaluation waiting for an asynchronous source (shared by every caller of that clock time). */
+  pending?: Promise<PairEvaluation>;
+  /** The "Spread Open/Opening" status and the state it was written for. */
+  heldStatus = '';
+  private heldKind = '';
+  private heldDirection: string | undefined;
 
   constructor(
     readonly a: string,
     readonly b: string,
     instance: string,
   ) {
-    this.key = `${instance}:pair:${a}/${b}`;
+    this.name = `${a}/${b}`;
+    this.key = `${instance}:pair:${this.name}`;
+  }
+
+  /** `Spread Open (A/B long)`, rebuilt only when the spread's state changes. */
+  held(): string {
+    const s = this.state;
+    if (this.heldKind !== s.status || this.heldDirection !== s.direction || !this.heldStatus) {
+      this.heldKind = s.status;
+      this.heldDirection = s.direction;
+      this.heldStatus = `Spread ${s.status === 'open' ? 'Open' : 'Opening'} (${this.name} ${s.direction})`;
+    }
+    return this.heldStatus;
   }
 }
 
@@ -39,6 +81,10 @@ export class StatArbAgent implements Agent {
   readonly symbols: readonly string[];
   readonly pairs: PairState[];
   private readonly infos = new Map<string, SymbolInfo>();
+  private readonly fitter = new EngleGrangerFit();
+  /** The legs' closes aligned by bar time (scratch, reused by every fit). */
+  private xa: Float64Array;
+  private xb: Float64Array;
 
   constructor(
     readonly cfg: StatArbConfig,
@@ -46,6 +92,8 @@ export class StatArbAgent implements Agent {
   ) {
     this.pairs = cfg.pairs.map((p) => new PairState(p.a, p.b, d.instance));
     this.symbols = [...new Set(cfg.pairs.flatMap((p) => [p.a, p.b]))];
+    this.xa = new Float64Array(cfg.bars);
+    this.xb = new Float64Array(cfg.bars);
   }
 
   async load(): Promise<void> {
@@ -58,114 +106,183 @@ export class StatArbAgent implements Agent {
 
   private *info(cycle: CycleContext, s: string): Flow<SymbolInfo> {
     let i = this.infos.get(s);
-    if (!i) this.infos.set(s, (i = yield* wait(cycle.data.symbolInfo(s))));
+    if (!i) {
+      const r = cycle.data.symbolInfo(s);
+      i = isPromiseLike(r) ? ((yield r) as SymbolInfo) : r;
+      this.infos.set(s, i);
+    }
     return i;
   }
 
-  /** Cointegration of a pair at the cycle's time (computed once per clock time). */
-  private *evaluate(cycle: CycleContext, p: PairState): Flow<PairState['last']> {
+  /**
+   * Cointegration of a pair at the cycle's time. Its inputs are the legs' last `bars` closed bars,
+   * which change once per bar of `timeframe` (hourly by default) while cycles run every few minutes:
+   * the fit is kept until either leg's newest bar (or bar count) changes. Reading the windows is all
+   * a cycle costs in between.
+   */
+  evaluate(cycle: CycleContext, p: PairState): MaybePromise<PairEvaluation | undefined> {
     const now = cycle.clock.now();
     if (p.evalAt === now) return p.last;
-    p.evalAt = now;
+    if (p.pending) return p.pending;
     const n = this.cfg.bars;
-    const a: BarSeries = yield* wait(cycle.data.bars(p.a, this.cfg.timeframe, n));
-    const b: BarSeries = yield* wait(cycle.data.bars(p.b, this.cfg.timeframe, n));
-    const bt = new Map<number, number>();
-    for (let i = 0; i < b.length; i++) bt.set(b.time[i]!, b.close[i]!);
-    const xa: number[] = [];
-    const xb: number[] = [];
-    for (let i = 0; i < a.length; i++) {
-      const v = bt.get(a.time[i]!);
-      if (v !== undefined) {
-        xa.push(a.close[i]!);
-        xb.push(v);
+    const a = cycle.data.bars(p.a, this.cfg.timeframe, n);
+    const b = isPromiseLike(a) ? undefined : cycle.data.bars(p.b, this.cfg.timeframe, n);
+    if (!isPromiseLike(a) && b !== undefined && !isPromiseLike(b)) return this.evaluateWith(p, now, a, b);
+    const pending = (async () => {
+      try {
+        const sa = await a;
+        const sb = await (b ?? cycle.data.bars(p.b, this.cfg.timeframe, n));
+        return this.evaluateWith(p, now, sa, sb);
+      } finally {
+        p.pending = undefined;
       }
-    }
-    if (xa.length < n * 0.9) {
-      p.last = { error: `Insufficient Data (${xa.length} common < ${n} bars)` };
-      return p.last;
-    }
-    p.last = { ...engleGranger(xa, xb), priceA: xa[xa.length - 1]!, priceB: xb[xb.length - 1]! };
+    })();
+    p.pending = pending;
+    return pending;
+  }
+
+  private evaluateWith(p: PairState, now: number, a: BarSeries, b: BarSeries): PairEvaluation {
+    p.evalAt = now;
+    const lastA = a.length ? a.time[a.length - 1]! : Number.NEGATIVE_INFINITY;
+    const lastB = b.length ? b.time[b.length - 1]! : Number.NEGATIVE_INFINITY;
+    if (p.last !== undefined && lastA === p.fitA && lastB === p.fitB && a.length === p.lenA && b.length === p.lenB) return p.last;
+    p.fitA = lastA;
+    p.fitB = lastB;
+    p.lenA = a.length;
+    p.lenB = b.length;
+    p.last = this.fit(a, b);
+    p.verdict = this.verdictOf(p, p.last);
     return p.last;
   }
 
-  scan(sc: ScanContext): MaybePromise<ScanResult> {
-    return runFlow(this.scanFlow(sc.cycle, sc.symbol));
+  /** Both legs' closes at the bar times they share, then Engle-Granger on them. */
+  private fit(a: BarSeries, b: BarSeries): PairEvaluation {
+    const n = this.cfg.bars;
+    const m = alignCloses(a, b, this.xa, this.xb);
+    if (m < n * 0.9) return { error: `Insufficient Data (${m} common < ${n} bars)` };
+    const xa = this.xa;
+    const xb = this.xb;
+    return { ...this.fitter.fit(xa, xb, m), priceA: xa[m - 1]!, priceB: xb[m - 1]! };
   }
 
-  private *scanFlow(cycle: CycleContext, symbol: string): Flow<ScanResult> {
+  private verdictOf(p: PairState, ev: PairEvaluation): Verdict | undefined {
     const c = this.cfg;
-    let status: string | undefined;
-    for (const p of this.pairs) {
+    if ('error' in ev) return undefined;
+    const direction = ev.z < 0 ? 'long' : 'short';
+    const v: Verdict = { direction, beta: ev.beta, why: '' };
+    if (!(ev.pValue < c.maxPValue)) v.status = `Not Cointegrated (${p.name} p ${ev.pValue.toFixed(3)} ≥ ${c.maxPValue})`;
+    else if (Math.abs(ev.z) <= c.entryZ) v.status = `No Signal (${p.name} z ${ev.z.toFixed(2)} within ±${c.entryZ})`;
+    else v.why = `stat-arb ${p.name} z ${ev.z.toFixed(2)} (${direction} spread, β ${ev.beta.toFixed(4)}, p ${ev.pValue.toFixed(4)})`;
+    return v;
+  }
+
+  scan(sc: ScanContext): MaybePromise<ScanResult> {
+    return this.scanFrom(sc.cycle, sc.symbol, 0, undefined);
+  }
+
+  /**
+   * The pairs with `symbol` as a leg, from pair `from` on; the first pair that can trade proposes its
+   * leg, else the first pair's status is the symbol's. Synchronous while the data source is: an
+   * answer that has to be awaited resumes the scan at the pair that asked (what ran before it only
+   * read state).
+   */
+  private scanFrom(cycle: CycleContext, symbol: string, from: number, status: string | undefined): MaybePromise<ScanResult> {
+    const pairs = this.pairs;
+    for (let i = from; i < pairs.length; i++) {
+      const p = pairs[i]!;
       if (p.a !== symbol && p.b !== symbol) continue;
-      const pair = `${p.a}/${p.b}`;
       const isA = symbol === p.a;
       const s = p.state;
       if (s.status === 'open' || (s.status === 'opening' && s.legs[isA ? 'a' : 'b'])) {
-        status ??= `Spread ${s.status === 'open' ? 'Open' : 'Opening'} (${pair} ${s.direction})`;
+        status ??= p.held();
         continue;
       }
-      let direction: 'long' | 'short';
-      let beta: number;
-      let why: string;
-      const details: Record<string, unknown> = { statArb: pair, leg: isA ? 'a' : 'b', probabilitySource: 'neutral' };
-      if (s.status === 'opening') {
-        // The partner leg filled: complete the hedge with the ratio it was opened with.
-        direction = s.direction!;
-        beta = s.beta!;
-        why = `stat-arb ${pair}: completing the ${direction} spread`;
-      } else {
-        const ev = yield* this.evaluate(cycle, p);
-        if (!ev || 'error' in ev) {
-          status ??= ev ? ev.error : 'No Data';
+      let ev: Cointegration | undefined;
+      let verdict: Verdict | undefined;
+      if (s.status !== 'opening') {
+        const r = this.evaluate(cycle, p);
+        if (isPromiseLike(r)) {
+          const st = status;
+          return r.then(() => this.scanFrom(cycle, symbol, i, st));
+        }
+        if (!r || 'error' in r) {
+          status ??= r ? r.error : 'No Data';
           continue;
         }
-        if (!(ev.pValue < c.maxPValue)) {
-          status ??= `Not Cointegrated (${pair} p ${ev.pValue.toFixed(3)} ≥ ${c.maxPValue})`;
+        verdict = p.verdict!;
+        if (verdict.status !== undefined) {
+          status ??= verdict.status;
           continue;
         }
-        if (Math.abs(ev.z) <= c.entryZ) {
-          status ??= `No Signal (${pair} z ${ev.z.toFixed(2)} within ±${c.entryZ})`;
-          continue;
-        }
-        direction = ev.z < 0 ? 'long' : 'short';
-        beta = ev.beta;
-        why = `stat-arb ${pair} z ${ev.z.toFixed(2)} (${direction} spread, β ${ev.beta.toFixed(4)}, p ${ev.pValue.toFixed(4)})`;
-        Object.assign(details, { z: ev.z, pValue: ev.pValue, adfLag: ev.adf.lag });
+        ev = r;
       }
-      const ia = yield* this.info(cycle, p.a);
-      const ib = yield* this.info(cycle, p.b);
-      const volA = floorToStep(c.lotSize, ia.volumeStep);
-      const volB = floorToStep((Math.abs(beta) * volA * ia.contractSize) / ib.contractSize, ib.volumeStep);
-      if (volA < ia.volumeMin || volB < ib.volumeMin) {
-        status ??= `Leg Too Small (${pair}: A ${volA}, B ${volB} lots)`;
+      const ia = this.infos.get(p.a);
+      const ib = this.infos.get(p.b);
+      if (!ia || !ib) {
+        const st = status;
+        const loaded = runFlow(this.loadInfos(cycle, p));
+        return isPromiseLike(loaded) ? loaded.then(() => this.scanFrom(cycle, symbol, i, st)) : this.scanFrom(cycle, symbol, i, st);
+      }
+      // Opening: the partner leg filled; complete the hedge with the ratio it was opened with.
+      const direction = verdict ? verdict.direction : s.direction!;
+      const beta = verdict ? verdict.beta : s.beta!;
+      const legs = verdict ? (verdict.legs ??= this.legVolumes(p, beta, ia, ib)) : this.legVolumes(p, beta, ia, ib);
+      if (legs.tooSmall !== undefined) {
+        status ??= legs.tooSmall;
         continue;
       }
       const sideA = direction === 'long' ? 'buy' : 'sell';
       const sideB = (direction === 'long') === beta > 0 ? 'sell' : 'buy';
       const side = isA ? sideA : sideB;
-      const tick = yield* wait(cycle.data.tick(symbol));
-      const limitPrice = c.entry === 'limit' ? (side === 'buy' ? tick.bid : tick.ask) : undefined;
-      const cand: Candidate = {
-        symbol,
-        side,
-        score: c.score,
-        probability: 0.5,
-        entry: limitPrice !== undefined ? 'limit' : 'market',
-        limitPrice,
-        expiresInMs: limitPrice !== undefined ? c.limitExpirationMinutes * 60_000 : undefined,
-        volume: isA ? volA : volB,
-        reason: why,
-        details: { ...details, direction, beta },
-      };
-      return cand;
+      const why = verdict ? verdict.why : `stat-arb ${p.name}: completing the ${direction} spread`;
+      const volume = isA ? legs.volA : legs.volB;
+      const tick = cycle.data.tick(symbol);
+      if (isPromiseLike(tick)) return tick.then((t) => this.candidate(p, symbol, isA, side, volume, direction, beta, why, ev, t));
+      return this.candidate(p, symbol, isA, side, volume, direction, beta, why, ev, tick);
     }
     return status === undefined ? undefined : { skip: status };
   }
 
+  private *loadInfos(cycle: CycleContext, p: PairState): Flow<void> {
+    yield* this.info(cycle, p.a);
+    yield* this.info(cycle, p.b);
+  }
+
+  /** Leg A is `lotSize`; leg B = |β| × A × contract(A) / contract(B), each floored to its step. */
+  private legVolumes(p: PairState, beta: number, ia: SymbolInfo, ib: SymbolInfo): NonNullable<Verdict['legs']> {
+    const volA = floorToStep(this.cfg.lotSize, ia.volumeStep);
+    const volB = floorToStep((Math.abs(beta) * volA * ia.contractSize) / ib.contractSize, ib.volumeStep);
+    return volA < ia.volumeMin || volB < ib.volumeMin ? { volA, volB, tooSmall: `Leg Too Small (${p.name}: A ${volA}, B ${volB} lots)` } : { volA, volB };
+  }
+
+  private candidate(p: PairState, symbol: string, isA: boolean, side: 'buy' | 'sell', volume: number, direction: 'long' | 'short', beta: number, why: string, ev: Cointegration | undefined, tick: Tick): Candidate {
+    const c = this.cfg;
+    const limitPrice = c.entry === 'limit' ? (side === 'buy' ? tick.bid : tick.ask) : undefined;
+    const details: Record<string, unknown> = { statArb: p.name, leg: isA ? 'a' : 'b', probabilitySource: 'neutral' };
+    if (ev) {
+      details.z = ev.z;
+      details.pValue = ev.pValue;
+      details.adfLag = ev.adf.lag;
+    }
+    details.direction = direction;
+    details.beta = beta;
+    return {
+      symbol,
+      side,
+      score: c.score,
+      probability: 0.5,
+      entry: limitPrice !== undefined ? 'limit' : 'market',
+      limitPrice,
+      expiresInMs: limitPrice !== undefined ? c.limitExpirationMinutes * 60_000 : undefined,
+      volume,
+      reason: why,
+      details,
+    };
+  }
+
   /** Called by the plugin for every fill of this agent's orders. */
   onLegFill(pairKey: string, leg: 'a' | 'b', positionId: string, time: number, direction: 'long' | 'short', beta: number): Promise<void> {
-    const p = this.pairs.find((x) => `${x.a}/${x.b}` === pairKey);
+    const p = this.pairs.find((x) => x.name === pairKey);
     if (!p) return Promise.resolve();
     p.state.legs[leg] = positionId;
     if (p.state.status === 'flat') {
@@ -192,35 +309,88 @@ export class StatArbAgent implements Agent {
 
   /** Manage hook: flatten on exit/stop z, and never leave one leg alone. */
   manageAll(cycle: CycleContext, positions: readonly Position[]): MaybePromise<Action[]> {
-    return runFlow(this.manageFlow(cycle, positions));
+    const out: Action[] = [];
+    return andThen(this.manageInto(cycle, positions, out), () => out);
   }
 
-  private *manageFlow(cycle: CycleContext, positions: readonly Position[]): Flow<Action[]> {
+  /** `manageAll`, appending the actions to `out` (the cycle's own list: nothing is allocated per cycle). */
+  manageInto(cycle: CycleContext, positions: readonly Position[], out: Action[], from = 0): MaybePromise<void> {
     const c = this.cfg;
-    const out: Action[] = [];
     const now = cycle.clock.now();
-    const byId = new Map(positions.map((x) => [x.id, x]));
-    for (const p of this.pairs) {
+    const pairs = this.pairs;
+    for (let i = from; i < pairs.length; i++) {
+      const p = pairs[i]!;
       const s = p.state;
       if (s.status === 'flat') continue;
-      const legs = [s.legs.a, s.legs.b].filter((id): id is string => id !== undefined);
-      const live = legs.filter((id) => byId.has(id));
-      const closeAll = (reason: string) => {
-        for (const id of live) out.push({ type: 'close', positionId: id, reason });
-      };
+      const a = liveLeg(positions, s.legs.a);
+      const b = liveLeg(positions, s.legs.b);
       if (s.status === 'opening') {
-        if (s.openedAt !== undefined && now - s.openedAt > c.brokenLegMinutes * 60_000) closeAll(`stat-arb ${p.a}/${p.b}: other leg did not fill in ${c.brokenLegMinutes} min`);
+        if (s.openedAt !== undefined && now - s.openedAt > c.brokenLegMinutes * 60_000) closeLegs(out, a, b, `stat-arb ${p.name}: other leg did not fill in ${c.brokenLegMinutes} min`);
         continue;
       }
-      if (live.length < 2) {
-        closeAll(`stat-arb ${p.a}/${p.b}: the other leg closed`);
+      if (a === undefined || b === undefined) {
+        closeLegs(out, a, b, `stat-arb ${p.name}: the other leg closed`);
         continue;
       }
-      const ev = yield* this.evaluate(cycle, p);
+      const ev = this.evaluate(cycle, p);
+      if (isPromiseLike(ev)) return ev.then(() => this.manageInto(cycle, positions, out, i));
       if (!ev || 'error' in ev) continue;
-      if (Math.abs(ev.z) < c.exitZ) closeAll(`stat-arb ${p.a}/${p.b} flatten: z ${ev.z.toFixed(2)} within ±${c.exitZ}`);
-      else if (c.stopZ > 0 && Math.abs(ev.z) > c.stopZ) closeAll(`stat-arb ${p.a}/${p.b} stop: z ${ev.z.toFixed(2)} beyond ±${c.stopZ}`);
+      if (Math.abs(ev.z) < c.exitZ) closeLegs(out, a, b, `stat-arb ${p.name} flatten: z ${ev.z.toFixed(2)} within ±${c.exitZ}`);
+      else if (c.stopZ > 0 && Math.abs(ev.z) > c.stopZ) closeLegs(out, a, b, `stat-arb ${p.name} stop: z ${ev.z.toFixed(2)} beyond ±${c.stopZ}`);
     }
-    return out;
+    return undefined;
   }
+}
+
+/** `id` when one of `positions` has it. */
+function liveLeg(positions: readonly Position[], id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  for (let i = 0; i < positions.length; i++) if (positions[i]!.id === id) return id;
+  return undefined;
+}
+
+function closeLegs(out: Action[], a: string | undefined, b: string | undefined, reason: string): void {
+  if (a !== undefined) out.push({ type: 'close', positionId: a, reason });
+  if (b !== undefined) out.push({ type: 'close', positionId: b, reason });
+}
+
+/**
+ * Closes of `a` and `b` at the bar times both have, oldest first, into `xa` / `xb`; returns how many.
+ * Bar times ascend, so one merge pass pairs them; a series that does not ascend is matched through a
+ * map (each bar of `a` with the last bar of `b` at its time).
+ */
+export function alignCloses(a: BarSeries, b: BarSeries, xa: Float64Array, xb: Float64Array): number {
+  const ta = a.time;
+  const tb = b.time;
+  const ca = a.close;
+  const cb = b.close;
+  if (!ascending(ta) || !ascending(tb)) {
+    const bt = new Map<number, number>();
+    for (let i = 0; i < b.length; i++) bt.set(tb[i]!, cb[i]!);
+    let m = 0;
+    for (let i = 0; i < a.length && m < xa.length; i++) {
+      const v = bt.get(ta[i]!);
+      if (v !== undefined) {
+        xa[m] = ca[i]!;
+        xb[m++] = v;
+      }
+    }
+    return m;
+  }
+  let m = 0;
+  let j = 0;
+  for (let i = 0; i < a.length && m < xa.length; i++) {
+    const t = ta[i]!;
+    while (j < b.length && tb[j]! < t) j++;
+    if (j < b.length && tb[j] === t) {
+      xa[m] = ca[i]!;
+      xb[m++] = cb[j]!;
+    }
+  }
+  return m;
+}
+
+function ascending(t: ArrayLike<number>): boolean {
+  for (let i = 1; i < t.length; i++) if (!(t[i]! > t[i - 1]!)) return false;
+  return true;
 }

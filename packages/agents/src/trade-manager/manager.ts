@@ -14,7 +14,7 @@
  * the process died between the close and the state write.
  */
 import { roundTo, runFlow, wait, type Action, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type SymbolInfo, floorToStep } from '@tradekit/core';
-import type { FeatureHub } from '../features/hub.js';
+import type { FeatureHub, HubEntry } from '../features/hub.js';
 import { FEATURE_DEFAULTS } from '../features/track.js';
 import { pipSize } from '../market/pips.js';
 import type { TradeManagerConfig } from './config.js';
@@ -37,6 +37,8 @@ export class TradeManager {
   /** Position id → agent instance (from the journal), for the `agents` filter. */
   private readonly owners = new Map<string, string | null>();
   private readonly barMs: number;
+  /** The hub's entry per symbol (the lookup builds a key string). */
+  private readonly tracks = new Map<string, HubEntry>();
 
   constructor(
     readonly cfg: TradeManagerConfig,
@@ -70,7 +72,9 @@ export class TradeManager {
       this.infos.set(p.symbol, info);
     }
     const st = yield* this.stateFlow(cycle, p);
-    const track = yield* wait(this.d.hub.get(cycle.data, p.symbol, c.timeframe, cycle.clock.now(), FEATURE_DEFAULTS));
+    let entry = this.tracks.get(p.symbol);
+    if (!entry) this.tracks.set(p.symbol, (entry = this.d.hub.entry(p.symbol, c.timeframe, FEATURE_DEFAULTS)));
+    const track = yield* wait(this.d.hub.update(entry, cycle.data, cycle.clock.now()));
     const f = track.features;
     const atr = f.atr;
     if (!(atr > 0)) return [];
