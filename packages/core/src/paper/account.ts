@@ -146,10 +146,16 @@ export abstract class PaperAccount {
     return st.positions.length > 0 || st.orders > 0;
   }
 
+  /** Deals are frozen when booked: history, lookups and listeners share them without copies. */
   protected recordDeal(d: Deal): void {
-    this.deals.push(d);
-    for (const l of this.dealListeners) l({ ...d });
+    const n = this.deals.length;
+    if (n && d.time < this.deals[n - 1]!.time) this.dealsInTimeOrder = false;
+    this.deals.push(Object.freeze(d));
+    for (const l of this.dealListeners) l(d);
   }
+
+  /** Whether `deals` is sorted by time (true unless a deal was booked with an earlier time). */
+  protected dealsInTimeOrder = true;
 
   protected open(info: SymbolInfo, ticket: string, intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume' | 'sl' | 'tp' | 'magic' | 'comment'>, price: number, time: number): PaperPosition {
     const commission = roundMoney(-this.opts.commissionPerLot * intent.volume);

@@ -94,16 +94,39 @@ export class PaperBroker extends PaperMarket implements Broker {
   }
 
   history(range: { from: number; to: number }): Deal[] | Promise<Deal[]> {
-    const get = () => this.deals.filter((d) => d.time >= range.from && d.time <= range.to).map((d) => ({ ...d }));
+    const get = () => this.dealsBetween(range.from, range.to);
     const r = this.sync();
     return r ? r.then(get) : get();
+  }
+
+  /** Deals with from ≤ time ≤ to (frozen, shared): a binary search while they are in time order. */
+  private dealsBetween(from: number, to: number): Deal[] {
+    const deals = this.deals;
+    if (!this.dealsInTimeOrder) return deals.filter((d) => d.time >= from && d.time <= to);
+    let lo = 0;
+    let hi = deals.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (deals[mid]!.time < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Deal[] = [];
+    for (let i = lo; i < deals.length && deals[i]!.time <= to; i++) out.push(deals[i]!);
+    return out;
+  }
+
+  /** A deal of a saved account: booked again without being announced. */
+  private recordSavedDeal(d: Deal): void {
+    const n = this.deals.length;
+    if (n && d.time < this.deals[n - 1]!.time) this.dealsInTimeOrder = false;
+    this.deals.push(Object.freeze(d));
   }
 
   lookup(clientId: string): ClientIdLookup | Promise<ClientIdLookup> {
     const get = (): ClientIdLookup => ({
       positions: this.positionList().filter((p) => p.clientId === clientId),
       orders: [...this.pending.values()].filter((o) => o.clientId === clientId).map((o) => ({ ...o })),
-      deals: this.deals.filter((d) => d.clientId === clientId).map((d) => ({ ...d })),
+      deals: this.deals.filter((d) => d.clientId === clientId),
     });
     const r = this.sync();
     return r ? r.then(get) : get();
@@ -224,7 +247,8 @@ export class PaperBroker extends PaperMarket implements Broker {
     this.pendingCloses.clear();
     for (const [id, v] of s.pendingCloses) this.pendingCloses.set(id, v ?? undefined);
     this.deals.length = 0;
-    for (const d of s.deals) this.deals.push({ ...d });
+    this.dealsInTimeOrder = true;
+    for (const d of s.deals) this.recordSavedDeal({ ...d });
     this.restoredCursors = { ...s.cursors };
     this.syncedAt = -Infinity;
     this.changed();
