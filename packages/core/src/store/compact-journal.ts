@@ -14,6 +14,7 @@ import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { exitTotals, type ExitTotals } from './trade-math.js';
 import { StringTable, grown, numOpt, optNum } from './columns.js';
+import { appendBySeq } from './event-log.js';
 
 const TRADE_NUMS = ['volume', 'openVolume', 'entryTime', 'entryPrice', 'sl', 'tp', 'exitTime', 'exitPrice', 'profit', 'commission', 'swap', 'score', 'probability'] as const;
 const TRADE_INTS = ['symbol', 'side', 'closed', 'agent', 'exitReason'] as const;
@@ -248,7 +249,7 @@ export class CompactJournal implements Journal {
   }
 
   appendEvents(events: readonly TradekitEvent[]): void {
-    for (const e of events) this.log.push(Object.assign({}, e));
+    for (const e of events) appendBySeq(this.log, Object.assign({}, e));
   }
 
   events(sinceSeq: number, limit = 1000): TradekitEvent[] {

@@ -6,6 +6,7 @@ import { applyExit, tradeFromExit } from './trade-math.js';
 import { extend } from '../util/maybe.js';
 import { LeaseBase } from './lease-base.js';
 import { CompactJournal } from './compact-journal.js';
+import { appendBySeq } from './event-log.js';
 
 /**
  * Records are copied shallowly on the way in and out (callers cannot change what is stored by
@@ -128,7 +129,7 @@ class MemoryJournal implements Journal {
     return clone(out.slice(start, q.limit ? start + q.limit : undefined));
   }
   appendEvents(events: readonly TradekitEvent[]): void {
-    for (const e of events) this.log.push(clone(e));
+    for (const e of events) appendBySeq(this.log, clone(e));
   }
   events(sinceSeq: number, limit = 1000): TradekitEvent[] {
     return clone(this.log.filter((e) => e.seq > sinceSeq).slice(0, limit));
