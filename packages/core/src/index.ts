@@ -13,7 +13,7 @@ export { LiveClock } from './clock/live-clock.js';
 export { SimClock } from './clock/sim-clock.js';
 
 export { CsvDataSource, roundTo, type CsvSourceOptions } from './data/csv-source.js';
-export { parseMt5Csv, type ParsedBars } from './data/csv-parse.js';
+export { parseMt5Csv, readMt5Csv, type ParsedBars } from './data/csv-parse.js';
 export { BarStore } from './data/bar-store.js';
 export { TtlCache, CACHE_DEFAULTS, type CacheStats, type TtlCacheOptions } from './data/ttl-cache.js';
 export { TIMEFRAME_MS, timeframeMs, isTimeframe, sortTimeframes } from './data/timeframes.js';
