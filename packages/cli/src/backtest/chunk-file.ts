@@ -11,6 +11,8 @@ const CHUNK_CHARS = 1 << 16;
 export class ChunkFile {
   private fd: number | undefined;
   private buf = '';
+  /** Reused for every chunk: at most 3 UTF-8 bytes per UTF-16 unit. */
+  private bytes = Buffer.allocUnsafe(3 * CHUNK_CHARS + 1024);
   private readonly tmp: string;
 
   constructor(readonly file: string) {
@@ -58,9 +60,11 @@ export class ChunkFile {
     if (!this.buf) return;
     const text = this.buf;
     this.buf = '';
-    const bytes = Buffer.from(text, 'utf8');
+    if (3 * text.length > this.bytes.length) this.bytes = Buffer.allocUnsafe(3 * text.length);
+    const bytes = this.bytes;
+    const len = bytes.write(text, 0, 'utf8');
     try {
-      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd!, bytes, off, bytes.length - off);
+      for (let off = 0; off < len; ) off += writeSync(this.fd!, bytes, off, len - off);
     } catch (e) {
       throw this.failed(e);
     }
