@@ -31,50 +31,68 @@ function memo(encode: (s: string) => string): (s: string) => string {
   };
 }
 
-export function writeTradesCsv(out: TextSink, c: BacktestTradeColumns): void {
+/**
+ * trades.csv and trades.json in one pass: each trade's numbers and times are formatted once for both
+ * files (they print the same text). Either sink may be left out.
+ */
+export function writeTrades(c: BacktestTradeColumns, csv?: TextSink, json?: TextSink): void {
   const iso = isoFormatter();
   const cell = memo(csvCell);
-  let text = snake(TRADE_COLUMNS).map(csvCell).join(',') + '\n';
+  const str = memo((s) => JSON.stringify(s));
+  let ct = csv ? snake(TRADE_COLUMNS).map(csvCell).join(',') + '\n' : '';
+  let jt = '[';
   for (let i = 0; i < c.length; i++) {
-    text +=
-      csvCell(c.id[i]) + ',' + cell(c.symbol[i]!) + ',' + cell(c.side[i]!) + ',' + csvNum(c.volume[i]!) + ',' +
-      iso(c.entryTime[i]!) + ',' + csvNum(c.entryPrice[i]!) + ',' + iso(c.exitTime[i]!) + ',' + csvNum(c.exitPrice[i]!) + ',' +
-      cell(c.exitReason[i]!) + ',' + csvNum(c.commission[i]!) + ',' + csvNum(c.profit[i]!) + ',' + cell(c.agent[i] ?? '') + '\n';
+    const id = c.id[i]!;
+    const symbol = c.symbol[i]!;
+    const side = c.side[i]!;
+    const reason = c.exitReason[i]!;
+    const agent = c.agent[i] ?? '';
+    const volume = c.volume[i]!;
+    const entryPrice = c.entryPrice[i]!;
+    const exitPrice = c.exitPrice[i]!;
+    const commission = c.commission[i]!;
+    const profit = c.profit[i]!;
+    const entry = iso(c.entryTime[i]!);
+    const exit = iso(c.exitTime[i]!);
+    if (csv) {
+      ct +=
+        csvCell(id) + ',' + cell(symbol) + ',' + cell(side) + ',' + csvNum(volume) + ',' + entry + ',' + csvNum(entryPrice) + ',' + exit + ',' + csvNum(exitPrice) + ',' +
+        cell(reason) + ',' + csvNum(commission) + ',' + csvNum(profit) + ',' + cell(agent) + '\n';
+    }
+    if (json) {
+      jt +=
+        (i ? ',\n  {\n    "id": ' : '\n  {\n    "id": ') + JSON.stringify(id) +
+        ',\n    "symbol": ' + str(symbol) +
+        ',\n    "side": ' + str(side) +
+        ',\n    "volume": ' + jsonNum(volume) +
+        ',\n    "entryTime": "' + entry +
+        '",\n    "entryPrice": ' + jsonNum(entryPrice) +
+        ',\n    "exitTime": "' + exit +
+        '",\n    "exitPrice": ' + jsonNum(exitPrice) +
+        ',\n    "exitReason": ' + str(reason) +
+        ',\n    "commission": ' + jsonNum(commission) +
+        ',\n    "profit": ' + jsonNum(profit) +
+        ',\n    "agent": ' + str(agent) +
+        '\n  }';
+    }
     if (i % ROWS_PER_WRITE === ROWS_PER_WRITE - 1) {
-      out.write(text);
-      text = '';
+      if (csv) csv.write(ct);
+      if (json) json.write(jt);
+      ct = '';
+      jt = '';
     }
   }
-  out.write(text);
+  csv?.write(ct);
+  json?.write(c.length ? jt + '\n]\n' : '[]\n');
+}
+
+export function writeTradesCsv(out: TextSink, c: BacktestTradeColumns): void {
+  writeTrades(c, out, undefined);
 }
 
 /** The rows as `toJson` indents them: a two-space array of objects, then a newline. */
 export function writeTradesJson(out: TextSink, c: BacktestTradeColumns): void {
-  if (c.length === 0) return out.write('[]\n');
-  const iso = isoFormatter();
-  const str = memo((s) => JSON.stringify(s));
-  let text = '[';
-  for (let i = 0; i < c.length; i++) {
-    text +=
-      (i ? ',\n  {\n    "id": ' : '\n  {\n    "id": ') + JSON.stringify(c.id[i]) +
-      ',\n    "symbol": ' + str(c.symbol[i]!) +
-      ',\n    "side": ' + str(c.side[i]!) +
-      ',\n    "volume": ' + jsonNum(c.volume[i]!) +
-      ',\n    "entryTime": "' + iso(c.entryTime[i]!) +
-      '",\n    "entryPrice": ' + jsonNum(c.entryPrice[i]!) +
-      ',\n    "exitTime": "' + iso(c.exitTime[i]!) +
-      '",\n    "exitPrice": ' + jsonNum(c.exitPrice[i]!) +
-      ',\n    "exitReason": ' + str(c.exitReason[i]!) +
-      ',\n    "commission": ' + jsonNum(c.commission[i]!) +
-      ',\n    "profit": ' + jsonNum(c.profit[i]!) +
-      ',\n    "agent": ' + str(c.agent[i] ?? '') +
-      '\n  }';
-    if (i % ROWS_PER_WRITE === ROWS_PER_WRITE - 1) {
-      out.write(text);
-      text = '';
-    }
-  }
-  out.write(text + '\n]\n');
+  writeTrades(c, undefined, out);
 }
 
 export function writeEquityCsv(out: TextSink, eq: EquityColumns, startBalance: number): void {

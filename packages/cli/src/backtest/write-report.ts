@@ -12,7 +12,7 @@ import { ChunkFile } from './chunk-file.js';
 import { reportData } from './report-data.js';
 import { renderReport } from './report-html.js';
 import { iso, toJson } from './rows.js';
-import { writeEquityCsv, writeTradesCsv, writeTradesJson } from './stream-rows.js';
+import { writeEquityCsv, writeTrades } from './stream-rows.js';
 
 export interface WrittenReport {
   dir: string;
@@ -44,21 +44,22 @@ export function writeReport(dir: string, result: BacktestResult, opts: { html: b
     throw cliError('TK_ERR_REPORT_WRITE', `cannot create the output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir, cause: e });
   }
   const out: WrittenReport = { dir: abs, files: { 'trades.csv': undefined, 'trades.json': undefined, 'equity.csv': undefined, 'stats.json': undefined, 'report.html': undefined } };
-  const put = (name: keyof WrittenReport['files'], write: (f: ChunkFile) => void) => {
-    const f = new ChunkFile(path.join(abs, name));
+  /** Writes the named files together (one pass over the rows); they are renamed into place once all are written. */
+  const put = (names: (keyof WrittenReport['files'])[], write: (...f: ChunkFile[]) => void) => {
+    const files: ChunkFile[] = [];
     try {
-      write(f);
-      f.commit();
+      for (const name of names) files.push(new ChunkFile(path.join(abs, name)));
+      write(...files);
+      for (const f of files) f.commit();
     } catch (e) {
-      f.discard();
+      for (const f of files) f.discard();
       throw e;
     }
-    out.files[name] = f.file;
+    names.forEach((name, i) => (out.files[name] = files[i]!.file));
   };
-  put('trades.csv', (f) => writeTradesCsv(f, result.tradeColumns));
-  put('trades.json', (f) => writeTradesJson(f, result.tradeColumns));
-  put('equity.csv', (f) => writeEquityCsv(f, result.equityColumns, result.stats.startBalance));
-  put('stats.json', (f) => f.write(toJson(statsDocument(result, opts.generatedBy))));
-  if (opts.html) put('report.html', (f) => f.write(renderReport(reportData(result, opts.generatedBy))));
+  put(['trades.csv', 'trades.json'], (csv, json) => writeTrades(result.tradeColumns, csv, json));
+  put(['equity.csv'], (f) => writeEquityCsv(f!, result.equityColumns, result.stats.startBalance));
+  put(['stats.json'], (f) => f!.write(toJson(statsDocument(result, opts.generatedBy))));
+  if (opts.html) put(['report.html'], (f) => f!.write(renderReport(reportData(result, opts.generatedBy))));
   return out;
 }
