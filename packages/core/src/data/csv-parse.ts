@@ -11,8 +11,8 @@
  *
  * The parser reads bytes, a chunk at a time: `readMt5Csv(file)` streams the file (it is never one
  * string or one buffer in memory), `parseMt5Csv` takes the text or the bytes. The usual layouts are read
- * field by field without a string per line; all columns share one allocation sized from the first
- * line, so a million bars are one 48 MB block and no trimming copy.
+ * field by field without a string per line, into columns sized from the first line (a block for the
+ * prices and volume, an array for the time): no oversized arrays, no trimming copy.
  */
 import { open } from 'node:fs/promises';
 import { TradekitError } from '../errors.js';
@@ -180,23 +180,27 @@ class BarParser {
     return out;
   }
 
-  /** (Re)allocates the columns for `cap` bars, keeping the bars read so far. */
+  /**
+   * (Re)allocates the columns for `cap` bars, keeping the bars read so far: prices, volume and spread
+   * in one block, the time on its own (the data source swaps it for a UTC column, so it can be freed).
+   */
   private allocate(cap: number): void {
-    const data = new Float64Array(cap * this.ncol);
-    const old = [this.time, this.open, this.high, this.low, this.close, this.volume, this.spread];
-    const cut = (k: number): Float64Array => {
-      const a = data.subarray(k * cap, (k + 1) * cap);
-      const prev = old[k];
-      if (prev && this.n) a.set(prev.subarray(0, this.n));
-      return a;
+    const keep = (from: Float64Array, to: Float64Array): Float64Array => {
+      if (this.n) to.set(from.subarray(0, this.n));
+      return to;
     };
-    this.time = cut(0);
-    this.open = cut(1);
-    this.high = cut(2);
-    this.low = cut(3);
-    this.close = cut(4);
-    this.volume = cut(5);
-    if (this.ncol === 7) this.spread = cut(6);
+    this.time = keep(this.time, new Float64Array(cap));
+    const block = new Float64Array(cap * (this.ncol - 1));
+    const cut = (k: number, from: Float64Array | undefined): Float64Array => {
+      const to = block.subarray(k * cap, (k + 1) * cap);
+      return from ? keep(from, to) : to;
+    };
+    this.open = cut(0, this.open);
+    this.high = cut(1, this.high);
+    this.low = cut(2, this.low);
+    this.close = cut(3, this.close);
+    this.volume = cut(4, this.volume);
+    if (this.ncol === 7) this.spread = cut(5, this.spread);
     this.cap = cap;
   }
 
