@@ -1,16 +1,15 @@
 /**
  * Growable columns for the compact journal: a table keeps one typed array per numeric field and a
- * plain array per string field, doubled when full, so a backtest's tens of thousands of rows are a
+ * plain array per string field, grown by half when full, so a backtest's tens of thousands of rows are a
  * few dozen allocations instead of an object (and its boxed numbers) each.
  */
 
 type Typed = Float64Array | Int32Array | Uint8Array;
 
-/** A copy of `a` with room for `cap` elements (new slots are NaN in float columns, as "no value"). */
+/** A copy of `a` with room for `cap` elements (the new ones are 0 and untouched: a row's writer sets every field). */
 export function grown<T extends Typed>(a: T, cap: number): T {
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
-  if (b instanceof Float64Array) b.fill(Number.NaN, a.length);
   return b;
 }
 

@@ -36,10 +36,10 @@ class Table<F extends string, I extends string> {
     for (const k of ints) this.i[k] = new Int32Array(0);
   }
 
-  /** A new row (float fields NaN, int fields 0); its index. */
+  /** A new row (its fields unset: the caller writes every one); its index. */
   add(): number {
     if (this.length === this.cap) {
-      this.cap = Math.max(64, this.cap * 2);
+      this.cap = Math.max(64, Math.ceil(this.cap * 1.5));
       for (const k of this.floats) this.f[k] = grown(this.f[k], this.cap);
       for (const k of this.ints) this.i[k] = grown(this.i[k], this.cap);
     }
