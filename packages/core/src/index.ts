@@ -13,7 +13,7 @@ export { LiveClock } from './clock/live-clock.js';
 export { SimClock } from './clock/sim-clock.js';
 
 export { CsvDataSource, roundTo, type CsvSourceOptions } from './data/csv-source.js';
-export { parseMt5Csv, type ParsedBars } from './data/csv-parse.js';
+export { parseMt5Csv, readMt5Csv, type ParsedBars } from './data/csv-parse.js';
 export { BarStore } from './data/bar-store.js';
 export { TtlCache, CACHE_DEFAULTS, type CacheStats, type TtlCacheOptions } from './data/ttl-cache.js';
 export { TIMEFRAME_MS, timeframeMs, isTimeframe, sortTimeframes } from './data/timeframes.js';
@@ -43,7 +43,7 @@ export { wireAgent, wireRiskPolicy, wireBuiltins } from './engine/wiring.js';
 export { Run, ConfigErrors, applyRunOverrides, magicOf, setAtPath, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
 export { runBacktest } from './backtest/driver.js';
 export { computeStats } from './backtest/stats.js';
-export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestStats, BacktestSeries, EquityPoint } from './backtest/types.js';
+export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestTradeColumns, BacktestStats, BacktestSeries, EquityColumns, EquityPoint } from './backtest/types.js';
 export { loadConfig, SLOT_ORDER, type LoadOptions, type LoadResult, type LoadedPlugin } from './loader/load-config.js';
 export { readConfigFile, parseConfigText, formatPath, type ConfigSource, type PathSegment, type ParseOptions, type Expansion } from './config/source.js';
 export { DEFAULT_YAML_LIMITS, type YamlLimits } from './config/yaml-limits.js';

@@ -6,7 +6,7 @@
  * hold every point.
  */
 import type { BacktestResult, BacktestSeries } from '@tradekit/core';
-import { drawdowns } from './rows.js';
+import { drawdownsOf } from './rows.js';
 
 export const MAX_CANDLES = 20_000;
 export const MAX_EQUITY_POINTS = 20_000;
@@ -46,14 +46,14 @@ export interface ReportData {
 }
 
 export function reportData(result: BacktestResult, generatedBy: string): ReportData {
-  const dd = drawdowns(result.equity, result.stats.startBalance);
-  const eq = thinEquity(
-    result.equity.map((p) => p.time),
-    result.equity.map((p) => p.equity),
-    result.equity.map((p) => p.balance),
-    Array.from(dd.pct, (v) => -v),
-    MAX_EQUITY_POINTS,
-  );
+  const ec = result.equityColumns;
+  const dd = drawdownsOf(ec.equity, result.stats.startBalance);
+  const eq = thinEquity(Array.from(ec.time), Array.from(ec.equity), Array.from(ec.balance), Array.from(dd.pct, (v) => -v), MAX_EQUITY_POINTS);
+  const tc = result.tradeColumns;
+  const trades: ReportData['trades'] = new Array<ReportData['trades'][number]>(tc.length);
+  for (let i = 0; i < tc.length; i++) {
+    trades[i] = [tc.id[i]!, tc.symbol[i]!, tc.side[i]!, tc.volume[i]!, tc.entryTime[i]! / 1000, tc.entryPrice[i]!, tc.exitTime[i]! / 1000, tc.exitPrice[i]!, tc.exitReason[i]!, tc.commission[i]!, tc.profit[i]!];
+  }
   const candles: Record<string, CandleData> = {};
   for (const [sym, s] of Object.entries(result.bars ?? {})) candles[sym] = thinCandles(s, MAX_CANDLES);
   return {
@@ -73,7 +73,7 @@ export function reportData(result: BacktestResult, generatedBy: string): ReportD
     },
     stats: result.stats,
     equity: eq,
-    trades: result.trades.map((t) => [t.id, t.symbol, t.side, t.volume, t.entryTime / 1000, t.entryPrice, t.exitTime / 1000, t.exitPrice, t.exitReason, t.commission, t.profit]),
+    trades,
     candles,
   };
 }

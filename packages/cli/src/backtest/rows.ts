@@ -61,11 +61,16 @@ export function tradeRow(t: BacktestTrade): TradeRow {
  * definition as the statistics' max drawdown, so `max(drawdownPct) === stats.maxDrawdownPct`.
  */
 export function drawdowns(equity: readonly EquityPoint[], startBalance: number): { money: Float64Array; pct: Float64Array } {
+  return drawdownsOf(Float64Array.from(equity, (p) => p.equity), startBalance);
+}
+
+/** The same over an equity column. */
+export function drawdownsOf(equity: ArrayLike<number>, startBalance: number): { money: Float64Array; pct: Float64Array } {
   const money = new Float64Array(equity.length);
   const pct = new Float64Array(equity.length);
   let peak = startBalance;
   for (let i = 0; i < equity.length; i++) {
-    const e = equity[i]!.equity;
+    const e = equity[i]!;
     if (e > peak) peak = e;
     money[i] = roundMoney(peak - e);
     pct[i] = peak > 0 ? round4(((peak - e) / peak) * 100) : 0;
@@ -82,13 +87,16 @@ function round4(v: number): number {
   return Math.round(v * 1e4) / 1e4;
 }
 
+/** One CSV cell: numbers as JavaScript prints them (non-finite: empty), text quoted when it must be. */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 /** RFC 4180 CSV with a header row; numbers as JavaScript prints them (the same text as in the JSON). */
 export function toCsv<T extends object>(rows: readonly T[], columns: readonly (keyof T)[], header: readonly string[] = columns.map(String)): string {
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
+  const cell = csvCell;
   const out: string[] = [header.map(cell).join(',')];
   for (const r of rows) out.push(columns.map((c) => cell(r[c])).join(','));
   return out.join('\n') + '\n';

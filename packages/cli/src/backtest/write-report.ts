@@ -1,15 +1,18 @@
 /**
  * Writes a backtest's output folder: trades.csv, trades.json, equity.csv, stats.json and (unless
  * disabled) the self-contained report.html. Each file is written to a temporary name and renamed,
- * so a folder never holds half a file.
+ * so a folder never holds half a file. Trades and equity are written in chunks from the result's
+ * columns (stream-rows.ts), never as one string.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BacktestResult } from '@tradekit/core';
 import { cliError } from '../errors.js';
+import { ChunkFile } from './chunk-file.js';
 import { reportData } from './report-data.js';
 import { renderReport } from './report-html.js';
-import { EQUITY_COLUMNS, TRADE_COLUMNS, equityRows, iso, snake, toCsv, toJson, tradeRow } from './rows.js';
+import { iso, toJson } from './rows.js';
+import { writeEquityCsv, writeTrades } from './stream-rows.js';
 
 export interface WrittenReport {
   dir: string;
@@ -40,23 +43,23 @@ export function writeReport(dir: string, result: BacktestResult, opts: { html: b
   } catch (e) {
     throw cliError('TK_ERR_REPORT_WRITE', `cannot create the output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir, cause: e });
   }
-  const trades = result.trades.map(tradeRow);
   const out: WrittenReport = { dir: abs, files: { 'trades.csv': undefined, 'trades.json': undefined, 'equity.csv': undefined, 'stats.json': undefined, 'report.html': undefined } };
-  const put = (name: keyof WrittenReport['files'], text: string) => {
-    const file = path.join(abs, name);
-    const tmp = `${file}.tmp-${process.pid}`;
+  /** Writes the named files together (one pass over the rows); they are renamed into place once all are written. */
+  const put = (names: (keyof WrittenReport['files'])[], write: (...f: ChunkFile[]) => void) => {
+    const files: ChunkFile[] = [];
     try {
-      writeFileSync(tmp, text);
-      renameSync(tmp, file);
+      for (const name of names) files.push(new ChunkFile(path.join(abs, name)));
+      write(...files);
+      for (const f of files) f.commit();
     } catch (e) {
-      throw cliError('TK_ERR_REPORT_WRITE', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file, cause: e });
+      for (const f of files) f.discard();
+      throw e;
     }
-    out.files[name] = file;
+    names.forEach((name, i) => (out.files[name] = files[i]!.file));
   };
-  put('trades.csv', toCsv(trades, TRADE_COLUMNS, snake(TRADE_COLUMNS)));
-  put('trades.json', toJson(trades));
-  put('equity.csv', toCsv(equityRows(result), EQUITY_COLUMNS, snake(EQUITY_COLUMNS)));
-  put('stats.json', toJson(statsDocument(result, opts.generatedBy)));
-  if (opts.html) put('report.html', renderReport(reportData(result, opts.generatedBy)));
+  put(['trades.csv', 'trades.json'], (csv, json) => writeTrades(result.tradeColumns, csv, json));
+  put(['equity.csv'], (f) => writeEquityCsv(f!, result.equityColumns, result.stats.startBalance));
+  put(['stats.json'], (f) => f!.write(toJson(statsDocument(result, opts.generatedBy))));
+  if (opts.html) put(['report.html'], (f) => f!.write(renderReport(reportData(result, opts.generatedBy))));
   return out;
 }

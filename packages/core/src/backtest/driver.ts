@@ -11,8 +11,9 @@ import { SimClock } from '../clock/sim-clock.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
 import { isPromiseLike } from '../util/maybe.js';
 import type { Account, Timeframe } from '../types.js';
-import { computeStatsColumnar, type EquityColumns } from './stats.js';
-import type { BacktestOptions, BacktestResult, BacktestSeries, BacktestTrade, EquityPoint } from './types.js';
+import { computeStatsColumnar } from './stats.js';
+import { closedTradeColumns, equityPointsOf, tradesOf } from './trade-columns.js';
+import type { BacktestOptions, BacktestResult, BacktestSeries, BacktestTrade, EquityColumns, EquityPoint } from './types.js';
 
 export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'logger' | 'sinks'> = {}): Promise<BacktestResult> {
   const t0 = performance.now();
@@ -91,24 +92,12 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     const engineMs = performance.now() - e0;
     o.onProgress?.(n, times.length);
 
-    const trades: BacktestTrade[] = (await run.store.journal.listTrades({}))
-      .filter((t) => t.status === 'closed')
-      .sort((a, b) => a.entryTime - b.entryTime || (a.positionId < b.positionId ? -1 : 1))
-      .map((t) => ({
-        id: t.positionId,
-        symbol: t.symbol,
-        side: t.side,
-        volume: t.volume,
-        entryTime: t.entryTime,
-        entryPrice: t.entryPrice,
-        exitTime: t.exitTime!,
-        exitPrice: t.exitPrice!,
-        exitReason: t.exitReason ?? '',
-        profit: t.profit,
-        commission: t.commission,
-        agent: t.agent,
-      }));
+    // Straight from the journal's columns: no record per trade, no list to filter, sort and re-map.
+    const tradeColumns = await closedTradeColumns(run.store.journal);
+    const equityColumns = downsample(curve, 20_000);
     const finalAccount: Account = await broker.account();
+    let trades: BacktestTrade[] | undefined;
+    let equity: EquityPoint[] | undefined;
     const result: BacktestResult = {
       name: run.config.run.name,
       configFile: o.configFile,
@@ -117,9 +106,22 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
       from: times[0] !== undefined ? times[0] - tfMs : start,
       to: times[n - 1] ?? end,
       currency: finalAccount.currency,
-      trades,
-      equity: downsample(curve, 20_000),
-      stats: computeStatsColumnar(trades, curve, startBalance, exposed),
+      // Objects only for a caller that asks (the report writers and sweeps read the columns).
+      get trades(): BacktestTrade[] {
+        return (trades ??= tradesOf(tradeColumns));
+      },
+      set trades(v: BacktestTrade[]) {
+        trades = v;
+      },
+      tradeColumns,
+      get equity(): EquityPoint[] {
+        return (equity ??= equityPointsOf(equityColumns));
+      },
+      set equity(v: EquityPoint[]) {
+        equity = v;
+      },
+      equityColumns,
+      stats: computeStatsColumnar(tradeColumns.profit, curve, startBalance, exposed),
       finalAccount,
       perf: { cycles: n, bars, engineMs, setupMs },
     };
@@ -164,17 +166,25 @@ function seriesOf(run: Run, symbols: readonly string[], tf: Timeframe, from: num
   for (const s of symbols) {
     const b = run.data.bars(s, tf, { from: from - TIMEFRAME_MS[tf], to });
     if (isPromiseLike(b)) continue;
-    out[s] = { time: b.time.slice(), open: b.open.slice(), high: b.high.slice(), low: b.low.slice(), close: b.close.slice() };
+    // Views of the loaded history (it does not change once loaded): no copy of a million bars per column.
+    out[s] = { time: b.time, open: b.open, high: b.high, low: b.low, close: b.close };
   }
   return out;
 }
 
-/** At most `max` points for reports and charts (statistics use every point). Keeps the last one. */
-function downsample(c: EquityColumns, max: number): EquityPoint[] {
+/** At most `max` points (plus the last) for reports and charts (statistics use every point): every k-th and the last one. */
+function downsample(c: EquityColumns, max: number): EquityColumns {
   const n = c.time.length;
   const step = Math.max(1, Math.ceil(n / max));
-  const out: EquityPoint[] = [];
-  for (let i = 0; i < n; i += step) out.push({ time: c.time[i]!, balance: c.balance[i]!, equity: c.equity[i]! });
-  if (n && (n - 1) % step !== 0) out.push({ time: c.time[n - 1]!, balance: c.balance[n - 1]!, equity: c.equity[n - 1]! });
+  const count = Math.ceil(n / step) + (n && (n - 1) % step !== 0 ? 1 : 0);
+  const out: EquityColumns = { time: new Float64Array(count), balance: new Float64Array(count), equity: new Float64Array(count) };
+  let k = 0;
+  const keep = (i: number): void => {
+    out.time[k] = c.time[i]!;
+    out.balance[k] = c.balance[i]!;
+    out.equity[k++] = c.equity[i]!;
+  };
+  for (let i = 0; i < n; i += step) keep(i);
+  if (k < count) keep(n - 1);
   return out;
 }

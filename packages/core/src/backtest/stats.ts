@@ -1,25 +1,21 @@
 /** Performance statistics of a backtest from its trades and equity curve. */
-import type { BacktestStats, BacktestTrade, EquityPoint } from './types.js';
+import type { BacktestStats, BacktestTrade, EquityColumns, EquityPoint } from './types.js';
+
+export type { EquityColumns } from './types.js';
 
 const YEAR_MS = 365.25 * 86_400_000;
 
-export interface EquityColumns {
-  time: Float64Array;
-  balance: Float64Array;
-  equity: Float64Array;
-}
-
 export function computeStats(trades: readonly BacktestTrade[], equity: readonly EquityPoint[], startBalance: number, exposedCycles: number): BacktestStats {
   return computeStatsColumnar(
-    trades,
+    trades.map((t) => t.profit),
     { time: Float64Array.from(equity, (p) => p.time), balance: Float64Array.from(equity, (p) => p.balance), equity: Float64Array.from(equity, (p) => p.equity) },
     startBalance,
     exposedCycles,
   );
 }
 
-/** The same over a columnar curve (a backtest's full-resolution equity). */
-export function computeStatsColumnar(trades: readonly BacktestTrade[], curve: EquityColumns, startBalance: number, exposedCycles: number): BacktestStats {
+/** The same over columns: each trade's net profit (by entry time) and a backtest's full-resolution equity. */
+export function computeStatsColumnar(profits: ArrayLike<number>, curve: EquityColumns, startBalance: number, exposedCycles: number): BacktestStats {
   const len = curve.time.length;
   const endEquity = len ? curve.equity[len - 1]! : startBalance;
   const endBalance = len ? curve.balance[len - 1]! : startBalance;
@@ -66,10 +62,25 @@ export function computeStatsColumnar(trades: readonly BacktestTrade[], curve: Eq
   const dd = n ? Math.sqrt(downSq / n) : 0;
   const perYear = years > 0 ? n / years : 0;
   const ann = Math.sqrt(perYear);
-  const wins = trades.filter((t) => t.profit > 0);
-  const losses = trades.filter((t) => t.profit < 0);
-  const grossWin = wins.reduce((s, t) => s + t.profit, 0);
-  const grossLoss = -losses.reduce((s, t) => s + t.profit, 0);
+  // Sums in trade order (the order decides the last bits of a float sum).
+  const count = profits.length;
+  let wins = 0;
+  let losses = 0;
+  let grossWin = 0;
+  let lossSum = 0;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const p = profits[i]!;
+    if (p > 0) {
+      wins++;
+      grossWin += p;
+    } else if (p < 0) {
+      losses++;
+      lossSum += p;
+    }
+    total += p;
+  }
+  const grossLoss = -lossSum;
   return {
     startBalance,
     endBalance,
@@ -80,13 +91,13 @@ export function computeStatsColumnar(trades: readonly BacktestTrade[], curve: Eq
     maxDrawdownDurationMs: maxDur,
     sharpe: sd > 0 ? round((mean / sd) * ann, 4) : 0,
     sortino: dd > 0 ? round((mean / dd) * ann, 4) : 0,
-    winRatePct: trades.length ? round((wins.length / trades.length) * 100, 4) : 0,
+    winRatePct: count ? round((wins / count) * 100, 4) : 0,
     profitFactor: grossLoss > 0 ? round(grossWin / grossLoss, 4) : grossWin > 0 ? Infinity : 0,
-    expectancy: trades.length ? round(trades.reduce((s, t) => s + t.profit, 0) / trades.length, 4) : 0,
+    expectancy: count ? round(total / count, 4) : 0,
     exposurePct: len ? round((exposedCycles / len) * 100, 4) : 0,
-    trades: trades.length,
-    wins: wins.length,
-    losses: losses.length,
+    trades: count,
+    wins,
+    losses,
   };
 }
 

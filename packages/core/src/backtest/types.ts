@@ -40,6 +40,35 @@ export interface BacktestTrade {
   agent?: string;
 }
 
+/**
+ * The closed trades as columns, by entry time (then id): what the report writers read, without an
+ * object per trade. Row `i` of every column is trade `i`.
+ */
+export interface BacktestTradeColumns {
+  readonly length: number;
+  readonly id: readonly string[];
+  readonly symbol: readonly string[];
+  readonly side: readonly Side[];
+  readonly volume: Float64Array;
+  readonly entryTime: Float64Array;
+  readonly entryPrice: Float64Array;
+  readonly exitTime: Float64Array;
+  readonly exitPrice: Float64Array;
+  /** '' when none was recorded. */
+  readonly exitReason: readonly string[];
+  /** Net of commission and swap, account currency. */
+  readonly profit: Float64Array;
+  readonly commission: Float64Array;
+  readonly agent: readonly (string | undefined)[];
+}
+
+/** An equity curve as columns (one point per row). */
+export interface EquityColumns {
+  time: Float64Array;
+  balance: Float64Array;
+  equity: Float64Array;
+}
+
 export interface EquityPoint {
   time: number;
   balance: number;
@@ -85,8 +114,12 @@ export interface BacktestResult {
   from: number;
   to: number;
   currency: string;
+  /** The closed trades, by entry time. Built from `tradeColumns` on first read. */
   trades: BacktestTrade[];
+  tradeColumns: BacktestTradeColumns;
+  /** At most 20,000 points of the equity curve (statistics use every cycle). Built from `equityColumns` on first read. */
   equity: EquityPoint[];
+  equityColumns: EquityColumns;
   stats: BacktestStats;
   finalAccount: Account;
   /** Per symbol, when `includeBars`. */

@@ -5,6 +5,8 @@ import type { TradekitEvent } from '../events/types.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 import { extend } from '../util/maybe.js';
 import { LeaseBase } from './lease-base.js';
+import { CompactJournal } from './compact-journal.js';
+import { appendBySeq } from './event-log.js';
 
 /**
  * Records are copied shallowly on the way in and out (callers cannot change what is stored by
@@ -19,15 +21,15 @@ export class MemoryStateStore implements StateStore {
   private readonly kv = new Map<string, { value: string; updatedAt: number }>();
 
   /**
-   * `compact` (backtests): orders are kept without their intent and broker result payloads, which
-   * nobody reads after a backtest and which cost kilobytes per trade.
+   * `compact` (backtests): the journal is kept as columns (see CompactJournal), without the orders'
+   * intent and broker result payloads, which nobody reads after a backtest.
    */
   constructor(
     private readonly now: () => number = () => 0,
     opts: { compact?: boolean } = {},
   ) {
     this.url = opts.compact ? 'memory:compact' : 'memory:';
-    this.journal = new MemoryJournal(opts.compact ?? false);
+    this.journal = opts.compact ? new CompactJournal() : new MemoryJournal();
   }
 
   private leaseState?: LeaseState;
@@ -76,7 +78,6 @@ export class MemoryStateStore implements StateStore {
 }
 
 class MemoryJournal implements Journal {
-  constructor(private readonly compact: boolean) {}
   private readonly orders = new Map<string, OrderRecord>();
   private readonly trades = new Map<string, TradeRecord>();
   private readonly dealIds = new Set<string>();
@@ -88,8 +89,8 @@ class MemoryJournal implements Journal {
     const next: OrderRecord = Object.assign({}, rec, {
       createdAt: prev?.createdAt ?? rec.createdAt,
       agent: prev?.agent ?? rec.agent,
-      intent: this.compact ? undefined : (prev?.intent ?? rec.intent),
-      result: this.compact ? undefined : rec.result,
+      intent: prev?.intent ?? rec.intent,
+      result: rec.result,
     });
     this.orders.set(rec.clientId, next);
   }
@@ -128,7 +129,7 @@ class MemoryJournal implements Journal {
     return clone(out.slice(start, q.limit ? start + q.limit : undefined));
   }
   appendEvents(events: readonly TradekitEvent[]): void {
-    for (const e of events) this.log.push(clone(e));
+    for (const e of events) appendBySeq(this.log, clone(e));
   }
   events(sinceSeq: number, limit = 1000): TradekitEvent[] {
     return clone(this.log.filter((e) => e.seq > sinceSeq).slice(0, limit));

@@ -28,6 +28,12 @@ export interface StoreBackend {
   readonly name: string;
   /** A new, empty database for one test. */
   fresh(): Promise<StoreDatabase>;
+  /**
+   * What an in-process store does not have (the memory stores): another instance to share the data
+   * with, a schema that refuses a bad row, migrations, redaction; `memory:compact` keeps no order
+   * intent/result payloads. Undefined: a SQL store, which has everything.
+   */
+  readonly inProcess?: { keepsPayloads: boolean };
 }
 
 function tracked(url: (as?: string) => string, baseDir: string, done: () => Promise<void>): StoreDatabase {
@@ -62,3 +68,14 @@ export const pgBackend: StoreBackend = {
     return tracked((as) => db.url(as ? { application_name: `tk-test-${as}` } : {}), process.cwd(), () => db.drop());
   },
 };
+
+/** The in-process stores (`memory:`, and `memory:compact` of backtests): every open is its own store, as each run's is. */
+export function memoryBackend(compact: boolean): StoreBackend {
+  return {
+    name: compact ? 'memory:compact' : 'memory:',
+    inProcess: { keepsPayloads: !compact },
+    async fresh() {
+      return tracked(() => (compact ? 'memory:compact' : 'memory:'), process.cwd(), async () => undefined);
+    },
+  };
+}
