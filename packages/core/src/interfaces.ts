@@ -198,6 +198,12 @@ export interface Sink {
 
 export interface KeyValueStore {
   get<T = unknown>(key: string): Promise<T | undefined>;
+  /**
+   * Optional: the value now, synchronously, from a store that answers without I/O (the in-process
+   * memory store of backtests). A caller polling a key every cycle uses it when present and falls
+   * back to `get` (a cycle then stays synchronous in a backtest).
+   */
+  peek?<T = unknown>(key: string): T | undefined;
   set<T = unknown>(key: string, value: T): Promise<void>;
   delete(key: string): Promise<boolean>;
   all(prefix?: string): Promise<Record<string, unknown>>;

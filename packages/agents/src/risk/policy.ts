@@ -119,7 +119,12 @@ export class RiskManager implements RiskPolicy {
     const now = cycle.clock.now();
     if (now - this.breakerReadAt >= (this.d.breakerPollMs ?? 60_000)) {
       this.breakerReadAt = now;
-      return this.d.store.get<CircuitBreakerState>(this.breakerKey).then((b) => {
+      const store = this.d.store;
+      if (store.peek) {
+        this.breaker = store.peek<CircuitBreakerState>(this.breakerKey) ?? CLOSED;
+        return this.gateAfterBreaker(cycle, now);
+      }
+      return store.get<CircuitBreakerState>(this.breakerKey).then((b) => {
         this.breaker = b ?? CLOSED;
         return this.gateAfterBreaker(cycle, now);
       });

@@ -6,13 +6,13 @@
  * The ask is the bid plus the bar's recorded spread when the file has a `spread` column (as MT5's
  * strategy tester does in OHLC modes), else plus the symbol's fixed spread.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TradekitError } from '../errors.js';
 import type { Clock, Coverage, DataSource } from '../interfaces.js';
 import type { BarQuery, BarSeries, SymbolInfo, Tick, Timeframe } from '../types.js';
 import { BarStore, emptySeries } from './bar-store.js';
-import { parseMt5Csv } from './csv-parse.js';
+import { readMt5Csv } from './csv-parse.js';
 import { serverToUtcConverter, type ServerTimeConfig } from './server-time.js';
 import { readColumnCache, writeColumnCache } from './column-cache.js';
 import { symbolInfoFor } from './symbol-profiles.js';
@@ -108,8 +108,7 @@ export class CsvDataSource implements DataSource {
     if (parsed) {
       t = parsed.time;
     } else {
-      const text = await readFile(file, 'latin1');
-      parsed = parseMt5Csv(text, file);
+      parsed = await readMt5Csv(file);
       if (useCache) this.pendingWrites.push(writeColumnCache(file, parsed, this.options.confine).catch(() => undefined));
       t = new Float64Array(parsed.length);
     }

@@ -49,6 +49,10 @@ export class MemoryStateStore implements StateStore {
     const e = this.kv.get(key);
     return e ? (JSON.parse(e.value) as T) : undefined;
   }
+  peek<T = unknown>(key: string): T | undefined {
+    const e = this.kv.get(key);
+    return e ? (JSON.parse(e.value) as T) : undefined;
+  }
   async set<T = unknown>(key: string, value: T): Promise<void> {
     this.kv.set(key, { value: JSON.stringify(value ?? null), updatedAt: this.now() });
   }

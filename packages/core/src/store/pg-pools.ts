@@ -5,7 +5,8 @@
  * per pool. Unlike SQLite, statements of different runs do run at the same time (one connection each);
  * a run's own writes are ordered by the lock on its lease row (knex-store.ts, migration 003).
  */
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
+import { loadKnex } from './load-knex.js';
 import type { Logger } from '../interfaces.js';
 import { knexLog } from './knex-log.js';
 import type { PgUrl } from './pg-url.js';
@@ -80,7 +81,7 @@ export async function withPgMigrationLock<T>(url: PgUrl, fn: () => Promise<T>, l
 }
 
 function createKnex(url: PgUrl, log?: Logger): Knex {
-  return knexFactory({
+  return loadKnex()({
     client: 'pg',
     // keepAlive: a server that vanished (failover, cable) is noticed on idle connections too.
     connection: { connectionString: url.connectionString, keepAlive: true, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS },

@@ -8,7 +8,8 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
+import { loadKnex } from './load-knex.js';
 import type { Logger } from '../interfaces.js';
 import { knexLog } from './knex-log.js';
 
@@ -78,7 +79,7 @@ export function openSqliteFile(filename: string, log?: Logger): SqliteHandle {
 }
 
 function createKnex(filename: string, log?: Logger): Knex {
-  return knexFactory({
+  return loadKnex()({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
