@@ -24,23 +24,38 @@ function mix(a: number, b: number, k: number): number {
 }
 
 export function makeClientOrderId(parts: { run: string; cycleTime: number; cycle: number; symbol: string; side: string; agent?: string; n?: number }): string {
-  const words = [
-    hashString(parts.run),
-    parts.cycleTime % 0x100000000 >>> 0,
-    Math.floor(parts.cycleTime / 0x100000000) >>> 0,
-    parts.cycle >>> 0,
-    hashString(parts.symbol),
-    hashString(parts.side),
-    hashString(parts.agent ?? ''),
-    (parts.n ?? 0) >>> 0,
-  ];
+  // The words, in order: run, cycle time (low, high 32 bits), cycle, symbol, side, agent, n.
   let a = 0x811c9dc5;
   let b = 0x9e3779b9;
-  for (const w of words) {
-    a = mix(a, w, 0x01000193);
-    b = mix(b, w, 0x5bd1e995);
-  }
-  const hi = (a >>> 0).toString(36).padStart(7, '0');
-  const lo = (b >>> 0).toString(36).padStart(7, '0');
-  return `tk${hi.slice(-7)}${lo.slice(-7)}`;
+  let w = hashString(parts.run);
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = parts.cycleTime % 0x100000000 >>> 0;
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = Math.floor(parts.cycleTime / 0x100000000) >>> 0;
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = parts.cycle >>> 0;
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = hashString(parts.symbol);
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = hashString(parts.side);
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = hashString(parts.agent ?? '');
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  w = (parts.n ?? 0) >>> 0;
+  a = mix(a, w, 0x01000193);
+  b = mix(b, w, 0x5bd1e995);
+  return 'tk' + base36x7(a >>> 0) + base36x7(b >>> 0);
+}
+
+/** The last 7 base-36 digits of `v`, zero-padded (as `v.toString(36).padStart(7, '0').slice(-7)`). */
+function base36x7(v: number): string {
+  const s = v.toString(36);
+  return s.length === 7 ? s : s.length < 7 ? '0000000'.slice(s.length) + s : s.slice(-7);
 }
