@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { loadKnex } from './load-knex.js';
+import { SharedDbs, type DbHandle } from './shared-db.js';
 import type { Logger } from '../interfaces.js';
 import { knexLog } from './knex-log.js';
 import type { PgUrl } from './pg-url.js';
@@ -14,49 +15,12 @@ import type { PgUrl } from './pg-url.js';
 /** How long a statement waits for a free connection, or a new connection for the server (ms). */
 export const PG_CONNECT_TIMEOUT_MS = 10_000;
 
-interface Shared {
-  db: Knex;
-  refs: number;
-  ready?: Promise<void>;
-}
+const pools = new SharedDbs();
 
-const pools = new Map<string, Shared>();
-
-export interface PgHandle {
-  readonly db: Knex;
-  /** Runs `prepare` (the migrations) once per pool, however many stores open the URL. */
-  ready(prepare: (db: Knex) => Promise<void>): Promise<void>;
-  /** Drops this user's reference; the last one closes the pool. */
-  release(): Promise<void>;
-}
+export type PgHandle = DbHandle;
 
 export function openPgDatabase(url: PgUrl, log?: Logger): PgHandle {
-  const key = url.connectionString;
-  let s = pools.get(key);
-  if (!s) {
-    s = { db: createKnex(url, log), refs: 0 };
-    pools.set(key, s);
-  }
-  s.refs++;
-  const shared = s;
-  let released = false;
-  return {
-    db: shared.db,
-    ready(prepare) {
-      shared.ready ??= prepare(shared.db);
-      shared.ready.catch(() => {
-        if (shared.ready) shared.ready = undefined;
-      });
-      return shared.ready;
-    },
-    async release() {
-      if (released) return;
-      released = true;
-      if (--shared.refs > 0) return;
-      if (pools.get(key) === shared) pools.delete(key);
-      await shared.db.destroy();
-    },
-  };
+  return pools.handle(url.connectionString, () => createKnex(url, log));
 }
 
 /** The advisory lock every tradekit process migrating a PostgreSQL database takes (an arbitrary, fixed number). */

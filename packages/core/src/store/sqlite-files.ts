@@ -10,18 +10,13 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { loadKnex } from './load-knex.js';
+import { SharedDbs, type DbHandle } from './shared-db.js';
 import type { Logger } from '../interfaces.js';
 import { knexLog } from './knex-log.js';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
-interface Shared {
-  db: Knex;
-  refs: number;
-  ready?: Promise<void>;
-}
-
-const files = new Map<string, Shared>();
+const files = new SharedDbs();
 let memoryDbs = 0;
 
 /** The key two paths to one file share (symlinks and `..` resolved; the file may not exist yet). */
@@ -39,43 +34,13 @@ export function sqliteFileKey(filename: string): string {
   }
 }
 
-export interface SqliteHandle {
-  readonly db: Knex;
+export interface SqliteHandle extends DbHandle {
   readonly key: string;
-  /** Runs `prepare` (the migrations) once per connection, however many users open the file. */
-  ready(prepare: (db: Knex) => Promise<void>): Promise<void>;
-  /** Drops this user's reference; the last one closes the connection. */
-  release(): Promise<void>;
 }
 
 export function openSqliteFile(filename: string, log?: Logger): SqliteHandle {
   const key = sqliteFileKey(filename);
-  let s = files.get(key);
-  if (!s) {
-    s = { db: createKnex(filename, log), refs: 0 };
-    files.set(key, s);
-  }
-  s.refs++;
-  const shared = s;
-  let released = false;
-  return {
-    db: shared.db,
-    key,
-    ready(prepare) {
-      shared.ready ??= prepare(shared.db);
-      shared.ready.catch(() => {
-        if (shared.ready) shared.ready = undefined;
-      });
-      return shared.ready;
-    },
-    async release() {
-      if (released) return;
-      released = true;
-      if (--shared.refs > 0) return;
-      if (files.get(key) === shared) files.delete(key);
-      await shared.db.destroy();
-    },
-  };
+  return { ...files.handle(key, () => createKnex(filename, log)), key };
 }
 
 function createKnex(filename: string, log?: Logger): Knex {
