@@ -96,7 +96,7 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', 'work items at once (default: the cores)')
     .option('--jobs-concurrency <n>', 'sweep combinations at once (default --concurrency)')
     .option('--runs-concurrency <n>', 'live and paper runs held at once (default 20)')
-    .option('--lock-seconds <n>', 'job lock (default 30; checked every half of it): a lost worker\'s jobs run elsewhere within about twice this')
+    .option('--lock-seconds <n>', 'job lock (default 30; checked every third of it): a lost worker\'s runs and jobs move within about 1.33 times this')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .action(async (flags) => {
       process.exitCode = await (await import('./commands/worker.js')).workerCommand(flags);

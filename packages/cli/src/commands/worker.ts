@@ -27,7 +27,7 @@ export interface WorkerFlags {
   concurrency?: string;
   /** Sweep combinations at once (default --concurrency). */
   jobsConcurrency?: string;
-  /** A job's lock, seconds (checked every half of it): a dead worker's jobs run elsewhere within about twice this. */
+  /** A job's lock, seconds (checked every third of it): a dead worker's runs and jobs move within about 1.33 times this. */
   lockSeconds?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -49,7 +49,9 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     const all = parseCount('--concurrency', flags.concurrency) ?? os.availableParallelism();
     jobs = parseCount('--jobs-concurrency', flags.jobsConcurrency) ?? all;
     const lock = parseCount('--lock-seconds', flags.lockSeconds);
-    if (lock !== undefined) stall = { lockDurationMs: lock * 1000, stalledIntervalMs: lock * 500 };
+    // Checked every third of the lock: a lost worker's runs move about lock + lock/3 after it died
+    // (within lease + one cycle when the lock equals the lease and a third of it is at most a cycle).
+    if (lock !== undefined) stall = { lockDurationMs: lock * 1000, stalledIntervalMs: Math.round((lock * 1000) / 3) };
   } catch (e) {
     printError(e);
     return exitCodeFor(e);
