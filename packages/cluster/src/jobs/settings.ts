@@ -7,9 +7,10 @@
  *   lapses only when the process is gone or frozen for 15 s or more (SIGKILL, OOM, a VM pause, a cut to
  *   Redis). Shorter makes false stalls under load more likely (the job then runs twice: harmless, the
  *   second result is ignored, but wasted); longer makes a dead worker's jobs wait longer.
- * - `stalledIntervalMs` 15 s: every worker checks the active jobs this often; a job whose lock has
- *   lapsed goes back to the waiting list and another worker runs it. A dead worker's job thus runs again
- *   within about lockDuration + 2 × stalledInterval (≤ 60 s), usually sooner.
+ * - `stalledIntervalMs` 10 s (a third of the lock, as `tradekit worker --lock-seconds` sets it): every
+ *   worker checks the active jobs this often; a job whose lock has lapsed goes back to the waiting list
+ *   and another worker runs it. A dead worker's job thus runs again within about lockDuration +
+ *   stalledInterval (≈ 40 s), at most lockDuration + 2 × stalledInterval (50 s).
  * - `maxStalledCount` 2: a job may be put back twice (two workers lost under it, e.g. a rolling
  *   restart); the third time it fails, recorded as TK_ERR_CLUSTER_JOB, so a job that kills every
  *   process that runs it costs three processes, not all of them.
@@ -22,7 +23,7 @@ export interface StallSettings {
   maxStalledCount: number;
 }
 
-export const STALL_DEFAULTS: Readonly<StallSettings> = Object.freeze({ lockDurationMs: 30_000, stalledIntervalMs: 15_000, maxStalledCount: 2 });
+export const STALL_DEFAULTS: Readonly<StallSettings> = Object.freeze({ lockDurationMs: 30_000, stalledIntervalMs: 10_000, maxStalledCount: 2 });
 
 /** Sweep results (and failed jobs, for the record) stay this long after the last write. */
 export const RESULTS_TTL_SECONDS = 7 * 24 * 3600;
