@@ -148,10 +148,15 @@ export abstract class PaperAccount {
 
   /** Deals are frozen when booked: history, lookups and listeners share them without copies. */
   protected recordDeal(d: Deal): void {
+    this.bookDeal(d);
+    for (const l of this.dealListeners) l(d);
+  }
+
+  /** Adds a deal to the history (frozen) without announcing it: what a restored account does. */
+  protected bookDeal(d: Deal): void {
     const n = this.deals.length;
     if (n && d.time < this.deals[n - 1]!.time) this.dealsInTimeOrder = false;
     this.deals.push(Object.freeze(d));
-    for (const l of this.dealListeners) l(d);
   }
 
   /** Whether `deals` is sorted by time (true unless a deal was booked with an earlier time). */

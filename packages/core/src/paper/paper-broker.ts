@@ -115,13 +115,6 @@ export class PaperBroker extends PaperMarket implements Broker {
     return out;
   }
 
-  /** A deal of a saved account: booked again without being announced. */
-  private recordSavedDeal(d: Deal): void {
-    const n = this.deals.length;
-    if (n && d.time < this.deals[n - 1]!.time) this.dealsInTimeOrder = false;
-    this.deals.push(Object.freeze(d));
-  }
-
   lookup(clientId: string): ClientIdLookup | Promise<ClientIdLookup> {
     const get = (): ClientIdLookup => ({
       positions: this.positionList().filter((p) => p.clientId === clientId),
@@ -248,7 +241,7 @@ export class PaperBroker extends PaperMarket implements Broker {
     for (const [id, v] of s.pendingCloses) this.pendingCloses.set(id, v ?? undefined);
     this.deals.length = 0;
     this.dealsInTimeOrder = true;
-    for (const d of s.deals) this.recordSavedDeal({ ...d });
+    for (const d of s.deals) this.bookDeal({ ...d });
     this.restoredCursors = { ...s.cursors };
     this.syncedAt = -Infinity;
     this.changed();
