@@ -5,7 +5,9 @@
  *  - engineNoStrategy: runBacktest with no agent (the engine, broker and equity curve per bar);
  *  - engineSma: the example plugin always in the market (a trade every ~27 bars, ~36.7k trades);
  *  - engineSmaRareTrades: the same plugin not always in the market, no stops: one position opened
- *    at the first cross and held to the end (the per-bar cost with a position open).
+ *    at the first cross and held to the end (the per-bar cost with a position open);
+ *  - agentAlone: the example agent's manage + scan per bar over the same source, nothing else
+ *    (agent-alone.ts): the floor under engineSma.
  * Engine figures are bars over the cycle loop's time (`perf.engineMs`: config and data load excluded;
  * the whole process is packages/cli/bench/backtest-process.bench.ts).
  *
@@ -18,6 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { CsvDataSource, SimClock, runBacktest, silentLogger } from '../src/index.js';
 import { WARMUP_BARS, eurusd1mDir, writeSmaCaseConfig } from './eurusd-1m.js';
+import { agentAlone, loadSmaAgent } from './agent-alone.js';
 import { calibratedReference, smaReferenceWindowSums } from './sma-reference.js';
 import { benchRuns, paired, summarizeExtra, throughputFigure, type Sample } from './stats.js';
 
@@ -76,7 +79,12 @@ export default async function bench() {
   results.engineSma = await engine(sma, true);
   results.engineSmaRareTrades = await engine(rare, false);
 
-  // 3. The reference itself, and the same rules with the plugin's own window sums (bit-equal averages).
+  // 3. The agent on its own: the floor under engineSma.
+  const Sma = await loadSmaAgent();
+  const alone = await paired(() => agentAlone(Sma, dir), reference);
+  results.agentAlone = { ...throughputFigure(alone), trades: alone.last.trades };
+
+  // 4. The reference itself, and the same rules with the plugin's own window sums (bit-equal averages).
   const windowSums = await paired(calibratedReference([{ close, from: WARMUP_BARS }], 500, smaReferenceWindowSums), reference);
   results.reference = {
     what: 'SMA 10/30 crossover by hand over the same closes with running sums (O(1) per bar), always in the market, trades counted like the example plugin in a backtest',
@@ -94,6 +102,6 @@ export default async function bench() {
       'dataPath.barsPerSec': '≥ 20M (issue 6)',
     },
     notes:
-      'ratioToReference = figure bars/s ÷ reference bars/s of the pair measured right after it (0.05: the hand-written loop is 20× faster). The reference keeps running sums (O(1) per bar): the issue\'s "JS ceiling" (≈ 55M bars/s quoted there); reference.windowSums is the same rules with the plugin\'s own per-bar arithmetic (four window sums), which bounds what an engine running this plugin unchanged can reach. Engine figures exclude config and data load (setupMs: config, data load from the column cache, plugin setup).',
+      'ratioToReference = figure bars/s ÷ reference bars/s of the pair measured right after it (0.05: the hand-written loop is 20× faster). The reference keeps running sums (O(1) per bar): the issue\'s "JS ceiling" (≈ 55M bars/s quoted there); reference.windowSums is the same rules with the plugin\'s own per-bar arithmetic (four window sums), which bounds what an engine running this plugin unchanged can reach. agentAlone is the example agent\'s manage + scan per bar with nothing around it (no engine, broker or journal): engineSma cannot beat it. Engine figures exclude config and data load (setupMs: config, data load from the column cache, plugin setup).',
   };
 }

@@ -1,0 +1,50 @@
+/**
+ * The example SMA agent on its own (issue 12's floor for the strategy path): the plugin's `manage` and
+ * `scan` called once per bar over the same CSV source and SimClock a backtest uses, with one position
+ * flipped by hand on each entry — no engine, no broker, no journal, no equity curve. Whatever the
+ * engine does per bar comes on top of this, so `engineSma` can never be faster than it.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { CsvDataSource, SimClock, type Action, type Agent, type CycleContext, type Position, type ScanContext, type ScanResult } from '../src/index.js';
+import { REPO_ROOT, WARMUP_BARS } from './eurusd-1m.js';
+import type { Sample } from './stats.js';
+
+type AgentClass = new (symbols: readonly string[], cfg: Record<string, unknown>) => Agent;
+
+/** The example plugin's agent class, loaded from its build (examples/sma-crossover/dist). */
+export async function loadSmaAgent(): Promise<AgentClass> {
+  const file = path.join(REPO_ROOT, 'examples', 'sma-crossover', 'dist', 'src', 'index.js');
+  const mod = (await import(pathToFileURL(file).href)) as { SmaCrossoverAgent: AgentClass };
+  return mod.SmaCrossoverAgent;
+}
+
+/** One pass over every bar after the warm-up; `trades` counts entries (a backtest's trades). */
+export async function agentAlone(Sma: AgentClass, dir: string): Promise<Sample> {
+  const clock = new SimClock(0);
+  const data = new CsvDataSource(clock, { dir, serverTime: { utcOffsetHours: 0, dst: 'none' } });
+  await data.load();
+  const store = data.store('EURUSD', 'H1');
+  const agent = new Sma(['EURUSD'], { fast: 10, slow: 30, timeframe: 'H1', volume: 0.1, alwaysInMarket: true, slPoints: 0, tpPoints: 0 });
+  const pos = { id: '1', symbol: 'EURUSD', side: 'buy' } as Position;
+  const positions: Position[] = [];
+  const cycle = { data, positions } as unknown as CycleContext;
+  const scanCtx = { cycle, symbol: 'EURUSD' } as ScanContext;
+  let trades = 0;
+  const t0 = performance.now();
+  for (let i = WARMUP_BARS + 1; i < store.length; i++) {
+    clock.set(store.time[i]!);
+    if (positions.length) {
+      const acts = agent.manage!(cycle, pos) as Action[];
+      if (acts.length) positions.length = 0;
+    }
+    const r = agent.scan(scanCtx) as ScanResult;
+    if (r && 'side' in r) {
+      (pos as { side: string }).side = r.side;
+      positions[0] = pos;
+      trades++;
+    }
+  }
+  return { ms: performance.now() - t0, units: store.length - WARMUP_BARS - 1, extra: { trades } };
+}
