@@ -351,7 +351,7 @@ export class Run {
     for (const s of this.options.sinks ?? []) this.bus.addSink(s);
     this.hooks = createHooks();
     this.watchdog = instrumentHooks(this.hooks, {
-      report: (err) => this.engine?.report(err) ?? this.log.warn({ code: err.code }, err.message),
+      report: (err) => (this.engine ? this.engine.report(err) : this.log.warn({ code: err.code }, err.message)),
       tapTimeoutMs: cfg.engine.tapTimeoutMs,
       metrics: this.metrics,
       currentPlugin: () => this.currentPlugin,

@@ -1,0 +1,44 @@
+/**
+ * A plugin's failure is reported once: one warning in the log, one `error` event, one call of the
+ * `error` hook (issue 14: the run's report callback used to log every engine-reported error twice).
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Run } from '../src/index.js';
+import { EXAMPLES, TEST_DIR, tempDir } from './helpers/fs.js';
+
+describe('run error reporting', () => {
+  it('one throw in a tap gives one warning and one error event', async () => {
+    const { dir, cleanup } = tempDir('tk-run-errors-');
+    try {
+      const file = path.join(dir, 'run.yaml');
+      writeFileSync(
+        file,
+        `run: { name: errors, mode: paper, cycleSeconds: 300, pace: max, warmupBars: 30, to: 2026-06-01T01:00:00Z }
+symbols: [EURUSD]
+data: { use: '@tradekit/core/csv', with: { dir: ${path.join(EXAMPLES, 'data')}, timeframes: [M5] } }
+broker: { use: '@tradekit/core/paper', with: { balance: 10000 } }
+agents: [{ use: ${path.join(TEST_DIR, 'fixtures', '_plugins', 'throws-in-scan.js')} }]
+state: { url: memory }
+`,
+      );
+      const lines: Record<string, unknown>[] = [];
+      const run = await Run.load({ configFile: file, logDestination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } });
+      const events: string[] = [];
+      let hookCalls = 0;
+      await run.start();
+      run.bus.addSink({ publish: (e) => void (e.type === 'error' && events.push((e.data as { code: string }).code)) });
+      run.hooks.error.tap('count', () => void hookCalls++);
+      await run.cycle();
+      await run.close();
+      const warnings = lines.filter((l) => typeof l.msg === 'string' && (l.msg as string).includes('scan exploded'));
+      assert.equal(warnings.length, 1, `one warning for one throw, got ${warnings.length}: ${JSON.stringify(warnings)}`);
+      assert.equal(warnings[0]!.code, 'TK_ERR_PLUGIN');
+      assert.deepEqual(events, ['TK_ERR_PLUGIN']);
+      assert.equal(hookCalls, 1);
+    } finally {
+      cleanup();
+    }
+  });
+});
