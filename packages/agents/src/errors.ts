@@ -14,6 +14,13 @@ export const AgentErrorCodes = {
   TK_ERR_AGENTS_STAT_ARB: 'stat-arb pair cannot be evaluated',
 } as const;
 
+// This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).
+declare module '@tradekit/core' {
+  interface ErrorCodeRegistry {
+    agents: keyof typeof AgentErrorCodes;
+  }
+}
+
 export type AgentErrorCode = keyof typeof AgentErrorCodes;
 
 export function agentsError(code: AgentErrorCode, message: string, opts?: TradekitErrorOptions): TradekitError {

@@ -21,6 +21,13 @@ export const CliErrorCodes = {
   TK_ERR_REPORT_WRITE: 'report cannot be written',
 } as const;
 
+// This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).
+declare module '@tradekit/core' {
+  interface ErrorCodeRegistry {
+    cli: keyof typeof CliErrorCodes;
+  }
+}
+
 export type CliErrorCode = keyof typeof CliErrorCodes;
 
 export function cliError(code: CliErrorCode, message: string, opts: TradekitErrorOptions = {}): TradekitError {

@@ -13,6 +13,15 @@ export const ClusterErrorCodes = {
   TK_ERR_CLUSTER_CONTROL: 'the worker holding the run did not answer a control request',
 } as const;
 
+// This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).
+declare module '@tradekit/core' {
+  interface ErrorCodeRegistry {
+    cluster: keyof typeof ClusterErrorCodes;
+    /** Codes of the HTTP API (@tradekit/dashboard, not a dependency of this package) that the cluster runner raises on the API's behalf. */
+    clusterApi: 'TK_ERR_API_RUN_STATE' | 'TK_ERR_API_UNAVAILABLE';
+  }
+}
+
 export type ClusterErrorCode = keyof typeof ClusterErrorCodes;
 
 export function clusterError(code: ClusterErrorCode, message: string, opts: TradekitErrorOptions = {}): TradekitError {

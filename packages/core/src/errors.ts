@@ -49,7 +49,6 @@ export const ErrorCodes = {
   TK_ERR_BROKER_POSITION_NOT_FOUND: 'position not found',
   TK_ERR_BROKER_ORDER_NOT_FOUND: 'order not found',
   TK_ERR_BROKER_UNKNOWN_OUTCOME: 'order outcome unknown',
-  TK_ERR_BROKER_DISCONNECTED: 'broker disconnected',
   // trading state gate
   TK_ERR_TRADING_HALTED: 'trading is halted',
   TK_ERR_TRADING_REDUCING: 'trading is reducing: no new entries',
@@ -64,8 +63,23 @@ export const ErrorCodes = {
   TK_ERR_CONFIG_LIMIT: 'config over a size, depth, alias or node limit',
 } as const;
 
-/** Core's codes, or another package's own `TK_ERR_*` code (each package has one errors.ts). */
-export type ErrorCode = keyof typeof ErrorCodes | `TK_ERR_${string}`;
+/**
+ * The closed set of codes, one entry per package. Core declares its own here; every other package
+ * adds its codes from its errors.ts by declaration merging, so a misspelt code does not compile:
+ *
+ *   declare module '@tradekit/core' {
+ *     interface ErrorCodeRegistry { agents: keyof typeof AgentErrorCodes }
+ *   }
+ *
+ * A third-party plugin with its own codes does the same under its package name (docs/errors.md).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ErrorCodeRegistry {
+  core: keyof typeof ErrorCodes;
+}
+
+/** Every declared `TK_ERR_*` code: core's and those of the packages that registered theirs. */
+export type ErrorCode = ErrorCodeRegistry[keyof ErrorCodeRegistry];
 
 export interface SourceLocation {
   file?: string;

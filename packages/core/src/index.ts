@@ -4,7 +4,7 @@ import 'reflect-metadata';
 export * from './types.js';
 export * from './interfaces.js';
 export * from './tokens.js';
-export { TradekitError, ErrorCodes, isTradekitError, pluginError, type ErrorCode, type ErrorClass, type SourceLocation, type TradekitErrorOptions } from './errors.js';
+export { TradekitError, ErrorCodes, isTradekitError, pluginError, type ErrorCode, type ErrorCodeRegistry, type ErrorClass, type SourceLocation, type TradekitErrorOptions } from './errors.js';
 export { createHooks, HOOK_NAMES, type EngineHooks, type HookName } from './hooks.js';
 export { definePlugin, PLUGIN_KINDS, type PluginContext, type PluginKind, type PluginManifest, type Teardown } from './plugin.js';
 export { CORE_VERSION } from './version.js';

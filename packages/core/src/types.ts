@@ -2,7 +2,7 @@
  * Domain types shared by every package. Prices and volumes are numbers in instrument units; times are
  * epoch milliseconds UTC (broker server time is converted at the adapter edge).
  */
-import type { TradekitError } from './errors.js';
+import type { ErrorCode, TradekitError } from './errors.js';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -339,6 +339,8 @@ export interface ExecutionRecord {
   intent?: OrderIntent;
   result?: OrderResult;
   veto?: string;
+  /** Why the engine itself refused the order when that is a coded condition (the trading state: TK_ERR_TRADING_HALTED / TK_ERR_TRADING_REDUCING). */
+  vetoCode?: ErrorCode;
 }
 
 export interface CycleSummary {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CsvDataSource, SimClock, TradekitError, isWithin, parseMt5Csv, realPathOf } from '../src/index.js';
 import { tempDir } from './helpers/fs.js';
+import './helpers/api-codes.js';
 
 const HEADER = 'time,open,high,low,close,volume\n';
 const ROW1 = '2026-05-13 06:10:00,1.1,1.2,1.0,1.1,10\n';

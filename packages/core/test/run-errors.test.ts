@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Run } from '../src/index.js';
+import { Run, type TradekitError } from '../src/index.js';
 import { EXAMPLES, TEST_DIR, tempDir } from './helpers/fs.js';
 
 describe('run error reporting', () => {
@@ -37,6 +37,41 @@ state: { url: memory }
       assert.equal(warnings[0]!.code, 'TK_ERR_PLUGIN');
       assert.deepEqual(events, ['TK_ERR_PLUGIN']);
       assert.equal(hookCalls, 1);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('plugin container', () => {
+  it('ctx.resolve of a token nothing registered is TK_ERR_DI (the cause of TK_ERR_PLUGIN_SETUP), naming plugin and token', async () => {
+    const { dir, cleanup } = tempDir('tk-run-di-');
+    try {
+      writeFileSync(
+        path.join(dir, 'needs.js'),
+        `export default { name: 'needs-a-service', version: '1.0.0', provides: ['agent'], setup(ctx) {
+          ctx.resolve(Symbol.for('tradekit.test.NoSuchService'));
+          ctx.addAgent({ scan: () => ({ skip: 'x' }) });
+        } };`,
+      );
+      const file = path.join(dir, 'run.yaml');
+      writeFileSync(
+        file,
+        `run: { name: di, mode: paper, pace: max }
+symbols: [EURUSD]
+data: { use: '@tradekit/core/csv', with: { dir: ${path.join(EXAMPLES, 'data')}, timeframes: [M5] } }
+broker: { use: '@tradekit/core/paper' }
+agents: [{ use: ./needs.js }]
+state: { url: memory }
+`,
+      );
+      const run = await Run.load({ configFile: file, logDestination: { write: () => undefined } });
+      await assert.rejects(run.start(), (e: unknown) => {
+        const err = e as TradekitError;
+        const cause = err.cause as TradekitError;
+        return err.code === 'TK_ERR_PLUGIN_SETUP' && cause?.code === 'TK_ERR_DI' && cause.plugin === 'needs-a-service' && cause.message.includes('tradekit.test.NoSuchService');
+      });
+      await run.close();
     } finally {
       cleanup();
     }

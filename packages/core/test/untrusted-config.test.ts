@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigErrors, Run, TradekitError, loadConfig, parseConfigText, realPathOf, rootsPolicy, silentLogger, type LoadOptions, type PathPolicy } from '../src/index.js';
 import { EXAMPLES, tempDir } from './helpers/fs.js';
+import './helpers/api-codes.js';
 
 const BASE = `run: { name: t, mode: paper }
 symbols: [EURUSD]

@@ -23,6 +23,13 @@ export const DashboardErrorCodes = {
   TK_ERR_API_BIND: { status: 500, text: 'the server cannot listen on this address' },
 } as const;
 
+// This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).
+declare module '@tradekit/core' {
+  interface ErrorCodeRegistry {
+    dashboard: keyof typeof DashboardErrorCodes;
+  }
+}
+
 export type DashboardErrorCode = keyof typeof DashboardErrorCodes;
 
 export function apiError(code: DashboardErrorCode, message: string, opts: TradekitErrorOptions = {}): TradekitError {

@@ -37,6 +37,13 @@ export const Mt5ErrorCodes = {
   TK_ERR_MT5_SIM: 'simulator misuse',
 } as const;
 
+// This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).
+declare module '@tradekit/core' {
+  interface ErrorCodeRegistry {
+    mt5: keyof typeof Mt5ErrorCodes;
+  }
+}
+
 export type Mt5ErrorCode = keyof typeof Mt5ErrorCodes;
 
 /** Whether a transport failure happened before the request left us, or after (maybe executed). */

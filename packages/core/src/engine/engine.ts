@@ -455,7 +455,9 @@ export class Engine {
     }
     // The one pre-trade gate every order passes, in every mode.
     if (!tradingState.allowsEntries()) {
-      rec.veto = tradingState.state === 'HALTED' ? 'Trading halted' : 'Reducing: no new entries';
+      const halted = tradingState.state === 'HALTED';
+      rec.veto = halted ? 'Trading halted' : 'Reducing: no new entries';
+      rec.vetoCode = halted ? 'TK_ERR_TRADING_HALTED' : 'TK_ERR_TRADING_REDUCING';
       return rec;
     }
     if (!(intent.volume > 0) || !Number.isFinite(intent.volume)) {

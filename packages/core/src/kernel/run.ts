@@ -436,8 +436,8 @@ export class Run {
         else if (token === RiskPolicyToken) reg.policies.push(value as RiskPolicy);
         else if (token === SinkToken) reg.sinks.push(value as Sink);
       },
-      resolve: <T>(token: InjectionToken<T>) => child.resolve(token),
-      resolveAll: <T>(token: InjectionToken<T>) => (child.isRegistered(token, true) ? child.resolveAll(token) : []),
+      resolve: <T>(token: InjectionToken<T>) => resolveIn(p.instance, token, () => child.resolve(token)),
+      resolveAll: <T>(token: InjectionToken<T>) => (child.isRegistered(token, true) ? resolveIn(p.instance, token, () => child.resolveAll(token)) : []),
       isRegistered: (token) => child.isRegistered(token, true),
       addAgent: (a) => ctx.register(AgentToken, a),
       addRiskPolicy: (r) => ctx.register(RiskPolicyToken, r),
@@ -686,4 +686,14 @@ export function setAtPath(root: Record<string, unknown>, path: string, value: un
     node = node[k] as Record<string | number, unknown>;
   }
   if (segs.length) node[segs[segs.length - 1]!] = value;
+}
+
+/** A plugin's `ctx.resolve`: a token nothing registered (or a class that cannot be built) is TK_ERR_DI, naming the plugin and the token. */
+function resolveIn<R>(plugin: string, token: InjectionToken<unknown>, resolve: () => R): R {
+  try {
+    return resolve();
+  } catch (e) {
+    const name = typeof token === 'symbol' ? (token.description ?? 'a symbol') : typeof token === 'function' ? token.name : String(token);
+    throw new TradekitError('TK_ERR_DI', `plugin "${plugin}" asked for ${name}, which nothing registered before it (register it in an earlier plugin with ctx.register, or order the plugins): ${(e as Error).message}`, { plugin, cause: e });
+  }
 }

@@ -7,6 +7,7 @@ import { DEAL_ENTRY, DEAL_REASON, ORDER_TYPE, SYMBOL_CALC_MODE, SYMBOL_FILLING, 
 import type { ServerClock } from '../mt5/server-clock.js';
 import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5Position, Mt5SymbolInfo } from '../mt5/types.js';
 import { decodeComment } from './comment.js';
+import { mt5Error } from '../errors.js';
 
 export const TF_VALUE: Record<Timeframe, number> = {
   M1: TIMEFRAME.M1,
@@ -53,7 +54,19 @@ function assetClassOf(i: Mt5SymbolInfo): AssetClass {
   return 'other';
 }
 
+/**
+ * The terminal's symbol description as a SymbolInfo. A reply that would make prices or sizes
+ * meaningless (no point, digits out of range, no contract size or volume step) is TK_ERR_MT5_BAD_DATA:
+ * nothing is sized or rounded with it.
+ */
 export function symbolInfoOf(i: Mt5SymbolInfo, canonical: string): SymbolInfo {
+  const bad: string[] = [];
+  if (!(Number.isInteger(i.digits) && i.digits >= 0 && i.digits <= 10)) bad.push(`digits ${i.digits}`);
+  if (!(i.point > 0 && Number.isFinite(i.point))) bad.push(`point ${i.point}`);
+  if (!(i.trade_contract_size > 0 && Number.isFinite(i.trade_contract_size))) bad.push(`trade_contract_size ${i.trade_contract_size}`);
+  if (!(i.volume_step > 0 && Number.isFinite(i.volume_step))) bad.push(`volume_step ${i.volume_step}`);
+  if (!(i.volume_min > 0) || !(i.volume_max >= i.volume_min)) bad.push(`volume_min ${i.volume_min} / volume_max ${i.volume_max}`);
+  if (bad.length) throw mt5Error('TK_ERR_MT5_BAD_DATA', `the terminal described ${canonical} with unusable values: ${bad.join(', ')}`, { symbol: canonical });
   return {
     symbol: canonical,
     description: i.description,
