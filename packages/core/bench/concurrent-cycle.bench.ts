@@ -3,7 +3,8 @@
  * concurrency the cycle takes about one round trip, not 28. Target: ≤ 1.2 × 50 ms = 60 ms.
  */
 import { performance } from 'node:perf_hooks';
-import { TIMEFRAME_MS, wireAgent, type ScanContext } from '../src/index.js';
+import { TIMEFRAME_MS, type ScanContext } from '../src/index.js';
+import { wireAgent } from '../src/engine/wiring.js';
 import { bareEngine } from './harness.js';
 import { BENCH_START, SimClock, SyntheticSource, symbolsN } from './synthetic-source.js';
 

@@ -4,7 +4,8 @@
  * Target: ≤ 10 µs per symbol scan.
  */
 import { performance } from 'node:perf_hooks';
-import { TIMEFRAME_MS, wireAgent } from '../src/index.js';
+import { TIMEFRAME_MS } from '../src/index.js';
+import { wireAgent } from '../src/engine/wiring.js';
 import { bareEngine } from './harness.js';
 import { BENCH_START, SimClock, SyntheticSource, symbolsN } from './synthetic-source.js';
 

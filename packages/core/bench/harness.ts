@@ -10,13 +10,13 @@ import {
   createHooks,
   instrumentHooks,
   silentLogger,
-  wireBuiltins,
   type Clock,
   type DataSource,
   type EngineHooks,
   type EngineSection,
   type Sink,
 } from '../src/index.js';
+import { wireBuiltins } from '../src/engine/wiring.js';
 
 export function bareEngine(clock: Clock, data: DataSource, symbols: string[], opts: Partial<EngineSection> = {}, sinks: Sink[] = []): { engine: Engine; hooks: EngineHooks } {
   const hooks = createHooks();

@@ -5,14 +5,15 @@ export * from './types.js';
 export * from './interfaces.js';
 export * from './tokens.js';
 export { TradekitError, ErrorCodes, isTradekitError, pluginError, type ErrorCode, type ErrorCodeRegistry, type ErrorClass, type SourceLocation, type TradekitErrorOptions } from './errors.js';
-export { createHooks, HOOK_NAMES, type EngineHooks, type HookName } from './hooks.js';
+export { createHooks, tapMaybe, HOOK_NAMES, TRADEKIT_INTERCEPTOR, type EngineHooks, type HookName, type HookSignatures, type MaybeTap, type TapOptions } from './hooks.js';
 export { definePlugin, PLUGIN_KINDS, type PluginContext, type PluginKind, type PluginManifest, type Teardown } from './plugin.js';
 export { CORE_VERSION } from './version.js';
 
 export { LiveClock } from './clock/live-clock.js';
 export { SimClock } from './clock/sim-clock.js';
 
-export { CsvDataSource, roundTo, type CsvSourceOptions } from './data/csv-source.js';
+export { CsvDataSource, type CsvSourceOptions } from './data/csv-source.js';
+export { roundTo } from './util/round.js';
 export { parseMt5Csv, readMt5Csv, type ParsedBars } from './data/csv-parse.js';
 export { BarStore } from './data/bar-store.js';
 export { TtlCache, CACHE_DEFAULTS, type CacheStats, type TtlCacheOptions } from './data/ttl-cache.js';
@@ -36,11 +37,8 @@ export { ConsoleReporter, type ConsoleReporterOptions } from './events/console-r
 export { Engine, type EngineDeps, type EngineSettings } from './engine/engine.js';
 export { TradingStateController, type StateListener } from './engine/trading-state.js';
 export { HookMetrics, instrumentHooks, type HookStats, type TapStats, type InstrumentOptions } from './engine/instrument.js';
-export { mergeActions } from './engine/actions.js';
-export { makeClientOrderId } from './engine/client-id.js';
-export { wireAgent, wireRiskPolicy, wireBuiltins } from './engine/wiring.js';
 
-export { Run, ConfigErrors, applyRunOverrides, magicOf, setAtPath, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
+export { Run, ConfigErrors, applyRunOverrides, magicOf, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
 export { runBacktest } from './backtest/driver.js';
 export { computeStats } from './backtest/stats.js';
 export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestTradeColumns, BacktestStats, BacktestSeries, EquityColumns, EquityPoint } from './backtest/types.js';
@@ -54,7 +52,7 @@ export { validateAt, compileSchema, suggest } from './config/validate.js';
 
 export { createLogger, silentLogger, type LoggerOptions } from './log/logger.js';
 export { createRedactor, NO_REDACTION, type Redactor } from './log/redact.js';
-export { runFlow, wait, andThen, isPromiseLike, callHook, mapLimit, type Flow } from './util/maybe.js';
+export { runFlow, wait, andThen, isPromiseLike, type Flow } from './util/maybe.js';
 export { failpoint, FAILPOINTS_ARMED } from './util/failpoints.js';
 export { redactUrl } from './util/redact-url.js';
 export { WriteGuard } from './engine/write-guard.js';

@@ -17,6 +17,7 @@ import { serverToUtcConverter, type ServerTimeConfig } from './server-time.js';
 import { readColumnCache, writeColumnCache } from './column-cache.js';
 import { symbolInfoFor } from './symbol-profiles.js';
 import { TIMEFRAME_MS, isTimeframe, sortTimeframes } from './timeframes.js';
+import { roundTo } from '../util/round.js';
 
 export interface CsvSourceOptions {
   /** Absolute directory holding the CSV files. */
@@ -257,10 +258,3 @@ function unknownSymbol(symbol: string, known: string[]): TradekitError {
   return new TradekitError('TK_ERR_DATA_SYMBOL', `unknown symbol ${symbol}; this source has ${known.join(', ') || 'no symbols'}`, { symbol });
 }
 
-const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
-
-/** Rounds a price to `digits` decimals (0 … 15). */
-export function roundTo(v: number, digits: number): number {
-  const f = POW10[digits] ?? 10 ** digits;
-  return Math.round(v * f) / f;
-}

@@ -1,10 +1,13 @@
 /**
  * Calls a hook's (wrapped) taps directly, in the hook class's semantics, without allocating a promise
  * or a closure when every tap answers synchronously — the hot path of a backtest runs a cycle per
- * bar. Taps come from tapable's own sorted `taps` array (stage and `before` order). When a hook has
- * interceptors besides tradekit's (a tracer added by a plugin), the call goes through tapable so those
- * interceptors see it.
+ * bar. Taps come from tapable's own sorted `taps` array (stage and `before` order; a public field).
+ * The direct path needs every tap wrapped by tradekit's interceptor (instrument.ts, named
+ * TRADEKIT_INTERCEPTOR), which gives each tap its `call`: when a hook has no interceptor or others
+ * besides tradekit's (a tracer added by a plugin), the call goes through tapable's `callAsync` with
+ * the hook's own number of arguments (recorded by createHooks) so those interceptors see it.
  */
+import { hookArity, TRADEKIT_INTERCEPTOR } from '../hooks.js';
 import type { MaybePromise } from '../types.js';
 import { callHook, isPromiseLike } from '../util/maybe.js';
 
@@ -14,16 +17,20 @@ interface WrappedTap {
 
 interface AnyHook {
   taps: WrappedTap[];
-  interceptors: unknown[];
-  _args: string[];
+  interceptors: { name?: string }[];
   callAsync(...args: unknown[]): void;
 }
 
 function viaTapable<R>(hook: AnyHook, a: unknown, b: unknown, c: unknown): MaybePromise<R> {
-  return callHook<R>(hook, [a, b, c].slice(0, hook._args.length));
+  const n = hookArity(hook);
+  return callHook<R>(hook, n === 1 ? [a] : n === 2 ? [a, b] : [a, b, c]);
 }
 
-const direct = (hook: AnyHook): boolean => hook.interceptors.length <= 1;
+/** Only tradekit's interceptor on the hook: every tap has its direct `call`. */
+function direct(hook: AnyHook): boolean {
+  const ic = hook.interceptors;
+  return ic.length === 1 && ic[0]!.name === TRADEKIT_INTERCEPTOR;
+}
 
 /** AsyncSeriesHook / SyncHook: every tap in order. */
 export function series(h: unknown, a?: unknown, b?: unknown, c?: unknown): MaybePromise<void> {

@@ -20,7 +20,7 @@ import type { EngineSection } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { andThen, extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
-import { roundTo } from '../data/csv-source.js';
+import { roundTo } from '../util/round.js';
 import { failpoint } from '../util/failpoints.js';
 import { mergeActions } from './actions.js';
 import { makeClientOrderId } from './client-id.js';

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { TradekitError, pluginError } from '../errors.js';
-import type { EngineHooks, HookName } from '../hooks.js';
+import { TRADEKIT_INTERCEPTOR, type EngineHooks, type HookName } from '../hooks.js';
 import type { SymbolScan } from '../types.js';
 import { isPromiseLike } from '../util/maybe.js';
 import { Watchdog } from './watchdog.js';
@@ -111,7 +111,7 @@ export function instrumentHooks(hooks: EngineHooks, opts: InstrumentOptions): Wa
   for (const name of Object.keys(hooks) as HookName[]) {
     const hook = hooks[name] as unknown as { intercept(i: { name: string; register(t: FullTap): FullTap }): void };
     hook.intercept({
-      name: 'tradekit',
+      name: TRADEKIT_INTERCEPTOR,
       register: (tap: FullTap) => (name === 'error' ? wrapErrorTap(tap) : wrapTap(name, tap, opts, watchdog)),
     });
   }

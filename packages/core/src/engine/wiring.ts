@@ -2,7 +2,7 @@
  * Agents and risk policies are taps like any other: each is tapped into the hooks under its plugin's
  * name, so ordering (`stage`), error wrapping and timings apply to them too.
  */
-import type { EngineHooks } from '../hooks.js';
+import { tapMaybe, type EngineHooks, type TapOptions } from '../hooks.js';
 import type { Agent, CycleContext, RiskPolicy, ScanContext } from '../interfaces.js';
 import type { Action, Candidate, ClosedTrade, MaybePromise, OrderIntent, OrderResult, Position, ScanResult, SymbolScan, Veto } from '../types.js';
 import { isSkip, isVeto } from '../types.js';
@@ -17,7 +17,7 @@ function handles(agent: Agent, symbol: string): boolean {
 }
 
 export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): void {
-  const opts = { name: plugin, plugin } as { name: string };
+  const opts: TapOptions = { name: plugin, plugin };
   const name = agent.name ?? plugin;
   const apply = (scan: SymbolScan, res: ScanResult): void => {
     if (!res) return;
@@ -25,36 +25,37 @@ export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): voi
     else scan.propose(extend(res, { symbol: res.symbol ?? scan.symbol, agent: res.agent ?? name }));
   };
   // The engine passes the SymbolScan, which is also the ScanContext (cycle, symbol, scan).
-  hooks.scan.tapPromise(opts, ((ctx: CycleContext, scan: SymbolScan & ScanContext): MaybePromise<void> => {
+  tapMaybe(hooks, 'scan', opts, (ctx: CycleContext, s: SymbolScan): MaybePromise<void> => {
+    const scan = s as SymbolScan & ScanContext;
     if (!handles(agent, scan.symbol)) return undefined;
     const r = agent.scan(scan.cycle === ctx ? scan : { cycle: ctx, symbol: scan.symbol, scan });
     if (isPromiseLike(r)) return (r as Promise<ScanResult>).then((res) => apply(scan, res));
     apply(scan, r as ScanResult);
     return undefined;
-  }) as unknown as (ctx: CycleContext, scan: SymbolScan) => Promise<void>);
+  });
 
   const manage = agent.manage?.bind(agent);
   if (manage) {
-    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, agent, manage)) as unknown as (ctx: CycleContext, p: Position[]) => Promise<void>);
+    tapMaybe(hooks, 'manage', opts, (ctx, positions) => collectActions(ctx, positions, agent, manage));
   }
   const onFill = agent.onFill?.bind(agent);
   if (onFill) {
-    hooks.afterExecute.tapPromise(opts, ((result: OrderResult, ctx: CycleContext) => (result.status === 'filled' && handles(agent, result.symbol) ? onFill(result, ctx) : undefined)) as never);
+    tapMaybe(hooks, 'afterExecute', opts, (result: OrderResult, ctx: CycleContext) => (result.status === 'filled' && handles(agent, result.symbol) ? onFill(result, ctx) : undefined));
   }
   const onClose = agent.onClose?.bind(agent);
-  if (onClose) hooks.positionClosed.tapPromise(opts, ((trade: ClosedTrade) => (handles(agent, trade.symbol) ? onClose(trade) : undefined)) as never);
+  if (onClose) tapMaybe(hooks, 'positionClosed', opts, (trade: ClosedTrade) => (handles(agent, trade.symbol) ? onClose(trade) : undefined));
 }
 
 export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskPolicy): void {
-  const opts = { name: plugin, plugin } as { name: string };
+  const opts: TapOptions = { name: plugin, plugin };
   const preScan = policy.preScan?.bind(policy);
   if (preScan) {
-    hooks.beforeScan.tapPromise(opts, ((ctx: CycleContext, symbol: string) => andThen(preScan(ctx, symbol), (v) => (v.ok ? undefined : v.reason))) as never);
+    tapMaybe(hooks, 'beforeScan', opts, (ctx, symbol) => andThen(preScan(ctx, symbol), (v) => (v.ok ? undefined : v.reason)));
   }
   const preTrade = policy.preTrade?.bind(policy);
   const size = policy.size?.bind(policy);
   if (preTrade || size) {
-    hooks.beforeExecute.tapPromise(opts, ((intent: OrderIntent | Veto, ctx: CycleContext, candidate: Candidate) => {
+    tapMaybe(hooks, 'beforeExecute', opts, (intent: OrderIntent | Veto, ctx: CycleContext, candidate: Candidate) => {
       if (isVeto(intent)) return intent;
       return runFlow(
         (function* (): Flow<OrderIntent | Veto> {
@@ -69,11 +70,11 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
           return intent;
         })(),
       );
-    }) as never);
+    });
   }
   const manage = policy.manage?.bind(policy);
   if (manage) {
-    hooks.manage.tapPromise(opts, ((ctx: CycleContext, positions: Position[]) => collectActions(ctx, positions, undefined, manage)) as never);
+    tapMaybe(hooks, 'manage', opts, (ctx, positions) => collectActions(ctx, positions, undefined, manage));
   }
 }
 

@@ -9,7 +9,7 @@
 import { TradekitError } from '../errors.js';
 import type { Clock, DataSource } from '../interfaces.js';
 import type { Account, BarSeries, Deal, DealReason, OrderIntent, PendingOrder, Position, Side, SymbolInfo, Tick, Timeframe } from '../types.js';
-import { roundTo } from '../data/csv-source.js';
+import { roundTo } from '../util/round.js';
 import { roundMoney } from './money.js';
 
 export interface PaperBrokerOptions {

@@ -10,7 +10,7 @@
 import type { BarSeries, PendingOrder, Side, SymbolInfo, Tick } from '../types.js';
 import { isPromiseLike } from '../util/maybe.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
-import { roundTo } from '../data/csv-source.js';
+import { roundTo } from '../util/round.js';
 import { PaperAccount, type PaperPosition, type SymbolState } from './account.js';
 import { triggerPrice } from './rules.js';
 

@@ -12,7 +12,7 @@ import { TradekitError, type ErrorCode } from '../errors.js';
 import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.js';
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
 import type { Account, Deal, DealReason, OrderIntent, OrderResult, PendingOrder, Position, PositionFilter, RejectedResult, Side, SymbolInfo, Tick } from '../types.js';
-import { roundTo } from '../data/csv-source.js';
+import { roundTo } from '../util/round.js';
 import { isVolumeStepMultiple, roundMoney } from './money.js';
 import { PAPER_DEFAULTS, type PaperBrokerOptions, type PaperPosition } from './account.js';
 import { PaperMarket } from './market.js';
