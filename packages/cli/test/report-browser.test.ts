@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '@tradekit/core/testkit';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '@tradekit/test-support';
 import { QUICKSTART, tk } from './helpers.js';
 
 const CHROMIUM = CHROMIUM_PATH;

@@ -17,7 +17,8 @@ export { roundTo } from './util/round.js';
 export { parseMt5Csv, readMt5Csv, type ParsedBars } from './data/csv-parse.js';
 export { BarStore } from './data/bar-store.js';
 export { TtlCache, CACHE_DEFAULTS, type CacheStats, type TtlCacheOptions } from './data/ttl-cache.js';
-export { TIMEFRAME_MS, timeframeMs, isTimeframe, sortTimeframes } from './data/timeframes.js';
+export { TIMEFRAME_MS, timeframeMs, isTimeframe, sortTimeframes, timeframePattern } from './data/timeframes.js';
+export { TIMEFRAME_PATTERN } from './config/schema.js';
 export { serverToUtc, serverToUtcConverter, utcToServer, serverOffsetMs, isDst, type ServerTimeConfig, type DstRule } from './data/server-time.js';
 export { symbolInfoFor, canonicalSymbol } from './data/symbol-profiles.js';
 

@@ -52,6 +52,12 @@ export interface DataSource {
   /** Historical sources: the time span of a symbol's bars (replays and backtests start from it). */
   coverage?(symbol: string, timeframe?: Timeframe): Coverage;
   /**
+   * A wrapper (a cache) that always has a `coverage` method but can answer it only when what it wraps
+   * can says so here: `false` means "no coverage" whatever `coverage` is. Sources that are not
+   * wrappers leave it out.
+   */
+  readonly hasCoverage?: boolean;
+  /**
    * Historical sources: every bar of a symbol and timeframe, including bars after `now`. For trusted
    * simulation components (the paper broker's trigger scan), never for agents: it can see the future.
    */

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '@tradekit/core/testkit';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '@tradekit/test-support';
 import { DEFAULT_UI_DIR } from '../src/index.js';
 import { ADMIN, QUICKSTART, ROOT, testHost, until, type TestHost } from './helpers.js';
 

@@ -1,5 +1,6 @@
 /** The run config's shape: TypeScript types and the JSON schema ajv checks (defaults applied). */
 import type { RunMode, Timeframe } from '../types.js';
+import { timeframePattern } from '../data/timeframes.js';
 
 export interface PluginEntry {
   /** Package name (`@tradekit/core/paper`, `tradekit-plugin-x`) or a path relative to the config file. */
@@ -68,8 +69,6 @@ export interface RunConfig {
 
 export type SlotName = 'data' | 'broker' | 'plugins' | 'risk' | 'agents' | 'sinks';
 
-const TIMEFRAME_PATTERN_INLINE = '^(M1|M5|M15|M30|H1|H4|D1|W1)$';
-
 const pluginEntry = {
   type: 'object',
   additionalProperties: false,
@@ -84,7 +83,8 @@ const pluginEntry = {
 
 const pluginList = { type: 'array', items: pluginEntry, default: [] } as const;
 
-export const TIMEFRAME_PATTERN = '^(M1|M5|M15|M30|H1|H4|D1|W1)$';
+/** Every timeframe of TIMEFRAMES (types.ts), as a schema pattern. */
+export const TIMEFRAME_PATTERN = timeframePattern();
 
 export const runConfigSchema = {
   $id: 'tradekit:run-config',
@@ -112,7 +112,7 @@ export const runConfigSchema = {
         from: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
         to: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
         warmupBars: { type: 'integer', minimum: 0, default: 300 },
-        timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN_INLINE, description: 'primary timeframe: backtests run a cycle per closed bar of it (default: the finest the data has)' },
+        timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN, description: 'primary timeframe: backtests run a cycle per closed bar of it (default: the finest the data has)' },
         maxCycles: { type: 'integer', minimum: 0, default: 0 },
         magic: { type: 'integer', minimum: 1, maximum: 2147483647 },
       },

@@ -12,6 +12,11 @@ export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = Object.freeze({
   W1: 604_800_000,
 });
 
+/** A JSON-schema pattern matching the given timeframes (all of them by default): the one list is TIMEFRAMES. */
+export function timeframePattern(list: readonly Timeframe[] = TIMEFRAMES): string {
+  return `^(${list.join('|')})$`;
+}
+
 export function isTimeframe(tf: string): tf is Timeframe {
   return (TIMEFRAMES as readonly string[]).includes(tf);
 }

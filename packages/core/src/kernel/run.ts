@@ -31,7 +31,6 @@ import { TradingStateController } from '../engine/trading-state.js';
 import { wireAgent, wireBuiltins, wireRiskPolicy } from '../engine/wiring.js';
 import type { Watchdog } from '../engine/watchdog.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
-import { TtlCache } from '../data/ttl-cache.js';
 import { isPromiseLike } from '../util/maybe.js';
 import { failpoint } from '../util/failpoints.js';
 import { WriteGuard } from '../engine/write-guard.js';
@@ -484,7 +483,7 @@ export class Run {
   private setWindow(clock: SimClock): void {
     const cfg = this.config;
     const cycleMs = cfg.run.cycleSeconds * 1000;
-    if (!this.data.coverage || (this.data instanceof TtlCache && !this.data.hasCoverage)) {
+    if (!this.data.coverage || this.data.hasCoverage === false) {
       throw new TradekitError('TK_ERR_ENGINE_STATE', `mode ${cfg.run.mode} with pace ${cfg.run.pace} replays history, but the data source "${this.data.name}" has no coverage(); use pace: live`);
     }
     let start = -Infinity;

@@ -4,6 +4,7 @@ import { CsvDataSource } from '../data/csv-source.js';
 import type { DstRule } from '../data/server-time.js';
 import type { SymbolInfo, Timeframe } from '../types.js';
 import { CORE_VERSION } from '../version.js';
+import { TIMEFRAME_PATTERN } from '../config/schema.js';
 
 export interface CsvPluginConfig {
   dir: string;
@@ -29,7 +30,7 @@ export default definePlugin<CsvPluginConfig>({
     required: ['dir'],
     properties: {
       dir: { type: 'string', minLength: 1, description: 'directory of {symbol}_{timeframe}.csv files, relative to the config file' },
-      timeframes: { type: 'array', items: { type: 'string', pattern: '^(M1|M5|M15|M30|H1|H4|D1|W1)$' }, uniqueItems: true },
+      timeframes: { type: 'array', items: { type: 'string', pattern: TIMEFRAME_PATTERN }, uniqueItems: true },
       allSymbols: { type: 'boolean', default: false },
       serverTime: {
         type: 'object',

@@ -4,4 +4,3 @@
  */
 export { BROKER_CONFORMANCE, conformanceCases, runConformanceCase, defineBrokerConformance, type BrokerHarness, type ConformanceCase, type HarnessFactory } from './broker-conformance.js';
 export { ScriptedMarket } from './scripted-market.js';
-export { ensureChromium, CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';

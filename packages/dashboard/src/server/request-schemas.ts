@@ -1,6 +1,7 @@
 /** ajv schemas of every request's query and body; a mismatch is a 400 TK_ERR_API_BAD_REQUEST naming the field. */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { apiError } from '../errors.js';
+import { TIMEFRAME_PATTERN } from '@tradekit/core';
 
 // Query strings arrive as strings: coerce to the declared types. Unknown parameters are errors.
 const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
@@ -47,7 +48,7 @@ export const schemas = {
   stats: { type: 'object', additionalProperties: false, properties: { symbol, from: int(0, 8.64e15), to: int(0, 8.64e15), minTrades: int(1, 1000, 3) } },
   events: { type: 'object', additionalProperties: false, properties: { since: int(0, Number.MAX_SAFE_INTEGER, 0), limit: int(1, 5000, 1000) } },
   quote: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol } },
-  bars: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol, timeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1|H4|D1|W1)$' }, count: int(1, 5000, 300) } },
+  bars: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol, timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN }, count: int(1, 5000, 300) } },
   audit: { type: 'object', additionalProperties: false, properties: { run: { type: 'string', maxLength: 200 }, limit: int(1, 1000, 100), before: int(1, Number.MAX_SAFE_INTEGER) } },
   empty: { type: 'object', additionalProperties: false, properties: {} },
 } as const;
