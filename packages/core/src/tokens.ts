@@ -5,17 +5,21 @@ import type { EngineHooks } from './hooks.js';
 import type { RunConfig } from './config/schema.js';
 import type { TradingStateController } from './engine/trading-state.js';
 import type { EventBus } from './events/bus.js';
-import type { EngineSettings } from './engine/engine.js';
-import type { PaperBrokerOptions } from './paper/paper-broker.js';
+import type { EngineSettings } from './engine/settings.js';
+import type { PaperBrokerOptions } from './paper/account.js';
 
 export const ClockToken: InjectionToken<Clock> = Symbol.for('tradekit.Clock');
 export const DataSourceToken: InjectionToken<DataSource> = Symbol.for('tradekit.DataSource');
 export const BrokerToken: InjectionToken<Broker> = Symbol.for('tradekit.Broker');
-/** Multi-registration: `container.resolveAll(AgentToken)`. */
+/**
+ * Multi-registration: every `ctx.addAgent` registers its agent here in the run's container, so a
+ * later plugin can see them with `ctx.resolveAll(AgentToken)`; the run wires each agent into the
+ * hooks under the plugin that added it (kernel/run.ts).
+ */
 export const AgentToken: InjectionToken<Agent> = Symbol.for('tradekit.Agent');
-/** Multi-registration. Several policies compose; any block wins. */
+/** Multi-registration, like AgentToken (`ctx.addRiskPolicy`). Several policies compose; any block wins. */
 export const RiskPolicyToken: InjectionToken<RiskPolicy> = Symbol.for('tradekit.RiskPolicy');
-/** Multi-registration. */
+/** Multi-registration, like AgentToken (`ctx.addSink`): every sink gets every event. */
 export const SinkToken: InjectionToken<Sink> = Symbol.for('tradekit.Sink');
 export const StateStoreToken: InjectionToken<StateStore> = Symbol.for('tradekit.StateStore');
 export const LoggerToken: InjectionToken<Logger> = Symbol.for('tradekit.Logger');

@@ -31,6 +31,7 @@ import { outcomeOfLookup, tradeOfFill } from './records.js';
 import { DEAL_CURSOR_KEY, Reconciler, type RecoveryReport } from './recovery.js';
 import type { TradingStateController } from './trading-state.js';
 import { isStateFailure, WriteGuard } from './write-guard.js';
+import type { EngineSettings } from './settings.js';
 
 export interface EngineDeps {
   hooks: EngineHooks;
@@ -48,15 +49,7 @@ export interface EngineDeps {
   guard?: WriteGuard;
 }
 
-/** What the engine needs from the run's config. */
-export interface EngineSettings {
-  symbols: readonly string[];
-  options: EngineSection;
-  /** Set when per-hook timings are recorded. */
-  metrics?: HookMetrics;
-  /** Whether broker writes are allowed (run lease held, state store working); default: always. */
-  guard?: WriteGuard;
-}
+export type { EngineSettings } from './settings.js';
 
 @injectable()
 export class Engine {
