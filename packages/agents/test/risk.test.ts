@@ -286,6 +286,17 @@ describe('risk policy rules (exact reasons)', function () {
     const early = await world({ sessionFilter: true }, { t: utc('2026-06-03T05:30:00'), info: { GBPUSD: { assetClass: 'crypto' } } });
     assert.deepEqual(await early.rm.preScan(early.cycle(), 'EURUSD'), { ok: false, reason: 'Risk Block: Outside trading sessions (05:30 UTC)' });
     assert.deepEqual(await early.rm.preScan(early.cycle(), 'GBPUSD'), { ok: true });
+    // The status names the minute of the clock, every minute outside the sessions (00:00–06:59 UTC):
+    // 04:20 is 4.333… h, whose fraction × 60 floors to 19 — the status once said 04:19.
+    const day = utc('2026-06-03T00:00:00');
+    const night = await world({ sessionFilter: true }, { t: day });
+    for (let m = 0; m < 7 * 60; m++) {
+      night.clock.set(day + m * 60_000);
+      const hhmm = new Date(day + m * 60_000).toISOString().slice(11, 16);
+      assert.deepEqual(await night.rm.preScan(night.cycle(), 'EURUSD'), { ok: false, reason: `Risk Block: Outside trading sessions (${hhmm} UTC)` });
+    }
+    const at0420 = await world({ sessionFilter: true }, { t: utc('2026-06-03T04:20:00') });
+    assert.deepEqual(await at0420.rm.preScan(at0420.cycle(), 'EURUSD'), { ok: false, reason: 'Risk Block: Outside trading sessions (04:20 UTC)' });
     const w = await world({ maxPositionsPerSymbol: 1 });
     assert.deepEqual(await w.rm.preScan(w.cycle(), 'EURUSD'), { ok: true });
     await w.rm.onFill('EURUSD', T - 6 * 60_000);

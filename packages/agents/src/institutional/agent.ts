@@ -21,7 +21,7 @@ import type { FeatureParams, FeatureTrack } from '../features/track.js';
 import type { TrendTrack } from '../features/trend-track.js';
 import { maxSpreadPipsFor, pipSize } from '../market/pips.js';
 import { utcHourOfDay } from '../market/sessions.js';
-import type { ProbabilityModel } from '../model/model-file.js';
+import { checkModelTimeframe, type ProbabilityModel } from '../model/model-file.js';
 import { symbolCurrencies, type NewsCalendar } from '../news/calendar.js';
 import type { InstitutionalConfig } from './config.js';
 import { Status } from './status.js';
@@ -81,6 +81,7 @@ export class InstitutionalAgent implements Agent {
     private readonly d: AgentDeps,
   ) {
     this.symbols = [symbol];
+    if (d.model) checkModelTimeframe(d.model, cfg.timeframe, `model ${d.model.name}`);
     this.barMs = TIMEFRAME_MS[cfg.timeframe];
     this.primary = d.hub.entry(symbol, cfg.timeframe, d.featureParams);
     this.h1 = d.hub.trendEntry(symbol, 'H1');

@@ -36,7 +36,7 @@ export default definePlugin<InstitutionalConfig>({
     hub.requireHistory(Math.max(c.historyBars, c.htfBars));
     let model: ProbabilityModel | undefined;
     if (c.model) {
-      model = await loadModelFile(ctx.resolvePath(c.model));
+      model = await loadModelFile(ctx.resolvePath(c.model), { timeframe: c.timeframe });
       ctx.log.info({ model: c.model, trainedThrough: model.trainedThrough ? new Date(model.trainedThrough).toISOString() : undefined }, 'probability model loaded');
     } else ctx.log.info('no probability model configured: probability is neutral (0.5) and the model gate is off');
     const news = ctx.isRegistered<NewsCalendar>(NewsCalendarToken) ? ctx.resolve<NewsCalendar>(NewsCalendarToken) : undefined;
