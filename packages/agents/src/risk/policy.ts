@@ -87,7 +87,7 @@ export class RiskManager implements RiskPolicy {
   ) {
     this.name = d.instance;
     this.base = (s) => canonicalSymbol(s);
-    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope });
+    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope, kellyTrades: cfg.kellyWindowTrades });
   }
 
   get countersKey(): string {
