@@ -11,7 +11,6 @@ export const AgentErrorCodes = {
   TK_ERR_AGENTS_NEWS_FETCH: 'economic calendar cannot be fetched',
   TK_ERR_AGENTS_NEWS_FORMAT: 'economic calendar has an unexpected format',
   TK_ERR_AGENTS_CONVERSION: 'no rate to convert an instrument currency to the account currency',
-  TK_ERR_AGENTS_STAT_ARB: 'stat-arb pair cannot be evaluated',
 } as const;
 
 // This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).

@@ -4,7 +4,11 @@
  * every execution outcome and every candidate with its details.
  * Caching and incremental work in the agents must never change a bit of it. The expected files were
  * written by the code before the issue-12 caching (set TK_UPDATE_FIXTURES=1 to rewrite them, and
- * only when a change of behaviour is intended).
+ * only when a change of behaviour is intended). Rewritten for issue 14: the break-even stop and its
+ * partial close in one pass, the pre-trade score in the candidates' details, the example's explicit
+ * Kelly window and probe fallback (institutional); MacKinnon's large-p coefficients, which change
+ * the p-values printed in "Not Cointegrated" statuses but no trade (stat-arb: maxPValue 0.2 is under
+ * the p-value at τ* = −2.62, where the large-p curve starts).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -86,6 +90,13 @@ describe('backtests over the sample data are pinned (trades, balance, every stat
   it('examples/institutional.yaml', async () => {
     const r = await replay(path.join(REPO_ROOT, 'examples', 'institutional.yaml'));
     assert.ok(r.trades.length >= 20, `trades: ${r.trades.length}`);
+    // It trades across the sample: once Kelly finds no edge it probes instead of stopping for a month.
+    const entries = r.trades.map((t) => t.entryTime).sort((a, b) => a - b);
+    let gap = 0;
+    for (let i = 1; i < entries.length; i++) gap = Math.max(gap, entries[i]! - entries[i - 1]!);
+    assert.ok(gap < 4 * 86_400_000, `longest stretch without an entry: ${(gap / 86_400_000).toFixed(1)} days`);
+    assert.ok(r.trades.at(-1)!.entryTime > Date.parse('2026-07-06'), 'still trading in the last week of the sample');
+    assert.ok(!('Exec Block: Kelly: no edge' in r.statusCounts), 'no-edge trades are probes, not skips');
     check('institutional', r);
   });
 

@@ -7,6 +7,7 @@ import {
   INSTITUTIONAL_SCHEMA,
   NewsCalendar,
   pipSize,
+  preTradeScore,
   regimeScore,
   FeatureTrack,
   type InstitutionalConfig,
@@ -233,6 +234,44 @@ describe('institutional agent gates (exact status strings)', function () {
     const d = await setup('EURUSD', T, { ...OPEN, smartExit: false, minRiskReward: 3 });
     const spread = (await a.src.tick('EURUSD')).ask - (await a.src.tick('EURUSD')).bid;
     assert.equal(await status(d), `Low R:R (${((o.f.atr * 2 + spread) / (o.f.atr * 0.8)).toFixed(2)} < 3)`);
+  });
+
+  it('Pre-Trade Block: the seed\'s analyzer (trend 0.30, model 0.25, memory 0.20, momentum 0.15, calm 0.10) under preTrade.minScore', async () => {
+    const s = await setup('EURUSD', T, OPEN);
+    const o = oracle(s.src, 'EURUSD', s.cfg);
+    const c = await candidate(s);
+    const buy = c.side === 'buy';
+    // By hand from the oracle's independent features.
+    const known = Object.values(o.trends).filter((t) => t !== 'unknown');
+    const trend = known.reduce((sum, t) => sum + (t === 'flat' ? 0.5 : (t === 'up') === buy ? 1 : 0), 0) / known.length;
+    const momentum = ((buy ? o.f.rsi / 100 : 1 - o.f.rsi / 100) + (o.f.macdHist === 0 ? 0.5 : (o.f.macdHist > 0) === buy ? 1 : 0)) / 2;
+    const volatility = Math.min(1, Math.max(0, o.f.volRatio / 2));
+    const score = 0.3 * trend + 0.25 * 0.5 + 0.2 * 0.5 + 0.15 * momentum + 0.1 * (1 - volatility);
+    const pre = c.details!.preTrade as { score: number; verdict: string };
+    assert.ok(Math.abs(pre.score - score) < 1e-12, `${pre.score} vs ${score}`);
+    assert.equal(pre.verdict, score >= 0.65 ? 'STRONG_ENTRY' : score >= 0.4 ? 'ENTRY' : 'CAUTION');
+    const blocked = await setup('EURUSD', T, { ...OPEN, preTrade: { minScore: 0.99 } });
+    const f2 = (v: number) => v.toFixed(2);
+    assert.equal(await status(blocked), `Pre-Trade Block (score ${f2(score)} < 0.99: trend ${f2(trend)}, model 0.50, momentum ${f2(momentum)}, volatility ${f2(volatility)})`);
+    const off = await setup('EURUSD', T, { ...OPEN, preTrade: { enabled: false, minScore: 0.99 } });
+    assert.equal((await candidate(off)).details!.preTrade, undefined);
+  });
+
+  it('pre-trade score: components and bands on hand-made inputs', () => {
+    const p = { enabled: true, minScore: 0.25, weights: { trend: 0.3, model: 0.25, memory: 0.2, momentum: 0.15, calm: 0.1 } };
+    // Everything against a buy: trends down, model 0.1, RSI 20, MACD < 0, fully volatile:
+    // 0.3 × 0 + 0.25 × 0.1 + 0.2 × 0.5 + 0.15 × (0.2 + 0) / 2 + 0.1 × 0 = 0.14.
+    const worst = preTradeScore({ side: 'buy', trends: ['down', 'down', 'unknown'], probability: 0.1, rsi: 20, macdHist: -1, volRatio: 3, volHighRatio: 2 }, p);
+    assert.deepEqual({ ...worst, score: Number(worst.score.toFixed(12)) }, { score: 0.14, verdict: 'BLOCK', trend: 0, model: 0.1, memory: 0.5, momentum: 0.1, volatility: 1 });
+    // 0.3 × 1 + 0.25 × 0.8 + 0.2 × 0.5 + 0.15 × (0.6 + 1) / 2 + 0.1 × (1 − 0.25) = 0.795
+    const best = preTradeScore({ side: 'sell', trends: ['down', 'down', 'down'], probability: 0.8, rsi: 40, macdHist: -0.0001, volRatio: 0.5, volHighRatio: 2 }, p);
+    assert.ok(Math.abs(best.score - 0.795) < 1e-12 && best.verdict === 'STRONG_ENTRY', JSON.stringify(best));
+    // Flat trends, neutral model, RSI 50, MACD 0, calm 0.5: 0.15 + 0.125 + 0.1 + 0.075 + 0.05 = 0.5 → ENTRY.
+    const mid = preTradeScore({ side: 'buy', trends: ['flat'], probability: 0.5, rsi: 50, macdHist: 0, volRatio: 1, volHighRatio: 2 }, p);
+    assert.ok(Math.abs(mid.score - 0.5) < 1e-12 && mid.verdict === 'ENTRY');
+    // 0.15 + 0.125 + 0.1 + 0.15 × 0.15 + 0 = 0.3975 → CAUTION (still enters); the same with the trend against: 0.2475 → BLOCK.
+    assert.equal(preTradeScore({ side: 'buy', trends: ['flat'], probability: 0.5, rsi: 30, macdHist: -1, volRatio: 2, volHighRatio: 2 }, p).verdict, 'CAUTION');
+    assert.equal(preTradeScore({ side: 'buy', trends: ['down'], probability: 0.5, rsi: 30, macdHist: -1, volRatio: 2, volHighRatio: 2 }, p).verdict, 'BLOCK');
   });
 
   it('CANDIDATE: the seed\'s maker limit at bid/ask, ATR stops, the trend and regime details', async () => {

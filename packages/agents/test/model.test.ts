@@ -3,10 +3,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { SimClock, isTradekitError } from '@tradekit/core';
+import { MemoryStateStore, Run, SimClock, isTradekitError, silentLogger } from '@tradekit/core';
 import {
+  FEATURE_DEFAULTS,
   FEATURE_NAMES,
+  FeatureHub,
   FeatureTrack,
+  INSTITUTIONAL_SCHEMA,
+  InstitutionalAgent,
   auc,
   barrierLabel,
   classifierMetrics,
@@ -18,9 +22,10 @@ import {
   saveModelFile,
   sigmoid,
   trainModel,
+  type InstitutionalConfig,
   type ModelFile,
 } from '@tradekit/agents';
-import { REPO_ROOT, SAMPLE_DIR, gauss, rng, sampleSource, tempDir } from './helpers.js';
+import { REPO_ROOT, SAMPLE_DIR, gauss, rng, sampleSource, tempDir, withDefaults } from './helpers.js';
 
 describe('logistic model', () => {
   it('recovers the coefficients of a known logistic process', () => {
@@ -118,6 +123,40 @@ describe('walk-forward training on the sample data', function () {
       await assert.rejects(loadModelFile(path.join(dir, name)), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE', name);
     }
     await assert.rejects(loadModelFile(path.join(dir, 'missing.json')), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE');
+  });
+
+  it('a model trained on one timeframe is refused by an agent on another (file, agent and plugin setup)', async () => {
+    assert.equal(file.label.timeframe, 'M5');
+    assert.equal((await loadModelFile(out, { timeframe: 'M5' })).timeframe, 'M5');
+    await assert.rejects(
+      loadModelFile(out, { timeframe: 'H1' }),
+      (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE' && /trained on M5 bars but the agent trades H1/.test(e.message) && /--timeframe H1/.test(e.message),
+    );
+    // A ProbabilityModel handed to the agent directly is checked too.
+    const model = await loadModelFile(out);
+    const deps = { hub: new FeatureHub(), featureParams: FEATURE_DEFAULTS, model, store: new MemoryStateStore(), log: silentLogger(), instance: 'inst' };
+    const cfg = (tf: string) => withDefaults<InstitutionalConfig>(INSTITUTIONAL_SCHEMA, { timeframe: tf });
+    assert.throws(() => new InstitutionalAgent('EURUSD', cfg('H1'), deps), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE');
+    assert.equal(new InstitutionalAgent('EURUSD', cfg('M5'), deps).symbol, 'EURUSD');
+    // And through a run: setup fails with the model's code as the cause.
+    const dir = tempDir();
+    const configFile = path.join(dir, 'config.yaml');
+    writeFileSync(
+      configFile,
+      `run: { name: tf-test, mode: paper, cycleSeconds: 3600, pace: max, from: '2026-06-01', to: '2026-06-02' }
+symbols: [EURUSD]
+data: { use: '@tradekit/core/csv', with: { dir: ${SAMPLE_DIR}, timeframes: [M5, H1, H4] } }
+broker: { use: '@tradekit/core/paper', with: { balance: 10000 } }
+agents:
+  - use: '@tradekit/agents/institutional'
+    with: { timeframe: H1, model: ${out} }
+state: { url: 'memory:' }
+logging: { level: silent }
+`,
+    );
+    const run = await Run.load({ configFile, searchPaths: [import.meta.url], logger: silentLogger() });
+    await assert.rejects(run.start(), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_PLUGIN_SETUP' && isTradekitError(e.cause) && e.cause.code === 'TK_ERR_AGENTS_MODEL_FILE');
+    await run.close();
   });
 
   it('too little history or a bad split is refused with a coded error', async () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { INSTITUTIONAL_SCHEMA, RISK_SCHEMA, STAT_ARB_SCHEMA, TRADE_MANAGER_SCHEMA } from '@tradekit/agents';
+import { AgentErrorCodes, INSTITUTIONAL_SCHEMA, RISK_SCHEMA, STAT_ARB_SCHEMA, TRADE_MANAGER_SCHEMA } from '@tradekit/agents';
 import { NEWS_SCHEMA } from '@tradekit/agents/news';
 import { REPO_ROOT } from './helpers.js';
 
@@ -49,6 +49,18 @@ describe('@tradekit/agents package', () => {
       for (const k of keys(schema as never)) if (!doc.includes(`\`${k}\``) && !doc.includes(`\`${k.replace(/^regimeParams\.(\w+)$/, 'regimeParams')}\``)) missing.push(`${name}: ${k}`);
     }
     assert.deepEqual(missing, []);
+  });
+
+  it('every error code is raised, documented in docs/errors.md, and no plugin throws a plain Error', () => {
+    const declared = Object.keys(AgentErrorCodes).sort();
+    const sources = files(SRC).filter((f) => !f.endsWith('errors.ts')).map((f) => readFileSync(f, 'utf8'));
+    assert.deepEqual(declared.filter((code) => !sources.some((t) => t.includes(`'${code}'`))), [], 'declared but never raised');
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
+    assert.deepEqual(declared.filter((code) => !doc.includes(`\`${code}\``)), [], 'not in docs/errors.md');
+    const documented = [...new Set([...doc.matchAll(/TK_ERR_AGENTS_[A-Z_]+/g)].map((m) => m[0]))].sort();
+    assert.deepEqual(documented, declared, 'docs/errors.md lists exactly the declared codes');
+    const plain = files(SRC).filter((f) => /throw new Error\(/.test(readFileSync(f, 'utf8'))).map((f) => path.relative(SRC, f));
+    assert.deepEqual(plain, [], 'coded errors only');
   });
 
   it('exports each plugin as a package subpath with a manifest that requires @tradekit/core', async () => {

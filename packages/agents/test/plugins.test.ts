@@ -60,6 +60,21 @@ describe('plugins in a run', function () {
     await assert.rejects(Run.load({ configFile: bad, searchPaths: SEARCH }), (e: unknown) => e instanceof ConfigErrors);
   });
 
+  it('settings that contradict each other fail setup with TK_ERR_AGENTS_CONFIG (risk, trade manager, news)', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['with: { maxDailyLoss: 300, useKelly: false,', 'with: { maxDailyLoss: 300, useKelly: false, riskPercent: 3, maxRiskPercent: 2,', /risk: maxRiskPercent \(2\) is below riskPercent \(3\)/],
+      ["  - use: '@tradekit/agents/trade-manager'\n", "  - use: '@tradekit/agents/trade-manager'\n    with: { trailTightAtr: 2, trailInitialAtr: 1 }\n", /trade-manager: trailTightAtr \(2\) must not exceed trailInitialAtr \(1\)/],
+      [`with: { url: null, files: [${FIXTURES}ff-calendar.json] }`, 'with: { url: null }', /news: set `url` or at least one of `files`/],
+    ];
+    for (const [from, to, message] of cases) {
+      const body = FULL().replace(from, to);
+      assert.notEqual(body, FULL(), from);
+      const run = await Run.load({ configFile: config(body), searchPaths: SEARCH, logger: silentLogger() });
+      await assert.rejects(run.start(), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_PLUGIN_SETUP' && isTradekitError(e.cause) && e.cause.code === 'TK_ERR_AGENTS_CONFIG' && message.test(e.cause.message));
+      await run.close();
+    }
+  });
+
   it('replays the full strategy: limits fill or expire, only fills count, exits are managed, foreign positions are left alone', async () => {
     const events: TradekitEvent[] = [];
     const run = await Run.load({ configFile: config(FULL()), searchPaths: SEARCH, logger: silentLogger(), sinks: [{ name: 'collect', publish: (e) => void events.push(e) }] });

@@ -109,9 +109,19 @@ describe('risk sizing (pure)', () => {
     assert.ok(!('skip' in neutral) && Math.abs(neutral.riskPercent - (0.5 - 0.5 / 1.1) * 25) < 1e-12, 'no model: the history alone');
   });
 
-  it('Kelly with no edge skips the trade (exact reason)', () => {
-    const r = plannedRisk(cfg, 10_000, 3, 0.5, true, 1, { trades: 25, wins: 11, avgWin: 110, avgLoss: 100 }, false);
-    assert.deepEqual(r, { skip: 'Kelly: no edge (f = -0.069, win rate 0.44, payoff 1.10)' });
+  it('Kelly with no edge skips the trade (exact reason), or probes at kellyProbeRiskPercent without scaling up', () => {
+    const losing = { trades: 25, wins: 11, avgWin: 110, avgLoss: 100 };
+    const r = plannedRisk(cfg, 10_000, 3, 0.5, true, 1, losing, false);
+    assert.deepEqual(r, { skip: 'Kelly: no edge (f = -0.069, win rate 0.44, payoff 1.10, last 25 trades)' });
+    const noHistory = plannedRisk({ ...cfg, kellyPriorRewardRisk: 0.5 }, 10_000, 3, 0.7, false, 1, NO_HISTORY, false);
+    assert.deepEqual(noHistory, { skip: 'Kelly: no edge (f = -0.320, win rate 0.56, payoff 0.50, no history)' });
+    const probe = plannedRisk({ ...cfg, kellyNoEdge: 'probe' }, 10_000, 6, 0.5, true, 2, losing, false);
+    assert.ok(!('skip' in probe));
+    assert.equal(probe.riskPercent, 0.25, 'the probe %, not the score tier (2 %) and not × scaling 2');
+    assert.equal(probe.riskMoney, 25);
+    assert.match(probe.basis, /^kelly no edge \(f=-0\.069, last 25 trades\): probe × scaling 1$/);
+    const tail = plannedRisk({ ...cfg, kellyNoEdge: 'probe', kellyProbeRiskPercent: 1 }, 10_000, 3, 0.5, true, 1, losing, true);
+    assert.ok(!('skip' in tail) && tail.riskMoney === 30 && tail.tailClamped, 'the tail clamp still applies');
   });
 
   it('scaling is clamped to riskFactorMax and the result to maxRiskPercent; the tail clamp caps the money', () => {
@@ -286,6 +296,17 @@ describe('risk policy rules (exact reasons)', function () {
     const early = await world({ sessionFilter: true }, { t: utc('2026-06-03T05:30:00'), info: { GBPUSD: { assetClass: 'crypto' } } });
     assert.deepEqual(await early.rm.preScan(early.cycle(), 'EURUSD'), { ok: false, reason: 'Risk Block: Outside trading sessions (05:30 UTC)' });
     assert.deepEqual(await early.rm.preScan(early.cycle(), 'GBPUSD'), { ok: true });
+    // The status names the minute of the clock, every minute outside the sessions (00:00–06:59 UTC):
+    // 04:20 is 4.333… h, whose fraction × 60 floors to 19 — the status once said 04:19.
+    const day = utc('2026-06-03T00:00:00');
+    const night = await world({ sessionFilter: true }, { t: day });
+    for (let m = 0; m < 7 * 60; m++) {
+      night.clock.set(day + m * 60_000);
+      const hhmm = new Date(day + m * 60_000).toISOString().slice(11, 16);
+      assert.deepEqual(await night.rm.preScan(night.cycle(), 'EURUSD'), { ok: false, reason: `Risk Block: Outside trading sessions (${hhmm} UTC)` });
+    }
+    const at0420 = await world({ sessionFilter: true }, { t: utc('2026-06-03T04:20:00') });
+    assert.deepEqual(await at0420.rm.preScan(at0420.cycle(), 'EURUSD'), { ok: false, reason: 'Risk Block: Outside trading sessions (04:20 UTC)' });
     const w = await world({ maxPositionsPerSymbol: 1 });
     assert.deepEqual(await w.rm.preScan(w.cycle(), 'EURUSD'), { ok: true });
     await w.rm.onFill('EURUSD', T - 6 * 60_000);
@@ -324,6 +345,19 @@ describe('risk policy rules (exact reasons)', function () {
     w.broker.close(id);
     w.rm.onClose();
     const reason = await preTrade(w, order(w, 'EURUSD', 'buy', 0.0004, 0.004));
-    assert.match(String(reason), /^Kelly: no edge \(f = -0\.\d{3}, win rate 0\.05, payoff \d+\.\d{2}\)$/);
+    assert.match(String(reason), /^Kelly: no edge \(f = -0\.\d{3}, win rate 0\.05, payoff \d+\.\d{2}, last 21 trades\)$/);
+    // kellyWindowTrades: only the newest closed trades count. The last one is the winner: with it alone
+    // there is no loss to weigh (no payoff yet), so Kelly does not apply and the score tier sizes.
+    const last1 = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, { maxDailyLoss: 0, kellyWindowTrades: 1, kellyMinTrades: 1 }), { store: w.store, log: silentLogger(), instance: 'risk-last1', breakerPollMs: 0 });
+    await last1.load();
+    const o = order(w, 'EURUSD', 'buy', 0.0004, 0.004);
+    const cycle = w.cycle();
+    assert.deepEqual(await last1.preTrade(cycle, o.c, o.i), { ok: true });
+    isVolume(await last1.size(cycle, o.c), 'the last trade alone');
+    // The same window over all 21 trades says no edge again.
+    const last21 = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, { maxDailyLoss: 0, kellyWindowTrades: 21 }), { store: w.store, log: silentLogger(), instance: 'risk-last21', breakerPollMs: 0 });
+    await last21.load();
+    const v = await last21.preTrade(w.cycle(), o.c, o.i);
+    assert.match(v.ok ? '' : v.reason, /^Kelly: no edge .*, last 21 trades\)$/);
   });
 });

@@ -22,6 +22,26 @@ describe('cointegration maths', () => {
     assert.equal(mackinnonP2(-20), 0);
   });
 
+  it('MacKinnon p-values match statsmodels mackinnonp(τ, regression="c", N=2) on both sides of τ* = −2.62', () => {
+    // Expected = Φ(polyval(coefs, τ)) with statsmodels' published N = 2, "c" rows after its scaling:
+    // small p (τ ≤ −2.62) [2.92, 1.5012, 0.039796], large p [2.1945, 0.64695, −0.29198, −0.042377];
+    // Φ from scipy.stats.norm.cdf. E.g. τ = −2: z = 2.1945 − 1.2939 − 1.16792 + 0.339016 = 0.071696 → 0.52858.
+    const reference: Array<[number, number]> = [
+      [-4.5, 0.0012247],
+      [-3.5, 0.0323954],
+      [-3.0, 0.1102055],
+      [-2.62, 0.2296596],
+      [-2.5, 0.2790690],
+      [-2.0, 0.5285781],
+      [-1.5, 0.7611921],
+      [-1.0, 0.9028472],
+      [0.0, 0.9859003],
+      [0.5, 0.9926499],
+      [0.9, 0.9939525],
+    ];
+    for (const [tau, p] of reference) assert.ok(Math.abs(mackinnonP2(tau) - p) < 1e-6, `τ = ${tau}: ${mackinnonP2(tau)} vs ${p}`);
+  });
+
   it('ADF with no lags is the hand-computed t-statistic of γ in Δx = γ·x₋₁', () => {
     const r = rng(3);
     const x = [0];

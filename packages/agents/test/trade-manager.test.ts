@@ -81,7 +81,7 @@ function buy(b: Bench, volume = 1): Position {
 describe('trade manager', function () {
   this.timeout(20_000);
 
-  it('break-even at 0.5 ATR (+0.05 ATR buffer), then one 30 % partial, then a progressive trail that only ratchets; one action per pass', async () => {
+  it('break-even at 0.5 ATR (+0.05 ATR buffer) with one 30 % partial in the same pass, then a progressive trail that only ratchets', async () => {
     const b = await bench([1, 1, 1, 1, 1, 1, 1, 1, 0]);
     const tm = b.tm();
     const pos = buy(b);
@@ -91,15 +91,16 @@ describe('trade manager', function () {
     for (let i = 1; i <= 9; i++) {
       b.atBar(i);
       const acts = await b.pass(tm);
-      assert.ok(acts.length <= 1, `one action per pass, got ${JSON.stringify(acts)}`);
+      assert.ok(acts.filter((a) => a.type === 'modify').length <= 1 && acts.filter((a) => a.type === 'close').length <= 1, `at most one stop change and one close per pass, got ${JSON.stringify(acts)}`);
       const p = (b.broker.positions() as Position[])[0]!;
       sls.push(p.sl!);
-      log.push(acts.map((a) => (a.type === 'close' ? `close ${a.volume} (${a.reason})` : `sl ${a.type === 'modify' ? a.sl : ''} (${a.reason})`)).join('') || '-');
+      log.push(acts.map((a) => (a.type === 'close' ? `close ${a.volume} (${a.reason})` : `sl ${a.type === 'modify' ? a.sl : ''} (${a.reason})`)).join(' + ') || '-');
     }
     assert.deepEqual(log, [
       '-', // +0.25 ATR
-      'sl 1.10002 (break-even)', // +0.5 ATR: entry + 0.05 ATR (the trail, 1.09982, is looser)
-      'close 0.3 (partial 30% at break-even)',
+      // +0.5 ATR: entry + 0.05 ATR (the trail, 1.09982, is looser) and the partial, in one pass as the seed
+      'sl 1.10002 (break-even) + close 0.3 (partial 30% at break-even)',
+      '-', // +0.75 ATR: the trail (1.09994) is below the break-even stop
       '-', // +1.0 ATR: the trail (1.10006) would move the stop by less than a pip
       'sl 1.10018 (trail 0.79 ATR)',
       'sl 1.10031 (trail 0.73 ATR)',
@@ -113,7 +114,7 @@ describe('trade manager', function () {
 
   it('never loosens the stop: a level below a buy\'s stop (above a sell\'s) is ignored', async () => {
     const b = await bench([1, 1, 1, 1, 1]);
-    const tm = b.tm();
+    const tm = b.tm({ partialAtBe: false }); // stops only (a stop beyond entry is break-even done, which asks for the partial)
     b.atBar(5);
     const p: Position = { id: 'x1', symbol: 'EURUSD', side: 'buy', volume: 1, openPrice: 1.1, openTime: START, currentPrice: 1.1005, sl: 1.1004, profit: 0, commission: 0, swap: 0 };
     assert.deepEqual(await tm.manage(cycleOf({ clock: b.clock, data: b.src, state: b.store }), p), [], 'trail 1.10018 is below the current stop');
@@ -130,10 +131,8 @@ describe('trade manager', function () {
     const pos = buy(b);
     await b.store.journal.openTrade({ positionId: pos.id, symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: pos.openTime, entryPrice: pos.openPrice, agent: 'inst' });
     b.atBar(2);
-    await b.pass(tm); // break-even
-    b.atBar(3);
-    const partial = await b.pass(tm);
-    assert.equal(partial[0]!.type, 'close');
+    const partial = await b.pass(tm); // break-even and the partial
+    assert.deepEqual(partial.map((a) => a.type), ['modify', 'close']);
     const saved = await b.store.get<{ partialDone: boolean; initialVolume: number; beDone: boolean }>(tm.stateKey(pos.id));
     assert.equal(saved!.initialVolume, 1);
     // A new process: a fresh manager over the same store sees the partial as done.
@@ -155,18 +154,32 @@ describe('trade manager', function () {
     const tm = b.tm();
     buy(b);
     b.atBar(2);
-    await b.pass(tm);
-    b.atBar(3);
     const cycle = cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: b.store });
     const p = (b.broker.positions() as Position[])[0]!;
     const first = await tm.manage(cycle, p);
-    assert.equal(first[0]!.type, 'close'); // …and the process dies before sending it
+    assert.deepEqual(first.map((a) => a.type), ['modify', 'close']); // …and the process dies before sending them
     const restarted = b.tm();
-    assert.deepEqual(await restarted.manage(cycle, p), [], 'same bar: not again');
-    b.atBar(4);
-    const retry = await restarted.manage(cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: b.store }), (b.broker.positions() as Position[])[0]!);
-    assert.equal(retry[0]!.type, 'close');
+    assert.ok(!(await restarted.manage(cycle, p)).some((a) => a.type === 'close'), 'same bar: no partial again');
+    b.atBar(3);
+    const retry = (await restarted.manage(cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: b.store }), (b.broker.positions() as Position[])[0]!)).filter((a) => a.type === 'close');
+    assert.equal(retry.length, 1);
     assert.equal((retry[0] as { volume: number }).volume, 0.3);
+  });
+
+  it('a bar that returns to the break-even stop after reaching it does not skip the partial (both went out in one pass)', async () => {
+    const b = await bench([1, 1, -4, 0]);
+    const tm = b.tm();
+    const pos = buy(b);
+    b.atBar(1);
+    assert.deepEqual(await b.pass(tm), []);
+    b.atBar(2);
+    assert.deepEqual((await b.pass(tm)).map((a) => (a.type === 'close' ? `close ${a.volume}` : a.type)), ['modify', 'close 0.3']);
+    // The next bar falls through the break-even stop: the broker closes the rest at 1.10002.
+    b.atBar(3);
+    assert.deepEqual(b.broker.positions(), []);
+    const deals = (b.broker.history({ from: START, to: b.clock.now() }) as { positionId: string; entry: string; volume: number; price: number }[]).filter((d) => d.positionId === pos.id && d.entry === 'out');
+    assert.deepEqual(deals.map((d) => d.volume), [0.3, 0.7], 'the partial at +0.5 ATR, then the rest at break-even');
+    assert.equal(deals[1]!.price, 1.10002);
   });
 
   it('early cut: a loss beyond 0.5 ATR with RSI, MACD and SMA20 all against the trade closes it', async () => {

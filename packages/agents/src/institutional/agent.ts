@@ -13,6 +13,7 @@
  */
 import { TIMEFRAME_MS, isPromiseLike, type Agent, type Candidate, type CycleContext, type KeyValueStore, type Logger, type MaybePromise, type ScanContext, type ScanResult, type SymbolInfo, type Tick } from '@tradekit/core';
 import { CONFLUENCE_MAX, scoreSide, sideBlock, sideScore, type ConfluenceInput, type ConfluenceParams } from '../analysis/confluence.js';
+import { preTradeScore, type PreTradeScore } from '../analysis/pre-trade.js';
 import { isTradeable, regimeKey, regimeOf, regimeScore, regimeWhy, type RegimeKey } from '../analysis/regime.js';
 import { bosSetup, meanReversionSetup, type Setup } from '../analysis/setups.js';
 import { opposes, trendOf, type Trend } from '../analysis/trend.js';
@@ -21,7 +22,7 @@ import type { FeatureParams, FeatureTrack } from '../features/track.js';
 import type { TrendTrack } from '../features/trend-track.js';
 import { maxSpreadPipsFor, pipSize } from '../market/pips.js';
 import { utcHourOfDay } from '../market/sessions.js';
-import type { ProbabilityModel } from '../model/model-file.js';
+import { checkModelTimeframe, type ProbabilityModel } from '../model/model-file.js';
 import { symbolCurrencies, type NewsCalendar } from '../news/calendar.js';
 import type { InstitutionalConfig } from './config.js';
 import { Status } from './status.js';
@@ -81,6 +82,7 @@ export class InstitutionalAgent implements Agent {
     private readonly d: AgentDeps,
   ) {
     this.symbols = [symbol];
+    if (d.model) checkModelTimeframe(d.model, cfg.timeframe, `model ${d.model.name}`);
     this.barMs = TIMEFRAME_MS[cfg.timeframe];
     this.primary = d.hub.entry(symbol, cfg.timeframe, d.featureParams);
     this.h1 = d.hub.trendEntry(symbol, 'H1');
@@ -292,6 +294,15 @@ export class InstitutionalAgent implements Agent {
     if (tpPips < c.minProfitTargetPips) return skipOf(Status.minProfit(tpPips, c.minProfitTargetPips));
     const rr = chosen.tpDistance / chosen.slDistance;
     if (rr < c.minRiskReward) return skipOf(Status.lowRr(rr, c.minRiskReward));
+    // The seed's pre-trade analyzer (it ran on the chosen candidate at execution; here on every candidate).
+    let preTrade: PreTradeScore | undefined;
+    if (c.preTrade.enabled) {
+      preTrade = preTradeScore(
+        { side, trends: [m5, h1, h4], probability: side === 'buy' ? probLong : 1 - probLong, rsi: f.rsi, macdHist: f.macdHist, volRatio: f.volRatio, volHighRatio: c.regime.volHighRatio },
+        c.preTrade,
+      );
+      if (preTrade.verdict === 'BLOCK') return skipOf(Status.preTrade(preTrade.score, c.preTrade.minScore, preTrade.trend, preTrade.model, preTrade.momentum, preTrade.volatility));
+    }
 
     // 23. the candidate
     const scaling = chosen.score >= c.maxScalingScore ? Math.max(chosen.scaling, c.riskFactorMax) : chosen.scaling;
@@ -324,6 +335,7 @@ export class InstitutionalAgent implements Agent {
         rsi: f.rsi,
         spreadPips: spread / pip,
         probabilitySource,
+        preTrade: preTrade ? { score: preTrade.score, verdict: preTrade.verdict } : undefined,
         barTime: f.time,
       },
     };

@@ -3,6 +3,7 @@
  * agent applies is here with the seed's default (names in the descriptions); docs/agents.md lists them.
  */
 import type { Timeframe } from '@tradekit/core';
+import type { PreTradeParams } from '../analysis/pre-trade.js';
 import type { RegimeKey, RegimeParams } from '../analysis/regime.js';
 import type { BosParams, MeanReversionParams } from '../analysis/setups.js';
 
@@ -56,6 +57,7 @@ export interface InstitutionalConfig {
   meanReversion: MeanReversionParams;
   regime: RegimeParams;
   smc: { sweepRecentBars: number; fvgMinAtr: number; nearAtr: number; maxZones: number };
+  preTrade: PreTradeParams;
   model?: string;
 }
 
@@ -178,6 +180,29 @@ export const INSTITUTIONAL_SCHEMA = {
         fvgMinAtr: num(0.1, 'ignore fair-value gaps smaller than this × ATR', { minimum: 0 }),
         nearAtr: num(0.5, '"near" an order block / gap: within this × ATR', { minimum: 0 }),
         maxZones: { type: 'integer', minimum: 1, default: 10, description: 'live zones kept per kind' },
+      },
+    },
+    preTrade: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: "the seed's pre-trade analyzer: a weighted score in [0, 1] under minScore blocks the entry",
+      properties: {
+        enabled: bool(true, 'seed PreTradeAnalyzer (always on there): score the candidate before it is proposed'),
+        minScore: num(0.25, 'score under this → "Pre-Trade Block" (seed: 0.25; ≥ 0.40 ENTRY, ≥ 0.65 STRONG_ENTRY)', { minimum: 0, maximum: 1 }),
+        weights: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'component weights (they must sum to 1)',
+          properties: {
+            trend: num(0.3, 'known trends (primary, H1/H4 when read) with the trade: 1, flat 0.5, against 0 (seed 0.30)', { minimum: 0, maximum: 1 }),
+            model: num(0.25, 'directional model probability, 0.5 without a model (seed ML 0.25)', { minimum: 0, maximum: 1 }),
+            memory: num(0.2, 'pattern memory: not reproduced, a neutral 0.5 (seed RAG 0.20)', { minimum: 0, maximum: 1 }),
+            momentum: num(0.15, 'mean of RSI in the trade direction and the MACD histogram sign (seed 0.15)', { minimum: 0, maximum: 1 }),
+            calm: num(0.1, '1 − volatility, volatility = ATR ratio / regime.volHighRatio clamped to [0, 1] (seed 0.10)', { minimum: 0, maximum: 1 }),
+          },
+        },
       },
     },
     model: { type: 'string', minLength: 1, description: 'probability model JSON from `tradekit train` (relative to the config); none = neutral 0.5 and no probability gate' },

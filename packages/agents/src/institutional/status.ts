@@ -24,4 +24,6 @@ export const Status = {
   tpSpread: (tpPips: number, ratio: number) => `TP too small (${f1(tpPips)} pips < ${ratio}× spread)`,
   minProfit: (tpPips: number, min: number) => `Low Profit Target (${f1(tpPips)} < ${min} pips)`,
   lowRr: (rr: number, min: number) => `Low R:R (${f2(rr)} < ${min})`,
+  preTrade: (score: number, min: number, trend: number, model: number, momentum: number, volatility: number) =>
+    `Pre-Trade Block (score ${f2(score)} < ${f2(min)}: trend ${f2(trend)}, model ${f2(model)}, momentum ${f2(momentum)}, volatility ${f2(volatility)})`,
 } as const;

@@ -15,6 +15,8 @@ export interface ProbabilityModel {
   readonly name: string;
   /** Epoch ms of the last price the model was fitted on (replays before it are in-sample). */
   readonly trainedThrough?: number;
+  /** Timeframe of the bars the model was trained on; an agent on another timeframe refuses it. */
+  readonly timeframe?: string;
   /** P(a long trade reaches its target before its stop), or undefined while inputs are not ready. */
   probabilityLong(track: FeatureTrack, barMs: number): number | undefined;
 }
@@ -38,6 +40,7 @@ export interface ModelFile {
 export class LogisticModel implements ProbabilityModel {
   readonly name: string;
   readonly trainedThrough?: number;
+  readonly timeframe: string;
   private readonly x = new Float64Array(FEATURE_COUNT);
 
   constructor(
@@ -47,6 +50,7 @@ export class LogisticModel implements ProbabilityModel {
     this.name = name;
     const t = Date.parse(file.training.trainedThrough);
     this.trainedThrough = Number.isFinite(t) ? t : undefined;
+    this.timeframe = file.label.timeframe;
   }
 
   probabilityLong(track: FeatureTrack, barMs: number): number | undefined {
@@ -72,10 +76,26 @@ export function validateModelFile(v: unknown, where: string): ModelFile {
   if (m.std!.some((s) => !(s > 0))) throw bad('std must be positive');
   if (typeof m.bias !== 'number' || !Number.isFinite(m.bias)) throw bad('bias must be a finite number');
   if (!m.label || !m.training || !m.validation) throw bad('label, training and validation sections are required');
+  if (typeof m.label.timeframe !== 'string' || !m.label.timeframe) throw bad('label.timeframe must name the timeframe it was trained on');
   return m as ModelFile;
 }
 
-export async function loadModelFile(path: string): Promise<LogisticModel> {
+/**
+ * Refuses a model trained on another timeframe than the agent's (its features — ATR-normalised
+ * returns over N bars, hour of day, volatility ratios — mean something else on other bars).
+ */
+export function checkModelTimeframe(model: ProbabilityModel, timeframe: string, where: string): void {
+  if (model.timeframe !== undefined && model.timeframe !== timeframe) {
+    throw agentsError(
+      'TK_ERR_AGENTS_MODEL_FILE',
+      `${where} was trained on ${model.timeframe} bars but the agent trades ${timeframe}: retrain it with \`tradekit train --timeframe ${timeframe}\` or set the agent's timeframe to ${model.timeframe}`,
+      { details: { modelTimeframe: model.timeframe, agentTimeframe: timeframe } },
+    );
+  }
+}
+
+/** Reads and checks a model file; with `expect.timeframe`, a model trained on another timeframe is refused. */
+export async function loadModelFile(path: string, expect: { timeframe?: string } = {}): Promise<LogisticModel> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -88,7 +108,9 @@ export async function loadModelFile(path: string): Promise<LogisticModel> {
   } catch (e) {
     throw agentsError('TK_ERR_AGENTS_MODEL_FILE', `${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  return new LogisticModel(validateModelFile(json, path), path.split('/').pop() ?? 'logistic');
+  const model = new LogisticModel(validateModelFile(json, path), path.split('/').pop() ?? 'logistic');
+  if (expect.timeframe !== undefined) checkModelTimeframe(model, expect.timeframe, path);
+  return model;
 }
 
 export async function saveModelFile(path: string, m: ModelFile): Promise<void> {

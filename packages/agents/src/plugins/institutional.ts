@@ -32,11 +32,14 @@ export default definePlugin<InstitutionalConfig>({
     const symbols = c.symbols ?? ctx.symbols;
     const unknown = symbols.filter((s) => !ctx.symbols.includes(s));
     if (unknown.length) throw agentsError('TK_ERR_AGENTS_CONFIG', `symbols ${unknown.join(', ')} are not run symbols (${ctx.symbols.join(', ')})`);
+    const w = c.preTrade.weights;
+    const sum = w.trend + w.model + w.memory + w.momentum + w.calm;
+    if (Math.abs(sum - 1) > 1e-9) throw agentsError('TK_ERR_AGENTS_CONFIG', `institutional: preTrade.weights sum to ${sum}, not 1 (the seed's: trend 0.3, model 0.25, memory 0.2, momentum 0.15, calm 0.1)`);
     const hub = featureHubOf(ctx);
     hub.requireHistory(Math.max(c.historyBars, c.htfBars));
     let model: ProbabilityModel | undefined;
     if (c.model) {
-      model = await loadModelFile(ctx.resolvePath(c.model));
+      model = await loadModelFile(ctx.resolvePath(c.model), { timeframe: c.timeframe });
       ctx.log.info({ model: c.model, trainedThrough: model.trainedThrough ? new Date(model.trainedThrough).toISOString() : undefined }, 'probability model loaded');
     } else ctx.log.info('no probability model configured: probability is neutral (0.5) and the model gate is off');
     const news = ctx.isRegistered<NewsCalendar>(NewsCalendarToken) ? ctx.resolve<NewsCalendar>(NewsCalendarToken) : undefined;

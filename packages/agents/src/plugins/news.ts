@@ -5,6 +5,7 @@
  */
 import { definePlugin } from '@tradekit/core';
 import { NewsCalendar, NewsCalendarToken, symbolCurrencies } from '../news/calendar.js';
+import { agentsError } from '../errors.js';
 import { AGENTS_VERSION, CORE_RANGE } from '../version.js';
 
 export interface NewsConfig {
@@ -50,7 +51,7 @@ export default definePlugin<NewsConfig>({
   configSchema: NEWS_SCHEMA,
   async setup(ctx, c) {
     const sources = [...(c.url ? [c.url] : []), ...c.files.map((f) => ctx.resolvePath(f))];
-    if (!sources.length) throw new Error('news: set `url` or at least one of `files`');
+    if (!sources.length) throw agentsError('TK_ERR_AGENTS_CONFIG', 'news: set `url` or at least one of `files`');
     const calendar = new NewsCalendar(
       {
         sources,

@@ -6,6 +6,7 @@ import { definePlugin } from '@tradekit/core';
 import { NewsCalendarToken, type NewsCalendar } from '../news/calendar.js';
 import { RISK_SCHEMA, type RiskConfig } from '../risk/config.js';
 import { RiskManager } from '../risk/policy.js';
+import { agentsError } from '../errors.js';
 import { AGENTS_VERSION, CORE_RANGE } from '../version.js';
 
 export default definePlugin<RiskConfig>({
@@ -16,7 +17,10 @@ export default definePlugin<RiskConfig>({
   provides: ['risk'],
   configSchema: RISK_SCHEMA,
   async setup(ctx, c) {
-    if (c.maxRiskPercent < c.riskPercent) throw new Error(`maxRiskPercent (${c.maxRiskPercent}) is below riskPercent (${c.riskPercent})`);
+    if (c.maxRiskPercent < c.riskPercent) throw agentsError('TK_ERR_AGENTS_CONFIG', `risk: maxRiskPercent (${c.maxRiskPercent}) is below riskPercent (${c.riskPercent}); raise maxRiskPercent or lower riskPercent`);
+    if (c.kellyWindowTrades > 0 && c.kellyWindowTrades < c.kellyMinTrades) {
+      throw agentsError('TK_ERR_AGENTS_CONFIG', `risk: kellyWindowTrades (${c.kellyWindowTrades}) is below kellyMinTrades (${c.kellyMinTrades}): the history would never be used; raise it or set 0 for the whole window`);
+    }
     const news = ctx.isRegistered<NewsCalendar>(NewsCalendarToken) ? ctx.resolve<NewsCalendar>(NewsCalendarToken) : undefined;
     const rm = new RiskManager(c, { store: ctx.state, log: ctx.log, instance: ctx.plugin.instance, news });
     await rm.load();

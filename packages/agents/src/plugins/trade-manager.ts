@@ -7,6 +7,7 @@ import { TIMEFRAME_MS, definePlugin, runFlow, wait, type Action, type CycleConte
 import { featureHubOf } from '../features/hub.js';
 import { TRADE_MANAGER_SCHEMA, type TradeManagerConfig } from '../trade-manager/config.js';
 import { TradeManager } from '../trade-manager/manager.js';
+import { agentsError } from '../errors.js';
 import { AGENTS_VERSION, CORE_RANGE } from '../version.js';
 
 export default definePlugin<TradeManagerConfig>({
@@ -17,7 +18,7 @@ export default definePlugin<TradeManagerConfig>({
   provides: ['hook'],
   configSchema: TRADE_MANAGER_SCHEMA,
   setup(ctx, c) {
-    if (c.trailTightAtr > c.trailInitialAtr) throw new Error(`trailTightAtr (${c.trailTightAtr}) must not exceed trailInitialAtr (${c.trailInitialAtr})`);
+    if (c.trailTightAtr > c.trailInitialAtr) throw agentsError('TK_ERR_AGENTS_CONFIG', `trade-manager: trailTightAtr (${c.trailTightAtr}) must not exceed trailInitialAtr (${c.trailInitialAtr})`);
     const hub = featureHubOf(ctx);
     const tm = new TradeManager(c, { hub, store: ctx.state, log: ctx.log, instance: ctx.plugin.instance, barMs: TIMEFRAME_MS[c.timeframe] });
     ctx.hooks.manage.tapPromise({ name: ctx.plugin.instance }, ((cycle: CycleContext, positions: Position[]) =>

@@ -20,6 +20,9 @@ export interface RiskConfig {
   kellyNoHistoryDiscount: number;
   kellyMinProbability: number;
   kellyPriorRewardRisk: number;
+  kellyWindowTrades: number;
+  kellyNoEdge: 'skip' | 'probe';
+  kellyProbeRiskPercent: number;
   tailRiskSymbols: string[];
   maxTailRiskLoss: number;
   maxDailyTrades: number;
@@ -97,6 +100,19 @@ export const RISK_SCHEMA = {
     kellyNoHistoryDiscount: num(0.8, 'without history: win rate = this × model probability (seed 0.8)', { minimum: 0, maximum: 1 }),
     kellyMinProbability: num(0.6, 'without history Kelly applies only above this model probability (seed 0.6)', { minimum: 0, maximum: 1 }),
     kellyPriorRewardRisk: num(2.5, 'payoff assumed without history (seed ATR_TP_MULTIPLIER / ATR_SL_MULTIPLIER = 2.0 / 0.8)', { exclusiveMinimum: 0 }),
+    kellyWindowTrades: {
+      type: 'integer',
+      minimum: 0,
+      default: 0,
+      description: 'Kelly reads only the last N closed trades of this run inside statsWindowDays (0 = every one of them, the seed); must be ≥ kellyMinTrades when set',
+    },
+    kellyNoEdge: {
+      enum: ['skip', 'probe'],
+      default: 'skip',
+      description:
+        'when Kelly finds no edge (f ≤ 0): skip the trade ("Kelly: no edge"; no trade closes, so sizing resumes only when losing trades leave the window) or probe: size at kellyProbeRiskPercent (no scaling up) so trades keep closing and the window keeps moving (the seed sized 0 and clamped up to the minimum volume)',
+    },
+    kellyProbeRiskPercent: num(0.25, 'risk % of a probe trade (kellyNoEdge: probe), still capped by maxRiskPercent and the tail clamp', { exclusiveMinimum: 0 }),
     tailRiskSymbols: symbols(['XAUUSD', 'BTCUSD', 'ETHUSD', 'USOIL'], 'seed TAIL_RISK_SYMBOLS (suffix-aware: XAUUSDm matches)'),
     maxTailRiskLoss: num(30, 'seed MAX_TAIL_RISK_LOSS_USD (account currency): risk cap on tail-risk symbols', { exclusiveMinimum: 0 }),
     maxDailyTrades: { type: 'integer', minimum: 0, default: 9999, description: 'seed MAX_DAILY_TRADES: fills per UTC day (persisted; 0 = no limit)' },
@@ -110,7 +126,7 @@ export const RISK_SCHEMA = {
     avgLossRatioThreshold: num(2.0, 'seed AVG_LOSS_RATIO_THRESHOLD: avg loss / avg win above this blocks the symbol', { exclusiveMinimum: 0 }),
     payoffMinDeals: { type: 'integer', minimum: 1, default: 20, description: 'the payoff mandate needs this many deals (seed: 20)' },
     riskOverrideSymbols: symbols(['EURUSD', 'GBPUSD', 'USDJPY', 'BTCUSD', 'XAUUSD', 'ETHUSD'], 'seed RISK_OVERRIDE_SYMBOLS_BASE: kill switch and payoff mandate skip these (suffix-aware)'),
-    statsWindowDays: num(30, 'deal history window for the kill switch, payoff mandate and Kelly (seed: 30 days)', { exclusiveMinimum: 0 }),
+    statsWindowDays: num(30, 'deal history window (days) for the kill switch, payoff mandate and Kelly (seed: 30 days)', { exclusiveMinimum: 0 }),
     statsRefreshSeconds: num(300, 'recompute deal statistics at most this often (and after each close)', { minimum: 0 }),
     maxSpreadPips: num(3.0, 'seed MAX_SPREAD_PIPS: pre-trade spread check on the live quote', { exclusiveMinimum: 0 }),
     maxSpreadPipsCrypto: num(20000, 'seed MAX_SPREAD_PIPS_CRYPTO', { exclusiveMinimum: 0 }),

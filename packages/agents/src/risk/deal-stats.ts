@@ -1,7 +1,8 @@
 /**
  * Statistics over closed deals from the broker's history (the seed's `symbol_stats` and daily P&L):
  * per-symbol last-N net sums (kill switch), average win / loss (payoff mandate), net since UTC
- * midnight (daily loss limit) and this run's closed trades per position (Kelly). Refreshed at most
+ * midnight (daily loss limit) and this run's closed trades per position (Kelly: the last `kellyTrades`
+ * of them by close time, or all in the window when 0). Refreshed at most
  * every `refreshMs`, and after any close the run sees. A refresh reads the history and the open
  * positions again, but recomputes only when they differ from the last read (a deal, an open position,
  * the UTC day): with one cycle per refresh interval most refreshes find nothing new.
@@ -32,7 +33,7 @@ export class DealStats {
   private seenDay = Number.NaN;
 
   constructor(
-    private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run' },
+    private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run'; kellyTrades?: number },
   ) {}
 
   invalidate(): void {
@@ -67,6 +68,7 @@ export class DealStats {
     this.seenDay = dayStart;
     const bySymbol = new Map<string, SymbolDealStats>();
     const byPosition = new Map<string, number>();
+    const closedAt = new Map<string, number>();
     let dayNet = 0;
     for (const d of [...deals].sort((a, b) => a.time - b.time)) {
       if (d.entry !== 'out') {
@@ -80,14 +82,19 @@ export class DealStats {
       if (!s) bySymbol.set(d.symbol, (s = { nets: [] }));
       s.nets.push(net);
       byPosition.set(d.positionId, (byPosition.get(d.positionId) ?? 0) + net);
+      closedAt.set(d.positionId, d.time);
     }
     const open = new Set(positions.map((p) => p.id));
+    let closed: string[] = [];
+    for (const id of byPosition.keys()) if (!open.has(id)) closed.push(id);
+    const last = this.o.kellyTrades ?? 0;
+    if (last > 0 && closed.length > last) closed = closed.sort((a, b) => closedAt.get(a)! - closedAt.get(b)!).slice(-last);
     let wins = 0;
     let trades = 0;
     let sumW = 0;
     let sumL = 0;
-    for (const [id, net] of byPosition) {
-      if (open.has(id)) continue;
+    for (const id of closed) {
+      const net = byPosition.get(id)!;
       trades++;
       if (net > 0) {
         wins++;

@@ -11,7 +11,7 @@
 import { andThen, canonicalSymbol, floorToStep, isPromiseLike, runFlow, wait, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type OrderIntent, type Position, type RiskPolicy, type RiskVerdict, type SymbolInfo, type Tick, type Account, type BarSeries } from '@tradekit/core';
 import { maxSpreadPipsFor, pipSize } from '../market/pips.js';
 import { valuePerPriceUnit, type Quote } from '../market/money.js';
-import { sessionAt, utcHour } from '../market/sessions.js';
+import { sessionAt } from '../market/sessions.js';
 import { symbolCurrencies, type NewsCalendar } from '../news/calendar.js';
 import type { RiskConfig } from './config.js';
 import { ReturnCorrelation, conflicts, groupConflict } from './correlation.js';
@@ -87,7 +87,7 @@ export class RiskManager implements RiskPolicy {
   ) {
     this.name = d.instance;
     this.base = (s) => canonicalSymbol(s);
-    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope });
+    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope, kellyTrades: cfg.kellyWindowTrades });
   }
 
   get countersKey(): string {
@@ -202,8 +202,9 @@ export class RiskManager implements RiskPolicy {
       this.sessionAt = now;
       if (sessionAt(now, this.cfg.tradeSessions)) this.sessionVerdict = undefined;
       else {
-        const h = utcHour(now);
-        this.sessionVerdict = block(RiskReason.session(`${String(Math.floor(h)).padStart(2, '0')}:${String(Math.floor((h % 1) * 60)).padStart(2, '0')}`));
+        // Integer minutes of the UTC day: the fractional hour (4.333…) times 60 floors to 04:19 at 04:20.
+        const minute = Math.floor((((now % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
+        this.sessionVerdict = block(RiskReason.session(`${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`));
       }
     }
     return this.sessionVerdict;

@@ -1,6 +1,6 @@
 /**
- * Position sizing: quarter Kelly blended with the model probability when it applies, score tiers
- * otherwise; × the candidate's scaling (clamped to RISK_FACTOR_MAX); capped at MAX_RISK_PERCENT; the
+ * Position sizing: quarter Kelly blended with the model probability when it applies (no edge: skip,
+ * or a small probe with `kellyNoEdge: probe`), score tiers otherwise; × the candidate's scaling (clamped to RISK_FACTOR_MAX); capped at MAX_RISK_PERCENT; the
  * tail-risk clamp on tail symbols (matched by base name, so broker suffixes count); then the volume is
  * floored to the step and clamped to the maximum. A volume below the minimum is a skip: raising it to
  * the minimum would risk more than intended (the seed clamped up).
@@ -22,6 +22,7 @@ export interface RiskPlan {
 export function plannedRisk(c: RiskConfig, balance: number, score: number, probability: number, neutralProbability: boolean, scaling: number, hist: TradeStats, tailSymbol: boolean): RiskPlan | { skip: string } {
   let pct: number | undefined;
   let basis = '';
+  let probe = false;
   if (c.useKelly) {
     const hasHistory = hist.trades >= c.kellyMinTrades && hist.avgWin > 0 && hist.avgLoss > 0;
     const histRate = hist.trades ? hist.wins / hist.trades : 0;
@@ -37,9 +38,16 @@ export function plannedRisk(c: RiskConfig, balance: number, score: number, proba
     }
     if (p !== undefined && b !== undefined) {
       const f = p - (1 - p) / b;
-      if (!(f > 0)) return { skip: `Kelly: no edge (f = ${f.toFixed(3)}, win rate ${p.toFixed(2)}, payoff ${b.toFixed(2)})` };
-      pct = Math.min(f * c.kellyFraction * 100, c.maxRiskPercent);
-      basis = `kelly f=${f.toFixed(3)}`;
+      if (!(f > 0)) {
+        const over = hasHistory ? `, last ${hist.trades} trades` : ', no history';
+        if (c.kellyNoEdge !== 'probe') return { skip: `Kelly: no edge (f = ${f.toFixed(3)}, win rate ${p.toFixed(2)}, payoff ${b.toFixed(2)}${over})` };
+        pct = Math.min(c.kellyProbeRiskPercent, c.maxRiskPercent);
+        basis = `kelly no edge (f=${f.toFixed(3)}${over}): probe`;
+        probe = true;
+      } else {
+        pct = Math.min(f * c.kellyFraction * 100, c.maxRiskPercent);
+        basis = `kelly f=${f.toFixed(3)}`;
+      }
     }
   }
   if (pct === undefined) {
@@ -53,7 +61,8 @@ export function plannedRisk(c: RiskConfig, balance: number, score: number, proba
       }
     }
   }
-  const s = Math.max(0, Math.min(Number.isFinite(scaling) ? scaling : 1, c.riskFactorMax));
+  // A probe never scales up: it is there to keep measuring, not to bet on the setup.
+  const s = Math.max(0, Math.min(Number.isFinite(scaling) ? scaling : 1, probe ? 1 : c.riskFactorMax));
   pct = Math.min(pct * s, c.maxRiskPercent);
   let money = (balance * pct) / 100;
   let tailClamped = false;

@@ -116,7 +116,9 @@ export function mackinnonP2(stat: number): number {
   const tauStar = -2.62;
   if (stat > tauMax) return 1;
   if (stat < tauMin) return 0;
-  const c = stat <= tauStar ? [2.92, 1.5012, 0.039796] : [2.1945, 0.64695, -0.029198, -0.0042377];
+  // statsmodels adfvalues.py stores these rows scaled: small p × [1, 1, 1e-2], large p × [1, 1e-1, 1e-1, 1e-2]
+  // (large row for N = 2, "c": [2.1945, 6.4695, -2.9198, -4.2377]).
+  const c = stat <= tauStar ? [2.92, 1.5012, 0.039796] : [2.1945, 0.64695, -0.29198, -0.042377];
   let z = 0;
   for (let i = c.length - 1; i >= 0; i--) z = z * stat + c[i]!;
   return normalCdf(z);

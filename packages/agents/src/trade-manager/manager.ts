@@ -1,12 +1,13 @@
 /**
  * The seed's smart exit, as one coherent decision per position per pass:
- *   1. early cut — loss beyond `earlyCutLossAtr` ATR with ≥ N adverse signals → close;
- *   2. partial close — once break-even was reached, close `partialCloseFraction` once;
- *   3. stop — the most protective of the break-even stop (profit ≥ 0.5 ATR) and the progressive trail
+ *   1. early cut — loss beyond `earlyCutLossAtr` ATR with ≥ N adverse signals → close (and nothing else);
+ *   2. stop — the most protective of the break-even stop (profit ≥ 0.5 ATR) and the progressive trail
  *      (1.0 → 0.4 ATR behind the best price as profit grows), applied only when it tightens the stop
- *      by more than `minStepPips`: it only ratchets.
+ *      by more than `minStepPips`: it only ratchets;
+ *   3. partial close — once break-even is reached (in this pass or before), close
+ *      `partialCloseFraction` once: the stop change and the partial go out in the same pass, as in the seed.
  * The seed could emit conflicting MODIFYs in one pass and ran a second, independent ATR trail on the
- * same ticket; here there is one trail and one action per position.
+ * same ticket; here there is one trail and at most one stop change plus one partial close per position.
  *
  * Exit state is persisted per position in the run's state store (`<instance>:pos:<id>`): the initial
  * volume, the best price and what was done. Whether the partial close happened is also read from the
@@ -123,25 +124,7 @@ export class TradeManager {
       }
     }
 
-    // 2. partial close once break-even has been reached
-    if (c.partialAtBe && st.beDone && !st.partialDone) {
-      const recentlyAsked = st.partialAskedAt !== undefined && cycle.clock.now() - st.partialAskedAt < this.barMs;
-      const vol = floorToStep(st.initialVolume * c.partialCloseFraction, info.volumeStep);
-      const remaining = p.volume - vol;
-      if (vol >= info.volumeMin - 1e-9 && remaining >= info.volumeMin - 1e-9 && !recentlyAsked) {
-        st.partialAskedAt = cycle.clock.now();
-        yield* this.save(p.id, st);
-        actions.push({ type: 'close', positionId: p.id, volume: vol, reason: `partial ${Math.round(c.partialCloseFraction * 100)}% at break-even` });
-        return actions;
-      }
-      if (vol < info.volumeMin - 1e-9 || remaining < info.volumeMin - 1e-9) {
-        // Too small to split: the seed skipped it; remember so it is not re-evaluated every pass.
-        st.partialDone = true;
-        changed.v = true;
-      }
-    }
-
-    // 3. stop: break-even and trail, the most protective wins, ratchet only
+    // 2. stop: break-even and trail, the most protective wins, ratchet only
     let target: number | undefined;
     const reasons: string[] = [];
     if (!st.beDone && profitAtr >= c.breakevenActivateAtr) {
@@ -180,6 +163,22 @@ export class TradeManager {
     if (!st.beDone && p.sl !== undefined && (dir > 0 ? p.sl >= p.openPrice : p.sl <= p.openPrice)) {
       st.beDone = true;
       changed.v = true;
+    }
+    // 3. partial close once break-even has been reached — in this pass too (the seed's BE and partial
+    //    came together; a bar that returns to the break-even stop must not skip the partial)
+    if (c.partialAtBe && st.beDone && !st.partialDone) {
+      const recentlyAsked = st.partialAskedAt !== undefined && cycle.clock.now() - st.partialAskedAt < this.barMs;
+      const vol = floorToStep(st.initialVolume * c.partialCloseFraction, info.volumeStep);
+      const remaining = p.volume - vol;
+      if (vol >= info.volumeMin - 1e-9 && remaining >= info.volumeMin - 1e-9 && !recentlyAsked) {
+        st.partialAskedAt = cycle.clock.now();
+        changed.v = true;
+        actions.push({ type: 'close', positionId: p.id, volume: vol, reason: `partial ${Math.round(c.partialCloseFraction * 100)}% at break-even` });
+      } else if (vol < info.volumeMin - 1e-9 || remaining < info.volumeMin - 1e-9) {
+        // Too small to split: the seed skipped it; remember so it is not re-evaluated every pass.
+        st.partialDone = true;
+        changed.v = true;
+      }
     }
     if (changed.v) yield* this.save(p.id, st);
     return actions;

@@ -1,7 +1,8 @@
 /**
- * Several plugins may act on one position in the same pass. The engine applies one coherent action
- * per position: a full close beats everything, then the largest partial close, and modifies merge by
- * taking the most protective stop (highest SL for a buy, lowest for a sell) and the last TP given.
+ * Several plugins may act on one position in the same pass. The engine applies a coherent set per
+ * position: a full close beats everything; otherwise modifies merge by taking the most protective stop
+ * (highest SL for a buy, lowest for a sell) and the last TP given, and the largest partial close
+ * follows that modify (a stop moved to break-even and a partial close at break-even in one pass).
  */
 import type { Action, Position } from '../types.js';
 
@@ -35,10 +36,6 @@ export function mergeActions(actions: readonly Action[], positions: readonly Pos
       out.push({ type: 'close', positionId, reason: full.reason });
       continue;
     }
-    if (closes.length) {
-      out.push(closes.reduce((a, b) => ((b.volume ?? 0) > (a.volume ?? 0) ? b : a)));
-      continue;
-    }
     const mods = list.filter((a): a is Extract<Action, { type: 'modify' }> => a.type === 'modify');
     let sl: number | undefined;
     let tp: number | undefined;
@@ -49,6 +46,7 @@ export function mergeActions(actions: readonly Action[], positions: readonly Pos
       reasons.push(m.reason);
     }
     if (sl !== undefined || tp !== undefined) out.push({ type: 'modify', positionId, sl, tp, reason: [...new Set(reasons)].join(', ') });
+    if (closes.length) out.push(closes.reduce((a, b) => ((b.volume ?? 0) > (a.volume ?? 0) ? b : a)));
   }
   return out;
 }
