@@ -2,7 +2,7 @@
  * `@tradekit/agents/risk`: the seed's RiskManager (see risk/policy.ts). Registers the RiskPolicy and
  * taps the cycle gate; counts fills (never placements) and refreshes its statistics after closes.
  */
-import { definePlugin } from '@tradekit/core';
+import { definePlugin, tapMaybe } from '@tradekit/core';
 import { NewsCalendarToken, type NewsCalendar } from '../news/calendar.js';
 import { RISK_SCHEMA, type RiskConfig } from '../risk/config.js';
 import { RiskManager } from '../risk/policy.js';
@@ -25,7 +25,7 @@ export default definePlugin<RiskConfig>({
     const rm = new RiskManager(c, { store: ctx.state, log: ctx.log, instance: ctx.plugin.instance, news });
     await rm.load();
     ctx.addRiskPolicy(rm);
-    ctx.hooks.gate.tapPromise({ name: ctx.plugin.instance }, ((cycle: Parameters<RiskManager['gate']>[0]) => rm.gate(cycle)) as never);
+    tapMaybe(ctx.hooks, 'gate', ctx.plugin.instance, (cycle) => rm.gate(cycle));
     ctx.hooks.afterExecute.tapPromise({ name: ctx.plugin.instance }, async (result) => {
       if (result.status === 'filled') await rm.onFill(result.symbol, result.time);
     });

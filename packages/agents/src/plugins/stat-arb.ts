@@ -3,7 +3,7 @@
  * through the engine like any candidate (journal, risk policies, trading state); set
  * `engine.maxEntriesPerCycle` ≥ 2 so both legs can enter in the same cycle.
  */
-import { definePlugin, type CycleContext, type Position } from '@tradekit/core';
+import { definePlugin, tapMaybe } from '@tradekit/core';
 import { agentsError } from '../errors.js';
 import { StatArbAgent } from '../stat-arb/agent.js';
 import { STAT_ARB_SCHEMA, type StatArbConfig } from '../stat-arb/config.js';
@@ -27,7 +27,7 @@ export default definePlugin<StatArbConfig>({
     await agent.load();
     ctx.addAgent(agent);
     // The actions go straight into the cycle's list (no array or flow per cycle).
-    ctx.hooks.manage.tapPromise({ name: ctx.plugin.instance }, ((cycle: CycleContext, positions: Position[]) => agent.manageInto(cycle, positions, cycle.actions)) as never);
+    tapMaybe(ctx.hooks, 'manage', ctx.plugin.instance, (cycle, positions) => agent.manageInto(cycle, positions, cycle.actions));
     ctx.hooks.afterExecute.tapPromise({ name: ctx.plugin.instance }, async (result, _cycle, intent) => {
       const d = intent.source?.details;
       if (result.status !== 'filled' || intent.source?.agent !== ctx.plugin.instance || !d?.statArb) return;
