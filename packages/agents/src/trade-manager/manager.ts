@@ -1,11 +1,11 @@
 /**
- * The seed's smart exit, as one coherent decision per position per pass:
+ * The original's smart exit, as one coherent decision per position per pass:
  *   1. early cut — loss beyond `earlyCutLossAtr` ATR with ≥ N adverse signals → close;
  *   2. partial close — once break-even was reached, close `partialCloseFraction` once;
  *   3. stop — the most protective of the break-even stop (profit ≥ 0.5 ATR) and the progressive trail
  *      (1.0 → 0.4 ATR behind the best price as profit grows), applied only when it tightens the stop
  *      by more than `minStepPips`: it only ratchets.
- * The seed could emit conflicting MODIFYs in one pass and ran a second, independent ATR trail on the
+ * The original could emit conflicting MODIFYs in one pass and ran a second, independent ATR trail on the
  * same ticket; here there is one trail and one action per position.
  *
  * Exit state is persisted per position in the run's state store (`<instance>:pos:<id>`): the initial
@@ -135,7 +135,7 @@ export class TradeManager {
         return actions;
       }
       if (vol < info.volumeMin - 1e-9 || remaining < info.volumeMin - 1e-9) {
-        // Too small to split: the seed skipped it; remember so it is not re-evaluated every pass.
+        // Too small to split: the original skipped it; remember so it is not re-evaluated every pass.
         st.partialDone = true;
         changed.v = true;
       }
