@@ -14,9 +14,9 @@ import { Ring } from '../indicators/ring.js';
 import { RollingExtreme } from '../indicators/rolling-extreme.js';
 
 export interface SmcParams {
-  /** Bars that define the structure level (seed: BOS_SWEEP_LOOKBACK 20). */
+  /** Bars that define the structure level (the original: BOS_SWEEP_LOOKBACK 20). */
   lookback: number;
-  /** Displacement / momentum body multiple of the average body (seed: BOS_MOMENTUM_MULTIPLIER 1.5). */
+  /** Displacement / momentum body multiple of the average body (the original: BOS_MOMENTUM_MULTIPLIER 1.5). */
   momentum: number;
   /** A sweep counts for this many bars after it happened. */
   sweepRecentBars: number;

@@ -18,7 +18,7 @@ export interface FeatureParams {
   smc: SmcParams;
   /** Bars over which RSI divergence is judged. */
   divergenceLookback: number;
-  /** Period of the mean ATR used by the dead-market filter (seed: 100). */
+  /** Period of the mean ATR used by the dead-market filter (the original: 100). */
   atrMeanPeriod: number;
 }
 
