@@ -4,7 +4,7 @@
  *    the incremental tracks (plus the H1/H4 range checks), then runs every gate;
  *  - warm, no new bar: a scan at a time whose bars were already read (cycles shorter than a bar);
  *  - cold: the first scan of a symbol (reads and folds 2000 bars of history);
- *  - seed-style: rebuilding the feature set over 2000 bars on every scan, as the seed's pandas frame did.
+ *  - the original's way: rebuilding the feature set over 2000 bars on every scan, as its pandas frame did.
  * Target: ≤ 2 ms per symbol scan on warm caches.
  */
 import { performance } from 'node:perf_hooks';
@@ -85,7 +85,7 @@ export default async function bench() {
       }
     }
   }
-  // Seed-style: recompute every indicator over 2000 bars for one scan.
+  // The original's way: recompute every indicator over 2000 bars for one scan.
   const seed: number[] = [];
   for (let i = 0; i < 60; i++) {
     const s = SYMBOLS[i % SYMBOLS.length]!;

@@ -29,7 +29,7 @@ export { preTradeScore, type PreTradeInput, type PreTradeParams, type PreTradeSc
 
 export { pipSize, toPips } from './market/pips.js';
 export { valuePerPriceUnit, conversionRate, type Quote } from './market/money.js';
-export { sessionAt, utcHour, utcHourOfDay, SEED_SESSIONS, type Session } from './market/sessions.js';
+export { sessionAt, utcHour, utcHourOfDay, DEFAULT_TRADE_SESSIONS, SEED_SESSIONS, type Session } from './market/sessions.js';
 
 export { FEATURE_NAMES, featureVector } from './model/vector.js';
 export { fitLogistic, predictLogistic, sigmoid, type LogisticFit } from './model/logistic.js';

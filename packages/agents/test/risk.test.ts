@@ -212,7 +212,7 @@ describe('risk policy rules (exact reasons)', function () {
     open(strict, 'GBPUSD', 'buy', 0.1);
     assert.equal(await preTrade(strict, order(strict, 'EURUSD', 'buy', 0.0004, 0.004)), `Correlation (ρ ${rho.toFixed(2)} with open GBPUSD BUY)`);
     isVolume(await preTrade(strict, order(strict, 'EURUSD', 'sell', 0.0004, 0.004)), 'the opposite direction hedges');
-    // The same symbol is not a correlation (the seed's ρ = 1 blocked every second trade).
+    // The same symbol is not a correlation (the original's ρ = 1 blocked every second trade).
     open(w, 'EURUSD', 'buy', 0.1);
     isVolume(await preTrade(w, order(w, 'EURUSD', 'buy', 0.0004, 0.004)));
     // No M1 bars in the sample: the live measure is unavailable, the static groups decide.

@@ -73,7 +73,7 @@ describe('dashboard in Chromium (playwright-core)', function () {
     await until(async () => (await scanner.locator('.scan-cell').count()) === 3, 'three scanner cells');
     const scan0 = await page.locator('.scanner h4').innerText();
     await until(async () => (await clock.innerText()) !== t0 && (await page.locator('.scanner h4').innerText()) !== scan0, 'the run clock and the scan cycle to move', 20000);
-    // Fills show as FILLED/SIGNAL, never SKIP (the seed's bug).
+    // Fills show as FILLED/SIGNAL, never SKIP (the original's bug).
     await until(async () => (await page.locator('.scan-cell[data-kind=filled], .scan-cell[data-kind=signal]').count()) > 0 || (await page.locator('[data-testid=trade-feed] li').count()) > 1, 'a signal or fill', 30000);
     for (const cell of await scanner.locator('.scan-cell').all()) {
       const status = await cell.locator('.status').innerText();

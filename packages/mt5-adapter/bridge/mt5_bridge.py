@@ -244,7 +244,7 @@ class Terminal:
 
     def _call(self, fn, args, kwargs):
         # Never forward an empty keyword mapping: fn(*args, **{}) is not fn(*args) for the package's
-        # builtins (mt5-notes §6).
+        # builtins (docs/reference/mt5-notes.md §6).
         return fn(*args, **kwargs) if kwargs else fn(*args)
 
     def _run(self, method, args, kwargs):

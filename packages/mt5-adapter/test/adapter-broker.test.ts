@@ -1,5 +1,5 @@
 /**
- * The adapter's invariants against the simulator (mt5-notes §4.4): filling mode cached per symbol for
+ * The adapter's invariants against the simulator (docs/reference/mt5-notes.md §4.4): filling mode cached per symbol for
  * opens and closes with a one-step fallback on 10030; prices normalized and volumes floored before
  * sending; closes send position AND symbol; reconciliation after every unknown outcome, resending
  * only when nothing carries the client id; retcode classification; broker time converted to UTC.

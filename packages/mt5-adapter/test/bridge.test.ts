@@ -1,7 +1,7 @@
 /**
  * bridge/mt5_bridge.py in a real Python process, with the fake MetaTrader5 module
  * (test/fixtures/fake_mt5): the wire protocol, both call shapes of order_send/order_check
- * (mt5-notes §6), strict float types restored from JSON, tickets beyond 2^53 as strings, numpy arrays
+ * (docs/reference/mt5-notes.md §6), strict float types restored from JSON, tickets beyond 2^53 as strings, numpy arrays
  * as tables, one worker thread, deadlines (not_sent vs unknown), the token, secrets kept out of the
  * log, graceful shutdown — and the adapter trading through it: answers lost after execution (None,
  * -10005), deals read by order ticket, a slow order_send under the heartbeat, fencing.

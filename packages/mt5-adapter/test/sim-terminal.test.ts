@@ -1,5 +1,5 @@
 /**
- * Simulator behaviours, terminal side (mt5-notes §4.3 items 1–8, 32): the initialize state machine and
+ * Simulator behaviours, terminal side (docs/reference/mt5-notes.md §4.3 items 1–8, 32): the initialize state machine and
  * per-call last_error, broker symbol suffixes and Market Watch selection, rates built from ticks and
  * ordered oldest → newest with the forming bar at index 0, broker server time with DST, ticks,
  * determinism.

@@ -1,5 +1,5 @@
 /**
- * Simulator behaviours, trade server side (mt5-notes §4.3 items 9–31): strict request types, the
+ * Simulator behaviours, trade server side (docs/reference/mt5-notes.md §4.3 items 9–31): strict request types, the
  * server's order of checks, trade modes, volume/price/stops/freeze checks, filling bits per profile,
  * execution modes and requotes, margin and order_check, account limits, rate limit, hedging vs
  * netting, partial close keeping the ticket, SL/TP with deal reasons, stop-out, comments, P&L via tick

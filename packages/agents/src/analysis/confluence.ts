@@ -3,7 +3,7 @@
  *   M5, H1, H4 trend agree (+1 each; an opposing trend with its filter on zeroes the score: BLOCK),
  *   model probability (+2 above `probStrong`, +1 above `probThreshold`, judged on the probability of
  *   the direction), a smart-money level on the trade side (+1), ADX above `adxStrong` (+1).
- * The real maximum is 7 (the seed documented 0-6 and its +1 boosts capped at 6, which could lower a 7).
+ * The real maximum is 7 (the original documented 0-6 and its +1 boosts capped at 6, which could lower a 7).
  */
 import { agrees, opposes, type Trend } from './trend.js';
 

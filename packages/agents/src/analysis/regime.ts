@@ -1,6 +1,6 @@
 /**
- * The seed's rule-based regime detector (its HMM is not reproduced: the rules were its fallback and
- * need no fitting). Labels are matched by their real names: the seed's key map expected
+ * The original's rule-based regime detector (its HMM is not reproduced: the rules were its fallback and
+ * need no fitting). Labels are matched by their real names: the original's key map expected
  * TRENDING/BULL_TREND/BEAR_TREND while the detector emitted TRENDING_BULL/TRENDING_BEAR, so nearly
  * every regime fell into RANGING.
  */
@@ -21,7 +21,7 @@ export const REGIMES = [
 ] as const;
 export type Regime = (typeof REGIMES)[number];
 
-/** The three parameter groups of the seed's REGIME_PARAMS. */
+/** The three parameter groups of the original's REGIME_PARAMS. */
 export type RegimeKey = 'TRENDING' | 'RANGING' | 'VOLATILE';
 
 export interface RegimeParams {
@@ -135,7 +135,7 @@ export function regimeKey(r: Regime): RegimeKey {
   }
 }
 
-/** How well a regime suits a direction, 0 (never) … 10 (ideal): the seed's direction score table. */
+/** How well a regime suits a direction, 0 (never) … 10 (ideal): the original's direction score table. */
 export const REGIME_SCORES: Readonly<Record<Regime, { buy: number; sell: number }>> = Object.freeze({
   TRENDING_BULL: { buy: 10, sell: 2 },
   TRENDING_BEAR: { buy: 2, sell: 10 },
@@ -154,7 +154,7 @@ export function regimeScore(r: Regime, side: 'buy' | 'sell'): number {
   return REGIME_SCORES[r][side];
 }
 
-/** VOLATILE_HIGH is not traded (the seed's `is_tradeable`). */
+/** VOLATILE_HIGH is not traded (the original's `is_tradeable`). */
 export function isTradeable(r: Regime): boolean {
   return r !== 'VOLATILE_HIGH';
 }

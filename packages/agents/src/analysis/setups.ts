@@ -1,12 +1,12 @@
 /**
- * The two pattern setups of the seed, made causal and held to the same checks as the confluence
- * candidate (the seed's override paths skipped them, flipped directions and ignored the BOS limit):
+ * The two pattern setups of the original, made causal and held to the same checks as the confluence
+ * candidate (the original's override paths skipped them, flipped directions and ignored the BOS limit):
  * - break of structure (BOS): a momentum close beyond the structure level on the newest closed bar;
  *   SL beyond the breakout candle's extreme, TP = SL × `minRiskReward`; with confirmation the entry
  *   waits for a pullback of `minPullbackPct` of the breakout candle (an expiring limit order);
  * - mean reversion (MR): a close outside the Bollinger band with RSI stretched, in a non-trending
  *   regime; SL = `slAtr` × ATR, TP = SL × `riskReward`.
- * Retail viability (both): spread / SL ≤ `maxSpreadRatio` (both in price units: the seed divided
+ * Retail viability (both): spread / SL ≤ `maxSpreadRatio` (both in price units: the original divided
  * pips by a price) and the UTC hour in `huntingHours`.
  */
 import type { Features } from '../features/track.js';

@@ -1,4 +1,4 @@
-/** Trend of one timeframe: the last close against its SMA50 with a ±band (seed: 0.1 %). */
+/** Trend of one timeframe: the last close against its SMA50 with a ±band (the original: 0.1 %). */
 export type Trend = 'up' | 'down' | 'flat' | 'unknown';
 
 export function trendOf(close: number, sma50: number, band: number): Trend {

@@ -1,7 +1,7 @@
 /**
  * Smart-money features, computed causally and incrementally (one call per closed bar):
  * - structure level: highest high / lowest low of the previous `lookback` bars, excluding the bar
- *   being tested, so a break of structure can fire on the newest bar (the seed's centred swing window
+ *   being tested, so a break of structure can fire on the newest bar (the original's centred swing window
  *   looked `lookback/2` bars into the future and, live, could never fire);
  * - liquidity sweep: a bar that trades beyond the structure level and closes back inside it;
  * - fair-value gap: a three-bar imbalance (bar t's low above bar t−2's high, or the mirror), live until
@@ -14,9 +14,9 @@ import { Ring } from '../indicators/ring.js';
 import { RollingExtreme } from '../indicators/rolling-extreme.js';
 
 export interface SmcParams {
-  /** Bars that define the structure level (seed: BOS_SWEEP_LOOKBACK 20). */
+  /** Bars that define the structure level (the original: BOS_SWEEP_LOOKBACK 20). */
   lookback: number;
-  /** Displacement / momentum body multiple of the average body (seed: BOS_MOMENTUM_MULTIPLIER 1.5). */
+  /** Displacement / momentum body multiple of the average body (the original: BOS_MOMENTUM_MULTIPLIER 1.5). */
   momentum: number;
   /** A sweep counts for this many bars after it happened. */
   sweepRecentBars: number;

@@ -1,6 +1,6 @@
 /**
  * Every indicator the strategy reads, for one symbol and timeframe, updated once per new closed bar
- * (O(1) amortised per bar; nothing is recomputed over the history). The seed rebuilt a pandas
+ * (O(1) amortised per bar; nothing is recomputed over the history). The original rebuilt a pandas
  * feature frame of 2000 bars on every scan.
  */
 import { Adx } from '../indicators/adx.js';
@@ -18,7 +18,7 @@ export interface FeatureParams {
   smc: SmcParams;
   /** Bars over which RSI divergence is judged. */
   divergenceLookback: number;
-  /** Period of the mean ATR used by the dead-market filter (seed: 100). */
+  /** Period of the mean ATR used by the dead-market filter (the original: 100). */
   atrMeanPeriod: number;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Exponential moving average with α = 2 / (period + 1), seeded with the first value (pandas
- * `ewm(span, adjust=False)`, the convention of the `ta` library the seed used and of trading-signals).
+ * `ewm(span, adjust=False)`, the convention of the `ta` library the original used and of trading-signals).
  * `value` is NaN until `period` values have been seen.
  */
 export class Ema {

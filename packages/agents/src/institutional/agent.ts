@@ -1,5 +1,5 @@
 /**
- * The institutional agent: one instance per symbol (the seed's PairAgent). Gates run in the seed's
+ * The institutional agent: one instance per symbol (the original's PairAgent). Gates run in the original's
  * order and return its status strings (see status.ts); the risk policy's pre-scan ("Risk Block: …")
  * runs before this agent in the engine's `beforeScan`. Indicators come from the shared, incremental
  * FeatureHub, so a warm scan reads a few new bars and does O(1) work.
@@ -263,7 +263,7 @@ export class InstitutionalAgent implements Agent {
       const mr = bos && 'kind' in bos ? undefined : meanReversionSetup(f, regime, tick, hour, c.meanReversion, c.bos);
       const setup = bos && 'kind' in bos ? bos : mr && 'kind' in mr ? mr : undefined;
       if (setup) {
-        // Pattern setups obey the higher-timeframe filters too (the seed's overrides skipped them).
+        // Pattern setups obey the higher-timeframe filters too (the original's overrides skipped them).
         const against = setup.kind === 'bos' && c.m5TrendFilter && opposes(m5, setup.side) ? 'M5' : c.h1TrendFilter && opposes(h1, setup.side) ? 'H1' : c.h4TrendFilter && opposes(h4, setup.side) ? 'H4' : undefined;
         if (against) return skipOf(Status.trendBlock(setup.kind === 'bos' ? 'BOS' : 'MR', setup.side.toUpperCase(), against, against === 'M5' ? m5 : against === 'H1' ? h1 : h4));
         chosen = setup;

@@ -1,6 +1,7 @@
 /**
- * Config of `@tradekit/agents/institutional`. Every threshold of the seed's settings table that the
- * agent applies is here with the seed's default (names in the descriptions); docs/agents.md lists them.
+ * Config of `@tradekit/agents/institutional`. Every threshold of the original's settings table that the
+ * agent applies is here with the original's default (its names in the descriptions, as `seed NAME`:
+ * docs/glossary.md); docs/agents.md lists them.
  */
 import type { Timeframe } from '@tradekit/core';
 import type { PreTradeParams } from '../analysis/pre-trade.js';

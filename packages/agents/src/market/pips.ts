@@ -1,4 +1,4 @@
-/** Pips as the seed counted them (spread pips = points / 10), made right for 4/2-digit FX quotes. */
+/** Pips as the original counted them (spread pips = points / 10), made right for 4/2-digit FX quotes. */
 import type { SymbolInfo } from '@tradekit/core';
 
 /** Price size of one pip: 10 points, except FX quoted with 4 or 2 digits where a point is a pip. */

@@ -7,12 +7,18 @@ export interface Session {
   end: number;
 }
 
-/** The seed's TRADE_SESSIONS. */
-export const SEED_SESSIONS: readonly Session[] = Object.freeze([
+/**
+ * The default trading sessions (UTC): London 7–11, New York 13–17, their overlap 13–16 — the original's
+ * TRADE_SESSIONS, and the values of the risk plugin's `tradeSessions` default.
+ */
+export const DEFAULT_TRADE_SESSIONS: readonly Session[] = Object.freeze([
   { name: 'london', start: 7, end: 11 },
   { name: 'ny', start: 13, end: 17 },
   { name: 'overlap', start: 13, end: 16 },
 ]);
+
+/** @deprecated Use `DEFAULT_TRADE_SESSIONS` (the same object; "seed" was the old name of the original bot). */
+export const SEED_SESSIONS: readonly Session[] = DEFAULT_TRADE_SESSIONS;
 
 const DAY_MS = 86_400_000;
 

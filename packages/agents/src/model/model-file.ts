@@ -1,7 +1,7 @@
 /**
  * The probability model as a pluggable point: anything with `probabilityLong(track)` can be handed to
  * the institutional agent. The shipped one is the logistic model `tradekit train` writes as JSON
- * (the seed averaged RandomForest/XGBoost pickles that cannot be loaded outside Python).
+ * (the original averaged RandomForest/XGBoost pickles that cannot be loaded outside Python).
  * With no model configured the probability is neutral (0.5) and the model gate is not applied.
  */
 import { readFile, writeFile } from 'node:fs/promises';

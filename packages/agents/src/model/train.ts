@@ -25,7 +25,7 @@ export interface TrainOptions {
   slAtr: number;
   /** Walk-forward folds inside the training part. */
   folds: number;
-  /** Fraction of samples (by time) used for training; the rest is the hold-out (seed TRAIN_TEST_SPLIT 0.8). */
+  /** Fraction of samples (by time) used for training; the rest is the hold-out (the original's TRAIN_TEST_SPLIT 0.8). */
   split: number;
   l2: number;
   features: FeatureParams;

@@ -2,7 +2,7 @@
  * The model's inputs, read from a FeatureTrack at its newest bar. Training and live scoring call this
  * same function on the same incremental track, so there is no train/serve skew. Every input is
  * scale-free (ATR-normalised or a ratio), so one model serves every symbol; there is no symbol id
- * (the seed hashed the symbol name with Python's per-process randomised hash).
+ * (the original hashed the symbol name with Python's per-process randomised hash).
  */
 import type { FeatureTrack } from '../features/track.js';
 

@@ -3,12 +3,12 @@
  * (`[{ title, country, date: "2026-06-05T08:30:00-04:00", impact: "High", forecast, previous }]`),
  * loaded from URLs and/or files and cached:
  * - a fetch happens only when the cache is older than `ttlMs`; a failed fetch keeps the previous
- *   events and is not retried before `retryMs` (the seed re-fetched on every call while offline,
+ *   events and is not retried before `retryMs` (the original re-fetched on every call while offline,
  *   stalling each symbol 10 s, three times per cycle);
  * - with `cacheFile`, the last good download is written to disk and read back at start, so a restart
  *   without network still knows the week's events;
  * - blackout = a high-impact event for one of the symbol's currencies within [−pre, +post] of now.
- * There is no built-in schedule: no calendar means no blackout (the seed always applied a hard-coded
+ * There is no built-in schedule: no calendar means no blackout (the original always applied a hard-coded
  * fake FOMC/CPI schedule to every USD symbol).
  */
 import { readFile, writeFile } from 'node:fs/promises';

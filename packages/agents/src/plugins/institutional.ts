@@ -1,5 +1,5 @@
 /**
- * `@tradekit/agents/institutional`: the seed's PairAgent as one agent per symbol. Shares indicator
+ * `@tradekit/agents/institutional`: the original's PairAgent as one agent per symbol. Shares indicator
  * tracks with the trade manager (FeatureHub) and reads the news calendar when the news plugin is
  * configured. Fills (not placements) update cooldown and regime counts; closes feed the per-symbol
  * consecutive-loss breaker; all of it is persisted in the run's state store.

@@ -1,5 +1,5 @@
 /**
- * `@tradekit/agents/risk`: the seed's RiskManager (see risk/policy.ts). Registers the RiskPolicy and
+ * `@tradekit/agents/risk`: the original's RiskManager (see risk/policy.ts). Registers the RiskPolicy and
  * taps the cycle gate; counts fills (never placements) and refreshes its statistics after closes.
  */
 import { definePlugin, tapMaybe } from '@tradekit/core';

@@ -1,4 +1,4 @@
-/** Config of `@tradekit/agents/risk`: the seed's RiskManager rules, each threshold with its seed default. */
+/** Config of `@tradekit/agents/risk`: the original's RiskManager rules, each threshold with the original's default. */
 import type { Timeframe } from '@tradekit/core';
 import type { Session } from '../market/sessions.js';
 

@@ -1,6 +1,6 @@
 /**
  * Correlation guard. Live: Pearson ρ of log returns over the last N common closes of the candidate's
- * symbol and each open position's symbol (the seed correlated raw prices, and compared a symbol with
+ * symbol and each open position's symbol (the original correlated raw prices, and compared a symbol with
  * itself: ρ = 1 blocked stacking even with MAX_CONCURRENT = 10). Positions on the same symbol are
  * excluded. When live data is unavailable, the static groups decide.
  * Conflict: ρ > max with the same direction, or ρ < −max with the opposite direction.

@@ -1,5 +1,5 @@
 /**
- * Statistics over closed deals from the broker's history (the seed's `symbol_stats` and daily P&L):
+ * Statistics over closed deals from the broker's history (the original's `symbol_stats` and daily P&L):
  * per-symbol last-N net sums (kill switch), average win / loss (payoff mandate), net since UTC
  * midnight (daily loss limit) and this run's closed trades per position (Kelly: the last `kellyTrades`
  * of them by close time, or all in the window when 0). Refreshed at most

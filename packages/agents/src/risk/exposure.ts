@@ -1,7 +1,7 @@
 /**
  * Net lots per currency: a buy is long its base currency and short its profit currency (a sell the
  * reverse); an index quoted in its own currency nets to zero. A trade may not stack onto an existing
- * exposure beyond the cap (the seed hard-coded 0.03 lots and priced the new trade at LOT_SIZE).
+ * exposure beyond the cap (the original hard-coded 0.03 lots and priced the new trade at LOT_SIZE).
  */
 import { roundTo, type Side } from '@tradekit/core';
 

@@ -1,5 +1,5 @@
 /**
- * The seed's RiskManager as a RiskPolicy plus a cycle gate:
+ * The original's RiskManager as a RiskPolicy plus a cycle gate:
  *   gate (whole cycle): circuit breaker (KV flag), daily trade limit, daily loss limit, max open positions;
  *   preScan (per symbol): session filter, min interval between fills, kill switch, payoff mandate,
  *     positions per symbol;

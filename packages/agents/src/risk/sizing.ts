@@ -3,7 +3,7 @@
  * or a small probe with `kellyNoEdge: probe`), score tiers otherwise; × the candidate's scaling (clamped to RISK_FACTOR_MAX); capped at MAX_RISK_PERCENT; the
  * tail-risk clamp on tail symbols (matched by base name, so broker suffixes count); then the volume is
  * floored to the step and clamped to the maximum. A volume below the minimum is a skip: raising it to
- * the minimum would risk more than intended (the seed clamped up).
+ * the minimum would risk more than intended (the original clamped up).
  */
 import { floorToStep, type SymbolInfo } from '@tradekit/core';
 import type { RiskConfig } from './config.js';

@@ -1,4 +1,4 @@
-/** Reasons the risk policy gives. Cycle gates and pre-scan reasons carry the seed's "Risk Block: " prefix. */
+/** Reasons the risk policy gives. Cycle gates and pre-scan reasons carry the original's "Risk Block: " prefix. */
 const f2 = (v: number) => v.toFixed(2);
 
 export const RiskReason = {

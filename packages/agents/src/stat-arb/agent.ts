@@ -1,11 +1,11 @@
 /**
- * Pairs trading on Engle-Granger cointegration (the seed's StatArbManager). Per pair and cycle: both
+ * Pairs trading on Engle-Granger cointegration (the original's StatArbManager). Per pair and cycle: both
  * legs' closed bars (aligned by time) → OLS hedge ratio → ADF p-value → z-score of the last residual.
  *   flat, p < maxPValue and |z| > entryZ → propose both legs (A and β·A of B, opposite sides for β > 0);
  *   open and |z| < exitZ (or > stopZ) → close both legs;
  *   one leg filled and the other not after `brokenLegMinutes`, or one leg closed by the broker → close the other.
  * The spread's state (legs, direction, β) is persisted in the run's state store, so a restart manages
- * it (the seed kept open spreads in memory only).
+ * it (the original kept open spreads in memory only).
  */
 import { andThen, floorToStep, isPromiseLike, runFlow, type Action, type Agent, type BarSeries, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Tick } from '@tradekit/core';
 import type { Cointegration } from './cointegration.js';

@@ -1,4 +1,4 @@
-/** Config of `@tradekit/agents/stat-arb` (the seed's StatArbManager), with the seed's defaults. */
+/** Config of `@tradekit/agents/stat-arb` (the original's StatArbManager), with the original's defaults. */
 import type { Timeframe } from '@tradekit/core';
 
 export interface StatArbConfig {

@@ -1,4 +1,4 @@
-/** Config of `@tradekit/agents/trade-manager` (the seed's smart exit), with the seed's defaults. */
+/** Config of `@tradekit/agents/trade-manager` (the original's smart exit), with the original's defaults. */
 import type { Timeframe } from '@tradekit/core';
 
 export interface TradeManagerConfig {

@@ -1,12 +1,12 @@
 /**
- * The seed's smart exit, as one coherent decision per position per pass:
+ * The original's smart exit, as one coherent decision per position per pass:
  *   1. early cut — loss beyond `earlyCutLossAtr` ATR with ≥ N adverse signals → close (and nothing else);
  *   2. stop — the most protective of the break-even stop (profit ≥ 0.5 ATR) and the progressive trail
  *      (1.0 → 0.4 ATR behind the best price as profit grows), applied only when it tightens the stop
  *      by more than `minStepPips`: it only ratchets;
  *   3. partial close — once break-even is reached (in this pass or before), close
- *      `partialCloseFraction` once: the stop change and the partial go out in the same pass, as in the seed.
- * The seed could emit conflicting MODIFYs in one pass and ran a second, independent ATR trail on the
+ *      `partialCloseFraction` once: the stop change and the partial go out in the same pass, as in the original.
+ * The original could emit conflicting MODIFYs in one pass and ran a second, independent ATR trail on the
  * same ticket; here there is one trail and at most one stop change plus one partial close per position.
  *
  * Exit state is persisted per position in the run's state store (`<instance>:pos:<id>`): the initial
@@ -164,7 +164,7 @@ export class TradeManager {
       st.beDone = true;
       changed.v = true;
     }
-    // 3. partial close once break-even has been reached — in this pass too (the seed's BE and partial
+    // 3. partial close once break-even has been reached — in this pass too (the original's BE and partial
     //    came together; a bar that returns to the break-even stop must not skip the partial)
     if (c.partialAtBe && st.beDone && !st.partialDone) {
       const recentlyAsked = st.partialAskedAt !== undefined && cycle.clock.now() - st.partialAskedAt < this.barMs;
@@ -175,7 +175,7 @@ export class TradeManager {
         changed.v = true;
         actions.push({ type: 'close', positionId: p.id, volume: vol, reason: `partial ${Math.round(c.partialCloseFraction * 100)}% at break-even` });
       } else if (vol < info.volumeMin - 1e-9 || remaining < info.volumeMin - 1e-9) {
-        // Too small to split: the seed skipped it; remember so it is not re-evaluated every pass.
+        // Too small to split: the original skipped it; remember so it is not re-evaluated every pass.
         st.partialDone = true;
         changed.v = true;
       }

@@ -35,7 +35,7 @@ export interface EngineSection {
   concurrency: number;
   /** Per-tap timeout for asynchronous hook taps (ms, wall clock; 0 = none). */
   tapTimeoutMs: number;
-  /** Candidates that may be executed per cycle (the seed executed only the best one). */
+  /** Candidates that may be executed per cycle (the original executed only the best one). */
   maxEntriesPerCycle: number;
   /** Record per-hook and per-tap timings. */
   hookTimings: boolean;

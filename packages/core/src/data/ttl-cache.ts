@@ -1,5 +1,5 @@
 /**
- * A TTL cache in front of any DataSource (the seed's DataCache, done right): keyed by symbol +
+ * A TTL cache in front of any DataSource (the original's DataCache, done right): keyed by symbol +
  * timeframe + query (count or range), concurrent requests for one key share a single fetch, entries
  * expire after `ttlMs` of *clock* time or as soon as a newer bar may have closed, the number of
  * entries is bounded (least recently used goes first), and hits/misses/joins/evictions are counted.

@@ -1,5 +1,5 @@
 /**
- * The scan cycle (the seed's `run_scan_loop`, made concurrent and failure-isolated):
+ * The scan cycle (the original's `run_scan_loop`, made concurrent and failure-isolated):
  *   cycleStart → snapshot + deals → manage → gate → beforeScan/scan per symbol (bounded concurrency)
  *   → candidates → research → beforeExecute → place (journal first) → afterExecute → cycleEnd.
  * The cycle is a fixed list of phases (`phase()`), each answering synchronously or with a promise;

@@ -1,7 +1,7 @@
 /**
  * Journal statistics over closed trades: win rate, profit factor, expectancy, planned and realized
  * R:R, drawdown of the realized balance, breakdowns, and the per-confluence-factor edge (win rate and
- * expectancy of trades where a factor was present versus absent). The seed's edge table looked for
+ * expectancy of trades where a factor was present versus absent). The original's edge table looked for
  * "✓" while details said "OK", so it was always zero; here a factor's value is read by meaning.
  */
 import type { TradeRecord } from '@tradekit/core';

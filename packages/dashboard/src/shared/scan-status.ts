@@ -1,6 +1,6 @@
 /**
  * Classifies a symbol's scan status string for the scanner grid. Shared by the API (`/scan` returns the
- * kind) and the web UI. The seed matched substrings in the wrong order, so "CANDIDATE (BUY)" fell
+ * kind) and the web UI. The original matched substrings in the wrong order, so "CANDIDATE (BUY)" fell
  * through to SKIP; here candidates, placements and fills are signals, checked first.
  */
 export type ScanKind = 'signal' | 'filled' | 'blocked' | 'news' | 'spread' | 'session' | 'lowvol' | 'error' | 'skip' | 'idle';

@@ -1,5 +1,5 @@
 /**
- * The seed's AsyncRateLimiter: a token bucket per terminal. `acquire()` resolves when a token is
+ * The original's AsyncRateLimiter: a token bucket per terminal. `acquire()` resolves when a token is
  * available, in arrival order, waiting (wall time) rather than failing. Defaults sit safely below
  * what brokers tolerate; a 10024 from the server still backs off on top of this.
  */

@@ -1,7 +1,7 @@
 /**
  * Constants of the `MetaTrader5` Python package (5.0.6231), copied by value: the package itself does
  * not export every name (e.g. no `SYMBOL_FILLING_*`), so clients hard-code them. Values from
- * mt5-notes §2.2–§2.5.
+ * docs/reference/mt5-notes.md §2.2–§2.5.
  */
 
 export const TRADE_ACTION = { DEAL: 1, PENDING: 5, SLTP: 6, MODIFY: 7, REMOVE: 8, CLOSE_BY: 10 } as const;
@@ -107,5 +107,5 @@ export const RES = {
   E_INTERNAL_FAIL_TIMEOUT: -10005,
 } as const;
 
-/** The message the package gives when a builtin is called in the wrong shape (mt5-notes §6). */
+/** The message the package gives when a builtin is called in the wrong shape (docs/reference/mt5-notes.md §6). */
 export const UNNAMED_ARGUMENTS_MESSAGE = 'Unnamed arguments not allowed';

@@ -1,5 +1,5 @@
 /**
- * `TRADE_RETCODE_*` and the classifier that decides what the adapter does with each (mt5-notes §2.4,
+ * `TRADE_RETCODE_*` and the classifier that decides what the adapter does with each (docs/reference/mt5-notes.md §2.4,
  * §3 "patterns robust clients use"): success, refresh the price and retry, back off, switch the
  * filling mode, reconcile (the outcome is unknown), or give up (fatal: needs a human; nonRetryable:
  * this request is wrong).

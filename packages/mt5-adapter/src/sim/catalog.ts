@@ -139,7 +139,7 @@ export function catalogNames(): string[] {
   return [...TABLE.keys()];
 }
 
-/** Filling-mode profiles seen at real brokers (mt5-notes §4.3 item 13). */
+/** Filling-mode profiles seen at real brokers (docs/reference/mt5-notes.md §4.3 item 13). */
 export const FILLING_PROFILES = {
   IOC_ONLY: { fillingMode: SYMBOL_FILLING.IOC, exeMode: SYMBOL_TRADE_EXECUTION.MARKET },
   FOK_ONLY: { fillingMode: SYMBOL_FILLING.FOK, exeMode: SYMBOL_TRADE_EXECUTION.MARKET },

@@ -1,6 +1,6 @@
 /**
  * Transport and IPC faults the simulator's server (and the in-process gateway) inject around one
- * call, the failure modes mt5-notes §4.3 item 3 lists, plus the package-level ones of §2.1:
+ * call, the failure modes docs/reference/mt5-notes.md §4.3 item 3 lists, plus the package-level ones of §2.1:
  * - `not_sent`: the bridge answers with a transport error saying the call never ran;
  * - `drop_before_execute`: the connection breaks after the request arrived, before it ran;
  * - `drop_after_execute`: the call runs, then the connection breaks and the response is lost;

@@ -1,7 +1,7 @@
 /**
  * MT5 `group=` filters: comma-separated patterns, `*` matches anything, a leading `!` excludes.
  * A name is selected when it matches at least one inclusive pattern and no exclusive one
- * (e.g. `"*USD*,!EUR*"`). [unverified: exact rules of the real terminal, mt5-notes §5]
+ * (e.g. `"*USD*,!EUR*"`). [unverified: exact rules of the real terminal, docs/reference/mt5-notes.md §5]
  */
 export function groupMatcher(group: string): (name: string) => boolean {
   const inc: RegExp[] = [];

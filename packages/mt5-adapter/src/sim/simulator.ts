@@ -1,7 +1,7 @@
 /**
  * A deterministic MetaTrader 5 terminal + trade server: seeded randomness, a clock the caller moves
  * (`advance`, `advanceTo`), ticks from real bars or a random walk, and the trade server's behaviour
- * (mt5-notes §4.3): SL/TP and pending activations on the tick stream with gap fills, expirations,
+ * (docs/reference/mt5-notes.md §4.3): SL/TP and pending activations on the tick stream with gap fills, expirations,
  * swaps at rollover, stop-out, hedging and netting accounts, history that appears with a lag.
  * The MT5 function surface lives in terminal-api.ts, order handling in trading.ts.
  */

@@ -22,7 +22,7 @@ const NO_IPC: LastError = [RES.E_INTERNAL_FAIL_CONNECT, 'No IPC connection'];
 const INVALID: LastError = [RES.E_INVALID_PARAMS, 'Invalid arguments'];
 const NOT_FOUND: LastError = [RES.E_NOT_FOUND, 'Terminal: Not found'];
 
-/** The functions the bridge and the simulator serve (mt5-notes §2.1). */
+/** The functions the bridge and the simulator serve (docs/reference/mt5-notes.md §2.1). */
 export const MT5_METHODS = [
   'initialize',
   'login',
@@ -190,7 +190,7 @@ export class SimTerminal {
         return { value: sim.orders.size, lastError: OK };
       case 'positions_get':
       case 'orders_get': {
-        // Filters are keyword-only: a positional filter returns None (mt5-notes §6).
+        // Filters are keyword-only: a positional filter returns None (docs/reference/mt5-notes.md §6).
         const a = bind(args, kwargs, ['symbol', 'group', 'ticket'], ['symbol', 'group', 'ticket']);
         if (!a) return { value: null, lastError: INVALID };
         const match = this.filter(a);

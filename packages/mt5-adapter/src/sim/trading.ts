@@ -1,6 +1,6 @@
 /**
  * `order_send` and `order_check` on the simulated trade server. Checks run in the server's order so
- * the first violated rule decides the retcode (mt5-notes §4.3 items 9–24): argument types (client
+ * the first violated rule decides the retcode (docs/reference/mt5-notes.md §4.3 items 9–24): argument types (client
  * side: `None` + -2), AutoTrading, connection, rate limit, account permissions, symbol and session,
  * trade mode, volume, price grid, filling mode, execution mode (requotes), stops and freeze levels,
  * account limits, margin, liquidity — then execution.
