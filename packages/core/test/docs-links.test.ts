@@ -149,6 +149,7 @@ describe('ARCHITECTURE.md: the map is true and complete', () => {
     ['### `@tradekit/dashboard`', 'dashboard'],
     ['### `@tradekit/cluster`', 'cluster'],
     ['### `tradekit` (`packages/cli`)', 'cli'],
+    ['### `@tradekit/test-support`', 'test-support'],
   ];
   const section = (heading: string): string => {
     const start = doc.indexOf(heading);
