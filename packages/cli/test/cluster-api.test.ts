@@ -136,6 +136,7 @@ describe('orchestrator API with runs on workers', () => {
     const bars = await api('GET', `/runs/${id}/bars?symbol=EURUSD&count=50`);
     assert.equal(bars.status, 200, JSON.stringify(bars.body));
     assert.ok(bars.body.bars.length > 10);
+    assert.equal(bars.body.digits, 5, "the symbol's digits come from the worker too");
     assert.ok(bars.body.bars.every((b: { time: number }) => b.time <= Date.now()));
 
     // Resume through the worker: it trades.

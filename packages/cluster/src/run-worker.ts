@@ -49,10 +49,11 @@ interface Held {
   job: Job<RunJobData>;
 }
 
-/** Bars (as plain arrays) or the quote of a held run, at its clock: what its data source would give an agent. */
+/** Bars (as plain arrays), the quote or the symbol spec of a held run, at its clock: what its data source would give an agent. */
 async function answer(run: Run, q: RunQuery): Promise<unknown> {
   if (!run.config.symbols.includes(q.symbol)) throw Object.assign(new Error(`run ${run.id} does not trade ${q.symbol}`), { code: 'TK_ERR_DATA_SYMBOL' });
   if (q.kind === 'quote') return await run.data.tick(q.symbol);
+  if (q.kind === 'symbol') return await run.data.symbolInfo(q.symbol);
   const b = await run.data.bars(q.symbol, q.timeframe as Timeframe, q.query);
   return { symbol: b.symbol, timeframe: b.timeframe, time: [...b.time], open: [...b.open], high: [...b.high], low: [...b.low], close: [...b.close], volume: [...b.volume] };
 }

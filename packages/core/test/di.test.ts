@@ -1,26 +1,29 @@
 import assert from 'node:assert/strict';
 import { BrokerToken, ClockToken, DataSourceToken, Engine, PaperBroker } from '../src/index.js';
-import { baseConfig, startRun } from './helpers/run.js';
+import { baseConfig, pluginModule, startRun } from './helpers/run.js';
 
 describe('dependency injection', () => {
   it('composes one container per run; each plugin gets a child container; run services resolve by token', async () => {
     const t = await startRun(baseConfig(`plugins: [{ use: ./a.js }, { use: ./b.js }]`, '[EURUSD]'), {
       'a.js': `const PRIVATE = Symbol.for('test.private'); const SHARED = Symbol.for('test.shared');
+        export const seen = {};
         export default { name: 'a', version: '1.0.0', provides: ['hook'], setup(ctx) {
           ctx.container.register(PRIVATE, { useValue: 'a-only' });
           ctx.register(SHARED, 'from-a');
-          globalThis.__aSeesPrivate = ctx.isRegistered(PRIVATE);
+          seen.private = ctx.isRegistered(PRIVATE);
         } };`,
       'b.js': `const PRIVATE = Symbol.for('test.private'); const SHARED = Symbol.for('test.shared');
+        export const seen = {};
         export default { name: 'b', version: '1.0.0', provides: ['hook'], setup(ctx) {
-          globalThis.__bSeesPrivate = ctx.isRegistered(PRIVATE);
-          globalThis.__bShared = ctx.resolve(SHARED);
-          globalThis.__bClock = ctx.resolve(Symbol.for('tradekit.Clock')) === ctx.clock;
+          seen.private = ctx.isRegistered(PRIVATE);
+          seen.shared = ctx.resolve(SHARED);
+          seen.clock = ctx.resolve(Symbol.for('tradekit.Clock')) === ctx.clock;
         } };`,
     });
     try {
-      const g = globalThis as Record<string, unknown>;
-      assert.deepEqual([g.__aSeesPrivate, g.__bSeesPrivate, g.__bShared, g.__bClock], [true, false, 'from-a', true]);
+      const a = (await pluginModule<{ seen: Record<string, unknown> }>(t, 'a.js')).seen;
+      const b = (await pluginModule<{ seen: Record<string, unknown> }>(t, 'b.js')).seen;
+      assert.deepEqual([a.private, b.private, b.shared, b.clock], [true, false, 'from-a', true]);
       const c = t.run.container;
       assert.ok(c.resolve(BrokerToken) instanceof PaperBroker);
       assert.equal(c.resolve(ClockToken), t.run.clock);

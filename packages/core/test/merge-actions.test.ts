@@ -1,57 +1,148 @@
-/** mergeActions: what the engine sends when several plugins act on one position in one pass. */
+/** mergeActions: several plugins act on one position in one pass; the engine applies one coherent set per position (a full close alone, or a merged modify plus the largest partial close). */
 import assert from 'node:assert/strict';
 import { mergeActions } from '../src/engine/actions.js';
 import type { Action, Position } from '../src/index.js';
 
-const pos = (id: string, side: 'buy' | 'sell', volume = 1): Position =>
-  ({ id, symbol: 'EURUSD', side, volume, openPrice: 1.1, currentPrice: 1.101, openTime: 0, profit: 0, swap: 0, commission: 0, magic: 1 }) as Position;
+function position(id: string, side: 'buy' | 'sell', volume = 1): Position {
+  return { id, symbol: 'EURUSD', side, volume, openPrice: 1.1, openTime: 0, currentPrice: 1.1, profit: 0, commission: 0, swap: 0 };
+}
+
+const BUY = position('p-buy', 'buy');
+const SELL = position('p-sell', 'sell');
 
 describe('mergeActions', () => {
-  it('a full close beats partial closes and modifies; positions that are gone are dropped', () => {
-    const acts: Action[] = [
-      { type: 'modify', positionId: 'a', sl: 1.1, reason: 'be' },
-      { type: 'close', positionId: 'a', volume: 0.3, reason: 'partial' },
-      { type: 'close', positionId: 'a', reason: 'early cut' },
-      { type: 'close', positionId: 'gone', reason: 'x' },
-    ];
-    assert.deepEqual(mergeActions(acts, [pos('a', 'buy')]), [{ type: 'close', positionId: 'a', reason: 'early cut' }]);
-    // A "partial" of the whole volume is a full close.
-    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'a', volume: 1, reason: 'all' }, { type: 'modify', positionId: 'a', sl: 1.1, reason: 'be' }], [pos('a', 'buy')]), [
-      { type: 'close', positionId: 'a', reason: 'all' },
+  it('returns nothing for no actions', () => {
+    assert.deepEqual(mergeActions([], [BUY]), []);
+  });
+
+  it('keeps a lone full close of an open position, as a plain close with its reason', () => {
+    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'p-buy', reason: 'exit signal' }], [BUY, SELL]), [{ type: 'close', positionId: 'p-buy', reason: 'exit signal' }]);
+  });
+
+  it('drops actions on positions that are not open (a lone close, a modify, a partial close)', () => {
+    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'gone', reason: 'exit' }], [BUY]), []);
+    assert.deepEqual(
+      mergeActions(
+        [
+          { type: 'modify', positionId: 'gone', sl: 1, reason: 'trail' },
+          { type: 'close', positionId: 'gone', volume: 0.5, reason: 'partial' },
+        ],
+        [BUY],
+      ),
+      [],
+    );
+  });
+
+  it('cancels each order once, whoever asked, ahead of the position actions', () => {
+    const out = mergeActions(
+      [
+        { type: 'modify', positionId: 'p-buy', sl: 1.09, reason: 'trail' },
+        { type: 'cancel', orderId: 'o1', reason: 'stale' },
+        { type: 'cancel', orderId: 'o2', reason: 'stale' },
+        { type: 'cancel', orderId: 'o1', reason: 'news' },
+      ],
+      [BUY],
+    );
+    assert.deepEqual(out, [
+      { type: 'cancel', orderId: 'o1', reason: 'stale' },
+      { type: 'cancel', orderId: 'o2', reason: 'stale' },
+      { type: 'modify', positionId: 'p-buy', sl: 1.09, tp: undefined, reason: 'trail' },
     ]);
   });
 
-  it('a partial close and a stop change on one position both go out in one pass: the modify, then the largest partial', () => {
-    const acts: Action[] = [
-      { type: 'close', positionId: 'a', volume: 0.2, reason: 'small partial' },
-      { type: 'modify', positionId: 'a', sl: 1.1005, reason: 'break-even' },
-      { type: 'close', positionId: 'a', volume: 0.3, reason: 'partial 30% at break-even' },
-    ];
-    assert.deepEqual(mergeActions(acts, [pos('a', 'buy')]), [
-      { type: 'modify', positionId: 'a', sl: 1.1005, tp: undefined, reason: 'break-even' },
-      { type: 'close', positionId: 'a', volume: 0.3, reason: 'partial 30% at break-even' },
-    ]);
-    // Only a partial: only the partial.
-    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'a', volume: 0.3, reason: 'p' }, { type: 'close', positionId: 'b', volume: 0.1, reason: 'q' }], [pos('a', 'buy'), pos('b', 'sell')]), [
-      { type: 'close', positionId: 'a', volume: 0.3, reason: 'p' },
-      { type: 'close', positionId: 'b', volume: 0.1, reason: 'q' },
+  it('lets a full close beat partial closes and modifies of the same position, with the full close\'s reason', () => {
+    const out = mergeActions(
+      [
+        { type: 'modify', positionId: 'p-buy', sl: 1.09, reason: 'break-even' },
+        { type: 'close', positionId: 'p-buy', volume: 0.3, reason: 'partial' },
+        { type: 'close', positionId: 'p-buy', reason: 'risk: daily loss' },
+      ],
+      [BUY],
+    );
+    assert.deepEqual(out, [{ type: 'close', positionId: 'p-buy', reason: 'risk: daily loss' }]);
+  });
+
+  it('counts a close of the whole volume (or more) as a full close', () => {
+    const out = mergeActions(
+      [
+        { type: 'close', positionId: 'p-buy', volume: 0.3, reason: 'partial' },
+        { type: 'close', positionId: 'p-buy', volume: 1, reason: 'all of it' },
+      ],
+      [BUY],
+    );
+    assert.deepEqual(out, [{ type: 'close', positionId: 'p-buy', reason: 'all of it' }]);
+    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'p-buy', volume: 2, reason: 'more than open' }, { type: 'cancel', orderId: 'o', reason: 'x' }], [BUY]).at(-1), {
+      type: 'close',
+      positionId: 'p-buy',
+      reason: 'more than open',
+    });
+  });
+
+  it('keeps the largest partial close when several plugins ask for one', () => {
+    const out = mergeActions(
+      [
+        { type: 'close', positionId: 'p-buy', volume: 0.2, reason: 'a' },
+        { type: 'close', positionId: 'p-buy', volume: 0.5, reason: 'b' },
+        { type: 'close', positionId: 'p-buy', volume: 0.3, reason: 'c' },
+      ],
+      [BUY],
+    );
+    assert.deepEqual(out, [{ type: 'close', positionId: 'p-buy', volume: 0.5, reason: 'b' }]);
+  });
+
+  it('sends a partial close and a stop change of one position in the same pass: the merged modify, then the largest partial', () => {
+    const out = mergeActions(
+      [
+        { type: 'close', positionId: 'p-buy', volume: 0.2, reason: 'small partial' },
+        { type: 'modify', positionId: 'p-buy', sl: 1.1, reason: 'break-even' },
+        { type: 'close', positionId: 'p-buy', volume: 0.3, reason: 'partial' },
+      ],
+      [BUY],
+    );
+    assert.deepEqual(out, [
+      { type: 'modify', positionId: 'p-buy', sl: 1.1, tp: undefined, reason: 'break-even' },
+      { type: 'close', positionId: 'p-buy', volume: 0.3, reason: 'partial' },
     ]);
   });
 
-  it('modifies merge to the most protective stop per side and the last TP; cancels are de-duplicated', () => {
-    const acts: Action[] = [
-      { type: 'modify', positionId: 'b', sl: 1.2, reason: 'trail' },
-      { type: 'modify', positionId: 'b', sl: 1.15, tp: 1.0, reason: 'be' },
-      { type: 'modify', positionId: 'a', sl: 1.09, reason: 'trail' },
-      { type: 'modify', positionId: 'a', sl: 1.095, reason: 'be' },
-      { type: 'modify', positionId: 'a', tp: 1.2, reason: 'be' },
-      { type: 'cancel', orderId: 'o1', reason: 'stale' },
-      { type: 'cancel', orderId: 'o1', reason: 'again' },
+  it('merges modifies into the most protective stop: the highest SL for a buy, the lowest for a sell', () => {
+    const mods = (id: string): Action[] => [
+      { type: 'modify', positionId: id, sl: 1.095, reason: 'trail' },
+      { type: 'modify', positionId: id, sl: 1.098, reason: 'break-even' },
+      { type: 'modify', positionId: id, sl: 1.091, reason: 'structure' },
     ];
-    assert.deepEqual(mergeActions(acts, [pos('a', 'buy'), pos('b', 'sell')]), [
-      { type: 'cancel', orderId: 'o1', reason: 'stale' },
-      { type: 'modify', positionId: 'b', sl: 1.15, tp: 1.0, reason: 'trail, be' },
-      { type: 'modify', positionId: 'a', sl: 1.095, tp: 1.2, reason: 'trail, be' },
+    assert.deepEqual(mergeActions(mods('p-buy'), [BUY]), [{ type: 'modify', positionId: 'p-buy', sl: 1.098, tp: undefined, reason: 'trail, break-even, structure' }]);
+    assert.deepEqual(mergeActions(mods('p-sell'), [SELL]), [{ type: 'modify', positionId: 'p-sell', sl: 1.091, tp: undefined, reason: 'trail, break-even, structure' }]);
+  });
+
+  it('takes the last TP given, keeps an SL given by only one plugin, and lists each reason once', () => {
+    const out = mergeActions(
+      [
+        { type: 'modify', positionId: 'p-buy', tp: 1.12, reason: 'target' },
+        { type: 'modify', positionId: 'p-buy', sl: 1.09, reason: 'trail' },
+        { type: 'modify', positionId: 'p-buy', tp: 1.115, reason: 'target' },
+      ],
+      [BUY],
+    );
+    assert.deepEqual(out, [{ type: 'modify', positionId: 'p-buy', sl: 1.09, tp: 1.115, reason: 'target, trail' }]);
+  });
+
+  it('drops a modify that changes neither SL nor TP', () => {
+    assert.deepEqual(mergeActions([{ type: 'modify', positionId: 'p-buy', reason: 'nothing' }, { type: 'modify', positionId: 'p-buy', reason: 'still nothing' }], [BUY]), []);
+  });
+
+  it('merges each position on its own', () => {
+    const out = mergeActions(
+      [
+        { type: 'modify', positionId: 'p-buy', sl: 1.09, reason: 'trail' },
+        { type: 'close', positionId: 'p-sell', reason: 'exit' },
+        { type: 'modify', positionId: 'p-sell', sl: 1.2, reason: 'trail' },
+      ],
+      [BUY, SELL],
+    );
+    assert.deepEqual(out, [
+      { type: 'modify', positionId: 'p-buy', sl: 1.09, tp: undefined, reason: 'trail' },
+      { type: 'close', positionId: 'p-sell', reason: 'exit' },
     ]);
   });
 });

@@ -3,6 +3,7 @@
  * scan through) still stops the order, and the execution record says why with a code.
  */
 import assert from 'node:assert/strict';
+import { STATUS } from '../src/engine/status-text.js';
 import { baseConfig, startRun, type TestRun } from './helpers/run.js';
 
 const plugin = (state: string) => `export default { name: 'a', version: '1.0.0', provides: ['agent'], setup(ctx) {
@@ -17,8 +18,8 @@ describe('trading state veto codes', () => {
     t = undefined;
   });
   for (const [state, code, text] of [
-    ['REDUCING', 'TK_ERR_TRADING_REDUCING', 'Reducing: no new entries'],
-    ['HALTED', 'TK_ERR_TRADING_HALTED', 'Trading halted'],
+    ['REDUCING', 'TK_ERR_TRADING_REDUCING', STATUS.reducingVeto],
+    ['HALTED', 'TK_ERR_TRADING_HALTED', STATUS.haltedVeto],
   ] as const) {
     it(`${state} set during the cycle vetoes the order with ${code}`, async () => {
       t = await startRun(baseConfig(`agents: [{ use: ./agent.js }]`, '[EURUSD]'), { 'agent.js': plugin(state) });

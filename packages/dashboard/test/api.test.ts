@@ -103,6 +103,9 @@ describe('orchestrator HTTP API (real HTTP, real runs)', function () {
     assert.equal(b.body.bars.length, 50);
     const run = await h.get(`/runs/${enc(id)}`);
     assert.ok(b.body.bars.at(-1).time + 300_000 <= run.body.time + 300_000);
+    // The symbol's digits (read from the data files: XAUUSD 4702.53, EURUSD 1.17123) for the chart's price scale.
+    assert.equal(b.body.digits, 2);
+    assert.equal((await h.get(`/runs/${enc(id)}/bars?symbol=EURUSD&count=5`)).body.digits, 5);
     const bad = await h.get(`/runs/${enc(id)}/bars?symbol=XAUUSD&timeframe=M7`);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'TK_ERR_API_BAD_REQUEST');

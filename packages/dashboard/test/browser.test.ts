@@ -112,6 +112,41 @@ describe('dashboard in Chromium (playwright-core)', function () {
     await page.screenshot({ path: path.join(shots, 'dashboard-live.png') });
   });
 
+  it("prints chart prices with each symbol's digits: 5 for EURUSD, 2 for XAUUSD (the axis labels as drawn)", async () => {
+    // A second tab that records the text lightweight-charts draws on its canvases (axis labels are canvas text).
+    const tab = await ctx.newPage();
+    try {
+      await tab.addInitScript(() => {
+        const proto = (globalThis as any).CanvasRenderingContext2D.prototype;
+        const fillText = proto.fillText;
+        const drawn: string[] = ((globalThis as any).__tkDrawn = []);
+        proto.fillText = function (this: unknown, text: unknown, ...rest: unknown[]) {
+          drawn.push(String(text));
+          return fillText.call(this, text, ...rest);
+        };
+      });
+      await tab.goto(`${h.url}/#/runs/${enc(live)}/live`);
+      const info = tab.locator('[data-testid=chart-info]');
+      /** Price labels (numbers with a decimal point) drawn after the chart switched to `symbol`, within [lo, hi]. */
+      const labels = async (symbol: string, digits: number, lo: number, hi: number): Promise<string[]> => {
+        await tab.selectOption('select[aria-label=symbol]', symbol);
+        await until(async () => (await info.getAttribute('data-digits')) === String(digits) && Number(await info.getAttribute('data-bars')) > 100, `${symbol} candles`);
+        await tab.evaluate(() => ((globalThis as any).__tkDrawn.length = 0));
+        return until(async () => {
+          const drawn = (await tab.evaluate(() => [...(globalThis as any).__tkDrawn])) as string[];
+          const prices = drawn.filter((t) => /^\d+\.\d+$/.test(t) && Number(t) >= lo && Number(t) <= hi);
+          return prices.length >= 3 ? [...new Set(prices)] : undefined;
+        }, `${symbol} price labels on the axis`);
+      };
+      const eur = await labels('EURUSD', 5, 0.5, 2);
+      assert.deepEqual(eur.filter((t) => !/^\d\.\d{5}$/.test(t)), [], `EURUSD labels with 5 decimals: ${eur.join(' ')}`);
+      const xau = await labels('XAUUSD', 2, 1000, 10000);
+      assert.deepEqual(xau.filter((t) => !/^\d{4}\.\d{2}$/.test(t)), [], `XAUUSD labels with 2 decimals: ${xau.join(' ')}`);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('pauses the run from the UI (with confirmation) and the run goes HALTED', async () => {
     await page.click('[data-testid=btn-pause]');
     await page.fill('.modal input', 'browser test');

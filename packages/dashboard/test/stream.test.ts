@@ -62,13 +62,21 @@ describe('socket.io stream (real clients)', function () {
   });
 
   it('sends a snapshot on join, then every event in seq order with no gap, matching the journal', async () => {
+    // Join a run that has already said something, so the snapshot has events to account for.
+    await until(async () => (await h.get(`/runs/${enc(id)}`)).body.lastSeq > 0, 'the run\'s first events');
     const s = h.client();
     const got = collect(s, id);
     const j = await ack(s, 'join', { run: id });
     assert.equal(j.ok, true);
     const snap = j.snapshot;
     assert.equal(snap.run.id, id);
-    assert.ok(snap.seq >= 0);
+    // The snapshot covers everything up to and including its seq: its recent events end exactly there, without a gap.
+    assert.ok(Number.isInteger(snap.seq) && snap.seq > 0, `snapshot seq ${snap.seq}`);
+    assert.equal(snap.run.lastSeq, snap.seq);
+    const recent = (snap.recent as TradekitEvent[]).map((e) => e.seq);
+    assert.ok(recent.length > 0);
+    assert.equal(recent.at(-1), snap.seq);
+    recent.forEach((seq, i) => i && assert.equal(seq, recent[i - 1]! + 1, `recent events jump after seq ${recent[i - 1]}`));
     await until(() => got.filter((e) => e.seq > snap.seq).length >= 60, '60 events after the snapshot');
     const after = got.filter((e) => e.seq > snap.seq);
     after.forEach((e, i) => assert.equal(e.seq, snap.seq + 1 + i, `event ${i} out of order or missing`));

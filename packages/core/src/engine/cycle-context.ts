@@ -1,6 +1,7 @@
 import type { TradekitError } from '../errors.js';
 import type { Broker, Clock, CycleContext, DataSource, Logger, RunInfo, ScanContext, StateStore } from '../interfaces.js';
 import type { Account, Action, Candidate, PendingOrder, Position, SymbolScan, TradingState } from '../types.js';
+import { STATUS, candidateStatus, scanErrorStatus } from './status-text.js';
 
 /** One symbol's scan in a cycle. It is also the agent's ScanContext (no extra object per scan). */
 export class SymbolScanImpl implements SymbolScan, ScanContext {
@@ -58,9 +59,9 @@ export class SymbolScanImpl implements SymbolScan, ScanContext {
   finish(): void {
     if (this.hasCandidates) {
       const best = this.cands!.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.probability > a.probability) ? b : a));
-      this.status = `CANDIDATE (${best.side.toUpperCase()})`;
-    } else if (this.errs?.length) this.status = `Error: ${this.errs[0]!.message}`;
-    else this.status = this.skipReason ?? 'No Setup';
+      this.status = candidateStatus(best.side);
+    } else if (this.errs?.length) this.status = scanErrorStatus(this.errs[0]!.message);
+    else this.status = this.skipReason ?? STATUS.noSetup;
   }
 }
 

@@ -26,6 +26,7 @@ import { mergeActions } from './actions.js';
 import { makeClientOrderId } from './client-id.js';
 import { CycleContextImpl, SymbolScanImpl } from './cycle-context.js';
 import { HookMetrics } from './instrument.js';
+import { STATUS, executionStatus, journalFailedVeto, notSentVeto, sizeVeto } from './status-text.js';
 import { TradeLedger } from './ledger.js';
 import { outcomeOfLookup, tradeOfFill } from './records.js';
 import { DEAL_CURSOR_KEY, Reconciler, type RecoveryReport } from './recovery.js';
@@ -336,7 +337,7 @@ export class Engine {
       executions.push(rec);
       if (rec.result && (rec.result.status === 'filled' || rec.result.status === 'placed' || rec.result.status === 'unknown')) entered++;
       const scan = ctx.scans.get(c.symbol);
-      if (scan) scan.status = statusOf(rec);
+      if (scan) scan.status = executionStatus(rec);
     }
     st.executions = executions;
   }
@@ -449,18 +450,18 @@ export class Engine {
     // The one pre-trade gate every order passes, in every mode.
     if (!tradingState.allowsEntries()) {
       const halted = tradingState.state === 'HALTED';
-      rec.veto = halted ? 'Trading halted' : 'Reducing: no new entries';
+      rec.veto = halted ? STATUS.haltedVeto : STATUS.reducingVeto;
       rec.vetoCode = halted ? 'TK_ERR_TRADING_HALTED' : 'TK_ERR_TRADING_REDUCING';
       return rec;
     }
     if (!(intent.volume > 0) || !Number.isFinite(intent.volume)) {
-      rec.veto = Number.isNaN(intent.volume) ? 'No size: add a risk policy or give the candidate a volume' : `Size ${intent.volume}: nothing to trade`;
+      rec.veto = Number.isNaN(intent.volume) ? STATUS.noSizeVeto : sizeVeto(intent.volume);
       return rec;
     }
     // No order the journal cannot record, and none from a process that may have lost the run.
     const blocked = this.guard.blocked;
     if (blocked) {
-      rec.veto = `Not sent: ${blocked}`;
+      rec.veto = notSentVeto(blocked);
       return rec;
     }
     rec.intent = intent;
@@ -487,7 +488,7 @@ export class Engine {
     } catch (e) {
       if (!isStateFailure(e)) throw e;
       this.storeFailed(e);
-      rec.veto = `Not sent: the journal could not record it (${e.code})`;
+      rec.veto = journalFailedVeto(e.code);
       return rec;
     }
     failpoint('order.afterIntent');
@@ -622,23 +623,6 @@ function describeAction(a: Action): string {
   if (a.type === 'cancel') return `cancel order ${a.orderId}`;
   if (a.type === 'close') return `${a.volume ? `partial close ${a.volume} of` : 'close'} position ${a.positionId} (${a.reason})`;
   return `modify position ${a.positionId} (${a.reason})`;
-}
-
-function statusOf(rec: ExecutionRecord): string {
-  const side = rec.candidate.side.toUpperCase();
-  if (rec.veto) return `Exec Block: ${rec.veto}`;
-  const r = rec.result;
-  if (!r) return `CANDIDATE (${side})`;
-  switch (r.status) {
-    case 'filled':
-      return `FILLED (${side} ${r.volume} @ ${r.price})`;
-    case 'placed':
-      return `PLACED (${side} ${r.type.toUpperCase()} ${r.volume} @ ${r.price})`;
-    case 'rejected':
-      return `Rejected: ${r.reason}`;
-    default:
-      return `Unknown outcome (${side}): reconciling`;
-  }
 }
 
 function withDeadline(p: Promise<OrderResult>, ms: number, intent: OrderIntent): Promise<OrderResult> {

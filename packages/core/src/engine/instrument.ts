@@ -10,6 +10,7 @@ import { TradekitError, pluginError } from '../errors.js';
 import { TRADEKIT_INTERCEPTOR, type EngineHooks, type HookName } from '../hooks.js';
 import type { SymbolScan } from '../types.js';
 import { isPromiseLike } from '../util/maybe.js';
+import { researchFailedVeto, tapFailedStatus } from './status-text.js';
 import { Watchdog } from './watchdog.js';
 
 export interface TapStats {
@@ -82,13 +83,13 @@ interface FullTap {
 function fallback(hook: HookName, plugin: string, err: TradekitError, args: unknown[]): unknown {
   switch (hook) {
     case 'gate':
-      return `Error: ${plugin} failed in gate (${err.code})`;
+      return tapFailedStatus(plugin, 'gate', err.code);
     case 'beforeScan':
-      return `Error: ${plugin} failed in beforeScan (${err.code})`;
+      return tapFailedStatus(plugin, 'beforeScan', err.code);
     case 'research':
-      return `Research error: ${plugin} (${err.code})`;
+      return researchFailedVeto(plugin, err.code);
     case 'beforeExecute':
-      return { veto: `Error: ${plugin} failed in beforeExecute (${err.code})` };
+      return { veto: tapFailedStatus(plugin, 'beforeExecute', err.code) };
     case 'scan': {
       const scan = args[1] as SymbolScan | undefined;
       scan?.errors.push(err);

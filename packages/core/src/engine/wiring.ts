@@ -6,6 +6,7 @@ import { tapMaybe, type EngineHooks, type TapOptions } from '../hooks.js';
 import type { Agent, CycleContext, RiskPolicy, ScanContext } from '../interfaces.js';
 import type { Action, Candidate, ClosedTrade, MaybePromise, OrderIntent, OrderResult, Position, ScanResult, SymbolScan, Veto } from '../types.js';
 import { isSkip, isVeto } from '../types.js';
+import { STATUS } from './status-text.js';
 import type { TradingStateController } from './trading-state.js';
 import { andThen, extend, isPromiseLike, runFlow, wait, type Flow } from '../util/maybe.js';
 
@@ -101,8 +102,8 @@ function collectActions(ctx: CycleContext, positions: Position[], agent: Agent |
 /** Built-in taps: the trading-state gate (first) and ranking by (score, probability) (last). */
 export function wireBuiltins(hooks: EngineHooks, tradingState: TradingStateController): void {
   hooks.gate.tap({ name: STATE_GATE_TAP, stage: -1000 }, () => {
-    if (tradingState.state === 'HALTED') return 'Halted (trading paused)';
-    if (tradingState.state === 'REDUCING') return 'Reducing (no new entries)';
+    if (tradingState.state === 'HALTED') return STATUS.haltedGate;
+    if (tradingState.state === 'REDUCING') return STATUS.reducingGate;
     return undefined;
   });
   hooks.candidates.tap({ name: RANK_TAP, stage: 1000 }, (list) =>

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Run, silentLogger, type RunOptions, type TradekitEvent } from '../../src/index.js';
 import { EXAMPLES, tempDir } from './fs.js';
 
@@ -37,6 +38,15 @@ export async function startRun(yaml: string, files: Record<string, string> = {},
       cleanup();
     },
   };
+}
+
+/**
+ * The module a run loaded from one of its plugin files (the loader imports the file's real path, so this
+ * is the same instance). A plugin file exports what it saw (`export const seen = ...`) and the test reads
+ * it here: state lives in the test's own temp dir, never on globalThis.
+ */
+export async function pluginModule<T = Record<string, unknown>>(t: TestRun, file: string): Promise<T> {
+  return (await import(pathToFileURL(realpathSync(path.join(t.dir, file))).href)) as T;
 }
 
 /** The usual head of a test config: paper replay over EURUSD, GBPUSD, XAUUSD M5. */

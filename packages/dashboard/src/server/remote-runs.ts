@@ -5,7 +5,7 @@
  * trading state mirrored from its events and set through the worker holding it, its bars and quotes
  * asked of that worker, its journal read from the cluster's shared state store.
  */
-import type { BarQuery, BarSeries, Tick, Timeframe, TradekitEvent, TradingState } from '@tradekit/core';
+import type { BarQuery, BarSeries, SymbolInfo, Tick, Timeframe, TradekitEvent, TradingState } from '@tradekit/core';
 import type { StateListener } from '@tradekit/core';
 
 /** A queued run as every replica sees it (no config, no secret). */
@@ -41,7 +41,7 @@ export interface RemoteLifecycle {
   tradingState?: TradingState;
 }
 
-export type RemoteQuery = { kind: 'bars'; symbol: string; timeframe: Timeframe; query: BarQuery } | { kind: 'quote'; symbol: string };
+export type RemoteQuery = { kind: 'bars'; symbol: string; timeframe: Timeframe; query: BarQuery } | { kind: 'quote'; symbol: string } | { kind: 'symbol'; symbol: string };
 
 export interface RemoteRunner {
   /** The state store every run on the cluster uses (journals, trading state, leases). */
@@ -100,12 +100,13 @@ export class RemoteTradingState {
   }
 }
 
-/** The bars and quotes a chart asks of a run held by a worker (the worker answers at its run's clock). */
-export function remoteData(runner: RemoteRunner, id: string): { name: string; bars(symbol: string, timeframe: Timeframe, query: BarQuery): Promise<BarSeries>; tick(symbol: string): Promise<Tick> } {
+/** The bars, quotes and symbol specs a chart asks of a run held by a worker (the worker answers at its run's clock). */
+export function remoteData(runner: RemoteRunner, id: string): { name: string; bars(symbol: string, timeframe: Timeframe, query: BarQuery): Promise<BarSeries>; tick(symbol: string): Promise<Tick>; symbolInfo(symbol: string): Promise<SymbolInfo> } {
   return {
     name: 'remote',
     bars: async (symbol, timeframe, query) => fromWire((await runner.query(id, { kind: 'bars', symbol, timeframe, query })) as WireBars),
     tick: async (symbol) => (await runner.query(id, { kind: 'quote', symbol })) as Tick,
+    symbolInfo: async (symbol) => (await runner.query(id, { kind: 'symbol', symbol })) as SymbolInfo,
   };
 }
 

@@ -15,7 +15,7 @@ export type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/
 export type TradingStateView = Pick<TradingStateController, 'state' | 'set' | 'onChange'>;
 
 /** What the API reads of a run's data: bars and quotes for the chart (local, or asked of a worker). */
-export type ChartData = Pick<DataSource, 'name' | 'bars' | 'tick'> & Partial<Pick<DataSource, 'timeframes'>>;
+export type ChartData = Pick<DataSource, 'name' | 'bars' | 'tick'> & Partial<Pick<DataSource, 'timeframes' | 'symbolInfo'>>;
 
 export interface RunParts {
   info: RunInfo;

@@ -104,7 +104,9 @@ export function runDataRoutes(ctx: ApiContext): Router {
     const s = await data.bars(q.symbol, timeframe, q.count);
     const bars = new Array(s.length);
     for (let i = 0; i < s.length; i++) bars[i] = { time: s.time[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
-    res.json({ symbol: q.symbol, timeframe, timeframes: data.timeframes?.(q.symbol) ?? [timeframe], bars });
+    // The symbol's price digits (EURUSD 5, XAUUSD 2): the chart formats prices with them, as MT5 does.
+    const digits = data.symbolInfo ? (await data.symbolInfo(q.symbol)).digits : undefined;
+    res.json({ symbol: q.symbol, timeframe, timeframes: data.timeframes?.(q.symbol) ?? [timeframe], digits, bars });
   });
 
   r.get('/runs/:id/equity', (req, res) => {

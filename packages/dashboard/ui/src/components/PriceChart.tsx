@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { CandlestickSeries, ColorType, createChart, createSeriesMarkers, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type Time, type UTCTimestamp } from 'lightweight-charts';
 import { api, runPath } from '../api';
+import { priceFormatOf } from '../format';
 import type { Position, Trade } from '../types';
 
 interface Bar {
@@ -36,6 +37,7 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
   const [trades, setTrades] = useState<Trade[]>([]);
   const [tf, setTf] = useState<string | undefined>(undefined);
   const [tfs, setTfs] = useState<string[]>([]);
+  const [digits, setDigits] = useState<number | undefined>(undefined);
   const [err, setErr] = useState<string | null>(null);
   const [markerCount, setMarkerCount] = useState(0);
   const last = useRef(0);
@@ -64,6 +66,7 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
   useEffect(() => {
     setBars([]);
     setTf(undefined);
+    setDigits(undefined);
     last.current = 0;
   }, [symbol, runId]);
 
@@ -73,12 +76,13 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
     if (now - last.current < 1000 && bars.length) return;
     last.current = now;
     let alive = true;
-    api<{ bars: Bar[]; timeframe: string; timeframes: string[] }>(`${runPath(runId)}/bars?symbol=${encodeURIComponent(symbol)}&count=300${tf ? `&timeframe=${tf}` : ''}`)
+    api<{ bars: Bar[]; timeframe: string; timeframes: string[]; digits?: number }>(`${runPath(runId)}/bars?symbol=${encodeURIComponent(symbol)}&count=300${tf ? `&timeframe=${tf}` : ''}`)
       .then((r) => {
         if (!alive) return;
         setErr(null);
         setBars(r.bars);
         setTfs(r.timeframes);
+        if (r.digits !== undefined) setDigits(r.digits);
         if (!tf) setTf(r.timeframe);
       })
       .catch((e: Error) => alive && setErr(e.message));
@@ -97,6 +101,11 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
       alive = false;
     };
   }, [runId, symbol, tradeTick]);
+
+  // Axis, last-price label and price lines in the symbol's digits (set before the bars are drawn).
+  useEffect(() => {
+    if (digits !== undefined) series.current?.applyOptions({ priceFormat: priceFormatOf(digits) });
+  }, [digits]);
 
   useEffect(() => {
     const s = series.current;
@@ -138,7 +147,7 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
             </button>
           ))}
         </span>
-        <span className="muted small" data-testid="chart-info" data-bars={bars.length} data-markers={markerCount}>
+        <span className="muted small" data-testid="chart-info" data-bars={bars.length} data-markers={markerCount} data-digits={digits}>
           {bars.length} bars · {trades.length} trades
         </span>
         {err && <span className="error small">{err}</span>}
