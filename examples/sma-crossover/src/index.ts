@@ -3,7 +3,7 @@
  * Buys when the fast SMA of closes crosses above the slow one, sells when it crosses below; with
  * `alwaysInMarket` the opposite position is closed on the cross, so there is one position at a time.
  */
-import { definePlugin, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Timeframe } from '@tradekit/core';
+import { definePlugin, timeframePattern, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Timeframe } from '@tradekit/core';
 
 type Stops = { slDistance?: number; tpDistance?: number };
 import { crossSignal } from './signal.js';
@@ -137,7 +137,7 @@ export default definePlugin<SmaConfig>({
     properties: {
       fast: { type: 'integer', minimum: 1, default: 10 },
       slow: { type: 'integer', minimum: 2, default: 30 },
-      timeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1|H4|D1)$', default: 'M5' },
+      timeframe: { type: 'string', pattern: timeframePattern(['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1']), default: 'M5' },
       volume: { type: 'number', exclusiveMinimum: 0, default: 0.1 },
       alwaysInMarket: { type: 'boolean', default: true },
       slPoints: { type: 'number', minimum: 0, default: 0 },

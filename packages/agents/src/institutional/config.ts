@@ -3,7 +3,7 @@
  * agent applies is here with the original's default (its names in the descriptions, as `seed NAME`:
  * docs/glossary.md); docs/agents.md lists them.
  */
-import type { Timeframe } from '@tradekit/core';
+import { timeframePattern, type Timeframe } from '@tradekit/core';
 import type { PreTradeParams } from '../analysis/pre-trade.js';
 import type { RegimeKey, RegimeParams } from '../analysis/regime.js';
 import type { BosParams, MeanReversionParams } from '../analysis/setups.js';
@@ -81,7 +81,7 @@ export const INSTITUTIONAL_SCHEMA = {
   additionalProperties: false,
   properties: {
     symbols: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, description: 'subset of the run symbols (default: all): one agent per symbol' },
-    timeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1)$', default: 'M5', description: 'primary timeframe (seed TIMEFRAME "M5")' },
+    timeframe: { type: 'string', pattern: timeframePattern(['M1', 'M5', 'M15', 'M30', 'H1']), default: 'M5', description: 'primary timeframe (seed TIMEFRAME "M5")' },
     historyBars: { type: 'integer', minimum: 100, default: 2000, description: 'bars read on the first scan (seed: primary TF × 2000); later scans read only new bars' },
     htfBars: { type: 'integer', minimum: 50, default: 250, description: 'H1/H4 bars needed on the first scan (seed: × 250); the shared tracks read max(historyBars, htfBars) bars of every timeframe once' },
     minBars: { type: 'integer', minimum: 30, default: 100, description: 'fewer primary bars → "Insufficient Data"' },

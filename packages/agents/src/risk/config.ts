@@ -1,5 +1,5 @@
 /** Config of `@tradekit/agents/risk`: the original's RiskManager rules, each threshold with the original's default. */
-import type { Timeframe } from '@tradekit/core';
+import { timeframePattern, type Timeframe } from '@tradekit/core';
 import type { Session } from '../market/sessions.js';
 
 export interface CorrelationGroup {
@@ -148,7 +148,7 @@ export const RISK_SCHEMA = {
     maxConcurrentTrades: { type: 'integer', minimum: 0, default: 10, description: 'seed MAX_CONCURRENT_TRADES: pre-trade check on all account positions (0 = off)' },
     maxPositionsPerSymbol: { type: 'integer', minimum: 0, default: 0, description: 'positions of this run per symbol (0 = no limit, as the seed)' },
     maxCorrelation: num(0.75, 'seed MAX_PORTFOLIO_CORRELATION (the seed read it but applied a hard-coded 0.85): |ρ| above this conflicts', { minimum: 0, maximum: 1 }),
-    correlationTimeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1|H4|D1)$', default: 'M5', description: 'bars for the live correlation (seed: M1; the sample data starts at M5)' },
+    correlationTimeframe: { type: 'string', pattern: timeframePattern(['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1']), default: 'M5', description: 'bars for the live correlation (seed: M1; the sample data starts at M5)' },
     correlationBars: { type: 'integer', minimum: 10, default: 60, description: 'closes for the live correlation (seed: 60)' },
     correlationGroups: {
       type: 'object',

@@ -1,5 +1,5 @@
 /** Config of `@tradekit/agents/trade-manager` (the original's smart exit), with the original's defaults. */
-import type { Timeframe } from '@tradekit/core';
+import { timeframePattern, type Timeframe } from '@tradekit/core';
 
 export interface TradeManagerConfig {
   timeframe: Timeframe;
@@ -27,7 +27,7 @@ export const TRADE_MANAGER_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    timeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1)$', default: 'M5', description: 'timeframe of the ATR/RSI/MACD the exits read' },
+    timeframe: { type: 'string', pattern: timeframePattern(['M1', 'M5', 'M15', 'M30', 'H1']), default: 'M5', description: 'timeframe of the ATR/RSI/MACD the exits read' },
     agents: { type: 'array', items: { type: 'string' }, default: [], description: 'manage only positions opened by these agent instances (default: every position of the run)' },
     breakevenActivateAtr: num(0.5, 'seed BREAKEVEN_ACTIVATE_ATR: profit (ATRs) that moves the stop to break-even', { exclusiveMinimum: 0 }),
     breakevenBufferAtr: num(0.05, 'seed BREAKEVEN_BUFFER_ATR: break-even stop = entry ± this', { minimum: 0 }),
