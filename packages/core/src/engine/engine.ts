@@ -218,7 +218,7 @@ export class Engine {
         return andThen(runFlow(this.applyActions(ctx)), (n) => void (st.actions = n));
       case 5: // gate
         if (!hooks.gate.taps.length) return undefined;
-        return andThen(bail<string>(hooks.gate, ctx), (g) => void (st.gated = g));
+        return this.gateInto(st, bail<string>(hooks.gate, ctx));
       case 6: // scan
         return st.gated ? this.gateAll(ctx, st.gated) : this.scanAll(ctx);
       case 7: // rank, research, execute
@@ -228,6 +228,13 @@ export class Engine {
       default:
         return undefined;
     }
+  }
+
+  /** The gate's answer into the cycle state (no closure per cycle when it answered synchronously). */
+  private gateInto(st: CycleState, g: MaybePromise<string | undefined>): MaybePromise<void> {
+    if (g !== undefined && isPromiseLike(g)) return (g as Promise<string | undefined>).then((v) => void (st.gated = v));
+    st.gated = g as string | undefined;
+    return undefined;
   }
 
   private snapshot(ctx: CycleContextImpl): MaybePromise<void> {
