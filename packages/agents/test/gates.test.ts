@@ -163,7 +163,7 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.ok(!('skip' in (await candidate(none))));
   });
 
-  it('Trend Block: a BOS buy against a falling H4 is refused (the seed\'s override skipped the filters)', async () => {
+  it('Trend Block: a BOS buy against a falling H4 is refused (the original\'s override skipped the filters)', async () => {
     const dir = tempDir();
     const r = rng(11);
     const start = utc('2026-03-02T00:00:00');
@@ -236,7 +236,7 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.equal(await status(d), `Low R:R (${((o.f.atr * 2 + spread) / (o.f.atr * 0.8)).toFixed(2)} < 3)`);
   });
 
-  it('Pre-Trade Block: the seed\'s analyzer (trend 0.30, model 0.25, memory 0.20, momentum 0.15, calm 0.10) under preTrade.minScore', async () => {
+  it('Pre-Trade Block: the original\'s analyzer (trend 0.30, model 0.25, memory 0.20, momentum 0.15, calm 0.10) under preTrade.minScore', async () => {
     const s = await setup('EURUSD', T, OPEN);
     const o = oracle(s.src, 'EURUSD', s.cfg);
     const c = await candidate(s);
@@ -274,7 +274,7 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.equal(preTradeScore({ side: 'buy', trends: ['down'], probability: 0.5, rsi: 30, macdHist: -1, volRatio: 2, volHighRatio: 2 }, p).verdict, 'BLOCK');
   });
 
-  it('CANDIDATE: the seed\'s maker limit at bid/ask, ATR stops, the trend and regime details', async () => {
+  it('CANDIDATE: the original\'s maker limit at bid/ask, ATR stops, the trend and regime details', async () => {
     const s = await setup('EURUSD', T, OPEN);
     const o = oracle(s.src, 'EURUSD', s.cfg);
     const tick = await s.src.tick('EURUSD');

@@ -82,7 +82,7 @@ describe('news calendar', () => {
     assert.equal(hits, 2, 'refetched after 4 hours');
   });
 
-  it('offline: keeps the last events and does not retry before retryMs (the seed re-fetched on every call)', async () => {
+  it('offline: keeps the last events and does not retry before retryMs (the original re-fetched on every call)', async () => {
     const clock = new SimClock(utc('2026-06-03T08:00:00'));
     const cal = new NewsCalendar(opts([url]), clock, silentLogger());
     await cal.refresh();

@@ -321,7 +321,7 @@ describe('risk policy rules (exact reasons)', function () {
     const sum = -7.5 * 12;
     assert.deepEqual(await w.rm.preScan(w.cycle(), 'NAS100'), { ok: false, reason: `Risk Block: Kill switch (last 12 deals ${sum.toFixed(2)} < -60)` });
     for (let i = 0; i < 12; i++) scratch(w, 'EURUSD', 5);
-    assert.deepEqual(await w.rm.preScan(w.cycle(), 'EURUSD'), { ok: true }, 'EURUSD is a seed override symbol');
+    assert.deepEqual(await w.rm.preScan(w.cycle(), 'EURUSD'), { ok: true }, 'EURUSD is an original override symbol');
     // Payoff: 20+ deals with only losses on US30-like data (NAS100, kill switch off via a low threshold).
     const p = await world({ maxDailyLoss: 0, killSwitchLossThreshold: -1e9 });
     for (let i = 0; i < 20; i++) scratch(p, 'NAS100', 1);

@@ -22,7 +22,7 @@ describe('smart-money features', () => {
     assert.equal(t.bos, undefined);
     t.update(5 * 300_000, 10.2, 11.0, 10.15, 10.9, 1); // body 0.7 ≥ 1.5 × 0.12, close 10.9 > 10.4
     const bos = t.bos as StructureBreak | undefined;
-    assert.ok(bos, 'the breaking bar must register the BOS (the seed\'s centred window never could)');
+    assert.ok(bos, 'the breaking bar must register the BOS (the original\'s centred window never could)');
     assert.equal(bos.side, 'bull');
     assert.equal(bos.level, 10.4);
     assert.equal(bos.time, 5 * 300_000);

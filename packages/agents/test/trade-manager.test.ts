@@ -98,7 +98,7 @@ describe('trade manager', function () {
     }
     assert.deepEqual(log, [
       '-', // +0.25 ATR
-      // +0.5 ATR: entry + 0.05 ATR (the trail, 1.09982, is looser) and the partial, in one pass as the seed
+      // +0.5 ATR: entry + 0.05 ATR (the trail, 1.09982, is looser) and the partial, in one pass as the original
       'sl 1.10002 (break-even) + close 0.3 (partial 30% at break-even)',
       '-', // +0.75 ATR: the trail (1.09994) is below the break-even stop
       '-', // +1.0 ATR: the trail (1.10006) would move the stop by less than a pip

@@ -1,17 +1,17 @@
 /**
- * The seed's pre-trade analyzer (`PreTradeAnalyzer.analyze_entry_opportunity`, original-system.md §1
+ * The original's pre-trade analyzer (`PreTradeAnalyzer.analyze_entry_opportunity`, original-system.md §1
  * `_execute_trade` step 2): a weighted score in [0, 1] of five components, each in [0, 1],
  *
  *   score = trend × 0.30 + model × 0.25 + memory × 0.20 + momentum × 0.15 + (1 − volatility) × 0.10
  *
- * times a regime multiplier (1.0 in the seed, not reproduced). Under `minScore` (0.25) the entry is
+ * times a regime multiplier (1.0 in the original, not reproduced). Under `minScore` (0.25) the entry is
  * blocked; ≥ 0.65 is STRONG_ENTRY, ≥ 0.40 ENTRY, ≥ 0.25 CAUTION (these still enter).
  *
  * Components, from what the agent already computed for the newest closed bar (no extra reads):
  *  - trend: each known trend (primary, and H1/H4 when their filters read them) scores 1 with the trade,
- *    0.5 flat, 0 against; their mean (0.5 when none is known). The seed fetched M1/M5/M15/H1/H4;
+ *    0.5 flat, 0 against; their mean (0.5 when none is known). The original fetched M1/M5/M15/H1/H4;
  *  - model: the directional model probability (0.5 without a model);
- *  - memory: the seed's RAG pattern memory is not reproduced: neutral 0.5, so it adds a constant 0.10;
+ *  - memory: the original's RAG pattern memory is not reproduced: neutral 0.5, so it adds a constant 0.10;
  *  - momentum: the mean of RSI in the trade's direction (RSI/100 for a buy, 1 − RSI/100 for a sell) and
  *    the MACD histogram's sign (1 with the trade, 0.5 zero, 0 against);
  *  - volatility: ATR / SMA20(ATR) over the regime's VOLATILE_HIGH ratio, clamped to [0, 1].

@@ -294,7 +294,7 @@ export class InstitutionalAgent implements Agent {
     if (tpPips < c.minProfitTargetPips) return skipOf(Status.minProfit(tpPips, c.minProfitTargetPips));
     const rr = chosen.tpDistance / chosen.slDistance;
     if (rr < c.minRiskReward) return skipOf(Status.lowRr(rr, c.minRiskReward));
-    // The seed's pre-trade analyzer (it ran on the chosen candidate at execution; here on every candidate).
+    // The original's pre-trade analyzer (it ran on the chosen candidate at execution; here on every candidate).
     let preTrade: PreTradeScore | undefined;
     if (c.preTrade.enabled) {
       preTrade = preTradeScore(

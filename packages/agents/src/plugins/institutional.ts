@@ -34,7 +34,7 @@ export default definePlugin<InstitutionalConfig>({
     if (unknown.length) throw agentsError('TK_ERR_AGENTS_CONFIG', `symbols ${unknown.join(', ')} are not run symbols (${ctx.symbols.join(', ')})`);
     const w = c.preTrade.weights;
     const sum = w.trend + w.model + w.memory + w.momentum + w.calm;
-    if (Math.abs(sum - 1) > 1e-9) throw agentsError('TK_ERR_AGENTS_CONFIG', `institutional: preTrade.weights sum to ${sum}, not 1 (the seed's: trend 0.3, model 0.25, memory 0.2, momentum 0.15, calm 0.1)`);
+    if (Math.abs(sum - 1) > 1e-9) throw agentsError('TK_ERR_AGENTS_CONFIG', `institutional: preTrade.weights sum to ${sum}, not 1 (the original's: trend 0.3, model 0.25, memory 0.2, momentum 0.15, calm 0.1)`);
     const hub = featureHubOf(ctx);
     hub.requireHistory(Math.max(c.historyBars, c.htfBars));
     let model: ProbabilityModel | undefined;
