@@ -16,9 +16,10 @@ export interface Exposition {
 }
 
 function parseValue(s: string): number {
-  if (s === '+Inf') return Infinity;
-  if (s === '-Inf') return -Infinity;
-  if (s === 'NaN') return NaN;
+  // As Prometheus reads them (Go's ParseFloat): NaN and Inf in any case (prom-client writes `Nan`).
+  if (/^[+]?inf$/i.test(s)) return Infinity;
+  if (/^-inf$/i.test(s)) return -Infinity;
+  if (/^nan$/i.test(s)) return NaN;
   const v = Number(s);
   if (s === '' || Number.isNaN(v)) throw new Error(`not a sample value: "${s}"`);
   return v;

@@ -219,8 +219,9 @@ export class TradekitMetrics {
         break;
       }
       case 'error': {
-        const code = (e.data as EventPayloads['error']).code;
-        if (code === 'TK_ERR_BROKER_UNKNOWN_OUTCOME') a.orders.unknown++;
+        const { code, symbol } = e.data as EventPayloads['error'];
+        // The engine reports an order's unknown outcome with its symbol (an action's — close, modify — without).
+        if (code === 'TK_ERR_BROKER_UNKNOWN_OUTCOME' && symbol !== undefined) a.orders.unknown++;
         bump(a.errors, this.codes.of(code));
         break;
       }
