@@ -6,11 +6,13 @@
  * /metrics for loopback or IP Host names.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { TradekitMetrics, breakerOf, parseExposition, rejectClass, sampleValue, serveMetrics, sumOf, type Exposition, type MetricsServer } from '../src/metrics/index.js';
-import { TEST_DIR } from './helpers/fs.js';
+import { EXAMPLES, TEST_DIR } from './helpers/fs.js';
 import { baseConfig, startRun, type TestRun } from './helpers/run.js';
 
 const BLIND = path.join(TEST_DIR, 'fixtures', '_plugins', 'blind-broker.js');
@@ -168,6 +170,34 @@ describe('metrics (@tradekit/core/metrics, scraped over HTTP)', function () {
     } finally {
       busy.close();
     }
+  });
+
+  it('a backtest does not load prom-client; importing @tradekit/core/metrics does', () => {
+    const dist = path.resolve(TEST_DIR, '..', 'dist', 'src');
+    // prom-client is CommonJS: once imported (even from ESM) it is in the CommonJS module cache.
+    const child = (importMetrics: boolean) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import { createRequire } from 'node:module';
+const core = await import(${JSON.stringify(pathToFileURL(path.join(dist, 'index.js')).href)});
+const r = await core.runBacktest({ configFile: ${JSON.stringify(path.join(EXAMPLES, 'quickstart.yaml'))}, to: '2026-05-20', set: { 'state.url': 'memory' } }, { logger: core.silentLogger() });
+if (${importMetrics}) await import(${JSON.stringify(pathToFileURL(path.join(dist, 'metrics', 'index.js')).href)});
+const loaded = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('prom-client'));
+process.stdout.write(JSON.stringify({ cycles: r.perf.cycles, loaded }));`,
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+    const plain = child(false);
+    assert.equal(plain.status, 0, plain.stderr);
+    const out = JSON.parse(plain.stdout) as { cycles: number; loaded: boolean };
+    assert.ok(out.cycles > 100, `the backtest ran (${out.cycles} cycles)`);
+    assert.equal(out.loaded, false, 'a backtest loads no metrics code');
+    const withMetrics = child(true);
+    assert.equal(withMetrics.status, 0, withMetrics.stderr);
+    assert.equal((JSON.parse(withMetrics.stdout) as { loaded: boolean }).loaded, true, 'the check sees prom-client when it is loaded');
   });
 
   it('labels stay bounded: reject classes, breaker names, capped error codes', async () => {
