@@ -60,18 +60,6 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     printError(e);
     return EXIT.CONFIG;
   }
-  let interrupts = 0;
-  const onSignal = (sig: string) => {
-    interrupts++;
-    if (interrupts > 1) {
-      process.stderr.write(`\n${sig} again: exiting now\n`);
-      process.exit(EXIT.INTERRUPTED);
-    }
-    process.stderr.write(`\n${sig}: finishing the current cycle, then stopping (press again to force)\n`);
-    run.stop(sig);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const say = (line: string) => void (flags.json ? process.stderr : process.stdout).write(line);
   // The metrics endpoint listens before the run starts (a busy port stops here, before anything trades)
   // and observes the run once it is composed. prom-client is loaded only with --metrics-port.
@@ -89,6 +77,18 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     // Always printed (also with --quiet): a scraper or a test needs the port that --metrics-port 0 got.
     process.stderr.write(`tradekit: metrics at ${metrics.server.url}\n`);
   }
+  let interrupts = 0;
+  const onSignal = (sig: string) => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.stderr.write(`\n${sig} again: exiting now\n`);
+      process.exit(EXIT.INTERRUPTED);
+    }
+    process.stderr.write(`\n${sig}: finishing the current cycle, then stopping (press again to force)\n`);
+    run.stop(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await run.start();
     metrics?.registry.observe(run);
