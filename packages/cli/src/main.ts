@@ -32,6 +32,8 @@ export function buildProgram(): Command {
     .option('--serve', 'attach the orchestrator API and dashboard to this run (127.0.0.1, token auth)')
     .option('--port <port>', 'with --serve: port (default 8787, 0 = any free port)')
     .option('--host <host>', 'with --serve: address to bind (default 127.0.0.1)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics of this run at http://127.0.0.1:<port>/metrics (0 = any free port; docs/observability.md)')
+    .option('--metrics-host <host>', 'with --metrics-port: address to bind (default 127.0.0.1; the endpoint has no token)')
     .action(async (config: string, flags) => {
       process.exitCode = await (await import('./commands/run.js')).runCommand(config, flags);
     });

@@ -56,6 +56,8 @@ export const ErrorCodes = {
   TK_ERR_STATE_URL: 'state url not supported',
   TK_ERR_STATE_DRIVER_MISSING: 'database driver not installed',
   TK_ERR_STATE_IO: 'state store failed',
+  // metrics (`@tradekit/core/metrics`)
+  TK_ERR_METRICS_BIND: 'the metrics endpoint cannot listen on that address or port',
   // untrusted configs (serve)
   TK_ERR_PLUGIN_URL: 'plugin specifier is a URL (data:, file:, http:, node:…): only package names and file paths load',
   TK_ERR_PLUGIN_FORBIDDEN: 'plugin not allowed here (not a built-in, not in plugins.allow, or a file outside the roots)',

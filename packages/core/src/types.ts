@@ -150,6 +150,8 @@ export interface RejectedResult {
   reason: string;
   retryable: boolean;
   retryAfterMs?: number;
+  /** The broker's own class of the refusal (an MT5 retcode's), when it knows one: `fatal` = retrying or waiting will not help. */
+  errorClass?: 'retryable' | 'nonRetryable' | 'fatal';
 }
 
 /** "Maybe sent": the engine reconciles; it never blindly resends. */

@@ -433,6 +433,8 @@ describe('adapter: retcode handling', () => {
       r.sim.autoTrading = false;
       const b = await r.broker.place(buy('ck-at-1'));
       assert.deepEqual([b.status, (b as { code: string }).code, (b as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_MT5_AUTOTRADING_DISABLED', false]);
+      // The retcode's class travels with the result (metrics count rejects by it: docs/observability.md).
+      assert.deepEqual([(a as { errorClass?: string }).errorClass, (b as { errorClass?: string }).errorClass], ['retryable', 'fatal']);
       assert.equal((await r.broker.positions()).length, 0);
     }));
 

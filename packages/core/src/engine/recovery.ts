@@ -54,6 +54,8 @@ export interface ReconcilerDeps {
 export class Reconciler {
   /** Orders whose send had an unknown outcome, by client id, with the lookups that found nothing. */
   private readonly unknown = new Map<string, { rec: OrderRecord; misses: number }>();
+  /** Differences found with the broker since the run started, by kind (read by the metrics module). */
+  readonly differences = { resolved: 0, adopted: 0, closed: 0, exits: 0, failed: 0 };
 
   constructor(private readonly d: ReconcilerDeps) {}
 
@@ -124,6 +126,11 @@ export class Reconciler {
     ledger.known.clear();
     for (const t of await journal.listTrades({ status: 'open' })) ledger.known.add(t.positionId);
     if (out.resolved || out.adopted || out.closed || out.exits) log.info(out, 'recovered state from the broker');
+    const d = this.differences;
+    d.resolved += out.resolved;
+    d.adopted += out.adopted;
+    d.closed += out.closed;
+    d.exits += out.exits;
     return out;
   }
 
@@ -171,15 +178,18 @@ export class Reconciler {
       const now = clock.now();
       if (outcome?.status === 'filled') {
         this.unknown.delete(clientId);
+        this.differences.resolved++;
         yield* ledger.filled(ctx, u.rec, outcome);
       } else if (outcome?.status === 'placed') {
         this.unknown.delete(clientId);
+        this.differences.resolved++;
         const placed = extend(u.rec, { status: 'placed' as const, brokerOrderId: outcome.orderId, updatedAt: now });
         yield journal.saveOrder(placed);
         ledger.pending.set(clientId, placed);
         log.info({ clientId }, 'order of unknown outcome found working at the broker');
       } else if (++u.misses >= UNKNOWN_LOOKUPS) {
         this.unknown.delete(clientId);
+        this.differences.failed++;
         yield journal.saveOrder(extend(u.rec, { status: 'failed', reason: `nothing carries the client id after ${UNKNOWN_LOOKUPS} lookups: it never reached the broker`, updatedAt: now }));
         log.warn({ clientId }, 'order of unknown outcome not found at the broker: marked failed');
       }
@@ -188,6 +198,7 @@ export class Reconciler {
       if (ledger.known.has(p.id)) continue;
       // A position of ours the journal does not know (a fill whose answer was lost): adopt it now.
       const rec = p.clientId ? ((yield journal.getOrder(p.clientId)) as OrderRecord | undefined) : undefined;
+      this.differences.adopted++;
       if (rec) {
         this.unknown.delete(rec.clientId);
         yield* ledger.filled(ctx, rec, { status: 'filled', clientId: rec.clientId, orderId: p.id, positionId: p.id, symbol: p.symbol, side: p.side, volume: p.volume, requestedVolume: rec.volume, price: p.openPrice, time: p.openTime, commission: p.commission });

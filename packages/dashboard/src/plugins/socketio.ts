@@ -68,7 +68,7 @@ export default definePlugin<SocketIoSinkConfig>({
       },
       ctx.configDir,
     );
-    const host = await startOrchestrator({ config: cfg, log: ctx.log, canStart: false, autostart: false });
+    const host = await startOrchestrator({ config: cfg, log: ctx.log, canStart: false, autostart: false, metrics: false });
     const runConfig = ctx.resolve(RunConfigToken);
     const handle = host.orch.adopt({
       info: ctx.run,

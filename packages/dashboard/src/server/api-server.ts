@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   log?: Logger;
   /** Built UI directory (default: this package's dist/ui). */
   uiDir?: string;
+  /** Prometheus exposition served at `/metrics` (bearer token required). */
+  metrics?: ApiContext['metrics'];
 }
 
 /** How often stored tokens are re-checked for sockets that make no HTTP request (ms). */
@@ -52,6 +54,7 @@ export class ApiServer {
       orch,
       authority: o.authority,
       db: o.db,
+      metrics: o.metrics,
       version: DASHBOARD_VERSION,
       audit: async (e: Omit<AuditEntry, 'time'>) => {
         const entry = { ...e, time: orch.clock.now() };

@@ -13,10 +13,12 @@ import { Orchestrator, type OrchestratorOptions } from './orchestrator.js';
 import { ServerDb } from './server-db.js';
 
 /** The orchestrator's options (the host opens the database itself) and the API server's. */
-export interface HostOptions extends Omit<OrchestratorOptions, 'db'> {
+export interface HostOptions extends Omit<OrchestratorOptions, 'db' | 'metrics'> {
   uiDir?: string;
   /** Start `runs.autostart` (default true). */
   autostart?: boolean;
+  /** Prometheus metrics at `/metrics` (token-protected like the API; default true). */
+  metrics?: boolean;
 }
 
 export interface OrchestratorHost {
@@ -38,11 +40,14 @@ export async function startOrchestrator(o: HostOptions): Promise<OrchestratorHos
   let server: ApiServer | undefined;
   try {
     const authority = await TokenAuthority.open({ db, tokens: o.config.auth.tokens });
-    const { uiDir: _ui, autostart: _auto, ...orchOptions } = o;
-    const orch = new Orchestrator({ ...orchOptions, db, clock });
+    const { uiDir: _ui, autostart: _auto, metrics: wantMetrics, ...orchOptions } = o;
+    // prom-client is loaded only here (not by a plain import of the dashboard).
+    const metrics = (wantMetrics ?? true) ? new (await import('@tradekit/core/metrics')).TradekitMetrics() : undefined;
+    const orch = new Orchestrator({ ...orchOptions, db, clock, metrics });
+    metrics?.trackRuns(() => orch.active().length);
     // On a cluster: show the runs already queued or running on workers.
     await orch.attachRemote();
-    server = new ApiServer({ orch, authority, db, log: o.log, uiDir: o.uiDir });
+    server = new ApiServer({ orch, authority, db, log: o.log, uiDir: o.uiDir, metrics });
     const { url, port } = await server.listen();
     const generated = o.config.auth.generate ? await authority.ensureFirstToken(clock.now()) : undefined;
     let closed = false;

@@ -73,6 +73,17 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
   api.use((req, _res, next) => next(apiError('TK_ERR_API_NOT_FOUND', `no endpoint ${req.method} /api${req.path}`)));
   app.use('/api', api);
 
+  // Prometheus: the same bearer tokens as the API (any scope); Prometheus sends one with `authorization`.
+  const metrics = o.ctx.metrics;
+  if (metrics) {
+    app.get('/metrics', async (req, res) => {
+      await o.ctx.authority.verify(bearerOf(req.headers.authorization));
+      res.set('Content-Type', metrics.contentType);
+      res.set('Cache-Control', 'no-store');
+      res.send(await metrics.text());
+    });
+  }
+
   const ui = o.uiDir;
   if (ui && existsSync(path.join(ui, 'index.html'))) {
     app.use(

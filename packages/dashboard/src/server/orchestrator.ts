@@ -62,6 +62,8 @@ export interface OrchestratorOptions {
    * the same queue shows every queued run, follows its events and controls it through its worker.
    */
   remote?: RemoteRunner;
+  /** Prometheus metrics (`tradekit serve`'s /metrics): every run hosted here is observed from start until closed. */
+  metrics?: { observe(run: Run): () => void };
 }
 
 export class Orchestrator {
@@ -69,6 +71,7 @@ export class Orchestrator {
   private readonly handles = new Map<string, RunHandle>();
   private readonly runs = new Map<string, Run>();
   private readonly loops = new Map<string, Promise<unknown>>();
+  private readonly unobserve = new Map<string, () => void>();
   private readonly history = new Map<string, Promise<StateStore>>();
   private readonly listeners = new Set<(h: RunHandle | undefined) => void>();
   /** Queued runs shown here: how to stop following them, and who waits for their end. */
@@ -221,6 +224,7 @@ export class Orchestrator {
     const id = run.info.id;
     this.handles.set(id, handle);
     this.runs.set(id, run);
+    if (this.o.metrics) this.unobserve.set(id, this.o.metrics.observe(run));
     run.tradingState.onChange(() => this.changed(handle));
     void this.register(handle, run, 'running');
     const loop = run
@@ -311,6 +315,8 @@ export class Orchestrator {
     h.status = 'closed';
     this.handles.delete(id);
     this.runs.delete(id);
+    this.unobserve.get(id)?.();
+    this.unobserve.delete(id);
     await run?.close().catch(() => undefined);
     const rr = this.remoteRuns.get(id);
     if (rr) {

@@ -380,7 +380,7 @@ export class Mt5Broker implements Broker {
           const chk = await this.session.call<{ retcode: number; comment: string }>('order_check', [req]);
           if (chk.value && chk.value.retcode !== 0) {
             const c = classifyRetcode(chk.value.retcode);
-            if (c.action === 'reject') return rej(c.errorCode, `order_check: ${c.name} (${chk.value.retcode}): ${chk.value.comment}`, c.errorClass === 'retryable', { retryAfterMs: undefined });
+            if (c.action === 'reject') return rej(c.errorCode, `order_check: ${c.name} (${chk.value.retcode}): ${chk.value.comment}`, c.errorClass === 'retryable', { retryAfterMs: undefined, errorClass: c.errorClass });
           }
         }
         let res;
@@ -437,7 +437,7 @@ export class Mt5Broker implements Broker {
               await this.timer.sleep(wait);
               continue;
             }
-            return rej(cls.errorCode, reason, true, { retryAfterMs: this.opts.backoffMs * 2 ** backoffs });
+            return rej(cls.errorCode, reason, true, { retryAfterMs: this.opts.backoffMs * 2 ** backoffs, errorClass: cls.errorClass });
           case 'switch-fill': {
             const next = this.filling.fallback(sym, filling, tried);
             if (next) {
@@ -465,7 +465,7 @@ export class Mt5Broker implements Broker {
             break;
           }
         }
-        return rej(cls.errorCode, reason, cls.errorClass === 'retryable');
+        return rej(cls.errorCode, reason, cls.errorClass === 'retryable', { errorClass: cls.errorClass });
       }
     } catch (e) {
       if (e instanceof TradekitError) {

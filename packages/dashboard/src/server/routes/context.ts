@@ -10,6 +10,8 @@ export interface ApiContext {
   authority: TokenAuthority;
   db?: ServerDb;
   hub?: EventHub;
+  /** Prometheus exposition (`GET /metrics`), when the host collects metrics. */
+  metrics?: { text(): Promise<string>; readonly contentType: string };
   version: string;
   /** Writes an audit entry (also to the log); never throws. */
   audit(e: Omit<AuditEntry, 'time'>): Promise<void>;
