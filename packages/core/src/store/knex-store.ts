@@ -19,7 +19,7 @@ import { FENCED_MARK, migrationSource } from './migrations.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
 import { isConnectionFailure, stateIoError } from './io-error.js';
 import { KnexRunLease, toLease } from './knex-lease.js';
-import { openSqliteFile } from './sqlite-files.js';
+import { openSqliteFile, withSqliteMigrationLock } from './sqlite-files.js';
 import { openPgDatabase, withPgMigrationLock } from './pg-pools.js';
 import { parsePgUrl } from './pg-url.js';
 import { LiveClock } from '../clock/live-clock.js';
@@ -108,13 +108,16 @@ class Db {
 }
 
 /**
- * Migrates to the latest schema. Two processes opening a new database at once both try: the loser
- * fails (a table already exists, or knex's migration lock is taken) and tries again once the winner
- * is done. A database that cannot be reached fails at once.
+ * Migrates to the latest schema, under the database's migration lock (a lock file for SQLite, an
+ * advisory lock for PostgreSQL: both released when their holder dies). Holding it, knex's own lock row
+ * can only be set by a holder that died mid-migration (a SIGKILL between knex taking and releasing
+ * it): it is freed first, or every later open would fail as "MigrationLocked". A failed attempt is
+ * retried a few times; a database that cannot be reached fails at once.
  */
-async function migrateLatest(k: Knex): Promise<void> {
+async function migrateLatest(k: Knex, exclusive: boolean): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
+      if (exclusive) await k.migrate.forceFreeMigrationsLock({ migrationSource, tableName: 'tk_migrations' });
       await k.migrate.latest({ migrationSource, tableName: 'tk_migrations' });
       return;
     } catch (e) {
@@ -151,19 +154,19 @@ export class KnexStateStore implements StateStore {
     let db: Knex;
     let close: () => Promise<void>;
     let ready: Promise<void>;
-    const migrate = (k: Knex) => migrateLatest(k);
     if (opts.client === 'sqlite3') {
-      const h = openSqliteFile((opts.connection as { filename: string }).filename, opts.log);
+      const filename = (opts.connection as { filename: string }).filename;
+      const h = openSqliteFile(filename, opts.log);
       db = h.db;
       close = () => h.release();
-      ready = h.ready(migrate);
+      ready = h.ready((k) => withSqliteMigrationLock(filename, (exclusive) => migrateLatest(k, exclusive)));
     } else {
       if (typeof opts.connection !== 'string') throw new TradekitError('TK_ERR_STATE_URL', `${opts.url}: a PostgreSQL store takes its connection as a postgres:// URL`);
       const pg = parsePgUrl(opts.connection);
       const h = openPgDatabase(pg, opts.log);
       db = h.db;
       close = () => h.release();
-      ready = h.ready((k) => withPgMigrationLock(pg, () => migrate(k), opts.log));
+      ready = h.ready((k) => withPgMigrationLock(pg, () => migrateLatest(k, true), opts.log));
     }
     try {
       await ready;

@@ -6,8 +6,9 @@
  * on the same file wait on SQLite's own lock (WAL, busy timeout); the store's write transactions begin
  * with a write, so that wait is the busy handler's and never an immediate SQLITE_BUSY.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { loadKnex } from './load-knex.js';
 import { SharedDbs, type DbHandle } from './shared-db.js';
@@ -63,4 +64,59 @@ function createKnex(filename: string, log?: Logger): Knex {
       },
     },
   });
+}
+
+/** How long a process waits for another one's migration of the same SQLite file (a few ms of work). */
+const MIGRATION_WAIT_MS = 30_000;
+
+/**
+ * Runs `fn` (the migrations of a SQLite file) while this process holds the file's migration lock: a
+ * lock file next to the database (`<file>.migrate-lock`, created exclusively, holding the pid). A
+ * holder that died (SIGKILL while migrating) is detected by its pid and its lock removed, so a crash
+ * never leaves the database unopenable; knex's own lock row, which such a crash also leaves set, is
+ * then known to be stale (`fn` receives `true`: free it). An in-memory database has no other process.
+ */
+export async function withSqliteMigrationLock<T>(filename: string, fn: (exclusive: boolean) => Promise<T>): Promise<T> {
+  if (filename === ':memory:') return fn(true);
+  const lock = `${path.resolve(filename)}.migrate-lock`;
+  const started = performance.now();
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number.parseInt(readLock(lock), 10);
+      // An empty file is a holder between create and write: alive.
+      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (performance.now() - started > MIGRATION_WAIT_MS) throw new Error(`the migration lock ${lock} is held by process ${holder || '?'} for more than ${MIGRATION_WAIT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    return await fn(true);
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function readLock(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
