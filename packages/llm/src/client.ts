@@ -8,7 +8,7 @@
  * configured fallback. It throws only for a missing replay answer when `onMissing: error`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTradekitError, NO_REDACTION, type Clock, type Logger, type Redactor, type TradekitError } from '@tradekit/core';
+import { createRedactor, isTradekitError, NO_REDACTION, type Clock, type Logger, type Redactor, type TradekitError } from '@tradekit/core';
 import { Budget, type BudgetLimits } from './budget.js';
 import { llmError } from './errors.js';
 import { inputsKey } from './hash.js';
@@ -43,7 +43,8 @@ export interface LlmClientOptions {
   run: string;
   plugin: string;
   log: Logger;
-  redact?: Redactor;
+  /** Values never written anywhere (the API key): replaced by [REDACTED] in records, values and messages. */
+  secrets?: string[];
 }
 
 const FAILURE_OF: Record<string, LlmFailure> = {
@@ -79,7 +80,7 @@ export class LlmClient {
   constructor(readonly o: LlmClientOptions) {
     this.budget = new Budget(o.budget);
     this.limiter = new Limiter(Math.max(1, o.concurrency));
-    this.redact = o.redact ?? NO_REDACTION;
+    this.redact = o.secrets?.length ? createRedactor(o.secrets) : NO_REDACTION;
   }
 
   get mode(): LlmMode {
@@ -150,7 +151,8 @@ export class LlmClient {
       const latency = performance.now() - t0;
       const text = this.redact(reply.text);
       try {
-        const value = parseReply<T>(reply.text, call.schema);
+        const parsed = parseReply<T>(reply.text, call.schema);
+        const value = this.redact === NO_REDACTION ? parsed : (JSON.parse(this.redact(JSON.stringify(parsed))) as T);
         const rec = this.record(call, key, { response: text, parsed: value, outcome: 'ok', promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, cost, latencyMs: latency });
         return this.finish<T>(call, key, { rec, outcome: { ok: true, value, key, source: 'live' } });
       } catch (e) {

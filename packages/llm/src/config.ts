@@ -2,7 +2,7 @@
  * The `llm:` section every LLM plugin takes (provider, model, key variable, limits, mode, store) and
  * the client it builds. Keys come from the environment only: the config names the variable.
  */
-import { createRedactor, type PluginContext } from '@tradekit/core';
+import { type PluginContext } from '@tradekit/core';
 import { LlmClient, type LlmMode } from './client.js';
 import { llmError } from './errors.js';
 import { OllamaProvider } from './providers/ollama.js';
@@ -114,7 +114,7 @@ export async function clientFor(ctx: PluginContext, s: LlmSection, kind: string)
     run: ctx.run.id,
     plugin: ctx.plugin.instance,
     log: ctx.log,
-    redact: key ? createRedactor([key]) : undefined,
+    secrets: key ? [key] : undefined,
   });
   ctx.onClose(() => {
     ctx.log.info({ mode, ...client.stats }, `${kind}: LLM calls`);
