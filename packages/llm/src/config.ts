@@ -18,6 +18,7 @@ export interface LlmSection {
   model: string;
   baseURL?: string;
   apiKeyEnv?: string;
+  apiKeySecret?: string;
   responseFormat: 'json_schema' | 'json_object' | 'none';
   temperature: number;
   maxTokens: number;
@@ -37,12 +38,13 @@ export const LLM_SECTION_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['model'],
-  default: {},
+  not: { required: ['apiKeyEnv', 'apiKeySecret'] },
   properties: {
     provider: { enum: ['openai', 'ollama'], default: 'openai', description: 'openai: any OpenAI-compatible chat-completions endpoint (hosted, or a local server by baseURL); ollama: Ollama native /api/chat' },
     model: { type: 'string', minLength: 1, description: 'model name as the endpoint knows it' },
     baseURL: { type: 'string', pattern: '^https?://', description: 'endpoint root, e.g. http://127.0.0.1:11434/v1 (Ollama, OpenAI protocol), http://127.0.0.1:8080/v1 (llama.cpp); default: the provider\'s own' },
-    apiKeyEnv: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$', description: 'NAME of the environment variable holding the key (never the key itself); omit for a local server' },
+    apiKeyEnv: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$', description: 'NAME of the environment variable holding the key (never the key itself); omit for a local server. Refused under tradekit serve: use apiKeySecret' },
+    apiKeySecret: { type: 'string', minLength: 1, description: 'name of an entry of the config\'s secrets: (e.g. secrets: { openai: ${OPENAI_API_KEY} }), which tradekit serve limits to env.allow' },
     responseFormat: { enum: ['json_schema', 'json_object', 'none'], default: 'json_object', description: 'openai provider: how JSON is asked for (json_schema where supported, json_object for most local servers)' },
     temperature: { type: 'number', minimum: 0, maximum: 2, default: 0.1 },
     maxTokens: { type: 'integer', minimum: 16, maximum: 32000, default: 400 },
@@ -89,8 +91,15 @@ export async function clientFor(ctx: PluginContext, s: LlmSection, kind: string)
   const mode = effectiveMode(s);
   let key: string | undefined;
   if (s.apiKeyEnv) {
+    // Reading the process environment by a name the config chooses is what `env.allow` forbids to
+    // configs uploaded to `tradekit serve` (the name could be any server secret, sent to any baseURL).
+    // Such a run's paths are confined to the server's roots: a context that refuses "/" is one.
+    if (confined(ctx)) throw llmError('TK_ERR_LLM_CONFIG', `${kind}: llm.apiKeyEnv is not available in a config started through tradekit serve: write secrets: { llm: \${${s.apiKeyEnv}} } (the admin lists ${s.apiKeyEnv} in env.allow) and set llm.apiKeySecret: llm`);
     key = process.env[s.apiKeyEnv];
     if (!key && mode !== 'replay') throw llmError('TK_ERR_LLM_KEY_MISSING', `${kind}: the environment variable ${s.apiKeyEnv} (llm.apiKeyEnv) is not set: export it, or remove apiKeyEnv for a local server`);
+  } else if (s.apiKeySecret) {
+    key = ctx.secret(s.apiKeySecret);
+    if (!key && mode !== 'replay') throw llmError('TK_ERR_LLM_KEY_MISSING', `${kind}: secrets.${s.apiKeySecret} (llm.apiKeySecret) is empty or missing: add it to the config's secrets:, from the environment`);
   }
   if (mode === 'record' && /^memory:?$/.test(s.store.trim())) throw llmError('TK_ERR_LLM_CONFIG', `${kind}: llm.mode record with store ${s.store} keeps nothing to replay: set llm.store to sqlite://… or postgres://…`);
   const store = await openSharedStore(s.store, ctx.configDir, (p) => ctx.resolvePath(p, 'llm.store'));
@@ -120,4 +129,14 @@ export async function clientFor(ctx: PluginContext, s: LlmSection, kind: string)
     ctx.log.info({ mode, ...client.stats }, `${kind}: LLM calls`);
   });
   return client;
+}
+
+/** True when the plugin's file access is confined to roots (a config run by `tradekit serve`). */
+function confined(ctx: PluginContext): boolean {
+  try {
+    ctx.resolvePath('/', 'llm key check');
+    return false;
+  } catch {
+    return true;
+  }
 }
