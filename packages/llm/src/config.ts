@@ -8,6 +8,7 @@ import { llmError } from './errors.js';
 import { OllamaProvider } from './providers/ollama.js';
 import { OpenAiCompatibleProvider } from './providers/openai.js';
 import { openSharedStore } from './record/shared.js';
+import { LLM_CALLS_TOKEN, type LlmCallsView } from './record/store.js';
 import type { LlmProvider } from './types.js';
 
 /** Set by `tradekit backtest --llm <mode>`: overrides every LLM plugin's `llm.mode`. */
@@ -102,8 +103,29 @@ export async function clientFor(ctx: PluginContext, s: LlmSection, kind: string)
     if (!key && mode !== 'replay') throw llmError('TK_ERR_LLM_KEY_MISSING', `${kind}: secrets.${s.apiKeySecret} (llm.apiKeySecret) is empty or missing: add it to the config's secrets:, from the environment`);
   }
   if (mode === 'record' && /^memory:?$/.test(s.store.trim())) throw llmError('TK_ERR_LLM_CONFIG', `${kind}: llm.mode record with store ${s.store} keeps nothing to replay: set llm.store to sqlite://… or postgres://…`);
-  const store = await openSharedStore(s.store, ctx.configDir, (p) => ctx.resolvePath(p, 'llm.store'));
-  ctx.onClose(() => store.close());
+  const open = () => openSharedStore(s.store, ctx.configDir, (p) => ctx.resolvePath(p, 'llm.store'));
+  const store = await open();
+  let closed = false;
+  ctx.onClose(() => {
+    closed = true;
+    return store.close();
+  });
+  // The journal view reads a finished run's calls too: a database store is opened again for the read.
+  const persistent = !/^memory:?$/.test(s.store.trim()) && !s.store.trim().endsWith(':memory:');
+  const view: LlmCallsView = {
+    plugin: ctx.plugin.instance,
+    list: async (q = {}) => {
+      const query = { ...q, run: ctx.run.id, plugin: ctx.plugin.instance };
+      if (!closed || !persistent) return store.list(query);
+      const again = await open();
+      try {
+        return await again.list(query);
+      } finally {
+        await again.close();
+      }
+    },
+  };
+  ctx.register(LLM_CALLS_TOKEN, view);
   const client = new LlmClient({
     provider: providerFor(s, key),
     model: s.model,

@@ -7,7 +7,7 @@ export { canonicalJson, inputsKey } from './hash.js';
 export { parseReply } from './validate.js';
 export { OpenAiCompatibleProvider, type OpenAiProviderOptions } from './providers/openai.js';
 export { OllamaProvider, type OllamaProviderOptions } from './providers/ollama.js';
-export { MemoryLlmStore, type LlmRecordStore, type LlmCallQuery } from './record/store.js';
+export { MemoryLlmStore, LLM_CALLS_TOKEN, type LlmRecordStore, type LlmCallQuery, type LlmCallsView } from './record/store.js';
 export { KnexLlmStore, LLM_CALLS_TABLE, openLlmStore } from './record/knex-store.js';
 export { LLM_MODE_ENV, LLM_SECTION_SCHEMA, ON_FAILURE_SCHEMA, effectiveMode, type LlmSection } from './config.js';
 export { SizeOverlay, OVERLAY_STAGE } from './overlay.js';

@@ -49,6 +49,7 @@ export const schemas = {
   quote: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol } },
   bars: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol, timeframe: { type: 'string', pattern: '^(M1|M5|M15|M30|H1|H4|D1|W1)$' }, count: int(1, 5000, 300) } },
   audit: { type: 'object', additionalProperties: false, properties: { run: { type: 'string', maxLength: 200 }, limit: int(1, 1000, 100), before: int(1, Number.MAX_SAFE_INTEGER) } },
+  llm: { type: 'object', additionalProperties: false, properties: { kind: { enum: ['sentiment', 'researcher', 'critic'] }, limit: int(1, 1000, 100) } },
   empty: { type: 'object', additionalProperties: false, properties: {} },
 } as const;
 

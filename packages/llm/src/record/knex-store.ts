@@ -134,6 +134,7 @@ export class KnexLlmStore implements LlmRecordStore {
     const rows = await this.wrap('read', () => {
       const b = this.k<Row>(LLM_CALLS_TABLE).orderBy('id', 'desc');
       if (q.run !== undefined) b.where('run', q.run);
+      if (q.plugin !== undefined) b.where('plugin', q.plugin);
       if (q.kind !== undefined) b.where('kind', q.kind);
       if (q.subject !== undefined) b.where('subject', q.subject);
       if (q.limit) b.limit(q.limit);

@@ -7,6 +7,7 @@ import type { LlmCallRecord } from '../types.js';
 
 export interface LlmCallQuery {
   run?: string;
+  plugin?: string;
   kind?: string;
   subject?: string;
   limit?: number;
@@ -37,9 +38,21 @@ export class MemoryLlmStore implements LlmRecordStore {
   }
 
   async list(q: LlmCallQuery = {}): Promise<LlmCallRecord[]> {
-    const out = this.rows.filter((r) => (q.run === undefined || r.run === q.run) && (q.kind === undefined || r.kind === q.kind) && (q.subject === undefined || r.subject === q.subject)).reverse();
+    const out = this.rows.filter((r) => (q.run === undefined || r.run === q.run) && (q.plugin === undefined || r.plugin === q.plugin) && (q.kind === undefined || r.kind === q.kind) && (q.subject === undefined || r.subject === q.subject)).reverse();
     return q.limit ? out.slice(0, q.limit) : out;
   }
 
   async close(): Promise<void> {}
 }
+
+/**
+ * What each LLM plugin registers in the run's container under LLM_CALLS_TOKEN: its calls of this run,
+ * newest first (the dashboard's journal view reads them; it needs no dependency on this package).
+ */
+export interface LlmCallsView {
+  readonly plugin: string;
+  list(q?: { kind?: string; limit?: number }): Promise<LlmCallRecord[]>;
+}
+
+/** A string token: hosts resolve it without importing @tradekit/llm. */
+export const LLM_CALLS_TOKEN = 'tradekit:llm-calls';
