@@ -26,6 +26,8 @@ export interface LlmClientOptions {
   maxTokens: number;
   /** Per attempt, wall clock. */
   timeoutMs: number;
+  /** All attempts and waits of one call together (wall clock): keep it under the engine's tapTimeoutMs. */
+  totalTimeoutMs: number;
   /** Retries after the first attempt, for retryable errors only. */
   maxRetries: number;
   /** First backoff; doubles per retry. */
@@ -131,15 +133,22 @@ export class LlmClient {
     for (let attempt = 0; attempt <= o.maxRetries; attempt++) {
       this.stats.attempts++;
       const ac = new AbortController();
-      const timer = setTimeout(() => ac.abort(), o.timeoutMs);
+      const left = o.totalTimeoutMs - (performance.now() - t0);
+      const limit = Math.max(1, Math.min(o.timeoutMs, left));
+      const timer = setTimeout(() => ac.abort(), limit);
       let reply;
       try {
         reply = await o.provider.complete(req, ac.signal);
       } catch (e) {
-        lastErr = ac.signal.aborted ? llmError('TK_ERR_LLM_TIMEOUT', `${o.provider.name} ${o.model}: no answer within ${o.timeoutMs} ms`) : asError(e);
+        lastErr = ac.signal.aborted ? llmError('TK_ERR_LLM_TIMEOUT', `${o.provider.name} ${o.model}: no answer within ${Math.round(limit)} ms${limit < o.timeoutMs ? ' (totalTimeoutMs reached)' : ''}`) : asError(e);
         clearTimeout(timer);
         const wait = this.retryWait(lastErr, attempt);
         if (wait === undefined) break;
+        // No retry that could not finish within the call's total time.
+        if (performance.now() - t0 + wait >= o.totalTimeoutMs) {
+          lastErr = llmError(lastErr.code as 'TK_ERR_LLM_PROVIDER', `${lastErr.message} (no time left for a retry within totalTimeoutMs ${o.totalTimeoutMs})`, { classification: lastErr.classification, details: lastErr.details });
+          break;
+        }
         o.log.debug({ code: lastErr.code, attempt, waitMs: wait }, 'LLM call failed: retrying');
         await sleep(wait);
         continue;

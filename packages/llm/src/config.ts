@@ -24,6 +24,7 @@ export interface LlmSection {
   temperature: number;
   maxTokens: number;
   timeoutMs: number;
+  totalTimeoutMs: number;
   maxRetries: number;
   retryBaseMs: number;
   maxRetryDelayMs: number;
@@ -49,7 +50,8 @@ export const LLM_SECTION_SCHEMA = {
     responseFormat: { enum: ['json_schema', 'json_object', 'none'], default: 'json_object', description: 'openai provider: how JSON is asked for (json_schema where supported, json_object for most local servers)' },
     temperature: { type: 'number', minimum: 0, maximum: 2, default: 0.1 },
     maxTokens: { type: 'integer', minimum: 16, maximum: 32000, default: 400 },
-    timeoutMs: { type: 'integer', minimum: 100, maximum: 120000, default: 10000, description: 'per attempt, wall clock; keep timeoutMs × (maxRetries + 1) + waits under engine.tapTimeoutMs' },
+    timeoutMs: { type: 'integer', minimum: 100, maximum: 120000, default: 10000, description: 'per attempt, wall clock' },
+    totalTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 25000, description: 'all attempts and retry waits of one call; keep it under engine.tapTimeoutMs (30 s by default)' },
     maxRetries: { type: 'integer', minimum: 0, maximum: 5, default: 2, description: 'retries on 429 / 5xx / network only' },
     retryBaseMs: { type: 'integer', minimum: 0, default: 500 },
     maxRetryDelayMs: { type: 'integer', minimum: 0, default: 5000, description: 'a retry-after above this ends the call instead of waiting' },
@@ -132,6 +134,7 @@ export async function clientFor(ctx: PluginContext, s: LlmSection, kind: string)
     temperature: s.temperature,
     maxTokens: s.maxTokens,
     timeoutMs: s.timeoutMs,
+    totalTimeoutMs: s.totalTimeoutMs,
     maxRetries: s.maxRetries,
     retryBaseMs: s.retryBaseMs,
     maxRetryDelayMs: s.maxRetryDelayMs,

@@ -36,6 +36,7 @@ describe('LlmClient over HTTP (scripted OpenAI-compatible server)', function () 
       temperature: 0.1,
       maxTokens: 200,
       timeoutMs: 2000,
+      totalTimeoutMs: 20000,
       maxRetries: 2,
       retryBaseMs: 10,
       maxRetryDelayMs: 2000,
@@ -119,6 +120,18 @@ describe('LlmClient over HTTP (scripted OpenAI-compatible server)', function () 
     const o = await client().ask(call());
     assert.ok(o.ok, JSON.stringify(o));
     assert.equal(server.requests, 2);
+  });
+
+  it('totalTimeoutMs bounds the whole call: no retry that cannot finish in time', async () => {
+    server.script = { status: 429, headers: { 'retry-after': '2' } };
+    const o = await client({ totalTimeoutMs: 1000, maxRetryDelayMs: 5000 }).ask(call());
+    assert.ok(!o.ok);
+    assert.equal(o.code, 'TK_ERR_LLM_RATE_LIMITED');
+    assert.match(o.message, /totalTimeoutMs/);
+    assert.equal(server.requests, 1);
+    server.script = { content: VALID, delayMs: 3000 };
+    const slow = await client({ timeoutMs: 5000, totalTimeoutMs: 300 }).ask(call(T + 1));
+    assert.ok(!slow.ok && slow.code === 'TK_ERR_LLM_TIMEOUT' && /totalTimeoutMs/.test(slow.message));
   });
 
   it('429 with retry-after over maxRetryDelayMs: no wait, TK_ERR_LLM_RATE_LIMITED after one request', async () => {

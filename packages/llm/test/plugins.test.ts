@@ -197,5 +197,7 @@ describe('LLM plugins in backtests', function () {
     await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, { feed: { files: [] } }) })), /TK_ERR_LLM_CONFIG|feed/);
     await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, {}, { apiKeyEnv: 'TK_TEST_UNSET_LLM_KEY' }) })), /TK_ERR_LLM_KEY_MISSING|TK_TEST_UNSET_LLM_KEY/);
     await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, {}, { apiKey: 'sk-inline' }) })), /apiKey|additional|unknown/i);
+    // An HTTP feed cannot be replayed: record/replay need headline files.
+    await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, { feed: { url: 'http://127.0.0.1:9/h.json' } }) }), { [LLM_MODE_ENV]: 'replay' }), /feed\.files only/);
   });
 });

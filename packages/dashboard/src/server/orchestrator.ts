@@ -512,14 +512,16 @@ function stamp(t: number): string {
 /** @tradekit/llm's LLM_CALLS_TOKEN (a string token: the dashboard does not depend on that package). */
 export const LLM_CALLS_TOKEN = 'tradekit:llm-calls';
 
-interface LlmCallsSource {
+export interface LlmCallsSource {
   list(q: { kind?: string; limit?: number }): Promise<LlmDecisionView[]>;
 }
 
 /** Every LLM plugin's calls of the run, merged newest first (none when no such plugin runs). */
-async function llmCallsOf(run: Run, q: { kind?: string; limit: number }): Promise<LlmDecisionView[]> {
-  if (!run.container?.isRegistered(LLM_CALLS_TOKEN, true)) return [];
-  const sources = run.container.resolveAll<LlmCallsSource>(LLM_CALLS_TOKEN);
+function llmCallsOf(run: Run, q: { kind?: string; limit: number }): Promise<LlmDecisionView[]> {
+  return mergeLlmCalls(run.container?.isRegistered(LLM_CALLS_TOKEN, true) ? run.container.resolveAll<LlmCallsSource>(LLM_CALLS_TOKEN) : [], q);
+}
+
+export async function mergeLlmCalls(sources: readonly LlmCallsSource[], q: { kind?: string; limit: number }): Promise<LlmDecisionView[]> {
   const lists = await Promise.all(sources.map((s) => s.list({ kind: q.kind, limit: q.limit })));
   return lists.flat().sort((a, b) => b.time - a.time).slice(0, q.limit);
 }

@@ -7,7 +7,7 @@
  * block (veto). No headline: nothing to ask, the candidate goes on.
  */
 import { definePlugin, isPromiseLike, type Candidate, type CycleContext } from '@tradekit/core';
-import { clientFor, LLM_SECTION_SCHEMA, ON_FAILURE_SCHEMA, type LlmSection } from '../config.js';
+import { clientFor, effectiveMode, LLM_SECTION_SCHEMA, ON_FAILURE_SCHEMA, type LlmSection } from '../config.js';
 import { currenciesOf } from '../currencies.js';
 import { llmError } from '../errors.js';
 import { SizeOverlay } from '../overlay.js';
@@ -66,13 +66,21 @@ export default definePlugin<SentimentConfig>({
   configSchema: SENTIMENT_PLUGIN_SCHEMA,
   async setup(ctx, c) {
     if (!c.feed.files.length && !c.feed.url) throw llmError('TK_ERR_LLM_CONFIG', 'sentiment: set feed.files or feed.url');
+    // A recording must replay: its prompts come from headline files only (an HTTP feed answers what is
+    // new now, not what was known at a bar of the past, and replay makes no network call).
+    const mode = effectiveMode(c.llm);
+    const useUrl = c.feed.url && mode === 'live' ? c.feed.url : undefined;
+    if (c.feed.url && !useUrl) {
+      if (!c.feed.files.length) throw llmError('TK_ERR_LLM_CONFIG', `sentiment: llm.mode ${mode} reads headlines from feed.files only (an HTTP feed cannot be replayed): add headline history files`);
+      ctx.log.warn({ mode }, 'sentiment: feed.url is not read in record/replay mode; headlines come from feed.files');
+    }
     const sources: HeadlineSource[] = [];
     if (c.feed.files.length) {
       const f = new FileHeadlines(c.feed.files.map((p) => ctx.resolvePath(p, 'feed.files')));
       await f.load();
       sources.push(f);
     }
-    if (c.feed.url) sources.push(new HttpHeadlines(c.feed.url, { ttlMs: c.feed.ttlMinutes * 60_000, timeoutMs: c.feed.timeoutMs, clock: ctx.clock, log: ctx.log }));
+    if (useUrl) sources.push(new HttpHeadlines(useUrl, { ttlMs: c.feed.ttlMinutes * 60_000, timeoutMs: c.feed.timeoutMs, clock: ctx.clock, log: ctx.log }));
     const feed: HeadlineSource = sources.length === 1 ? sources[0]! : { headlines: async (cur, from, to, limit) => (await Promise.all(sources.map((s) => s.headlines(cur, from, to, limit)))).flat().sort((a, b) => b.time - a.time).slice(0, limit) };
     const client = await clientFor(ctx, c.llm, 'sentiment');
     const analyzer = new SentimentAnalyzer(client, feed, { lookbackMs: c.lookbackHours * 3_600_000, maxHeadlines: c.maxHeadlines, bucketMs: c.cacheMinutes * 60_000 });
