@@ -182,11 +182,20 @@ export class LlmClient {
     return Math.min(o.retryBaseMs * 2 ** attempt, o.maxRetryDelayMs);
   }
 
+  /** Replay reads the table once: key → its latest record (a query per decision would cost more than the decision). */
+  private replayIndex?: Promise<Map<string, LlmCallRecord>>;
+
   private async replay<T>(call: LlmCall, key: string): Promise<LlmOutcome<T>> {
     let rec: LlmCallRecord | undefined;
     try {
-      rec = await this.o.store.get(key);
+      this.replayIndex ??= this.o.store.list({}).then((rows) => {
+        const m = new Map<string, LlmCallRecord>();
+        for (const r of rows) if (!m.has(r.key)) m.set(r.key, r); // newest first: the latest wins
+        return m;
+      });
+      rec = (await this.replayIndex).get(key);
     } catch (e) {
+      this.replayIndex = undefined;
       return this.failure(asError(e), key);
     }
     if (!rec) {

@@ -90,7 +90,9 @@ export class KnexLlmStore implements LlmRecordStore {
       client,
       connection,
       useNullAsDefault: client === 'sqlite3',
-      pool: client === 'sqlite3' ? { min: 1, max: 1, afterCreate: (c: { run(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) => c.run('PRAGMA busy_timeout = 10000', (e) => done(e, c)) } : { min: 0, max: 4 },
+      // SQLite: WAL and synchronous NORMAL (one insert per model call must not cost an fsync each), and
+      // a busy timeout for the other connections to the same file (the run's journal, other plugins).
+      pool: client === 'sqlite3' ? { min: 1, max: 1, afterCreate: sqlitePragmas } : { min: 0, max: 4 },
     });
     try {
       await k.migrate.latest({ migrationSource, tableName: 'tk_llm_migrations' });
@@ -193,4 +195,15 @@ export async function openLlmStore(url: string, baseDir: string): Promise<LlmRec
   }
   if (/^postgres(ql)?:\/\//.test(u)) return KnexLlmStore.open('pg', u, redactUrl(u));
   throw llmError('TK_ERR_LLM_CONFIG', `unsupported llm store "${redactUrl(u)}": use sqlite://./llm-calls.db, postgres://… or memory:`);
+}
+
+type SqliteConn = { run(sql: string, cb: (e: Error | null) => void): void };
+
+function sqlitePragmas(c: SqliteConn, done: (e: Error | null, c: unknown) => void): void {
+  const list = ['PRAGMA busy_timeout = 10000', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL'];
+  const next = (i: number): void => {
+    if (i === list.length) return done(null, c);
+    c.run(list[i]!, (e) => (e ? done(e, c) : next(i + 1)));
+  };
+  next(0);
 }
