@@ -159,7 +159,7 @@ export class KnexLlmStore implements LlmRecordStore {
 }
 
 function fromRow(r: Row): LlmCallRecord {
-  return {
+  const rec: LlmCallRecord = {
     key: r.key,
     run: r.run,
     plugin: r.plugin,
@@ -178,6 +178,9 @@ function fromRow(r: Row): LlmCallRecord {
     cost: Number(r.cost),
     latencyMs: Number(r.latency_ms),
   };
+  // Absent, not undefined: a record read back equals the one written.
+  for (const k of ['response', 'parsed', 'error'] as const) if (rec[k] === undefined) delete rec[k];
+  return rec;
 }
 
 /**
