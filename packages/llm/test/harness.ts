@@ -19,7 +19,7 @@ export default {
   name: 'test-entries',
   version: '1.0.0',
   provides: ['agent'],
-  configSchema: { type: 'object', additionalProperties: false, properties: { every: { type: 'integer', default: 24 }, halt: { enum: ['none', 'HALTED', 'REDUCING'], default: 'none' }, probe: { type: 'boolean', default: false } } },
+  configSchema: { type: 'object', additionalProperties: false, properties: { every: { type: 'integer', default: 24 }, halt: { enum: ['none', 'HALTED', 'REDUCING'], default: 'none' }, probe: { type: 'boolean', default: false }, breaker: { type: 'boolean', default: false } } },
   setup(ctx, cfg) {
     let n = 0;
     ctx.addAgent({
@@ -31,6 +31,12 @@ export default {
         return { symbol: 'EURUSD', side, score: 5, probability: 0.5, entry: 'market', slDistance: 0.0020, tpDistance: 0.0040, reason: 'test' };
       },
     });
+    if (cfg.breaker) {
+      // The risk policy's circuit breaker (its KV flag), open from the start.
+      ctx.hooks.cycleStart.tapPromise({ name: ctx.plugin.instance + ':breaker' }, async () => {
+        await ctx.state.set('risk:circuitBreaker', { open: true, reason: 'test breaker' });
+      });
+    }
     if (cfg.probe) {
       // The volume the risk policy decided (stage 50: after risk policies at 0, before the overlays at
       // 100) and the volume that leaves beforeExecute (stage 200), per client order id.
@@ -95,6 +101,7 @@ export interface ConfigOptions {
   every?: number;
   halt?: 'none' | 'HALTED' | 'REDUCING';
   probe?: boolean;
+  breaker?: boolean;
   /** YAML lines under `plugins:` (already indented by two spaces). */
   plugins?: string;
 }
@@ -111,9 +118,10 @@ broker:
   with: { balance: 10000, currency: USD, leverage: 100 }
 agents:
   - use: ./agent.mjs
-    with: { every: ${o.every ?? 24}, halt: ${o.halt ?? 'none'}, probe: ${o.probe ?? false} }
+    with: { every: ${o.every ?? 24}, halt: ${o.halt ?? 'none'}, probe: ${o.probe ?? false}, breaker: ${o.breaker ?? false} }
 risk:
   - use: ${JSON.stringify(path.join(ROOT, 'packages', 'agents', 'dist', 'src', 'plugins', 'risk.js'))}
+    name: risk
     with: { riskPercent: 1.0, maxRiskPercent: 2.0, sessionFilter: false, maxDailyLoss: 0, maxDailyTrades: 0, minTradeIntervalMinutes: 0, killSwitchMinDeals: 1000, mandateMinRr: false }
 plugins:
 ${o.plugins ?? '  []'}

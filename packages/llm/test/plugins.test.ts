@@ -127,6 +127,12 @@ describe('LLM plugins in backtests', function () {
     });
   }
 
+  it('the risk policy’s circuit breaker holds with approving models configured (its gate stops the cycle before research)', async () => {
+    server.script = (b) => (b.messages[0]!.content.includes('research desk') ? { content: '{"bull":"up","bear":"down","action":"approve","confidence":0.95,"reason":"fine"}' } : sentiment({ score: 0.9, emotion: 'NEUTRAL' }));
+    const r = await h.run(config({ breaker: true, plugins: sentimentPlugin(url) + researcherPlugin(url) }));
+    assert.equal(r.trades.length, 0);
+  });
+
   it('researcher: approve changes nothing, veto drops, reduce scales down, an out-of-range sizeFactor is garbage (fallback)', async () => {
     const verdict = (v: Record<string, unknown>): Script => ({ content: JSON.stringify({ bull: 'b', bear: 'b', confidence: 0.9, reason: 'r', ...v }) });
     server.script = verdict({ action: 'approve' });
