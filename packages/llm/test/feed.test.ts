@@ -64,7 +64,13 @@ describe('headline feeds', () => {
       fail = true;
       assert.equal((await src.headlines(['USD'], T - H - 1, T, 10)).length, 1, 'kept');
       assert.equal(n, 2);
-      await assert.rejects(new HttpHeadlines(url, { ttlMs: 1, timeoutMs: 2000, clock, log: silentLogger() }).headlines(['USD'], 0, T, 10), isFeedError);
+      const fresh = new HttpHeadlines(url, { ttlMs: 60_000, timeoutMs: 2000, clock, log: silentLogger() });
+      await assert.rejects(fresh.headlines(['USD'], 0, T, 10), isFeedError);
+      await assert.rejects(fresh.headlines(['USD'], 0, T, 10), isFeedError);
+      assert.equal(n, 3, 'a feed that is down is not asked again within the TTL');
+      fail = false;
+      clock.advance(60_000);
+      assert.equal((await fresh.headlines(['USD'], 0, T, 10)).length, 1);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -109,6 +109,13 @@ describe('LLM plugins in backtests', function () {
     });
   }
 
+  it('a headline feed that is down takes onFailure too (block: no order; skip: the trades without the model)', async () => {
+    const down = { feed: { url: 'http://127.0.0.1:9/headlines.json', timeoutMs: 500 } };
+    assert.equal((await h.run(config({ plugins: sentimentPlugin(url, { ...down, onFailure: 'block' }) }))).trades.length, 0);
+    assert.deepEqual(tradesOf(await h.run(config({ plugins: sentimentPlugin(url, { ...down, onFailure: 'skip' }) }))), baseline);
+    assert.equal(server.requests, 0);
+  });
+
   it('over budget: the calls stop and the fallback applies (block → no trade after the budget is spent)', async () => {
     server.script = { ...sentiment({}), tokens: [60, 40] } as Script;
     const r = await h.run(config({ plugins: sentimentPlugin(url, { onFailure: 'block' }, { budget: { maxTokens: 300 } }) }));

@@ -6,7 +6,7 @@
  * An invalid, late, failed or over-budget answer takes `onFailure`: skip (no veto, no reduction) or
  * block (veto). No headline: nothing to ask, the candidate goes on.
  */
-import { definePlugin, isPromiseLike, type Candidate, type CycleContext } from '@tradekit/core';
+import { definePlugin, isPromiseLike, isTradekitError, type Candidate, type CycleContext } from '@tradekit/core';
 import { clientFor, effectiveMode, LLM_SECTION_SCHEMA, ON_FAILURE_SCHEMA, type LlmSection } from '../config.js';
 import { currenciesOf } from '../currencies.js';
 import { llmError } from '../errors.js';
@@ -93,7 +93,16 @@ export default definePlugin<SentimentConfig>({
         const info = cycle.data.symbolInfo(cand.symbol);
         currencies.set(cand.symbol, (cur = currenciesOf(isPromiseLike(info) ? await info : info)));
       }
-      const r = await analyzer.analyze(cand.symbol, cur, cycle.clock.now());
+      let r;
+      try {
+        r = await analyzer.analyze(cand.symbol, cur, cycle.clock.now());
+      } catch (e) {
+        // No headlines to judge (the feed is down): the same policy as no answer. A replay miss with
+        // onMissing: error is not caught: the engine vetoes and reports it.
+        if (!isTradekitError(e) || e.code !== 'TK_ERR_LLM_FEED') throw e;
+        ctx.log.warn({ symbol: cand.symbol, code: e.code }, `sentiment: no headlines (${e.message})`);
+        return c.onFailure === 'block' ? `Sentiment unavailable (${e.code}): blocked (onFailure: block)` : undefined;
+      }
       if (!r) return undefined;
       const o = r.outcome;
       if (!o.ok) {

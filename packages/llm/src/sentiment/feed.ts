@@ -5,7 +5,7 @@
  * those published at or before the decision time are ever returned (no look-ahead in replays).
  */
 import { readFile } from 'node:fs/promises';
-import type { Clock, Logger } from '@tradekit/core';
+import { isTradekitError, type Clock, type Logger } from '@tradekit/core';
 import { llmError } from '../errors.js';
 
 export interface Headline {
@@ -88,18 +88,26 @@ export class HttpHeadlines implements HeadlineSource {
     private readonly o: { ttlMs: number; timeoutMs: number; clock: Clock; log: Logger },
   ) {}
 
+  private lastError?: Error;
+
   private async refresh(): Promise<void> {
     const now = this.o.clock.now();
-    if (this.loaded && now - this.fetchedAt < this.o.ttlMs) return;
+    if (now - this.fetchedAt < this.o.ttlMs) {
+      // Within the TTL: the last headlines, or the last failure (a feed that is down is not asked again
+      // for every candidate).
+      if (this.loaded) return;
+      if (this.lastError) throw this.lastError;
+    }
     this.fetchedAt = now;
     try {
       const res = await fetch(this.url, { signal: AbortSignal.timeout(this.o.timeoutMs), headers: { accept: 'application/json' } });
       if (!res.ok) throw llmError('TK_ERR_LLM_FEED', `headline feed ${this.url}: HTTP ${res.status}`);
       this.all = parseHeadlines(await res.json(), this.url);
       this.loaded = true;
+      this.lastError = undefined;
     } catch (e) {
-      const err = e instanceof Error && 'code' in e ? e : llmError('TK_ERR_LLM_FEED', `headline feed ${this.url}: ${(e as Error).message}`, { cause: e });
-      if (!this.loaded) throw err;
+      const err = isTradekitError(e) ? e : llmError('TK_ERR_LLM_FEED', `headline feed ${this.url}: ${(e as Error).message}`, { cause: e });
+      if (!this.loaded) throw (this.lastError = err);
       this.o.log.warn({ err: (err as Error).message }, 'headline feed: keeping the previous headlines');
     }
   }
