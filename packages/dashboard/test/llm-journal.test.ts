@@ -105,7 +105,9 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
     try {
       const page = ctx.pages()[0] ?? (await ctx.newPage());
       await page.goto(`${h.url}/#token=${ADMIN}`);
+      await page.waitForSelector('[data-testid=run-list] li');
       await page.goto(`${h.url}/#/runs/${enc(id)}/journal`);
+      await page.waitForSelector('[data-testid=trade-history] tbody tr');
       const rows = page.locator('[data-testid=llm-decisions] tbody tr');
       await rows.first().waitFor({ timeout: 20_000 });
       assert.ok((await rows.count()) > 0);
