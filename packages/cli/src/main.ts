@@ -61,6 +61,7 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
     .addOption(new Option('--log-level <level>', 'log level (default warn)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('--json', 'print the statistics and file paths as JSON on stdout')
+    .addOption(new Option('--llm <mode>', 'LLM plugins (@tradekit/llm): call the model (live), call and store every answer (record), or answer only from the stored calls, with no network (replay)').choices(['live', 'record', 'replay']))
     .action(async (config: string, flags) => {
       process.exitCode = await (await import('./commands/backtest.js')).backtestCommand(config, flags);
     });

@@ -150,6 +150,7 @@ describe('ARCHITECTURE.md: the map is true and complete', () => {
     ['### `@tradekit/cluster`', 'cluster'],
     ['### `tradekit` (`packages/cli`)', 'cli'],
     ['### `@tradekit/test-support`', 'test-support'],
+    ['### `@tradekit/llm`', 'llm'],
   ];
   const section = (heading: string): string => {
     const start = doc.indexOf(heading);

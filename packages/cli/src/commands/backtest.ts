@@ -24,7 +24,12 @@ export interface BacktestFlags {
   logLevel?: string;
   /** `--no-progress` sets this to false. */
   progress?: boolean;
+  /** `--llm live|record|replay`: the mode of every @tradekit/llm plugin of the run. */
+  llm?: 'live' | 'record' | 'replay';
 }
+
+/** @tradekit/llm's LLM_MODE_ENV: its plugins read the mode from it (not imported: the CLI starts without the model SDK). */
+export const LLM_MODE_ENV = 'TRADEKIT_LLM_MODE';
 
 /** `tradekit backtest`: the config's plugins over history, then the output folder and a summary. */
 export async function backtestCommand(file: string, flags: BacktestFlags): Promise<number> {
@@ -47,6 +52,8 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
   }
   const bar = progressBar('backtest', { enabled: flags.progress !== false && process.stderr.isTTY === true, unit: 'cycles' });
   let result: BacktestResult;
+  const savedMode = process.env[LLM_MODE_ENV];
+  if (flags.llm) process.env[LLM_MODE_ENV] = flags.llm;
   try {
     result = await runBacktest({ ...options, onProgress: (done, total) => bar.update(done, total) });
   } catch (e) {
@@ -55,6 +62,10 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
     return exitCodeFor(e);
   } finally {
     bar.stop();
+    if (flags.llm) {
+      if (savedMode === undefined) delete process.env[LLM_MODE_ENV];
+      else process.env[LLM_MODE_ENV] = savedMode;
+    }
   }
   const generatedBy = `tradekit ${CLI_VERSION}`;
   let written: WrittenReport;

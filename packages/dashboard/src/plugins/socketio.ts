@@ -10,6 +10,7 @@ import { BrokerToken, DataSourceToken, definePlugin, RunConfigToken } from '@tra
 import { serverConfig, type Scope } from '../server/config.js';
 import { startOrchestrator } from '../server/host.js';
 import { StreamHostToken } from '../server/tokens.js';
+import { LLM_CALLS_TOKEN, mergeLlmCalls, type LlmCallsSource } from '../server/orchestrator.js';
 import { DASHBOARD_VERSION } from '../version.js';
 
 export interface SocketIoSinkConfig {
@@ -78,6 +79,8 @@ export default definePlugin<SocketIoSinkConfig>({
       data: ctx.resolve(DataSourceToken),
       broker: ctx.resolve(BrokerToken),
       tradingState: ctx.tradingState,
+      // Looked up per request: LLM plugins may be set up after this one.
+      llmCalls: (q) => mergeLlmCalls(ctx.isRegistered(LLM_CALLS_TOKEN) ? ctx.resolveAll<LlmCallsSource>(LLM_CALLS_TOKEN) : [], q),
     });
     ctx.addSink(handle.sink);
     if (host.generated) process.stderr.write(firstTokenNotice(host.generated.token, cfg.server.dataDir));

@@ -16,6 +16,7 @@ import { apiError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { Principal } from './auth.js';
 import { RunHandle, type RunParts, type RunSummaryView } from './run-handle.js';
+import type { LlmDecisionView } from '../shared/api-types.js';
 import type { RunRegistryRow, ServerDb } from './server-db.js';
 import { StreamHostToken } from './tokens.js';
 import { hostedRunPolicy, type HostedRunPolicy } from './run-policy.js';
@@ -220,6 +221,7 @@ export class Orchestrator {
       replayWindow: run.replayWindow,
       metrics: () => ({ engine: run.metrics?.snapshot(), cycles: run.engine.cycles, bus: { ...run.bus.counters, lastSeq: run.bus.lastSeq } }),
       stop: (reason) => run.stop(reason),
+      llmCalls: (q) => llmCallsOf(run, q),
     });
     const id = run.info.id;
     this.handles.set(id, handle);
@@ -511,4 +513,21 @@ export const CLUSTER_STATE = 'cluster:';
 
 function stamp(t: number): string {
   return new Date(t).toISOString().replace(/[-:]/g, '').slice(0, 15);
+}
+
+/** @tradekit/llm's LLM_CALLS_TOKEN (a string token: the dashboard does not depend on that package). */
+export const LLM_CALLS_TOKEN = 'tradekit:llm-calls';
+
+export interface LlmCallsSource {
+  list(q: { kind?: string; limit?: number }): Promise<LlmDecisionView[]>;
+}
+
+/** Every LLM plugin's calls of the run, merged newest first (none when no such plugin runs). */
+function llmCallsOf(run: Run, q: { kind?: string; limit: number }): Promise<LlmDecisionView[]> {
+  return mergeLlmCalls(run.container?.isRegistered(LLM_CALLS_TOKEN, true) ? run.container.resolveAll<LlmCallsSource>(LLM_CALLS_TOKEN) : [], q);
+}
+
+export async function mergeLlmCalls(sources: readonly LlmCallsSource[], q: { kind?: string; limit: number }): Promise<LlmDecisionView[]> {
+  const lists = await Promise.all(sources.map((s) => s.list({ kind: q.kind, limit: q.limit })));
+  return lists.flat().sort((a, b) => b.time - a.time).slice(0, q.limit);
 }

@@ -50,6 +50,7 @@ export const schemas = {
   quote: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol } },
   bars: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol, timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN }, count: int(1, 5000, 300) } },
   audit: { type: 'object', additionalProperties: false, properties: { run: { type: 'string', maxLength: 200 }, limit: int(1, 1000, 100), before: int(1, Number.MAX_SAFE_INTEGER) } },
+  llm: { type: 'object', additionalProperties: false, properties: { kind: { enum: ['sentiment', 'researcher', 'critic'] }, limit: int(1, 1000, 100) } },
   empty: { type: 'object', additionalProperties: false, properties: {} },
 } as const;
 

@@ -7,7 +7,7 @@
 import type { Account, Broker, Clock, DataSource, PendingOrder, Position, RunConfig, RunInfo, Sink, StateStore, TradekitEvent, TradingState, TradingStateController } from '@tradekit/core';
 import { apiError } from '../errors.js';
 import { classifyStatus } from '../shared/scan-status.js';
-import type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
+import type { AccountView, LlmDecisionView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
 import { NEW_ACCOUNT_TRACK, nextAccount, type AccountTrack } from '../shared/account-view.js';
 export type { AccountView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';
 
@@ -30,6 +30,8 @@ export interface RunParts {
   metrics?: () => Record<string, unknown>;
   /** Graceful stop (after the cycle in flight); absent when the host cannot stop the run. */
   stop?: (reason: string) => void;
+  /** The run's language-model calls (what @tradekit/llm plugins registered), newest first. */
+  llmCalls?: (q: { kind?: string; limit: number }) => Promise<LlmDecisionView[]>;
 }
 
 const CURVE_MAX = 4000;

@@ -97,3 +97,39 @@ export interface JournalStats {
   /** Realized balance curve: cumulative net profit at each exit. */
   curve: { time: number; cumulative: number }[];
 }
+
+/** One language-model call of a run (@tradekit/llm), as the journal view shows it. */
+export interface LlmDecisionView {
+  plugin: string;
+  kind: string;
+  subject: string;
+  time: number;
+  provider: string;
+  model: string;
+  request: { system: string; user: string; schemaName: string };
+  response?: string;
+  parsed?: unknown;
+  outcome: string;
+  error?: string;
+  promptTokens: number;
+  completionTokens: number;
+  cost: number;
+  latencyMs: number;
+}
+
+/** A critic's review of a closed trade (run state `critic:<positionId>`). */
+export interface CriticReviewView {
+  positionId: string;
+  symbol: string;
+  time: number;
+  grade: number;
+  lesson: string;
+  analysis: string;
+}
+
+/** `GET /runs/:id/llm`: decisions (newest first) and reviews; `available` false when the run is not hosted here. */
+export interface LlmJournalView {
+  available: boolean;
+  items: LlmDecisionView[];
+  reviews: CriticReviewView[];
+}

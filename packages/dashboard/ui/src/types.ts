@@ -1,6 +1,8 @@
 /** Shapes the API returns (see docs/api.md). Domain types come from @tradekit/core (types only). */
 import type { Position as CorePosition, TradeRecord, TradingState } from '@tradekit/core';
-import type { AccountView, RunSummaryView, ScanRow } from '../../src/shared/api-types';
+import type { AccountView, CriticReviewView, LlmDecisionView, LlmJournalView, RunSummaryView, ScanRow } from '../../src/shared/api-types';
+
+export type { CriticReviewView, LlmDecisionView, LlmJournalView };
 
 export type { TradingState };
 

@@ -10,6 +10,7 @@ import { apiError } from '../../errors.js';
 import { check, schemas } from '../request-schemas.js';
 import { journalStats } from '../stats.js';
 import type { ApiContext } from './context.js';
+import type { CriticReviewView, LlmJournalView } from '../../shared/api-types.js';
 
 export function runDataRoutes(ctx: ApiContext): Router {
   const r = Router();
@@ -53,6 +54,21 @@ export function runDataRoutes(ctx: ApiContext): Router {
     // One query: pages by offset could count a trade twice (or skip one) while a live run adds rows.
     const trades = await journal.listTrades({ symbol: q.symbol, from: q.from, to: q.to });
     res.json(journalStats(trades, { minTrades: q.minTrades }));
+  });
+
+  // Language-model decisions with their prompt and answer, and the critic's reviews (@tradekit/llm).
+  r.get('/runs/:id/llm', async (req, res) => {
+    const q = check<{ kind?: string; limit: number }>(schemas.llm, req.query, 'query');
+    if (!orch.has(req.params.id)) return void res.json({ available: false, items: [], reviews: [] } satisfies LlmJournalView);
+    const h = orch.get(req.params.id);
+    if (h.status === 'closed' || !h.parts) return void res.json({ available: false, items: [], reviews: [] } satisfies LlmJournalView);
+    const items = h.parts.llmCalls ? await h.parts.llmCalls(q) : [];
+    const stored = await h.parts.store.all('critic:');
+    const reviews = Object.values(stored)
+      .filter((v): v is CriticReviewView => !!v && typeof v === 'object' && typeof (v as CriticReviewView).positionId === 'string')
+      .map((v) => ({ positionId: v.positionId, symbol: v.symbol, time: v.time, grade: v.grade, lesson: v.lesson, analysis: v.analysis }))
+      .sort((a, b) => b.time - a.time);
+    res.json({ available: true, items, reviews } satisfies LlmJournalView);
   });
 
   r.get('/runs/:id/scan', (req, res) => {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, runPath } from '../api';
-import type { Trade } from '../types';
+import type { LlmJournalView, Trade } from '../types';
+import { LlmDecisions } from './LlmDecisions';
 import { price, signed, tone, utc } from '../format';
 import { FactorTable, StatsCards, type Stats } from './StatsCards';
 
@@ -13,6 +14,17 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
   const [next, setNext] = useState<number | null>(null);
   const [status, setStatus] = useState('');
   const [symbol, setSymbol] = useState('');
+  const [llm, setLlm] = useState<LlmJournalView | null>(null);
+  useEffect(() => {
+    let alive = true;
+    void api<LlmJournalView>(`${runPath(runId)}/llm?limit=200`)
+      .then((r) => alive && setLlm(r))
+      .catch(() => alive && setLlm(null));
+    return () => {
+      alive = false;
+    };
+  }, [runId, tick]);
+  const reviews = new Map((llm?.reviews ?? []).map((r) => [r.positionId, r]));
   useEffect(() => {
     let alive = true;
     const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
@@ -67,6 +79,7 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
                 <th>Reason</th>
                 <th className="r">P&amp;L</th>
                 <th>Agent</th>
+                {reviews.size > 0 && <th>Critic</th>}
               </tr>
             </thead>
             <tbody>
@@ -81,6 +94,20 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
                   <td>{t.exitReason ?? ''}</td>
                   <td className={`r ${tone(t.profit)}`}>{signed(t.profit)}</td>
                   <td className="muted">{t.agent}</td>
+                  {reviews.size > 0 && (
+                    <td>
+                      {reviews.has(t.positionId) ? (
+                        <details>
+                          <summary>
+                            {reviews.get(t.positionId)!.grade}/10 · {reviews.get(t.positionId)!.lesson}
+                          </summary>
+                          <div className="small">{reviews.get(t.positionId)!.analysis}</div>
+                        </details>
+                      ) : (
+                        ''
+                      )}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -98,6 +125,12 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
           </button>
         </div>
       </section>
+      {llm && llm.items.length > 0 && (
+        <section className="card">
+          <h4>Model decisions</h4>
+          <LlmDecisions items={llm.items} />
+        </section>
+      )}
     </div>
   );
 }
