@@ -35,6 +35,8 @@ export interface LookaheadOptions extends StrategyRunOptions {
 export interface LookaheadVariant {
   checkpoint: number;
   variant: 'cut' | MutationKind;
+  /** Compared up to here: the checkpoint, or for a cut the replay's last cycle when a symbol's data ended before it. */
+  until: number;
   /** Records of the reference run up to the checkpoint that were compared. */
   compared: number;
   diff?: RecordDiff;
@@ -94,8 +96,11 @@ export async function checkLookahead(o: LookaheadOptions): Promise<LookaheadRepo
         const dir = path.join(tmp, `v${k++}`);
         await writeFixtureBars(bars, dir, (f) => (kind === 'cut' ? cutAfter(f, t) : mutateAfter(f, t, kind, random)));
         const r = await runPrepared(setup, { ...run, to: t }, dir);
-        const c = compareRuns(reference, r, -Infinity, t);
-        variants.push({ checkpoint: t, variant: kind, compared: c.compared, diff: c.diff });
+        // A replay ends where the first symbol's data ends: cut at T inside one symbol's gap, it ends
+        // at that symbol's last bar (a property of the replay window, not of the strategy).
+        const until = kind === 'cut' ? Math.min(t, r.decisions.length ? r.decisions[r.decisions.length - 1]!.time : -Infinity) : t;
+        const c = compareRuns(reference, r, -Infinity, until);
+        variants.push({ checkpoint: t, variant: kind, until, compared: c.compared, diff: c.diff });
         await rm(dir, { recursive: true, force: true });
       }
     }

@@ -8,6 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runBacktest } from '../backtest/driver.js';
+import { SimClock } from '../clock/sim-clock.js';
+import { CsvDataSource } from '../data/csv-source.js';
 import type { BacktestResult, BacktestTrade } from '../backtest/types.js';
 import type { ServerTimeConfig } from '../data/server-time.js';
 import { TIMEFRAME_MS } from '../data/timeframes.js';
@@ -98,7 +100,7 @@ export interface StrategySetup {
   symbols: string[];
   warmupBars: number;
   cycleMs: number;
-  csv: { dir: string; serverTime: ServerTimeConfig; pattern: string; timeframes?: Timeframe[] };
+  csv: { dir: string; serverTime: ServerTimeConfig; pattern: string; timeframes?: Timeframe[]; symbolInfo: Record<string, Partial<SymbolInfo>>; digitsFromBars?: number };
   /** Removes the temporary config (agent mode). */
   dispose(): Promise<void>;
 }
@@ -180,13 +182,13 @@ export async function prepareStrategy(o: StrategyRunOptions): Promise<StrategySe
     if (!data || data.manifest.name !== '@tradekit/core/csv') {
       throw testkitInput(`the test kit replays CSV bars: the config's data must use @tradekit/core/csv (it uses ${data?.manifest.name ?? 'nothing'})`);
     }
-    const c = data.config as { dir: string; serverTime: ServerTimeConfig; pattern: string; timeframes?: Timeframe[] };
+    const c = data.config as StrategySetup['csv'];
     return {
       configFile,
       symbols: [...loaded.config.symbols],
       warmupBars: loaded.config.run.warmupBars,
       cycleMs: loaded.config.run.cycleSeconds * 1000,
-      csv: { dir: path.resolve(loaded.source.dir, c.dir), serverTime: c.serverTime, pattern: c.pattern, timeframes: c.timeframes },
+      csv: { dir: path.resolve(loaded.source.dir, c.dir), serverTime: c.serverTime, pattern: c.pattern, timeframes: c.timeframes, symbolInfo: c.symbolInfo ?? {}, digitsFromBars: c.digitsFromBars },
       dispose,
     };
   } catch (e) {
@@ -196,6 +198,25 @@ export async function prepareStrategy(o: StrategyRunOptions): Promise<StrategySe
 }
 
 const isoOf = (t: string | number | undefined): string | undefined => (typeof t === 'number' ? new Date(t).toISOString() : t);
+
+/**
+ * The symbols' contracts as the CSV source infers them from the original bars (digits from a prefix of
+ * the data, profiles, the config's overrides).
+ */
+export async function inferredSymbolInfo(setup: StrategySetup): Promise<Record<string, SymbolInfo>> {
+  const src = new CsvDataSource(new SimClock(0), {
+    dir: setup.csv.dir,
+    symbols: setup.symbols,
+    timeframes: setup.csv.timeframes,
+    serverTime: setup.csv.serverTime,
+    pattern: setup.csv.pattern,
+    symbolInfo: setup.csv.symbolInfo,
+    digitsFromBars: setup.csv.digitsFromBars,
+    columnCache: false,
+  });
+  await src.load();
+  return Object.fromEntries(setup.symbols.map((s) => [s, src.symbolInfo(s)]));
+}
 
 /** Runs a prepared strategy, optionally over another directory of bars. */
 export async function runPrepared(setup: StrategySetup, o: StrategyRunOptions, dataDir?: string): Promise<StrategyRun> {

@@ -12,7 +12,8 @@ import { TIMEFRAME_MS, sortTimeframes } from '../data/timeframes.js';
 import { TestkitAssertionError, iso, testkitInput } from './assertion.js';
 import { compareRuns, describeDiff, type RecordDiff } from './compare.js';
 import { readFixtureBars, trimBefore, writeFixtureBars } from './fixture-bars.js';
-import { prepareStrategy, runPrepared, type StrategyRunOptions } from './run-strategy.js';
+import { inferredSymbolInfo, prepareStrategy, runPrepared, type StrategyRunOptions } from './run-strategy.js';
+import type { SymbolInfo } from '../types.js';
 
 export interface WarmupOptions extends StrategyRunOptions {
   /** Start of the compared window: a cycle time (ISO or epoch ms; default the middle of the data). */
@@ -22,6 +23,12 @@ export interface WarmupOptions extends StrategyRunOptions {
    * backtest's first cycle has —, twice and four times that). The reference keeps all the data has.
    */
   history?: number[];
+  /**
+   * Keep each symbol's digits as inferred from all the bars in every variant (default true): a CSV
+   * source infers them from the first bars it has, and where the history starts is what varies here,
+   * not the contract (a broker states it). `false` checks the inference too.
+   */
+  pinDigits?: boolean;
   /** `assertWarmup`: fewer decisions than this in the window is TK_ERR_TESTKIT_WEAK (default 1). */
   minDecisions?: number;
 }
@@ -68,6 +75,12 @@ export async function checkWarmup(o: WarmupOptions): Promise<WarmupReport> {
     const history = [...new Set(o.history ?? [w, 2 * w, 4 * w])].sort((a, b) => a - b);
     if (history.some((k) => !(Number.isInteger(k) && k > 0))) throw testkitInput(`history: whole numbers of bars > 0, got ${history.join(', ')}`);
     const run = { ...o, from: at, closeAtEnd: false };
+    if (o.pinDigits !== false) {
+      const infos = await inferredSymbolInfo(setup);
+      const symbolInfo: Record<string, Partial<SymbolInfo>> = { ...setup.csv.symbolInfo };
+      for (const [s, info] of Object.entries(infos)) symbolInfo[s] = { ...symbolInfo[s], digits: info.digits };
+      run.set = { ...o.set, 'data.with.symbolInfo': symbolInfo };
+    }
     const reference = await runPrepared(setup, run);
     const end = Math.max(...reference.decisions.map((d) => d.time), at);
     const variants: WarmupVariant[] = [];
