@@ -205,7 +205,8 @@ describe('strategy test kit', function () {
   });
 
   it('works from node --test: a spec file importing @tradekit/core/testkit passes and fails as it should', () => {
-    const dir = mkdtempSync(path.join(CORE, 'test', 'fixtures', 'testkit', 'tmp-'));
+    // Inside the package (build output), so that '@tradekit/core' resolves to the package itself.
+    const dir = mkdtempSync(path.join(CORE, 'dist', 'tk-node-test-'));
     try {
       const spec = path.join(dir, 'strategy.test.mjs');
       writeFileSync(

@@ -84,10 +84,16 @@ export async function checkWarmup(o: WarmupOptions): Promise<WarmupReport> {
     const reference = await runPrepared(setup, run);
     const end = Math.max(...reference.decisions.map((d) => d.time), at);
     const variants: WarmupVariant[] = [];
+    // The most bars closed by `at` in any file: a history that long cuts nothing (the reference itself).
+    const available = Math.max(
+      ...bars.files.map((f) => {
+        let i = 0;
+        while (i < f.bars.length && f.utc[i]! + TIMEFRAME_MS[f.timeframe] <= at) i++;
+        return i;
+      }),
+    );
     let k = 0;
     for (const n of history) {
-      // A history no file is cut by is the reference itself.
-      const available = Math.max(...bars.files.map((f) => { let i = 0; while (i < f.bars.length && f.utc[i]! + TIMEFRAME_MS[f.timeframe] <= at) i++; return i; }));
       if (n >= available) break;
       const dir = path.join(tmp, `h${k++}`);
       await writeFixtureBars(bars, dir, (f) => trimBefore(f, at, n));
