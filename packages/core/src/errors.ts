@@ -63,6 +63,12 @@ export const ErrorCodes = {
   TK_ERR_PLUGIN_FORBIDDEN: 'plugin not allowed here (not a built-in, not in plugins.allow, or a file outside the roots)',
   TK_ERR_CONFIG_ENV_FORBIDDEN: 'environment variable not available to this config (env.allow)',
   TK_ERR_CONFIG_LIMIT: 'config over a size, depth, alias or node limit',
+  // strategy test kit (@tradekit/core/testkit): assertion failures and bad test input
+  TK_ERR_TESTKIT_LOOKAHEAD: 'a decision, order or trade changed when only later bars changed (look-ahead)',
+  TK_ERR_TESTKIT_WARMUP: 'decisions changed when the history started earlier (warm-up too short)',
+  TK_ERR_TESTKIT_GOLDEN: 'result differs from the golden file',
+  TK_ERR_TESTKIT_WEAK: 'the check had too little to compare to prove anything',
+  TK_ERR_TESTKIT_INPUT: 'test kit used with input it cannot check',
 } as const;
 
 /**

@@ -179,6 +179,64 @@ describe('MT5 CSV data', () => {
       }
     });
 
+    it("infers a symbol's digits from a prefix of its data: later rows never change them (nor the past's point, spread, quotes)", async () => {
+      const { dir, cleanup } = tempDir();
+      try {
+        // M5 from Monday 00:00: 300 bars written with 3 decimals, then 200 with 7 (a mutated future).
+        // H1 from a week earlier: 4 decimals until Monday 09:00, 6 from then on.
+        const m5 = (n: number): string => {
+          const lines = ['time,open,high,low,close,volume'];
+          for (let i = 0; i < n; i++) {
+            const t = new Date(Date.UTC(2026, 0, 12) + i * 300_000).toISOString().slice(0, 19).replace('T', ' ');
+            const p = (x: number) => (i < 300 ? x.toFixed(3) : x.toFixed(7));
+            const v = 1.1 + (i % 7) / 1000 + (i >= 300 ? 1.23e-5 : 0);
+            lines.push(`${t},${p(v)},${p(v + 0.002)},${p(v - 0.002)},${p(v + 0.001)},10`);
+          }
+          return lines.join('\n') + '\n';
+        };
+        const h1 = ['time,open,high,low,close,volume'];
+        for (let i = 0; i < 200; i++) {
+          const t = Date.UTC(2026, 0, 5) + i * 3_600_000;
+          const d = t < Date.UTC(2026, 0, 12, 9) ? 4 : 6;
+          const v = 1.1 + (i % 5) / 1000 + 1.234567e-4;
+          h1.push(`${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(d)},${(v + 0.003).toFixed(d)},${(v - 0.003).toFixed(d)},${v.toFixed(d)},10`);
+        }
+        writeFileSync(path.join(dir, 'EURUSD_M5.csv'), m5(500));
+        writeFileSync(path.join(dir, 'EURUSD_H1.csv'), h1.join('\n') + '\n');
+        const parsed = parseMt5Csv(m5(500), 'm5.csv');
+        assert.equal(parsed.digits, 7, 'the whole file has 7 decimals somewhere');
+        assert.deepEqual(parsed.digitRows, [0, 3, 300, 7], 'where the decimals grew');
+        const clock = new SimClock(Date.UTC(2026, 0, 12, 10));
+        const load = async (o: Partial<ConstructorParameters<typeof CsvDataSource>[1]> = {}, d = dir) => {
+          const src = new CsvDataSource(clock, { dir: d, serverTime: { utcOffsetHours: 0, dst: 'none' }, ...o });
+          await src.load();
+          await src.flushCache();
+          return src;
+        };
+        // First 100 M5 bars (to Monday 08:15) and the H1 bars opening by then: 3 and 4 decimals.
+        const src = await load();
+        assert.equal(src.symbolInfo('EURUSD').digits, 4);
+        assert.equal(src.symbolInfo('EURUSD').point, 0.0001);
+        assert.equal((await load()).symbolInfo('EURUSD').digits, 4, 'the same from the column cache');
+        assert.equal((await load({ columnCache: false, digitsFromBars: 1_000_000 })).symbolInfo('EURUSD').digits, 7, 'the whole file (the old rule)');
+        assert.equal((await load({ columnCache: false, symbolInfo: { EURUSD: { digits: 5 } } })).symbolInfo('EURUSD').digits, 5, 'explicit digits win');
+        // The same data cut at the clock (Monday 10:00: M5 bars to 10:00, H1 to 09:00): the same
+        // contract, the same quote.
+        const { dir: cutDir, cleanup: cleanCut } = tempDir();
+        try {
+          writeFileSync(path.join(cutDir, 'EURUSD_M5.csv'), m5(121));
+          writeFileSync(path.join(cutDir, 'EURUSD_H1.csv'), h1.slice(0, 1 + 7 * 24 + 10).join('\n') + '\n');
+          const cut = await load({ columnCache: false }, cutDir);
+          assert.deepEqual(cut.symbolInfo('EURUSD'), src.symbolInfo('EURUSD'));
+          assert.deepEqual(cut.tick('EURUSD'), src.tick('EURUSD'));
+        } finally {
+          cleanCut();
+        }
+      } finally {
+        cleanup();
+      }
+    });
+
     it('quotes with the bar spread column, caches it, and ignores a column of zeros', async () => {
       const { dir, cleanup } = tempDir();
       try {

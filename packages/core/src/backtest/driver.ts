@@ -23,6 +23,7 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     searchPaths: o.searchPaths,
     logger: extra.logger,
     sinks: extra.sinks,
+    runId: o.runId,
     overrides: { mode: 'backtest', pace: 'max', stateUrl: 'memory:compact', from: o.from, to: o.to, symbols: o.symbols, timeframe: o.timeframe, set: { 'engine.hookTimings': o.hookTimings ?? false, ...o.set } },
   });
   try {

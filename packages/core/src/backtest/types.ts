@@ -20,6 +20,8 @@ export interface BacktestOptions {
   onProgress?(done: number, total: number): void;
   /** Include each symbol's primary-timeframe bars in the result (for charts). Default false. */
   includeBars?: boolean;
+  /** The run's id (default `name@session`, a wall-clock stamp): fixed, client order ids repeat from run to run (the test kit). */
+  runId?: string;
   /** Record per-hook timings (default false in backtests: two clock reads per tap call). */
   hookTimings?: boolean;
 }

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ParsedBars } from './csv-parse.js';
 
-const MAGIC = 'TKCOL002';
+// 003: the header carries `digitRows` (002 files are parsed again once).
+const MAGIC = 'TKCOL003';
 const COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 
 interface Header {
@@ -20,6 +21,7 @@ interface Header {
   mtimeMs: number;
   length: number;
   digits: number;
+  digitRows: number[];
   /** True when a seventh column (spread, points) follows the six. */
   spread: boolean;
 }
@@ -69,7 +71,7 @@ export async function readColumnCache(csv: string, confine?: Confine): Promise<P
       } catch {
         continue;
       }
-      if (h.size !== st.size || h.mtimeMs !== st.mtimeMs) continue;
+      if (h.size !== st.size || h.mtimeMs !== st.mtimeMs || !Array.isArray(h.digitRows)) continue;
       const start = align8(12 + hlen);
       const ncol = COLUMNS.length + (h.spread ? 1 : 0);
       const bytes = h.length * 8 * ncol;
@@ -85,7 +87,7 @@ export async function readColumnCache(csv: string, confine?: Confine): Promise<P
       }
       if (off !== bytes) continue;
       const col = (i: number): Float64Array => data.subarray(i * h.length, (i + 1) * h.length);
-      const out: ParsedBars = { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), length: h.length, digits: h.digits };
+      const out: ParsedBars = { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), length: h.length, digits: h.digits, digitRows: h.digitRows };
       if (h.spread) out.spread = col(6);
       return out;
     } finally {
@@ -98,7 +100,7 @@ export async function readColumnCache(csv: string, confine?: Confine): Promise<P
 /** Writes the cache (temp file + rename, so a reader never sees half a file). Failures are reported, not thrown. */
 export async function writeColumnCache(csv: string, parsed: ParsedBars, confine?: Confine): Promise<string | undefined> {
   const st = await stat(csv);
-  const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits, spread: parsed.spread !== undefined } satisfies Header), 'utf8');
+  const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits, digitRows: parsed.digitRows, spread: parsed.spread !== undefined } satisfies Header), 'utf8');
   const prefix = Buffer.alloc(align8(12 + header.length));
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, 8);

@@ -28,8 +28,21 @@ export interface ParsedBars {
   /** Spread per bar in points, when the file has a `spread` column. */
   spread?: Float64Array;
   length: number;
-  /** Most decimals seen in prices: the symbol's digits when the source does not say. */
+  /** Most decimals seen in prices over the whole file (see `digitRows` for where each level first appeared). */
   digits: number;
+  /**
+   * Where the price decimals grew: `[row, digits, row, digits, …]`, the first row at which the most
+   * decimals so far reached each level (rows from 0, increasing). A source infers a symbol's digits
+   * from a prefix of the data with it, so a row after the prefix cannot change them.
+   */
+  digitRows: number[];
+}
+
+/** The most decimals seen in rows `0 … lastRow` (inclusive) of a parse, from its `digitRows`. */
+export function digitsUpTo(digitRows: readonly number[], lastRow: number): number {
+  let d = 0;
+  for (let i = 0; i + 1 < digitRows.length && digitRows[i]! <= lastRow; i += 2) d = digitRows[i + 1]!;
+  return d;
 }
 
 const C0 = 48;
@@ -104,6 +117,7 @@ class BarParser {
   private lineNo = 0;
   private n = 0;
   private digits = 0;
+  private readonly digitRows: number[] = [];
   private cap = 0;
   private ncol = 6;
   private time: Float64Array = new Float64Array(0);
@@ -175,7 +189,7 @@ class BarParser {
     const n = this.n;
     if (n < this.cap * 0.9) this.allocate(n);
     const col = (a: Float64Array): Float64Array => (a.length === n ? a : a.subarray(0, n));
-    const out: ParsedBars = { time: col(this.time), open: col(this.open), high: col(this.high), low: col(this.low), close: col(this.close), volume: col(this.volume), length: n, digits: this.digits };
+    const out: ParsedBars = { time: col(this.time), open: col(this.open), high: col(this.high), low: col(this.low), close: col(this.close), volume: col(this.volume), length: n, digits: this.digits, digitRows: this.digitRows };
     if (this.spread) out.spread = col(this.spread);
     return out;
   }
@@ -248,7 +262,7 @@ class BarParser {
       if (this.decimals > dg) dg = this.decimals;
       cl = this.num(b, end, delim);
       if (this.decimals > dg) dg = this.decimals;
-      if (dg > this.digits) this.digits = dg;
+      if (dg > this.digits) this.digitRows.push(this.n, (this.digits = dg));
       // A field follows only if the previous one ended on the delimiter (else the line is short).
       if (cols.volume === 5) {
         v = b[this.pos - 1] === delim ? this.num(b, end, delim) : Number.NaN;
@@ -284,7 +298,7 @@ class BarParser {
       for (const k of [cols.open, cols.high, cols.low, cols.close]) {
         const x = f[k]?.trim() ?? '';
         const dot = x.indexOf('.');
-        if (dot >= 0 && x.length - dot - 1 > this.digits) this.digits = x.length - dot - 1;
+        if (dot >= 0 && x.length - dot - 1 > this.digits) this.digitRows.push(this.n, (this.digits = x.length - dot - 1));
       }
     }
     const n = this.n;

@@ -5,6 +5,11 @@
  * is ≤ `clock.now()`, and `tick()` quotes the open of the bar in progress (known since it opened).
  * The ask is the bid plus the bar's recorded spread when the file has a `spread` column (as MT5's
  * strategy tester does in OHLC modes), else plus the symbol's fixed spread.
+ *
+ * A symbol's digits (hence its point, its spread in price and every rounding) are decided before any
+ * bar after the warm-up can matter: from the decimals of its first `digitsFromBars` bars of the finest
+ * timeframe, and of the bars of its other files that open no later; never from the rest of the file
+ * (a future row with more decimals would otherwise change the past). `symbolInfo.<S>.digits` sets them.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +17,7 @@ import { TradekitError } from '../errors.js';
 import type { Clock, Coverage, DataSource } from '../interfaces.js';
 import type { BarQuery, BarSeries, SymbolInfo, Tick, Timeframe } from '../types.js';
 import { BarStore, emptySeries } from './bar-store.js';
-import { readMt5Csv } from './csv-parse.js';
+import { digitsUpTo, readMt5Csv } from './csv-parse.js';
 import { serverToUtcConverter, type ServerTimeConfig } from './server-time.js';
 import { readColumnCache, writeColumnCache } from './column-cache.js';
 import { symbolInfoFor } from './symbol-profiles.js';
@@ -44,7 +49,15 @@ export interface CsvSourceOptions {
    * export from a server that records no spread) is ignored either way.
    */
   barSpread?: boolean;
+  /**
+   * How many of the finest timeframe's first bars decide a symbol's digits when `symbolInfo` does not
+   * give them (default 100, within the default warm-up of 300 bars). Rows after never change them.
+   */
+  digitsFromBars?: number;
 }
+
+/** The default `digitsFromBars`. */
+export const DIGITS_FROM_BARS = 100;
 
 
 export class CsvDataSource implements DataSource {
@@ -56,6 +69,8 @@ export class CsvDataSource implements DataSource {
   private readonly pendingWrites: Promise<unknown>[] = [];
   /** Per symbol: where its quotes come from, and the last quote (reused within a bar). */
   private readonly ticks = new Map<string, QuoteState>();
+  /** Per symbol and timeframe while loading: where the decimals grew (see `ParsedBars.digitRows`). */
+  private readonly digitRows = new Map<string, Map<Timeframe, number[]>>();
 
   constructor(
     private readonly clock: Clock,
@@ -87,6 +102,8 @@ export class CsvDataSource implements DataSource {
       jobs.push(this.loadFile(file, symbol, tf));
     }
     await Promise.all(jobs);
+    for (const symbol of this.digitRows.keys()) this.inferInfo(symbol);
+    this.digitRows.clear();
     for (const s of wanted ?? []) {
       if (!this.stores.has(s)) {
         throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no CSV file for symbol ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s)})`, { symbol: s });
@@ -132,9 +149,28 @@ export class CsvDataSource implements DataSource {
     if (!byTf) this.stores.set(symbol, (byTf = new Map()));
     byTf.set(tf, store);
     this.ticks.delete(symbol);
-    const digits = Math.max(parsed.digits, this.infos.get(symbol)?.digits ?? 0);
-    this.infos.set(symbol, symbolInfoFor(symbol, digits, this.options.symbolInfo?.[symbol]));
+    let rows = this.digitRows.get(symbol);
+    if (!rows) this.digitRows.set(symbol, (rows = new Map()));
+    rows.set(tf, parsed.digitRows);
     this.finest.set(symbol, sortTimeframes(byTf.keys())[0]!);
+  }
+
+  /**
+   * The symbol's contract, with digits from a prefix of its data: the first `digitsFromBars` bars of
+   * the finest timeframe, and the bars of other timeframes that open no later.
+   */
+  private inferInfo(symbol: string): void {
+    const byTf = this.stores.get(symbol)!;
+    const rows = this.digitRows.get(symbol)!;
+    const finest = byTf.get(this.finest.get(symbol)!)!;
+    const n = Math.max(1, Math.floor(this.options.digitsFromBars ?? DIGITS_FROM_BARS));
+    const until = finest.length ? finest.time[Math.min(n, finest.length) - 1]! : -Infinity;
+    let digits = 0;
+    for (const [tf, store] of byTf) {
+      const last = store.upperBound(until) - 1;
+      if (last >= 0) digits = Math.max(digits, digitsUpTo(rows.get(tf) ?? [], last));
+    }
+    this.infos.set(symbol, symbolInfoFor(symbol, digits, this.options.symbolInfo?.[symbol]));
   }
 
   /** Waits for column-cache files still being written (tests and benchmarks). */

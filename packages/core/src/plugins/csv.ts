@@ -17,6 +17,8 @@ export interface CsvPluginConfig {
   columnCache: boolean;
   /** Quote and fill with a file's per-bar spread column when it has one. */
   barSpread: boolean;
+  /** How many of the finest timeframe's first bars decide a symbol's digits (when symbolInfo does not). */
+  digitsFromBars: number;
 }
 
 export default definePlugin<CsvPluginConfig>({
@@ -44,6 +46,12 @@ export default definePlugin<CsvPluginConfig>({
       pattern: { type: 'string', default: '{symbol}_{timeframe}.csv' },
       columnCache: { type: 'boolean', default: true, description: 'keep parsed columns in a binary cache (.tkcache/ next to the data, or the OS temp dir)' },
       barSpread: { type: 'boolean', default: true, description: "quote and fill with a file's per-bar spread column (points) when it has one; false: always the symbol's fixed spread" },
+      digitsFromBars: {
+        type: 'integer',
+        minimum: 1,
+        default: 100,
+        description: "a symbol's digits (point, spread, rounding) come from its first N finest-timeframe bars (and other files' bars opening no later), never from later rows; set symbolInfo.<S>.digits to give them",
+      },
       symbolInfo: {
         type: 'object',
         default: {},
@@ -83,6 +91,7 @@ export default definePlugin<CsvPluginConfig>({
       symbolInfo: config.symbolInfo,
       columnCache: config.columnCache,
       barSpread: config.barSpread,
+      digitsFromBars: config.digitsFromBars,
     });
     await source.load();
     ctx.setDataSource(source);
