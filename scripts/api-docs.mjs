@@ -81,13 +81,28 @@ export function findEntryPoints(root) {
         throw new ApiDocsError(`api-docs: ${pkg.name}${subpath === '.' ? '' : subpath.slice(1)}: ${path.relative(root, dts)} does not exist; build first (npm run build)`);
       }
       const importPath = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, '')}`;
+      const moduleDoc = moduleDocOf(readFileSync(dts, 'utf8'));
       const unscoped = pkg.name.replace(/^@[^/]+\//, '');
       const page = `${[unscoped, ...subpath.replace(/^\.\/?/, '').split('/').filter(Boolean)].join('.')}.md`;
-      entries.push({ pkg, pkgDir, dir, subpath, importPath, dts, page });
+      entries.push({ pkg, pkgDir, dir, subpath, importPath, dts, page, moduleDoc });
     }
   }
   if (entries.length === 0) throw new ApiDocsError(`api-docs: no public package with declarations under ${pkgsDir}`);
   return entries;
+}
+
+/**
+ * The entry point's own doc comment: a leading comment that a re-export or an import follows
+ * (one that a declaration follows is that declaration's). Markdown lines, comment markers removed.
+ */
+function moduleDocOf(dts) {
+  const m = /^\s*\/\*\*([\s\S]*?)\*\/\s*\n(\s*)(\S[^\n]*)/.exec(dts);
+  if (!m || !/^(import\b|export\s*(\*|\{|type\s*\{))/.test(m[3])) return '';
+  const lines = m[1].split('\n').map((l) => l.replace(/^\s*\*( |$)/, '').trimEnd());
+  const paragraphs = lines.join('\n').trim().split(/\n\s*\n/);
+  // Prose: code spans kept, everything else escaped; a paragraph's line breaks become spaces.
+  const prose = (text) => text.split(/(`[^`]*`)/).map((part, i) => (i % 2 ? part : escapeMd(part))).join('');
+  return paragraphs.map((p) => prose(p.replace(/\s*\n\s*/g, ' '))).join('\n\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,6 +382,7 @@ function renderEntry(entry, groups, forgotten, links, elsewhere, root) {
   out.push(`# ${entry.importPath}`);
   out.push('');
   if (entry.subpath === '.' && entry.pkg.description) out.push(escapeMd(entry.pkg.description), '');
+  if (entry.moduleDoc) out.push(entry.moduleDoc, '');
   out.push(fenced(`import { … } from '${entry.importPath}';`));
   out.push('');
   out.push(`[API reference index](README.md) · ${groups.length} exports`);
@@ -436,13 +452,20 @@ function renderIndex(entries, groups) {
     '(`dist/**/*.d.ts`) and their doc comments: one page per package entry point (`exports` subpath).',
     'Anything not listed here is internal and may change without notice.',
     '',
-    'Regenerate after changing a public API: `npm run build && npm run api-docs`',
+    'Regenerate after changing a public API: `npm run api-docs` (it builds first)',
     '(a test fails while these pages are stale).',
     '',
   );
   out.push('| Import | Package | Exports | Description |', '|---|---|---|---|');
   entries.forEach((e, i) => {
-    const desc = e.subpath === '.' ? escapeMd(e.pkg.description ?? '') : '';
+    const plugin = groups[i].some((g) => g.name === 'default' && g.items.some((it) => /PluginManifest\b/.test(it.excerpt?.text ?? '')));
+    const desc = e.subpath === '.' && e.pkg.description
+      ? escapeMd(e.pkg.description)
+      : e.moduleDoc
+        ? firstLine(e.moduleDoc)
+        : plugin
+          ? `Plugin (default export): ${code(`use: '${e.importPath}'`)} in a run config.`
+          : '';
     out.push(`| [${code(e.importPath)}](${e.page}) | ${code(e.pkg.name)} | ${groups[i].length} | ${desc} |`);
   });
   return `${out.join('\n')}\n`;

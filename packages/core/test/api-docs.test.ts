@@ -145,7 +145,7 @@ export declare const LIMIT = 3;
 `,
       );
       writeFileSync(path.join(lib, 'dist', 'src', 'hidden.d.ts'), 'export interface Hidden { x: number }\n');
-      writeFileSync(path.join(lib, 'dist', 'src', 'plugins', 'extra.d.ts'), `import type { AddOptions } from '../index.js';\n/** The extra entry. */\nexport declare function extra(o: AddOptions): void;\n`);
+      writeFileSync(path.join(lib, 'dist', 'src', 'plugins', 'extra.d.ts'), `/**\n * \`@fx/lib/extra\`: more of it,\n * for \`Map<K, V>\` users.\n */\nimport type { AddOptions } from '../index.js';\n/** The extra entry. */\nexport declare function extra(o: AddOptions): void;\n`);
       const priv = pkg('private-one', { name: '@fx/private-one', private: true, exports: { '.': { types: './dist/src/index.d.ts' } } });
       writeFileSync(path.join(priv, 'dist', 'src', 'index.d.ts'), 'export declare const SHOULD_NOT_APPEAR = 1;\n');
     });
@@ -176,7 +176,9 @@ export declare const LIMIT = 3;
       assert.match(lib, /export declare const LIMIT = 3/);
       assert.match(lib, /## Referenced types not exported here[\s\S]*- `Hidden`: internal to the package/);
       const extra = files.get('lib.extra.md')!;
-      assert.match(extra, /^# @fx\/lib\/extra$/m);
+      assert.match(extra, /^# @fx\/lib\/extra\n\n`@fx\/lib\/extra`: more of it, for `Map<K, V>` users\.\n/m, "the entry point's own doc comment");
+      assert.match(index, /\(lib\.extra\.md\) \| `@fx\/lib` \| 1 \| `@fx\/lib\/extra`: more of it, for `Map<K, V>` users\. \|/);
+      assert.match(extra, /### extra\n\n\*function\*[^\n]*\n\nThe extra entry\./);
       assert.match(extra, /- `AddOptions`: exported by \[`@fx\/lib`\]\(lib\.md#addoptions\)/);
       // Deterministic: a second run rewrites nothing.
       const again = generate(['--root', root, '--out', out]);
