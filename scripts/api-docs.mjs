@@ -4,7 +4,7 @@
 //
 //   node scripts/api-docs.mjs [--out DIR] [--root DIR] [--check]
 //
-// Run after a build (`npm run build && npm run api-docs`). API Extractor (which bundles its own
+// `npm run api-docs` builds (tsc -b), then runs this. API Extractor (which bundles its own
 // TypeScript 6 compiler API; the repo's `typescript` 7 has none) reads each entry point's .d.ts and
 // writes a doc model; this script renders that model as Markdown. The output depends only on the
 // declarations and their doc comments (no timestamps, no tool versions, no absolute paths), so it is
@@ -78,7 +78,8 @@ export function findEntryPoints(root) {
       if (!types) continue; // e.g. "./package.json"
       const dts = path.resolve(pkgDir, types);
       if (!existsSync(dts)) {
-        throw new ApiDocsError(`api-docs: ${pkg.name}${subpath === '.' ? '' : subpath.slice(1)}: ${path.relative(root, dts)} does not exist; build first (npm run build)`);
+        const name = `${pkg.name}${subpath === '.' ? '' : subpath.slice(1)}`;
+        throw new ApiDocsError(`api-docs: ${name}: ${path.relative(root, dts)} does not exist; build first (npm run build)`);
       }
       const importPath = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, '')}`;
       const moduleDoc = moduleDocOf(readFileSync(dts, 'utf8'));
@@ -147,7 +148,7 @@ function extractorConfig(entry, apiJsonFilePath) {
 }
 
 /** Runs API Extractor over every entry point (one shared compiler program) and loads each doc model. */
-export function extract(entries, { log = () => undefined } = {}) {
+export function extract(entries) {
   const tmp = mkdtempSync(path.join(tmpdir(), 'tk-api-docs-'));
   const warnings = [];
   const forgotten = entries.map(() => new Set());
@@ -173,7 +174,6 @@ export function extract(entries, { log = () => undefined } = {}) {
         },
       });
       if (!result.succeeded && errors.length === 0) errors.push(`${entry.importPath}: API Extractor failed`);
-      log(`api-docs: extracted ${entry.importPath}`);
     });
     if (errors.length) throw new ApiDocsError(`api-docs: API Extractor reported errors:\n  ${errors.join('\n  ')}`);
     const models = entries.map((_, i) => {
@@ -192,7 +192,10 @@ export function extract(entries, { log = () => undefined } = {}) {
 // ---------------------------------------------------------------------------------------------
 
 const KIND_ORDER = ['Class', 'Function', 'Variable', 'Interface', 'TypeAlias', 'Enum', 'Namespace'];
-const KIND_TITLE = { Class: 'Classes', Function: 'Functions', Variable: 'Constants and variables', Interface: 'Interfaces', TypeAlias: 'Types', Enum: 'Enums', Namespace: 'Namespaces' };
+const KIND_TITLE = {
+  Class: 'Classes', Function: 'Functions', Variable: 'Constants and variables',
+  Interface: 'Interfaces', TypeAlias: 'Types', Enum: 'Enums', Namespace: 'Namespaces',
+};
 const KIND_WORD = { Class: 'class', Function: 'function', Variable: 'const', Interface: 'interface', TypeAlias: 'type', Enum: 'enum', Namespace: 'namespace' };
 
 /** Inline code that survives backticks inside (template literal types). */
@@ -241,7 +244,10 @@ function renderDoc(node, links, raw = false) {
     case 'FencedCode':
       return `\n\n${fenced(node.code, node.language)}\n\n`;
     case 'LinkTag': {
-      if (node.urlDestination) return raw ? node.linkText ?? node.urlDestination : `[${escapeMd(node.linkText ?? node.urlDestination)}](${node.urlDestination})`;
+      if (node.urlDestination) {
+        const label = node.linkText ?? node.urlDestination;
+        return raw ? label : `[${escapeMd(label)}](${node.urlDestination})`;
+      }
       const target = node.codeDestination?.memberReferences?.map((r) => r.memberIdentifier?.identifier).filter(Boolean).join('.');
       const text = node.linkText ?? target ?? '';
       if (raw) return text;
@@ -328,12 +334,20 @@ function isPublicMember(member) {
   return !/^(private|protected)\b/.test(text) && !('#private' === member.displayName);
 }
 
-const MEMBER_ORDER = ['Constructor', 'ConstructSignature', 'CallSignature', 'IndexSignature', 'Property', 'PropertySignature', 'Method', 'MethodSignature', 'EnumMember'];
+const MEMBER_ORDER = [
+  'Constructor', 'ConstructSignature', 'CallSignature', 'IndexSignature', 'Property', 'PropertySignature', 'Method', 'MethodSignature', 'EnumMember',
+];
 
 function memberLines(container, links) {
   const members = container.members.filter(isPublicMember);
   const statics = (m) => (m.isStatic ? 0 : 1);
-  members.sort((a, b) => statics(a) - statics(b) || MEMBER_ORDER.indexOf(a.kind) - MEMBER_ORDER.indexOf(b.kind) || cmp(a.displayName, b.displayName) || (a.overloadIndex ?? 0) - (b.overloadIndex ?? 0));
+  members.sort(
+    (a, b) =>
+      statics(a) - statics(b) ||
+      MEMBER_ORDER.indexOf(a.kind) - MEMBER_ORDER.indexOf(b.kind) ||
+      cmp(a.displayName, b.displayName) ||
+      (a.overloadIndex ?? 0) - (b.overloadIndex ?? 0),
+  );
   return members.map((m) => {
     let sig = m.excerpt?.text ?? m.displayName;
     if (m.kind === 'EnumMember') sig = `${m.displayName} = ${m.initializerExcerpt?.text ?? ''}`;
@@ -518,9 +532,9 @@ function readDir(dir) {
   return files;
 }
 
-export function generate({ root = TOOL_ROOT, log } = {}) {
+export function generate({ root = TOOL_ROOT } = {}) {
   const entries = findEntryPoints(root);
-  const { models, warnings, forgotten } = extract(entries, { log });
+  const { models, warnings, forgotten } = extract(entries);
   return { files: render(entries, models, forgotten, root), warnings, entries };
 }
 
@@ -533,7 +547,8 @@ async function main() {
   const removed = Object.keys(existing).filter((f) => !(f in files));
   if (opts.check) {
     if (changed.length || removed.length) {
-      process.stderr.write(`api-docs: ${path.relative(process.cwd(), opts.out) || '.'} is stale (${[...changed, ...removed.map((f) => `${f} (removed)`)].join(', ')}); run npm run build && npm run api-docs\n`);
+      const stale = [...changed, ...removed.map((f) => `${f} (removed)`)].join(', ');
+      process.stderr.write(`api-docs: ${path.relative(process.cwd(), opts.out) || '.'} is stale (${stale}); run npm run api-docs\n`);
       process.exit(1);
     }
     process.stdout.write(`api-docs: ${Object.keys(files).length} pages up to date\n`);
@@ -542,7 +557,8 @@ async function main() {
   mkdirSync(opts.out, { recursive: true });
   for (const f of removed) rmSync(path.join(opts.out, f));
   for (const f of changed) writeFileSync(path.join(opts.out, f), files[f]);
-  process.stdout.write(`api-docs: ${Object.keys(files).length} pages in ${path.relative(process.cwd(), opts.out) || '.'} (${changed.length} written, ${removed.length} removed)\n`);
+  const where = path.relative(process.cwd(), opts.out) || '.';
+  process.stdout.write(`api-docs: ${Object.keys(files).length} pages in ${where} (${changed.length} written, ${removed.length} removed)\n`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
