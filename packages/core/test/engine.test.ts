@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TradekitError, type CycleSummary, type TradekitEvent } from '../src/index.js';
+import type { TradekitError, CycleSummary, TradekitEvent } from '../src/index.js';
 import { baseConfig, startRun, type TestRun } from './helpers/run.js';
 
 const agent = (body: string, name = 'test-agent', extra = '') => `

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, getToken, setToken, takeTokenFromUrl, ApiError } from './api';
+import { api, getToken, setToken, takeTokenFromUrl, type ApiError } from './api';
 import { resetSocket, socket, useConn, useRun } from './stream';
 import type { Me, RunSummary, TkEvent } from './types';
 import { Login } from './components/Login';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError } from '../api';
+import { api, type ApiError } from '../api';
 import type { RunSummary } from '../types';
 
 export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarted: (id: string) => void }) {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError, runPath } from '../api';
+import { api, type ApiError, runPath } from '../api';
 import type { RunView } from '../stream';
 import { Confirm } from './Confirm';
 import { utc } from '../format';
