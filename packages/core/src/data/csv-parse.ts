@@ -380,7 +380,6 @@ export function parseMt5Csv(input: string | Uint8Array, file: string, chunkBytes
     return p.finish();
   }
   // Characters past latin1: the text was decoded as UTF-8 (a byte-order mark shows as U+FEFF); parse its UTF-8 bytes.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0100-\uffff]/.test(input)) return parseMt5Csv(Buffer.from(input, 'utf8'), file);
   const p = new BarParser(file, input.length);
   let at = 0;
