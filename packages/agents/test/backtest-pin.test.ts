@@ -69,7 +69,7 @@ async function replay(configFile: string): Promise<Pinned> {
 function check(name: string, actual: Pinned): void {
   const file = path.join(FIXTURES, 'backtest', `${name}.expected.json`);
   if (process.env.TK_UPDATE_FIXTURES === '1') {
-    writeFileSync(file, JSON.stringify(actual, null, 1) + '\n');
+    writeFileSync(file, `${JSON.stringify(actual, null, 1)}\n`);
     return;
   }
   const expected = JSON.parse(readFileSync(file, 'utf8')) as Pinned;

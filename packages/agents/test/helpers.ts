@@ -8,7 +8,7 @@ import {
   CsvDataSource,
   MemoryStateStore,
   PaperBroker,
-  SimClock,
+  type SimClock,
   silentLogger,
   TIMEFRAME_MS,
   type Broker,
@@ -59,7 +59,7 @@ function stamp(t: number): string {
 export function writeBars(dir: string, symbol: string, tf: Timeframe, bars: readonly SynthBar[], digits = 5): void {
   const lines = ['time,open,high,low,close,volume'];
   for (const b of bars) lines.push(`${stamp(b.time)},${b.open.toFixed(digits)},${b.high.toFixed(digits)},${b.low.toFixed(digits)},${b.close.toFixed(digits)},${b.volume ?? 100}`);
-  writeFileSync(path.join(dir, `${symbol}_${tf}.csv`), lines.join('\n') + '\n');
+  writeFileSync(path.join(dir, `${symbol}_${tf}.csv`), `${lines.join('\n')}\n`);
 }
 
 export function tempDir(prefix = 'tk-agents-'): string {

@@ -119,10 +119,10 @@ describe('indicators on hand-computed series', () => {
 
   it('Bollinger of a constant series has zero width; of [1,2,3] with k=1 spans ±√(2/3)', () => {
     const b = new Bollinger(3, 1);
-    [5, 5, 5].forEach((v) => b.update(v));
+    for (const v of [5, 5, 5]) b.update(v);
     assert.equal(b.width, 0);
     const c = new Bollinger(3, 1);
-    [1, 2, 3].forEach((v) => c.update(v));
+    for (const v of [1, 2, 3]) c.update(v);
     assert.ok(close(c.upper, 2 + Math.sqrt(2 / 3), 1e-12) && close(c.lower, 2 - Math.sqrt(2 / 3), 1e-12));
   });
 
@@ -143,7 +143,7 @@ describe('indicators on hand-computed series', () => {
 
   it('Ring keeps the newest values, index 0 = newest', () => {
     const r = new Ring(3);
-    [1, 2, 3, 4].forEach((v) => r.push(v));
+    for (const v of [1, 2, 3, 4]) r.push(v);
     assert.deepEqual([r.at(0), r.at(1), r.at(2)], [4, 3, 2]);
     assert.ok(Number.isNaN(r.at(3)));
     assert.deepEqual(r.toArray(), [2, 3, 4]);

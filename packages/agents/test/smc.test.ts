@@ -5,7 +5,9 @@ import { SmcTracker, FeatureTrack, SMC_DEFAULTS, type StructureBreak } from '@tr
 const P = { ...SMC_DEFAULTS, lookback: 5, momentum: 1.5, sweepRecentBars: 2, fvgMinAtr: 0, maxZones: 10 };
 
 function feed(t: SmcTracker, bars: [number, number, number, number][], atr = 1): void {
-  bars.forEach(([o, h, l, c], i) => t.update(i * 300_000, o, h, l, c, atr));
+  bars.forEach(([o, h, l, c], i) => {
+    t.update(i * 300_000, o, h, l, c, atr);
+  });
 }
 
 describe('smart-money features', () => {

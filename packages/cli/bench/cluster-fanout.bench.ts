@@ -94,7 +94,9 @@ export default async function bench() {
     const key = `${prefix}:events:${RUN}`;
     let seq = 0;
     const t0 = performance.now();
-    const warm = setTimeout(() => kids.forEach((k) => k.send({ measure: true })), 2000);
+    const warm = setTimeout(() => {
+      for (const k of kids) k.send({ measure: true });
+    }, 2000);
     await new Promise<void>((resolve) => {
       const tick = async () => {
         const due = Math.min(Math.floor(((performance.now() - t0) / 1000) * rate), seconds * rate);

@@ -4,7 +4,7 @@ import { ConfigErrors, isTradekitError, type TradekitError } from '@tradekit/cor
 export function printError(err: unknown, json = false): void {
   const list: TradekitError[] = err instanceof ConfigErrors ? err.errors : isTradekitError(err) ? [err] : [];
   if (json) {
-    process.stderr.write(JSON.stringify({ errors: list.length ? list.map((e) => e.toJSON()) : [{ message: String((err as Error)?.message ?? err) }] }) + '\n');
+    process.stderr.write(`${JSON.stringify({ errors: list.length ? list.map((e) => e.toJSON()) : [{ message: String((err as Error)?.message ?? err) }] })}\n`);
     return;
   }
   if (!list.length) {

@@ -45,7 +45,9 @@ describe('tradekit backtest (end to end)', function () {
     assert.equal(csv.rows.length, trades.length);
     const keys = ['id', 'symbol', 'side', 'volume', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'exitReason', 'commission', 'profit', 'agent'];
     csv.rows.forEach((row, i) => {
-      keys.forEach((k, j) => assert.equal(row[j], String(trades[i]![k]), `row ${i} ${k}`));
+      keys.forEach((k, j) => {
+        assert.equal(row[j], String(trades[i]![k]), `row ${i} ${k}`);
+      });
     });
     for (const t of trades) {
       assert.ok(Date.parse(t.exitTime as string) > Date.parse(t.entryTime as string));

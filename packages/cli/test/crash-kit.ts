@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { KnexStateStore, LiveClock, magicOf, openStateStore, PAPER_ACCOUNT_KEY, silentLogger, type Deal, type OrderRecord, type PaperAccountState, type PendingOrder, type Position, type TradeRecord } from '@tradekit/core';
+import { type KnexStateStore, LiveClock, magicOf, openStateStore, PAPER_ACCOUNT_KEY, silentLogger, type Deal, type OrderRecord, type PaperAccountState, type PendingOrder, type Position, type TradeRecord } from '@tradekit/core';
 import { Mt5Broker, Mt5Session, RpcGateway } from '@tradekit/mt5-adapter';
 import { BIN } from './helpers.js';
 
@@ -176,7 +176,7 @@ export function compare(t: Truth, j: JournalView, asOf: number): string[] {
   for (const d of outs) if (d.time < asOf && !exitDeals.has(d.id)) bad.push(`broker exit deal ${d.id} (position ${d.positionId}, ${d.reason}) missing from the journal`);
   for (const p of t.positions) {
     const tr = trades.get(p.id);
-    if (p.openTime < asOf && (!tr || tr.status !== 'open')) bad.push(`broker position ${p.id} not open in the journal (${tr?.status ?? 'absent'})`);
+    if (p.openTime < asOf && (tr?.status !== 'open')) bad.push(`broker position ${p.id} not open in the journal (${tr?.status ?? 'absent'})`);
     else if (tr && Math.abs(tr.openVolume - p.volume) > 1e-9 && !outs.some((d) => d.positionId === p.id && d.time >= asOf)) bad.push(`position ${p.id}: journal open volume ${tr.openVolume}, broker ${p.volume}`);
   }
   // The journal invents nothing: every trade and exit it has, the broker has.

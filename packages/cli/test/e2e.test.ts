@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KnexStateStore, openStateStore } from '@tradekit/core';
+import { type KnexStateStore, openStateStore } from '@tradekit/core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'tradekit.js');
@@ -56,7 +56,9 @@ describe('tradekit CLI (end to end)', () => {
       try {
         const events = await store.journal.events(0, 100_000);
         assert.ok(events.length >= 150 * 4);
-        events.forEach((e, i) => assert.equal(e.seq, i + 1, 'gap-free seq'));
+        events.forEach((e, i) => {
+          assert.equal(e.seq, i + 1, 'gap-free seq');
+        });
         assert.equal(events.filter((e) => e.type === 'scan.summary').length, 150);
         const orders = await store.journal.listOrders({});
         assert.ok(orders.length > 0, 'the SMA agent traded');

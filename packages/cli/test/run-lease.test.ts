@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KnexStateStore, openStateStore } from '@tradekit/core';
+import { type KnexStateStore, openStateStore } from '@tradekit/core';
 import { brokerTruth, compare, failpointLog, journalOf, startChild, startSim, type CrashCase, type Sim } from './crash-kit.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

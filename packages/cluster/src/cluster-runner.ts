@@ -40,7 +40,7 @@ export class ClusterRunner {
   private readonly timeoutMs: number;
   private readonly keys: ClusterKeys;
 
-  private constructor(private readonly o: ClusterRunnerOptions) {
+  private constructor(o: ClusterRunnerOptions) {
     this.keys = keysOf(o.prefix ?? PREFIX);
     this.stateUrl = o.stateUrl;
     this.timeoutMs = o.controlTimeoutMs ?? 10_000;

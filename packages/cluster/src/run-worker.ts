@@ -10,7 +10,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { LiveClock, Run, redactUrl, type Logger, type RunOptions, type Timeframe, type TradingState } from '@tradekit/core';
 import { RedisEventSink } from './event-stream.js';
 import type { WorkerPart } from './part.js';

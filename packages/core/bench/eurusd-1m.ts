@@ -23,7 +23,7 @@ export function eurusd1mDir(bars = BARS_1M): string {
   const src = readFileSync(path.join(REPO_ROOT, 'examples', 'data', 'EURUSD_H1.csv'), 'latin1').split('\n');
   const header = src[0]!;
   const rows = src.slice(1).filter((l) => l.trim() !== '');
-  const parse = (l: string) => Date.parse(l.slice(0, 19).replace(' ', 'T') + 'Z');
+  const parse = (l: string) => Date.parse(`${l.slice(0, 19).replace(' ', 'T')}Z`);
   const times = rows.map(parse);
   const rest = rows.map((l) => l.slice(l.indexOf(',')));
   const span = times[times.length - 1]! - times[0]! + HOUR;
@@ -34,7 +34,7 @@ export function eurusd1mDir(bars = BARS_1M): string {
     out.push(new Date(times[k]! + tile * span).toISOString().slice(0, 19).replace('T', ' ') + rest[k]!);
   }
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, out.join('\n') + '\n');
+  writeFileSync(tmp, `${out.join('\n')}\n`);
   renameSync(tmp, file);
   return dir;
 }

@@ -67,7 +67,7 @@ describe('MT5 CSV read in chunks', () => {
   it('sizes the columns from the first line and grows them when later lines are shorter', () => {
     const rows = ['time,open,high,low,close,volume', '2026-01-05 10:00:00,1.123456789,1.223456789,1.023456789,1.123456789,123456'];
     for (let i = 1; i < 500; i++) rows.push(`${1_767_607_200 + i * 60},1,2,1,1,1`);
-    const p = parseMt5Csv(rows.join('\n') + '\n', 'short.csv');
+    const p = parseMt5Csv(`${rows.join('\n')}\n`, 'short.csv');
     assert.equal(p.length, 500);
     for (const c of COLS.slice(0, 6)) assert.equal(p[c]!.length, 500);
     assert.equal(p.time[499], (1_767_607_200 + 499 * 60) * 1000);

@@ -192,7 +192,7 @@ describe('MT5 CSV data', () => {
             const v = 1.1 + (i % 7) / 1000 + (i >= 300 ? 1.23e-5 : 0);
             lines.push(`${t},${p(v)},${p(v + 0.002)},${p(v - 0.002)},${p(v + 0.001)},10`);
           }
-          return lines.join('\n') + '\n';
+          return `${lines.join('\n')}\n`;
         };
         const h1 = ['time,open,high,low,close,volume'];
         for (let i = 0; i < 200; i++) {
@@ -202,7 +202,7 @@ describe('MT5 CSV data', () => {
           h1.push(`${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(d)},${(v + 0.003).toFixed(d)},${(v - 0.003).toFixed(d)},${v.toFixed(d)},10`);
         }
         writeFileSync(path.join(dir, 'EURUSD_M5.csv'), m5(500));
-        writeFileSync(path.join(dir, 'EURUSD_H1.csv'), h1.join('\n') + '\n');
+        writeFileSync(path.join(dir, 'EURUSD_H1.csv'), `${h1.join('\n')}\n`);
         const parsed = parseMt5Csv(m5(500), 'm5.csv');
         assert.equal(parsed.digits, 7, 'the whole file has 7 decimals somewhere');
         assert.deepEqual(parsed.digitRows, [0, 3, 300, 7], 'where the decimals grew');
@@ -225,7 +225,7 @@ describe('MT5 CSV data', () => {
         const { dir: cutDir, cleanup: cleanCut } = tempDir();
         try {
           writeFileSync(path.join(cutDir, 'EURUSD_M5.csv'), m5(121));
-          writeFileSync(path.join(cutDir, 'EURUSD_H1.csv'), h1.slice(0, 1 + 7 * 24 + 10).join('\n') + '\n');
+          writeFileSync(path.join(cutDir, 'EURUSD_H1.csv'), `${h1.slice(0, 1 + 7 * 24 + 10).join('\n')}\n`);
           const cut = await load({ columnCache: false }, cutDir);
           assert.deepEqual(cut.symbolInfo('EURUSD'), src.symbolInfo('EURUSD'));
           assert.deepEqual(cut.tick('EURUSD'), src.tick('EURUSD'));

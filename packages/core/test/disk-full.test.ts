@@ -120,7 +120,7 @@ describe('state store on a full disk', () => {
       const summary = await done;
       assert.equal(summary.reason, 'endOfData');
       const released = events.find((e) => e.type === 'state.changed' && (e.data as { to: string; by?: string }).to === 'ACTIVE');
-      assert.equal((released?.data as { by?: string }).by, 'system');
+      assert.equal((released?.data as { by?: string } | undefined)?.by, 'system');
       await noOrderWithoutJournal(run);
       // Every exit the broker made is journaled, every trade the journal has exists at the broker.
       const deals = await run.broker.history({ from: 0, to: Infinity });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TradekitError, type CycleSummary, type TradekitEvent } from '../src/index.js';
+import type { TradekitError, CycleSummary, TradekitEvent } from '../src/index.js';
 import { STATUS, candidateStatus, execBlockStatus, executionStatus, scanErrorStatus, tapFailedStatus } from '../src/engine/status-text.js';
 import { baseConfig, pluginModule, startRun, type TestRun } from './helpers/run.js';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import knexFactory, { type Knex } from 'knex';
-import { openStateStore, TradekitError } from '../src/index.js';
+import { openStateStore } from '../src/index.js';
 import { ManualClock } from './helpers/manual-clock.js';
 import { createPgDatabase } from './helpers/pg-database.js';
 import { pgTestUrl } from './helpers/services.js';

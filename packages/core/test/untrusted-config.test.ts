@@ -78,7 +78,7 @@ describe('untrusted configs', () => {
       writeFileSync(path.join(root, 'pkg', 'package.json'), JSON.stringify({ main: path.relative(path.join(root, 'pkg'), path.join(outside, 'evil.mjs')) }));
       const cases: [string, string][] = [
         [path.join(outside, 'evil.mjs'), 'TK_ERR_PLUGIN_FORBIDDEN'],
-        ['../' + path.basename(outside) + '/evil.mjs', 'TK_ERR_PLUGIN_FORBIDDEN'],
+        [`../${path.basename(outside)}/evil.mjs`, 'TK_ERR_PLUGIN_FORBIDDEN'],
         ['./linked.mjs', 'TK_ERR_PLUGIN_FORBIDDEN'],
         ['./evil.txt', 'TK_ERR_PLUGIN_FORBIDDEN'],
         ['./pkg', 'TK_ERR_PLUGIN_FORBIDDEN'],
@@ -149,7 +149,7 @@ describe('untrusted configs', () => {
     it('keeps an expanded value out of a start error too (a data dir that cannot be read)', async () => {
       const { dir, cleanup } = tempDir('tk-envrun-');
       cleanups.push(cleanup);
-      writeFileSync(path.join(dir, 'config.yaml'), BASE.replace(path.join(EXAMPLES, 'data'), '"${TK_T_SECRET}"') + "state: { url: 'memory:' }\n");
+      writeFileSync(path.join(dir, 'config.yaml'), `${BASE.replace(path.join(EXAMPLES, 'data'), '"${TK_T_SECRET}"')}state: { url: 'memory:' }\n`);
       const run = await Run.load({ configFile: path.join(dir, 'config.yaml'), env, logger: silentLogger() });
       const err = await run.start().then(() => undefined, (e: unknown) => e as TradekitError);
       assert.ok(err, 'the start fails');
@@ -159,7 +159,7 @@ describe('untrusted configs', () => {
       assert.match(err.message, /the value of \$\{TK_T_SECRET\}/);
 
       // A state file refused by the path policy: the refusal names the variable, not the directory.
-      writeFileSync(path.join(dir, 'state.yaml'), BASE + 'state: { url: "sqlite://${TK_T_OUT}/x.db" }\n');
+      writeFileSync(path.join(dir, 'state.yaml'), `${BASE}state: { url: "sqlite://\${TK_T_OUT}/x.db" }\n`);
       const confined = await Run.load({ configFile: path.join(dir, 'state.yaml'), env: { TK_T_OUT: outside }, envAllow: ['TK_T_OUT'], paths: policy([dir]), logger: silentLogger() });
       const refused = await confined.start().then(() => undefined, (e: unknown) => e as TradekitError);
       assert.equal(refused?.code, 'TK_ERR_API_PATH_FORBIDDEN');
@@ -185,12 +185,12 @@ describe('untrusted configs', () => {
     });
 
     it('refuses deep nesting, many values and a size over maxBytes before parsing them (fast)', async () => {
-      const flow = 'a: ' + '['.repeat(100_000) + ']'.repeat(100_000) + '\n';
+      const flow = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
       let block = '';
       for (let i = 0; i < 300; i++) block += `${' '.repeat(i)}k${i}:\n`;
       let keys = '';
       for (let i = 0; i < 20_000; i++) keys += `k${i}: ${i}\n`;
-      const wide = 'a: [' + Array(30_000).fill('1').join(',') + ']\n';
+      const wide = `a: [${Array(30_000).fill('1').join(',')}]\n`;
       const cases: [string, string, string][] = [
         ['flow depth', flow, 'maxDepth'],
         ['block depth', block, 'maxDepth'],
@@ -206,7 +206,7 @@ describe('untrusted configs', () => {
         // The yaml parser takes seconds on these; the scan takes milliseconds (generous bound for a loaded CI box).
         assert.ok(ms < 1000, `${what} took ${ms.toFixed(0)} ms`);
       }
-      const big = await load(BASE + '#' + 'x'.repeat(5000) + '\n', { limits: { maxBytes: 4096, maxDepth: 64, maxAliases: 100, maxNodes: 10_000 } });
+      const big = await load(`${BASE}#${'x'.repeat(5000)}\n`, { limits: { maxBytes: 4096, maxDepth: 64, maxAliases: 100, maxNodes: 10_000 } });
       assert.equal(big.errors[0]!.code, 'TK_ERR_CONFIG_LIMIT');
       assert.equal(big.errors[0]!.details?.limit, 'maxBytes');
     });

@@ -60,7 +60,7 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
       .replace('./data', './examples/data')
       .replace('./sma-crossover', './examples/sma-crossover')
       .replace('sqlite://./quickstart.db', "'memory:'")
-      .replace(/plugins:\n(  - .*\n(    .*\n)*)/, (m) => `${m}${plugin('sentiment.js', { llm: llmSection, feed: { files: [path.join(ROOT, 'examples', 'news', 'headlines-sample.json')] } })}${plugin('critic.js', { llm: llmSection })}`);
+      .replace(/plugins:\n( {2}- .*\n( {4}.*\n)*)/, (m) => `${m}${plugin('sentiment.js', { llm: llmSection, feed: { files: [path.join(ROOT, 'examples', 'news', 'headlines-sample.json')] } })}${plugin('critic.js', { llm: llmSection })}`);
     const started = await h.post('/runs', { yaml: text, baseDir: ROOT, overrides: { cycles: 600, pace: 'max', logLevel: 'silent' } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const id = started.body.id as string;

@@ -53,7 +53,7 @@ describe('@tradekit/dashboard/socketio sink plugin', function () {
       const j = await ack(s, 'join', { run: run.id });
       assert.equal(j.ok, true);
       await until(() => got.length > 20, 'events from the plugin');
-      got.forEach((e, i) => i && assert.equal(e.seq, got[i - 1]!.seq + 1));
+      for (let i = 1; i < got.length; i++) assert.equal(got[i]!.seq, got[i - 1]!.seq + 1);
       const acc = (await (await fetch(`${url}/api/runs/${id}/account`, { headers: auth })).json()) as { currency: string };
       assert.equal(acc.currency, 'USD');
       const pause = await fetch(`${url}/api/runs/${id}/pause`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });

@@ -286,7 +286,7 @@ describe('serve security: uploaded configs are data, never code', function () {
     assert.equal(alias.body.error.errors[0].line, 2);
     let keys = '';
     for (let i = 0; i < 15_000; i++) keys += `k${i}: ${i}\n`;
-    const bombs = ['a: ' + '['.repeat(100_000) + ']'.repeat(100_000), 'a: ' + '{a: '.repeat(40_000) + '}'.repeat(40_000), keys];
+    const bombs = [`a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, `a: ${'{a: '.repeat(40_000)}${'}'.repeat(40_000)}`, keys];
     for (const yaml of bombs) {
       assert.ok(yaml.length < 256 * 1024);
       const t0 = performance.now();
@@ -296,7 +296,7 @@ describe('serve security: uploaded configs are data, never code', function () {
       assert.equal(r.body.error.code, 'TK_ERR_CONFIG_LIMIT');
       assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
     }
-    const huge = await upload('a: ' + '['.repeat(250_000) + ']'.repeat(250_000));
+    const huge = await upload(`a: ${'['.repeat(250_000)}${']'.repeat(250_000)}`);
     assert.equal(huge.status, 413);
     assert.equal(huge.body.error.code, 'TK_ERR_API_BODY_TOO_LARGE');
   });

@@ -9,8 +9,6 @@ import path from 'node:path';
 import { LiveClock, openStateStore } from '@tradekit/core';
 import { QUICKSTART, ROOT, testHost, type TestHost } from './helpers.js';
 
-const enc = encodeURIComponent;
-
 describe('one journal file shared by runs in one server', () => {
   let h: TestHost;
   before(async () => {

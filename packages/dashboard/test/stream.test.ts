@@ -76,10 +76,12 @@ describe('socket.io stream (real clients)', function () {
     const recent = (snap.recent as TradekitEvent[]).map((e) => e.seq);
     assert.ok(recent.length > 0);
     assert.equal(recent.at(-1), snap.seq);
-    recent.forEach((seq, i) => i && assert.equal(seq, recent[i - 1]! + 1, `recent events jump after seq ${recent[i - 1]}`));
+    for (let i = 1; i < recent.length; i++) assert.equal(recent[i], recent[i - 1]! + 1, `recent events jump after seq ${recent[i - 1]}`);
     await until(() => got.filter((e) => e.seq > snap.seq).length >= 60, '60 events after the snapshot');
     const after = got.filter((e) => e.seq > snap.seq);
-    after.forEach((e, i) => assert.equal(e.seq, snap.seq + 1 + i, `event ${i} out of order or missing`));
+    after.forEach((e, i) => {
+      assert.equal(e.seq, snap.seq + 1 + i, `event ${i} out of order or missing`);
+    });
     for (const e of after) assert.deepEqual(Object.keys(e).sort(), ['data', 'run', 'seq', 'time', 'type', 'v']);
     const rest = await h.get(`/runs/${enc(id)}/events?since=${snap.seq}&limit=${after.length}`);
     assert.deepEqual(
@@ -152,7 +154,9 @@ describe('event hub: a stalled client', function () {
         if (seq % 500 === 0) await new Promise((r) => setImmediate(r));
       }
       await until(() => got.length === N, 'the healthy client to get all events', 30000);
-      got.forEach((s, i) => assert.equal(s, i + 1));
+      got.forEach((s, i) => {
+        assert.equal(s, i + 1);
+      });
       const stats = hub.stats();
       assert.ok(stats.dropped > 0, 'the stalled client dropped events');
       const dropped = Math.max(...[...io.sockets.sockets.keys()].map((k) => hub.droppedFor(k)));

@@ -14,7 +14,7 @@ import { llmError } from './errors.js';
 import { inputsKey } from './hash.js';
 import { Limiter } from './limiter.js';
 import type { LlmRecordStore } from './record/store.js';
-import type { LlmCall, LlmCallRecord, LlmFailure, LlmOutcome, LlmProvider } from './types.js';
+import type { LlmCall, LlmCallRecord, LlmFailure, LlmOutcome, LlmProvider, ProviderReply } from './types.js';
 import { parseReply } from './validate.js';
 
 export type LlmMode = 'live' | 'record' | 'replay';
@@ -136,7 +136,7 @@ export class LlmClient {
       const left = o.totalTimeoutMs - (performance.now() - t0);
       const limit = Math.max(1, Math.min(o.timeoutMs, left));
       const timer = setTimeout(() => ac.abort(), limit);
-      let reply;
+      let reply: ProviderReply;
       try {
         reply = await o.provider.complete(req, ac.signal);
       } catch (e) {

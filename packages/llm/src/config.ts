@@ -2,7 +2,7 @@
  * The `llm:` section every LLM plugin takes (provider, model, key variable, limits, mode, store) and
  * the client it builds. Keys come from the environment only: the config names the variable.
  */
-import { type PluginContext } from '@tradekit/core';
+import type { PluginContext } from '@tradekit/core';
 import { LlmClient, type LlmMode } from './client.js';
 import { llmError } from './errors.js';
 import { OllamaProvider } from './providers/ollama.js';

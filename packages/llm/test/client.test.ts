@@ -99,7 +99,7 @@ describe('LlmClient over HTTP (scripted OpenAI-compatible server)', function () 
   });
 
   it('a ```json fence around valid JSON is accepted', async () => {
-    server.script = { content: '```json\n' + VALID + '\n```' };
+    server.script = { content: `\`\`\`json\n${VALID}\n\`\`\`` };
     const o = await client().ask<Sentiment>(call());
     assert.ok(o.ok);
     assert.equal(o.value.emotion, 'FEAR');

@@ -3,7 +3,7 @@
  * volume, invalid stops, position not found…), rejections use core's code so strategies and the
  * conformance kit see the same thing on every broker; the MT5 retcode travels in `details.retcode`.
  */
-import { TradekitError, type ErrorClass, type TradekitErrorOptions } from '@tradekit/core';
+import { TradekitError, type TradekitErrorOptions } from '@tradekit/core';
 
 export const Mt5ErrorCodes = {
   TK_ERR_MT5_CONFIG: 'invalid MT5 adapter configuration',

@@ -1,5 +1,5 @@
 /** Test wiring: a simulator, served over TCP or in-process, an adapter session and broker on it. */
-import { LiveClock, SimClock, silentLogger, type Logger } from '@tradekit/core';
+import { type LiveClock, SimClock, silentLogger, type Logger } from '@tradekit/core';
 import type { WallTimer } from '../src/transport/wall-clock.js';
 import type { CallOptions, CallResult, GatewayEvents } from '../src/transport/gateway.js';
 import { Simulator, type SimulatorOptions } from '../src/sim/simulator.js';

@@ -169,7 +169,7 @@ describe('wire: authentication and protocol', () => {
       await rejects(gw.connect(), 'TK_ERR_MT5_UNAUTHORIZED');
       await gw.close();
       const lines = await new Promise<string[]>((resolve, reject) => {
-        const sock = net.connect({ host, port }, () => sock.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'account_info', params: {} }) + '\n'));
+        const sock = net.connect({ host, port }, () => sock.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'account_info', params: {} })}\n`));
         let buf = '';
         sock.on('data', (d) => (buf += d));
         sock.on('close', () => resolve(buf.trim().split('\n')));

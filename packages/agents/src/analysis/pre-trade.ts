@@ -57,7 +57,7 @@ export interface PreTradeScore {
   volatility: number;
 }
 
-const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+const clamp01 = (v: number) => Math.min(Math.max(v, 0), 1);
 const or = (v: number, fallback: number) => (Number.isFinite(v) ? v : fallback);
 
 export function preTradeScore(x: PreTradeInput, p: PreTradeParams): PreTradeScore {

@@ -19,7 +19,7 @@ export class Rsi {
     }
     const d = close - this.prev;
     this.prev = close;
-    const g = this.gain.update(d > 0 ? d : 0);
+    const g = this.gain.update(Math.max(d, 0));
     const l = this.loss.update(d > 0 ? 0 : -d);
     if (!this.gain.ready) return this.value;
     this.value = l === 0 ? 100 : 100 - 100 / (1 + g / l);

@@ -114,5 +114,5 @@ export async function loadModelFile(path: string, expect: { timeframe?: string }
 }
 
 export async function saveModelFile(path: string, m: ModelFile): Promise<void> {
-  await writeFile(path, JSON.stringify(m, null, 2) + '\n', 'utf8');
+  await writeFile(path, `${JSON.stringify(m, null, 2)}\n`, 'utf8');
 }

@@ -13,7 +13,7 @@ import { agentsError } from '../errors.js';
 import { FEATURE_DEFAULTS, FeatureTrack, type FeatureParams } from '../features/track.js';
 import { barrierLabel } from './labels.js';
 import { fitLogistic, predictLogistic, type FitOptions } from './logistic.js';
-import { classifierMetrics, type ClassifierMetrics } from './metrics.js';
+import { classifierMetrics } from './metrics.js';
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from './model-file.js';
 import { FEATURE_COUNT, FEATURE_NAMES, featureVector } from './vector.js';
 

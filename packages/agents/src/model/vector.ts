@@ -31,7 +31,7 @@ export const FEATURE_NAMES = [
 
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
-const clamp = (v: number): number => (v > 10 ? 10 : v < -10 ? -10 : v);
+const clamp = (v: number): number => Math.min(Math.max(v, -10), 10);
 
 /** Inputs at the newest bar, or undefined while any of them is not warmed up. */
 export function featureVector(t: FeatureTrack, barMs: number, out = new Float64Array(FEATURE_COUNT)): Float64Array | undefined {

@@ -61,7 +61,7 @@ export function adfNoConstant(x: ArrayLike<number>, maxLag?: number): AdfResult 
   const n = x.length;
   const dx = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) dx[i - 1] = x[i]! - x[i - 1]!;
-  let maxlag = maxLag ?? Math.ceil(12 * Math.pow(n / 100, 0.25));
+  let maxlag = maxLag ?? Math.ceil(12 * (n / 100) ** 0.25);
   maxlag = Math.max(0, Math.min(maxlag, Math.floor(n / 2) - 2));
   const fit = (lag: number, start: number) => {
     // Rows t = start..n−2 of dx (dx[t] = x[t+1] − x[t]); regressors x[t], dx[t−1..t−lag].

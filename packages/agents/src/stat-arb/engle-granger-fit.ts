@@ -76,7 +76,7 @@ export class EngleGrangerFit {
     const x = this.res;
     const dx = this.dx;
     for (let i = 1; i < n; i++) dx[i - 1] = x[i]! - x[i - 1]!;
-    let maxlag = Math.ceil(12 * Math.pow(n / 100, 0.25));
+    let maxlag = Math.ceil(12 * (n / 100) ** 0.25);
     maxlag = Math.max(0, Math.min(maxlag, Math.floor(n / 2) - 2));
     let best = 0;
     if (maxlag > 0) {
@@ -166,7 +166,7 @@ export class EngleGrangerFit {
   private size(n: number): void {
     if (n <= this.n) return;
     this.n = n;
-    const K = Math.max(2, Math.ceil(12 * Math.pow(n / 100, 0.25)) + 1);
+    const K = Math.max(2, Math.ceil(12 * (n / 100) ** 0.25) + 1);
     this.res = new Float64Array(n);
     this.dx = new Float64Array(Math.max(0, n - 1));
     this.xtx = new Float64Array(K * K);

@@ -24,7 +24,7 @@ export function grademarkTrades(b: ParsedBars, fast: number, slow: number): { tr
   const t0 = performance.now();
   const rows: IBar[] = [];
   for (let i = 0; i < b.length; i++) rows.push({ time: new Date(b.time[i]!), open: b.open[i]!, high: b.high[i]!, low: b.low[i]!, close: b.close[i]!, volume: b.volume[i]! });
-  let input = new dataForge.DataFrame<number, IBar>(rows);
+  const input = new dataForge.DataFrame<number, IBar>(rows);
   const avg = (n: number) =>
     input
       .deflate((bar) => bar.close)

@@ -102,6 +102,7 @@ footer { color:var(--muted); font-size:12px; padding:0 28px 24px; }
 `;
 
 // Plain ES2017 that runs from file:// in any current browser; no modules, no network.
+// biome-ignore lint/complexity/noUselessStringRaw: raw keeps any backslash (regex, escape) added to the browser script as written
 const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';

@@ -99,7 +99,7 @@ export function toCsv<T extends object>(rows: readonly T[], columns: readonly (k
   const cell = csvCell;
   const out: string[] = [header.map(cell).join(',')];
   for (const r of rows) out.push(columns.map((c) => cell(r[c])).join(','));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 /** snake_case headers for the CSV files (spreadsheet and pandas friendly). */
@@ -114,5 +114,5 @@ export function finiteOrNull(_key: string, v: unknown): unknown {
 
 /** Indented JSON that survives non-finite numbers. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, finiteOrNull, 2) + '\n';
+  return `${JSON.stringify(value, finiteOrNull, 2)}\n`;
 }

@@ -39,7 +39,7 @@ export function writeTrades(c: BacktestTradeColumns, csv?: TextSink, json?: Text
   const iso = isoFormatter();
   const cell = memo(csvCell);
   const str = memo((s) => JSON.stringify(s));
-  let ct = csv ? snake(TRADE_COLUMNS).map(csvCell).join(',') + '\n' : '';
+  let ct = csv ? `${snake(TRADE_COLUMNS).map(csvCell).join(',')}\n` : '';
   let jt = '[';
   for (let i = 0; i < c.length; i++) {
     const id = c.id[i]!;
@@ -83,7 +83,7 @@ export function writeTrades(c: BacktestTradeColumns, csv?: TextSink, json?: Text
     }
   }
   csv?.write(ct);
-  json?.write(c.length ? jt + '\n]\n' : '[]\n');
+  json?.write(c.length ? `${jt}\n]\n` : '[]\n');
 }
 
 export function writeTradesCsv(out: TextSink, c: BacktestTradeColumns): void {
@@ -98,9 +98,9 @@ export function writeTradesJson(out: TextSink, c: BacktestTradeColumns): void {
 export function writeEquityCsv(out: TextSink, eq: EquityColumns, startBalance: number): void {
   const iso = isoFormatter();
   const dd = drawdownsOf(eq.equity, startBalance);
-  let text = snake(EQUITY_COLUMNS).map(csvCell).join(',') + '\n';
+  let text = `${snake(EQUITY_COLUMNS).map(csvCell).join(',')}\n`;
   for (let i = 0; i < eq.time.length; i++) {
-    text += iso(eq.time[i]!) + ',' + csvNum(eq.balance[i]!) + ',' + csvNum(eq.equity[i]!) + ',' + csvNum(dd.money[i]!) + ',' + csvNum(dd.pct[i]!) + '\n';
+    text += `${iso(eq.time[i]!)},${csvNum(eq.balance[i]!)},${csvNum(eq.equity[i]!)},${csvNum(dd.money[i]!)},${csvNum(dd.pct[i]!)}\n`;
     if (i % ROWS_PER_WRITE === ROWS_PER_WRITE - 1) {
       out.write(text);
       text = '';

@@ -41,8 +41,8 @@ function fixedEnUs(v: number, digits: number): string | undefined {
   }
   frac = frac.padEnd(digits, '0');
   let grouped = '';
-  for (let end = whole.length; end > 0; end -= 3) grouped = whole.slice(Math.max(0, end - 3), end) + (grouped ? ',' + grouped : '');
-  return (v < 0 || Object.is(v, -0) ? '-' : '') + grouped + (digits ? '.' + frac : '');
+  for (let end = whole.length; end > 0; end -= 3) grouped = whole.slice(Math.max(0, end - 3), end) + (grouped ? `,${grouped}` : '');
+  return (v < 0 || Object.is(v, -0) ? '-' : '') + grouped + (digits ? `.${frac}` : '');
 }
 
 export function fmtDuration(ms: number): string {
@@ -67,5 +67,5 @@ export function summaryText(r: BacktestResult, reportPath?: string): string {
     `  engine ${Math.round(r.perf.engineMs)} ms (${fmtInt(Math.round(barsPerSec))} bars/s), setup ${Math.round(r.perf.setupMs)} ms`,
   ];
   if (reportPath) lines.push(`  report ${reportPath}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

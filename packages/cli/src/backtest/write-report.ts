@@ -55,7 +55,9 @@ export function writeReport(dir: string, result: BacktestResult, opts: { html: b
       for (const f of files) f.discard();
       throw e;
     }
-    names.forEach((name, i) => (out.files[name] = files[i]!.file));
+    names.forEach((name, i) => {
+      out.files[name] = files[i]!.file;
+    });
   };
   put(['trades.csv', 'trades.json'], (csv, json) => writeTrades(result.tradeColumns, csv, json));
   put(['equity.csv'], (f) => writeEquityCsv(f!, result.equityColumns, result.stats.startBalance));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { runBacktest, type BacktestResult, type Timeframe } from '@tradekit/core';
+import { runBacktest, type BacktestOptions, type BacktestResult, type Timeframe } from '@tradekit/core';
 import { EXIT } from '../exit-codes.js';
 import { exitCodeFor } from '../exit-for.js';
 import { parseDate, parseSets, parseSymbols } from '../options.js';
@@ -33,7 +33,7 @@ export const LLM_MODE_ENV = 'TRADEKIT_LLM_MODE';
 
 /** `tradekit backtest`: the config's plugins over history, then the output folder and a summary. */
 export async function backtestCommand(file: string, flags: BacktestFlags): Promise<number> {
-  let options;
+  let options: BacktestOptions;
   try {
     options = {
       configFile: file,
@@ -77,7 +77,7 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
   }
   if (flags.json) {
     process.stdout.write(
-      JSON.stringify({
+      `${JSON.stringify({
         ok: true,
         name: result.name,
         symbols: result.symbols,
@@ -89,7 +89,7 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
         perf: result.perf,
         out: written.dir,
         files: Object.fromEntries(Object.entries(written.files).filter(([, v]) => v !== undefined)),
-      }, finiteOrNull) + '\n',
+      }, finiteOrNull)}\n`,
     );
   } else {
     process.stdout.write(summaryText(result, written.files['report.html'] ?? written.dir));

@@ -46,7 +46,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     return serveRunCommand(file, { host: flags.host, port: flags.port, quiet: flags.quiet || flags.json, overrides });
   }
   const sinks: Sink[] = [];
-  if (flags.json) sinks.push({ name: 'json-lines', publish: (e: TradekitEvent) => void process.stdout.write(JSON.stringify(e) + '\n') });
+  if (flags.json) sinks.push({ name: 'json-lines', publish: (e: TradekitEvent) => void process.stdout.write(`${JSON.stringify(e)}\n`) });
   else if (!flags.quiet) sinks.push(new ConsoleReporter({ color: process.stdout.isTTY }));
   let run: Run;
   try {

@@ -16,7 +16,7 @@ import { MAX_FULL_GRID, combinationAt, readGrid, type Grid } from '../sweep/grid
 import type { SweepBase, SweepJobResult } from '../sweep/messages.js';
 import { runPool } from '../sweep/pool.js';
 import type { QueuedSweep } from '../sweep/queue-run.js';
-import { metricOf, rank, rankedTable, resultsCsv } from '../sweep/rank.js';
+import { metricOf, rank, rankedTable, resultsCsv, type Metric } from '../sweep/rank.js';
 import { allIndices, newSeed, sampleIndices, seedOf } from '../sweep/sample.js';
 
 export interface SweepFlags {
@@ -46,7 +46,7 @@ export interface SweepFlags {
  */
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
   let grid: Grid;
-  let plan;
+  let plan: { metric: Metric; workers: number; samples: number | undefined; top: number; seed: number | undefined; base: SweepBase; queue: { url: string; sweepId: string } | undefined };
   try {
     const metric = metricOf(flags.rankBy ?? 'sharpe');
     const workers = parseCount('--workers', flags.workers) ?? os.availableParallelism();
@@ -167,7 +167,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
     }
   }
   if (flags.json) {
-    process.stdout.write(JSON.stringify(summary, finiteOrNull) + '\n');
+    process.stdout.write(`${JSON.stringify(summary, finiteOrNull)}\n`);
   } else {
     process.stdout.write(rankedTable(ranked, paths, metric, top));
     process.stdout.write(

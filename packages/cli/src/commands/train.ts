@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isTimeframe, type DstRule, type Timeframe, type TradekitError } from '@tradekit/core';
-import { loadCsvHistory, saveModelFile, trainModel, TRAIN_DEFAULTS, type ClassifierMetrics } from '@tradekit/agents';
+import { loadCsvHistory, saveModelFile, trainModel, TRAIN_DEFAULTS, type ClassifierMetrics, type HistoryOptions, type TrainOptions } from '@tradekit/agents';
 import { cliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { printError } from '../report-errors.js';
@@ -50,7 +50,7 @@ const fmt = (m: ClassifierMetrics & { from: string; to: string }) =>
   `${m.from.slice(0, 16)} → ${m.to.slice(0, 16)}  n=${String(m.samples).padStart(6)}  base ${m.baseRate.toFixed(3)}  acc ${m.accuracy.toFixed(3)}  auc ${m.auc.toFixed(3)}  logloss ${m.logLoss.toFixed(4)}  brier ${m.brier.toFixed(4)}`;
 
 export async function trainCommand(flags: TrainFlags): Promise<number> {
-  let o;
+  let o: Omit<TrainOptions, 'features' | 'maxIterations'> & Omit<HistoryOptions, 'dir' | 'symbols'>;
   try {
     const tf = flags.timeframe ?? TRAIN_DEFAULTS.timeframe;
     if (!isTimeframe(tf)) throw usage(`--timeframe ${tf} is not a timeframe (M1, M5, M15, M30, H1, H4, D1)`);
@@ -82,7 +82,7 @@ export async function trainCommand(flags: TrainFlags): Promise<number> {
     await mkdir(path.dirname(out), { recursive: true });
     await saveModelFile(out, model);
     if (flags.json) {
-      process.stdout.write(JSON.stringify({ out, dataset, training: model.training, validation: model.validation }) + '\n');
+      process.stdout.write(`${JSON.stringify({ out, dataset, training: model.training, validation: model.validation })}\n`);
     } else {
       process.stdout.write(`tradekit train: ${dataset.samples} labelled samples from ${symbols.join(', ')} (${o.timeframe}, ${o.horizonBars}-bar horizon, ±${o.tpAtr} ATR barriers)\n`);
       process.stdout.write(`walk-forward folds (fit on everything before each, embargoed):\n`);

@@ -105,10 +105,10 @@ export function rankedTable(rows: readonly RankedRow[], paths: readonly string[]
   const fmt = (cells: string[]) =>
     cells.length === head.length
       ? cells.map((c, i) => (i >= 2 && i < 2 + labels.length ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')
-      : cells.slice(0, -1).map((c, i) => (i >= 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ') + '  ' + cells[cells.length - 1];
+      : `${cells.slice(0, -1).map((c, i) => (i >= 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')}  ${cells[cells.length - 1]}`;
   const lines = [fmt(head), ...body.map(fmt)];
   if (rows.length > top) lines.push(`… ${rows.length - top} more (ranked by ${metric.name}; all rows in --out results.csv)`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 const STAT_COLUMNS: (keyof BacktestStats)[] = ['totalReturnPct', 'cagrPct', 'maxDrawdownPct', 'maxDrawdownDurationMs', 'sharpe', 'sortino', 'winRatePct', 'profitFactor', 'expectancy', 'exposurePct', 'trades', 'wins', 'losses', 'endBalance', 'endEquity'];

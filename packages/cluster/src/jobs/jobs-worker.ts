@@ -95,7 +95,7 @@ export async function startJobsWorker(o: JobsWorkerOptions): Promise<JobsWorker>
   worker.on('failed', (job, err) => {
     // `finishedOn` is set only when the job will not be retried: record the failure as its result
     // (unless a real result came first), so a sweep waiting for it is not left waiting.
-    if (!job || !job.finishedOn) return;
+    if (!job?.finishedOn) return;
     const d = job.data;
     counts.failed++;
     const message = redact(`job ${job.id} failed after ${job.attemptsMade} attempt(s): ${err.message}`);

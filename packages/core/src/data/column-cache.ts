@@ -7,7 +7,8 @@
  * to its roots), a location it refuses is neither read nor written (so the OS temp dir is not used).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ParsedBars } from './csv-parse.js';
@@ -46,14 +47,14 @@ function candidates(csv: string, confine?: Confine): string[] {
 
 /** The cached columns of `csv`, or undefined when there is no valid cache. */
 export async function readColumnCache(csv: string, confine?: Confine): Promise<ParsedBars | undefined> {
-  let st;
+  let st: Stats;
   try {
     st = await stat(csv);
   } catch {
     return undefined;
   }
   for (const file of candidates(csv, confine)) {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(file, 'r');
     } catch {

@@ -336,7 +336,7 @@ class BarParser {
       else break;
     }
     if (i === start || (i < end && code !== delim && code !== 13 && code !== 32) || dec > 15 || mant > 9007199254740991) return this.field(b, end, delim);
-    this.decimals = dec < 0 ? 0 : dec;
+    this.decimals = Math.max(dec, 0);
     this.pos = i + 1;
     const v = dec > 0 ? mant / POW10[dec]! : mant;
     return neg ? -v : v;
@@ -394,8 +394,7 @@ export function parseMt5Csv(input: string | Uint8Array, file: string, chunkBytes
     return p.finish();
   }
   // Characters past latin1: the text was decoded as UTF-8 (a byte-order mark shows as U+FEFF); parse its UTF-8 bytes.
-  // eslint-disable-next-line no-control-regex
-  if (/[^\u0000-\u00ff]/.test(input)) return parseMt5Csv(Buffer.from(input, 'utf8'), file);
+  if (/[\u0100-\uffff]/.test(input)) return parseMt5Csv(Buffer.from(input, 'utf8'), file);
   const p = new BarParser(file, input.length);
   let at = 0;
   return chunked(p, (buf, offset, max) => {

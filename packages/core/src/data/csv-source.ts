@@ -81,7 +81,7 @@ export class CsvDataSource implements DataSource {
   async load(): Promise<void> {
     const pattern = this.options.pattern ?? '{symbol}_{timeframe}.csv';
     const re = new RegExp(
-      '^' + pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)') + '$',
+      `^${pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`,
     );
     let names: string[];
     try {

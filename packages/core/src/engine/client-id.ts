@@ -51,7 +51,7 @@ export function makeClientOrderId(parts: { run: string; cycleTime: number; cycle
   w = (parts.n ?? 0) >>> 0;
   a = mix(a, w, 0x01000193);
   b = mix(b, w, 0x5bd1e995);
-  return 'tk' + base36x7(a >>> 0) + base36x7(b >>> 0);
+  return `tk${base36x7(a >>> 0)}${base36x7(b >>> 0)}`;
 }
 
 /** The last 7 base-36 digits of `v`, zero-padded (as `v.toString(36).padStart(7, '0').slice(-7)`). */

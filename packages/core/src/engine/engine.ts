@@ -25,7 +25,7 @@ import { failpoint } from '../util/failpoints.js';
 import { mergeActions } from './actions.js';
 import { makeClientOrderId } from './client-id.js';
 import { CycleContextImpl, SymbolScanImpl } from './cycle-context.js';
-import { HookMetrics } from './instrument.js';
+import type { HookMetrics } from './instrument.js';
 import { STATUS, executionStatus, journalFailedVeto, notSentVeto, sizeVeto } from './status-text.js';
 import { TradeLedger } from './ledger.js';
 import { outcomeOfLookup, tradeOfFill } from './records.js';
@@ -420,7 +420,7 @@ export class Engine {
   // ------------------------------------------------------------------ execution
 
   private *execute(ctx: CycleContext, c: Candidate): Flow<ExecutionRecord> {
-    const { hooks, data, broker, store, run, bus, tradingState, clock } = this.d;
+    const { hooks, data, store, run, bus, tradingState, clock } = this.d;
     const rec: ExecutionRecord = { candidate: c };
     if (hooks.research.taps.length) {
       const veto = (yield bail<string>(hooks.research, c, ctx)) as string | undefined;
@@ -584,7 +584,7 @@ export class Engine {
         log.warn({ action: a }, `${describeAction(a)} not sent: ${blocked}`);
         break;
       }
-      let r;
+      let r: ActionResult;
       try {
         failpoint(`action.before.${a.type}`);
         if (a.type === 'close') {

@@ -75,7 +75,7 @@ export class TradeLedger {
           this.pending.delete(rec.clientId);
           yield* this.filled(ctx, rec, fillOfDeal(rec, d));
         }
-      } else yield* this.closed(ctx, d);
+      } else yield* this.closed(d);
     }
     if (this.pending.size) yield* this.vanished(ctx);
   }
@@ -102,7 +102,7 @@ export class TradeLedger {
     if (this.hooks.afterExecute.taps.length) yield series(this.hooks.afterExecute, result, ctx, intentOf(rec));
   }
 
-  private *closed(ctx: CycleContext, d: Deal): Flow<void> {
+  private *closed(d: Deal): Flow<void> {
     const trade = ((yield this.journal.getTrade(d.positionId)) as TradeRecord | undefined);
     const reason = d.reason === 'client' ? (this.closeReasons.get(d.positionId) ?? 'client') : d.reason;
     const exit = exitOfDeal(d, trade, reason);

@@ -110,7 +110,7 @@ export interface RunSummary {
 /** Thrown by `Run.load` with every config problem found. */
 export class ConfigErrors extends TradekitError {
   constructor(readonly errors: TradekitError[]) {
-    super(errors[0]!.code, `${errors.length} config error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => '  ' + e.format()).join('\n')}`, {
+    super(errors[0]!.code, `${errors.length} config error${errors.length > 1 ? 's' : ''}:\n${errors.map((e) => `  ${e.format()}`).join('\n')}`, {
       file: errors[0]!.file,
       line: errors[0]!.line,
       column: errors[0]!.column,
@@ -410,7 +410,6 @@ export class Run {
     const child = this.container.createChildContainer();
     const runContainer = this.container;
     const log = this.log.child({ plugin: p.instance });
-    const self = this;
     const before = { data: runContainer.isRegistered(DataSourceToken), broker: runContainer.isRegistered(BrokerToken) };
     const ctx: PluginContext = {
       plugin: Object.freeze({ name: p.manifest.name, version: p.manifest.version, instance: p.instance }),
@@ -443,7 +442,7 @@ export class Run {
       addSink: (s) => ctx.register(SinkToken, s),
       setDataSource: (d) => ctx.register(DataSourceToken, d),
       setBroker: (b) => ctx.register(BrokerToken, b),
-      onClose: (fn) => void self.teardowns.push({ plugin: p.instance, fn }),
+      onClose: (fn) => void this.teardowns.push({ plugin: p.instance, fn }),
     };
     this.currentPlugin = p.instance;
     try {

@@ -14,7 +14,7 @@ import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '..
 import type { Account, Deal, DealReason, OrderIntent, OrderResult, PendingOrder, Position, PositionFilter, RejectedResult, Side, SymbolInfo, Tick } from '../types.js';
 import { roundTo } from '../util/round.js';
 import { isVolumeStepMultiple, roundMoney } from './money.js';
-import { PAPER_DEFAULTS, type PaperBrokerOptions, type PaperPosition } from './account.js';
+import { PAPER_DEFAULTS, type PaperBrokerOptions } from './account.js';
 import { PaperMarket } from './market.js';
 import { checkStops, reject, snapshotOf } from './rules.js';
 

@@ -57,7 +57,7 @@ function createKnex(filename: string, log?: Logger): Knex {
       afterCreate: (conn: { run(sql: string, cb: (e: Error | null) => void): void }, done: (e: Error | null, c: unknown) => void) => {
         const pragmas = ['PRAGMA journal_mode=WAL', `PRAGMA busy_timeout=${SQLITE_BUSY_TIMEOUT_MS}`, 'PRAGMA synchronous=NORMAL'];
         const next = (i: number): void => {
-          if (i === pragmas.length) return done(null, conn);
+          if (i === pragmas.length) return void done(null, conn);
           conn.run(pragmas[i]!, (e) => (e ? done(e, conn) : next(i + 1)));
         };
         next(0);

@@ -39,7 +39,7 @@ export interface ReadFixtureOptions {
 /** Reads every matching CSV file of `dir` (as the CSV source would). */
 export async function readFixtureBars(dir: string, o: ReadFixtureOptions): Promise<FixtureBars> {
   const pattern = o.pattern ?? '{symbol}_{timeframe}.csv';
-  const re = new RegExp('^' + pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)') + '$');
+  const re = new RegExp(`^${pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`);
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -172,5 +172,5 @@ function toCsv(b: Columns): string {
     if (b.spread) line += `,${b.spread[i]}`;
     lines.push(line);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -37,7 +37,7 @@ export function stableJson(value: unknown): string {
     }
     return v;
   };
-  return JSON.stringify(norm(value), null, 2) + '\n';
+  return `${JSON.stringify(norm(value), null, 2)}\n`;
 }
 
 /**

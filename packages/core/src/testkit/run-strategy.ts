@@ -179,7 +179,7 @@ export async function prepareStrategy(o: StrategyRunOptions): Promise<StrategySe
     });
     if (loaded.errors.length) throw loaded.errors[0]!;
     const data = loaded.plugins.find((p) => p.slot === 'data');
-    if (!data || data.manifest.name !== '@tradekit/core/csv') {
+    if (data?.manifest.name !== '@tradekit/core/csv') {
       throw testkitInput(`the test kit replays CSV bars: the config's data must use @tradekit/core/csv (it uses ${data?.manifest.name ?? 'nothing'})`);
     }
     const c = data.config as StrategySetup['csv'];

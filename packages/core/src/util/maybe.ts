@@ -11,13 +11,13 @@ export function isPromiseLike<T = unknown>(v: unknown): v is PromiseLike<T> {
 }
 
 /** `yield* wait(x)` inside a flow: typed result of a MaybePromise. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a generator's `next` type is shared by all its yields; `any` lets each `yield* wait(…)` carry its own result type
 export function* wait<T>(v: MaybePromise<T>): Generator<MaybePromise<T>, T, any> {
   return yield v;
 }
 
 /** A cycle step: yields MaybePromises, receives their values (typed at each `yield* wait(…)`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the values sent back differ per yield (typed at each `yield* wait(…)`)
 export type Flow<T> = Generator<unknown, T, any>;
 
 export function runFlow<T>(gen: Flow<T>): MaybePromise<T> {

@@ -21,13 +21,13 @@ export function writeCsv(dir: string, symbol: string, tf: string, rows: readonly
   const file = path.join(dir, `${symbol}_${tf}.csv`);
   const spread = rows.some((r) => r[6] !== undefined);
   const line = (r: Row): string => `${r[0]},${r[1]},${r[2]},${r[3]},${r[4]},${r[5] ?? 100}${spread ? `,${r[6] ?? 0}` : ''}`;
-  writeFileSync(file, `time,open,high,low,close,volume${spread ? ',spread' : ''}\n` + rows.map(line).join('\n') + '\n');
+  writeFileSync(file, `time,open,high,low,close,volume${spread ? ',spread' : ''}\n${rows.map(line).join('\n')}\n`);
   return file;
 }
 
 /** `n` bars of `tfMin` minutes from `start` (UTC text, no zone), flat at `price` unless `shape` says otherwise. */
 export function bars(start: string, tfMin: number, n: number, shape: (i: number) => [o: number, h: number, l: number, c: number] = () => [1.1, 1.1, 1.1, 1.1]): Row[] {
-  const t0 = Date.parse(start.replace(' ', 'T') + 'Z');
+  const t0 = Date.parse(`${start.replace(' ', 'T')}Z`);
   const out: Row[] = [];
   for (let i = 0; i < n; i++) {
     const t = new Date(t0 + i * tfMin * 60_000).toISOString().slice(0, 19).replace('T', ' ');
@@ -36,4 +36,4 @@ export function bars(start: string, tfMin: number, n: number, shape: (i: number)
   return out;
 }
 
-export const utc = (s: string): number => Date.parse(s.replace(' ', 'T') + 'Z');
+export const utc = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`);

@@ -11,4 +11,4 @@ for (const p of await run.broker.positions()) await run.broker.closeAtLast!(p.id
 await run.engine.settle();
 const deals = await run.broker.history({ from: 0, to: Infinity });
 await run.close();
-process.stdout.write(JSON.stringify({ id: run.info.id, deals, lastSeq: run.bus.lastSeq }) + '\n');
+process.stdout.write(`${JSON.stringify({ id: run.info.id, deals, lastSeq: run.bus.lastSeq })}\n`);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { isTradekitError, type Logger } from '@tradekit/core';
-import { TokenAuthority, bearerOf, sha256Hex, type Principal } from './auth.js';
+import { type TokenAuthority, bearerOf, sha256Hex, type Principal } from './auth.js';
 import { allowedHostnames, checkBindAllowed, hostAllowed } from './host-check.js';
 import { apiError } from '../errors.js';
 import { EventHub, roomOf } from './event-hub.js';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, getToken, setToken, takeTokenFromUrl, ApiError } from './api';
+import { api, getToken, setToken, takeTokenFromUrl, type ApiError } from './api';
 import { resetSocket, socket, useConn, useRun } from './stream';
 import type { Me, RunSummary, TkEvent } from './types';
 import { Login } from './components/Login';
@@ -129,13 +129,14 @@ export function App() {
           <span className={`conn conn-${conn}`} data-testid="conn" title={connDetail}>
             ● {conn === 'live' ? 'live' : conn}
           </span>
-          <button className="ghost" onClick={notes.toggle} title="browser notifications on fills, closes and state changes" aria-pressed={notes.enabled}>
+          <button type="button" className="ghost" onClick={notes.toggle} title="browser notifications on fills, closes and state changes" aria-pressed={notes.enabled}>
             {notes.enabled ? '● alerts' : '○ alerts'}
           </button>
           <span className="who" title={me.scopes.join(', ')}>
             {me.name}
           </span>
           <button
+            type="button"
             className="ghost"
             onClick={() => {
               setToken(null);

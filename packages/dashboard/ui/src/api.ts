@@ -1,12 +1,21 @@
 /** REST client: bearer token from this browser's storage; errors keep the API's code. */
 const KEY = 'tradekit.token';
 
+/** One problem in an error answer's `errors` list (config errors carry where they are). */
+export interface ApiErrorItem {
+  code: string;
+  message: string;
+  line?: number;
+  path?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly body?: any,
+    /** The answer's `error` object: `{ code, message, errors? }` (docs/api.md). */
+    readonly body?: { code?: string; message?: string; errors?: ApiErrorItem[] },
   ) {
     super(message);
   }
@@ -30,7 +39,7 @@ export function takeTokenFromUrl(): string | null {
   return m[1]!;
 }
 
-export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const headers: Record<string, string> = { Authorization: `Bearer ${getToken() ?? ''}` };
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(`api${path}`, { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });

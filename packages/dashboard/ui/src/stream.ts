@@ -8,7 +8,7 @@ import { io, type Socket } from 'socket.io-client';
 import { classifyStatus } from '../../src/shared/scan-status';
 import { NEW_ACCOUNT_TRACK, nextAccount, trackOfView, type AccountTrack } from '../../src/shared/account-view';
 import { api, getToken, runPath } from './api';
-import type { Account, Position, RunSummary, Scan, Snapshot, TkEvent, TradingState } from './types';
+import type { Account, PendingOrder, Position, RunSummary, Scan, Snapshot, TkEvent, TradingState } from './types';
 
 export type Conn = 'connecting' | 'live' | 'reconnecting' | 'unauthorized' | 'offline';
 
@@ -63,7 +63,7 @@ export interface RunView {
   /** What the account figures continue from (the server's rules, see shared/account-view). */
   accountTrack?: AccountTrack;
   positions: Position[];
-  orders: any[];
+  orders: PendingOrder[];
   scan?: Scan;
   events: TkEvent[];
   /** Fills and closes, newest first. */

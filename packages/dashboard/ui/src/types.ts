@@ -1,10 +1,10 @@
 /** Shapes the API returns (see docs/api.md). Domain types come from @tradekit/core (types only). */
-import type { Position as CorePosition, TradeRecord, TradingState } from '@tradekit/core';
+import type { Position as CorePosition, PendingOrder, TradeRecord, TradingState } from '@tradekit/core';
 import type { AccountView, CriticReviewView, LlmDecisionView, LlmJournalView, RunSummaryView, ScanRow } from '../../src/shared/api-types';
 
 export type { CriticReviewView, LlmDecisionView, LlmJournalView };
 
-export type { TradingState };
+export type { PendingOrder, TradingState };
 
 export interface TkEvent {
   v: number;
@@ -12,6 +12,7 @@ export interface TkEvent {
   run: string;
   seq: number;
   time: number;
+  // biome-ignore lint/suspicious/noExplicitAny: the shape follows `type` (docs/api.md lists each event's data); views read the fields of the types they handle
   data: any;
 }
 
@@ -42,7 +43,7 @@ export interface Snapshot {
   run: RunSummary;
   account: Account | null;
   positions: Position[];
-  orders: any[];
+  orders: PendingOrder[];
   scan: Scan | null;
   recent: TkEvent[];
 }

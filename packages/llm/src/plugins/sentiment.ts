@@ -93,7 +93,7 @@ export default definePlugin<SentimentConfig>({
         const info = cycle.data.symbolInfo(cand.symbol);
         currencies.set(cand.symbol, (cur = currenciesOf(isPromiseLike(info) ? await info : info)));
       }
-      let r;
+      let r: Awaited<ReturnType<typeof analyzer.analyze>>;
       try {
         r = await analyzer.analyze(cand.symbol, cur, cycle.clock.now());
       } catch (e) {

@@ -205,7 +205,10 @@ type SqliteConn = { run(sql: string, cb: (e: Error | null) => void): void };
 function sqlitePragmas(c: SqliteConn, done: (e: Error | null, c: unknown) => void): void {
   const list = ['PRAGMA busy_timeout = 10000', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL'];
   const next = (i: number): void => {
-    if (i === list.length) return done(null, c);
+    if (i === list.length) {
+      done(null, c);
+      return;
+    }
     c.run(list[i]!, (e) => (e ? done(e, c) : next(i + 1)));
   };
   next(0);

@@ -16,6 +16,7 @@ import { outcomeOf } from '../errors.js';
 import { DEAL_ENTRY, ORDER_FILLING, ORDER_TIME, ORDER_TYPE, TRADE_ACTION } from '../mt5/constants.js';
 import { classifyRetcode, RETCODE } from '../mt5/retcodes.js';
 import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5OrderSendResult, Mt5Position, Mt5Tick } from '../mt5/types.js';
+import type { CallResult } from '../transport/gateway.js';
 import { systemTimer, type WallTimer } from '../transport/wall-clock.js';
 import { FENCE_METHOD, type FenceValue } from '../wire/protocol.js';
 import { describeNone, noneProvesNotSent } from './ambiguity.js';
@@ -383,7 +384,7 @@ export class Mt5Broker implements Broker {
             if (c.action === 'reject') return rej(c.errorCode, `order_check: ${c.name} (${chk.value.retcode}): ${chk.value.comment}`, c.errorClass === 'retryable', { retryAfterMs: undefined, errorClass: c.errorClass });
           }
         }
-        let res;
+        let res: CallResult<Mt5OrderSendResult>;
         try {
           mayHaveExecuted = true;
           res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, clientOrderId: intent.clientId, attempt, fence: this.fenceToken });
@@ -623,7 +624,7 @@ export class Mt5Broker implements Broker {
           type_time: ORDER_TIME.GTC,
           type_filling: FILLING_VALUE[filling],
         };
-        let res;
+        let res: CallResult<Mt5OrderSendResult>;
         try {
           res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, fence: this.fenceToken });
         } catch (e) {
@@ -708,7 +709,7 @@ export class Mt5Broker implements Broker {
       const req = { action: TRADE_ACTION.SLTP, position: pos.ticket, symbol: pos.symbol, sl, tp, magic: pos.magic };
       let transport = 0;
       for (let attempt = 0; ; attempt++) {
-        let res;
+        let res: CallResult<Mt5OrderSendResult>;
         try {
           res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, fence: this.fenceToken });
         } catch (e) {
@@ -762,7 +763,7 @@ export class Mt5Broker implements Broker {
         if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
         return { status: 'unknown', reason: `${reason}; order ${orderId} is still listed and the terminal may still remove it: reconcile later, never resend` };
       };
-      let res;
+      let res: CallResult<Mt5OrderSendResult>;
       try {
         res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, fence: this.fenceToken });
       } catch (e) {

@@ -11,7 +11,7 @@ export function groupMatcher(group: string): (name: string) => boolean {
     if (!p) continue;
     const neg = p.startsWith('!');
     const body = neg ? p.slice(1) : p;
-    const re = new RegExp('^' + body.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$', 'i');
+    const re = new RegExp(`^${body.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
     (neg ? exc : inc).push(re);
   }
   return (name) => inc.some((r) => r.test(name)) && !exc.some((r) => r.test(name));

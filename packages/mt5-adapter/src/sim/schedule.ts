@@ -4,7 +4,7 @@
  * it were UTC. Markets close for the weekend from Friday 23:59 to Monday 00:00 server time, plus an
  * optional daily break per symbol.
  */
-import { ServerClock } from '../mt5/server-clock.js';
+import type { ServerClock } from '../mt5/server-clock.js';
 
 export { ServerClock, DEFAULT_SERVER_TIME } from '../mt5/server-clock.js';
 

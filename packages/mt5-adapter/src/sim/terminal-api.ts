@@ -65,7 +65,9 @@ function bind(args: unknown[], kwargs: Record<string, unknown>, names: string[],
   const out: Record<string, unknown> = {};
   const positional = names.filter((n) => !kwOnly.includes(n));
   if (args.length > positional.length) return undefined;
-  args.forEach((a, i) => (out[positional[i]!] = a));
+  args.forEach((a, i) => {
+    out[positional[i]!] = a;
+  });
   for (const [k, v] of Object.entries(kwargs)) {
     if (!names.includes(k) || k in out) return undefined;
     out[k] = v;

@@ -147,7 +147,7 @@ export class RpcGateway implements Mt5Gateway {
           },
           timer: { clear: () => undefined },
         });
-        socket.write(JSON.stringify(authReq) + '\n');
+        socket.write(`${JSON.stringify(authReq)}\n`);
       });
     });
   }
@@ -311,7 +311,7 @@ export class RpcGateway implements Mt5Gateway {
         reject(transportError(`${method}: no answer from the bridge within ${left + this.o.graceMs} ms; it may have run`, 'unknown', { code: 'TK_ERR_MT5_TIMEOUT' }));
       }, left + this.o.graceMs);
       this.pending.set(id, { method, args, kwargs, clientOrderId: opts.clientOrderId, resolve: resolve as (r: CallResult) => void, reject, timer });
-      socket.write(JSON.stringify(req) + '\n');
+      socket.write(`${JSON.stringify(req)}\n`);
       // Crash tests: the request is on its way to the terminal, its answer not yet seen.
       if (WRITE_METHODS.has(method)) failpoint('mt5.afterSend');
     });

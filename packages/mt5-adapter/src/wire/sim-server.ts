@@ -150,7 +150,7 @@ export class SimServer {
 
   private send(conn: Conn, msg: RpcResponse): void {
     if (conn.closed) return;
-    conn.socket.write(JSON.stringify(msg) + '\n');
+    conn.socket.write(`${JSON.stringify(msg)}\n`);
   }
 
   private onLine(conn: Conn, line: string): void {
@@ -159,12 +159,12 @@ export class SimServer {
     try {
       req = JSON.parse(line) as RpcRequest;
     } catch {
-      return this.send(conn, { jsonrpc: '2.0', id: null, error: { code: RPC_ERROR.PARSE, message: 'parse error' } });
+      return void this.send(conn, { jsonrpc: '2.0', id: null, error: { code: RPC_ERROR.PARSE, message: 'parse error' } });
     }
-    if (!req || req.jsonrpc !== '2.0' || typeof req.method !== 'string' || (typeof req.id !== 'string' && typeof req.id !== 'number')) {
-      return this.send(conn, { jsonrpc: '2.0', id: (req as RpcRequest | null)?.id ?? null, error: { code: RPC_ERROR.INVALID_REQUEST, message: 'invalid request' } });
+    if (req?.jsonrpc !== '2.0' || typeof req.method !== 'string' || (typeof req.id !== 'string' && typeof req.id !== 'number')) {
+      return void this.send(conn, { jsonrpc: '2.0', id: (req as RpcRequest | null)?.id ?? null, error: { code: RPC_ERROR.INVALID_REQUEST, message: 'invalid request' } });
     }
-    if (req.method === 'auth') return this.auth(conn, req);
+    if (req.method === 'auth') return void this.auth(conn, req);
     if (!conn.authed) {
       this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.UNAUTHORIZED, message: 'UNAUTHORIZED', data: { outcome: 'not_sent' } } });
       conn.socket.end();
@@ -173,12 +173,12 @@ export class SimServer {
     const args = req.params?.args ?? [];
     const kwargs = req.params?.kwargs ?? {};
     if (!Array.isArray(args) || typeof kwargs !== 'object' || kwargs === null) {
-      return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'params must be { args: [], kwargs: {} }', data: { outcome: 'not_sent' } } });
+      return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'params must be { args: [], kwargs: {} }', data: { outcome: 'not_sent' } } });
     }
     const known = (MT5_METHODS as readonly string[]).includes(req.method) || req.method === 'ping' || req.method === FENCE_METHOD || (this.o.control && req.method.startsWith('sim_'));
-    if (!known) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.METHOD_NOT_FOUND, message: `unknown method ${req.method}`, data: { outcome: 'not_sent' } } });
-    if (req.method === 'ping') return this.ping(conn, req);
-    if (req.method === FENCE_METHOD) return this.fence(conn, req, kwargs as Record<string, unknown>);
+    if (!known) return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.METHOD_NOT_FOUND, message: `unknown method ${req.method}`, data: { outcome: 'not_sent' } } });
+    if (req.method === 'ping') return void this.ping(conn, req);
+    if (req.method === FENCE_METHOD) return void this.fence(conn, req, kwargs as Record<string, unknown>);
     const received = this.timer.now();
     const deadline = req.meta?.deadline_ms ?? this.o.defaultDeadlineMs ?? 10_000;
     // One FIFO per terminal: calls run one at a time, in arrival order.
@@ -197,7 +197,7 @@ export class SimServer {
     const sim = this.o.terminal.sim;
     const value: PingValue = { connected: sim.connected, trade_allowed: sim.autoTrading, utc_ms: Math.floor(this.timer.utc()), busy: this.running !== undefined || this.queued > 0, method: this.running ?? null };
     const fault = sim.faults.take('ping');
-    if (fault?.kind === 'not_sent') return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
+    if (fault?.kind === 'not_sent') return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
     if (fault?.kind === 'drop_before_execute' || fault?.kind === 'drop_after_execute') {
       conn.closed = true;
       conn.socket.destroy();
@@ -211,9 +211,9 @@ export class SimServer {
   /** `tk_fence { run, token }`: records the run's highest token, or FENCED. Answered at once. */
   private fence(conn: Conn, req: RpcRequest, kwargs: Record<string, unknown>): void {
     const f = parseFence(kwargs);
-    if (!f) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'tk_fence needs kwargs { run: non-empty string, token: integer >= 0 }', data: { outcome: 'not_sent' } } });
+    if (!f) return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'tk_fence needs kwargs { run: non-empty string, token: integer >= 0 }', data: { outcome: 'not_sent' } } });
     const r = this.fences.raise(f);
-    if (!r.ok) return this.send(conn, { jsonrpc: '2.0', id: req.id, error: fencedBody(f, r.highest) });
+    if (!r.ok) return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: fencedBody(f, r.highest) });
     const value: FenceValue = { run: f.run, highest: r.highest };
     this.send(conn, { jsonrpc: '2.0', id: req.id, result: { value, last_error: [1, 'Success'] } });
   }

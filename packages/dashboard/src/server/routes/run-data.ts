@@ -5,7 +5,7 @@
  * journal reads go to the state store; quotes and bars ask the run's data source.
  */
 import { Router } from 'express';
-import { TradekitError, isTradekitError, type OrderStatus, type Timeframe, type TradeQuery } from '@tradekit/core';
+import { TradekitError, isTradekitError, type OrderStatus, type Tick, type Timeframe, type TradeQuery } from '@tradekit/core';
 import { apiError } from '../../errors.js';
 import { check, schemas } from '../request-schemas.js';
 import { journalStats } from '../stats.js';
@@ -95,7 +95,7 @@ export function runDataRoutes(ctx: ApiContext): Router {
     h.requireOpen('quotes');
     const data = h.parts.data;
     if (!data) throw apiError('TK_ERR_API_UNAVAILABLE', `run ${h.id} has no data source attached`);
-    let tick;
+    let tick: Tick | undefined;
     try {
       tick = await data.tick(q.symbol);
     } catch (e) {

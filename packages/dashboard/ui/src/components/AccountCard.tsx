@@ -10,7 +10,7 @@ export function AccountCard({ view }: { view: RunView }) {
     <section className="card account" data-testid="account">
       <h4>Account {cur && <span className="muted">{cur}</span>}</h4>
       <div className="kv big">
-        <label>Equity</label>
+        <span className="label">Equity</span>
         <b data-testid="equity">{money(a?.equity)}</b>
       </div>
       <div className="bar" title={`equity vs peak ${num(a?.peakEquity)}`}>
@@ -18,31 +18,31 @@ export function AccountCard({ view }: { view: RunView }) {
       </div>
       <div className="kvs">
         <div className="kv">
-          <label>Balance</label>
+          <span className="label">Balance</span>
           <b data-testid="balance">{money(a?.balance)}</b>
         </div>
         <div className="kv">
-          <label>Floating P&amp;L</label>
+          <span className="label">Floating P&amp;L</span>
           <b className={tone(a?.profit)}>{signed(a?.profit)}</b>
         </div>
         <div className="kv">
-          <label>Day P&amp;L</label>
+          <span className="label">Day P&amp;L</span>
           <b className={tone(a?.dayProfit)} data-testid="day-pl">
             {signed(a?.dayProfit)}
           </b>
         </div>
         <div className="kv">
-          <label>Drawdown</label>
+          <span className="label">Drawdown</span>
           <b className={dd > 5 ? 'neg' : ''} title={`max ${num(a?.maxDrawdownPct)} %`}>
             {num(dd)} %
           </b>
         </div>
         <div className="kv">
-          <label>Free margin</label>
+          <span className="label">Free margin</span>
           <b>{money(a?.freeMargin)}</b>
         </div>
         <div className="kv">
-          <label>Margin level</label>
+          <span className="label">Margin level</span>
           <b>{a?.marginLevel ? `${num(a.marginLevel, 0)} %` : '—'}</b>
         </div>
       </div>

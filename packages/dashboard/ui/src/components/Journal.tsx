@@ -15,6 +15,7 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
   const [status, setStatus] = useState('');
   const [symbol, setSymbol] = useState('');
   const [llm, setLlm] = useState<LlmJournalView | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the trigger: the model decisions reload when the journal changes
   useEffect(() => {
     let alive = true;
     void api<LlmJournalView>(`${runPath(runId)}/llm?limit=200`)
@@ -25,6 +26,7 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
     };
   }, [runId, tick]);
   const reviews = new Map((llm?.reviews ?? []).map((r) => [r.positionId, r]));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the trigger: the page reloads when the journal changes
   useEffect(() => {
     let alive = true;
     const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
@@ -114,13 +116,13 @@ export function Journal({ runId, tick }: { runId: string; tick: number }) {
           </table>
         </div>
         <div className="row end">
-          <button className="ghost small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          <button type="button" className="ghost small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
             ← newer
           </button>
           <span className="muted small">
             {offset + 1}–{offset + trades.length}
           </span>
-          <button className="ghost small" disabled={next === null} onClick={() => next !== null && setOffset(next)}>
+          <button type="button" className="ghost small" disabled={next === null} onClick={() => next !== null && setOffset(next)}>
             older →
           </button>
         </div>

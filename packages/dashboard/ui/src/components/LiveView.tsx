@@ -11,6 +11,7 @@ import { EventLog } from './EventLog';
 export function LiveView({ runId, view, canTrade, onChanged }: { runId: string; view: RunView; canTrade: boolean; onChanged: () => void }) {
   const symbols = view.run?.symbols ?? [];
   const [symbol, setSymbol] = useState<string | undefined>(undefined);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the chosen symbol resets when the run changes
   useEffect(() => setSymbol(undefined), [runId]);
   const active = symbol && symbols.includes(symbol) ? symbol : symbols[0];
   if (!view.ready) return <div className="empty muted">connecting to {runId}…</div>;

@@ -28,6 +28,7 @@ export function LlmDecisions({ items }: { items: LlmDecisionView[] }) {
         </thead>
         <tbody>
           {items.map((d, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a read-only list rebuilt whole on each load; two calls of one plugin can share a time
             <tr key={`${d.plugin}-${d.time}-${i}`} className={d.outcome === 'ok' ? '' : 'muted'}>
               <td>{utc(d.time)}</td>
               <td>{d.kind}</td>

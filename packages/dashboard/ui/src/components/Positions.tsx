@@ -1,7 +1,7 @@
-import type { Position } from '../types';
+import type { PendingOrder, Position } from '../types';
 import { price, signed, tone, utc } from '../format';
 
-export function Positions({ positions, orders }: { positions: Position[]; orders: any[] }) {
+export function Positions({ positions, orders }: { positions: Position[]; orders: PendingOrder[] }) {
   return (
     <section className="card positions">
       <h4>

@@ -63,6 +63,7 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
     };
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the chart empties when the symbol or the run changes
   useEffect(() => {
     setBars([]);
     setTf(undefined);
@@ -71,6 +72,7 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
   }, [symbol, runId]);
 
   // Bars: on symbol change, then at most once a second as cycles arrive.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `cycleTick` is the trigger; `bars.length` is read for throttling only, a change of it must not refetch
   useEffect(() => {
     const now = performance.now();
     if (now - last.current < 1000 && bars.length) return;
@@ -89,9 +91,9 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
     return () => {
       alive = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [runId, symbol, tf, cycleTick]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tradeTick` is the trigger: the markers reload when a trade opens or closes
   useEffect(() => {
     let alive = true;
     api<{ items: Trade[] }>(`${runPath(runId)}/trades?symbol=${encodeURIComponent(symbol)}&limit=200`)
@@ -142,7 +144,7 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
         </select>
         <span className="tfs">
           {tfs.map((x) => (
-            <button key={x} className={`small ${x === tf ? 'primary' : 'ghost'}`} onClick={() => setTf(x)}>
+            <button type="button" key={x} className={`small ${x === tf ? 'primary' : 'ghost'}`} onClick={() => setTf(x)}>
               {x}
             </button>
           ))}

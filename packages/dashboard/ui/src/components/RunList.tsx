@@ -9,14 +9,14 @@ export function RunList({ runs, selected, onSelect, canStart, onStart }: { runs:
       <div className="side-head">
         <span>Runs</span>
         {canStart && (
-          <button className="small primary" onClick={onStart}>
+          <button type="button" className="small primary" onClick={onStart}>
             + new run
           </button>
         )}
       </div>
       <ul className="runs" data-testid="run-list">
         {hosted.map((r) => (
-          <li key={r.id} className={r.id === selected ? 'sel' : ''} onClick={() => onSelect(r.id)}>
+          <li key={r.id} className={r.id === selected ? 'sel' : ''} onClick={() => onSelect(r.id)} onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect(r.id)}>
             <div className="run-name">
               <span className={`dot st-${r.tradingState}`} title={r.tradingState} /> {r.name}
               <span className={`badge mode-${r.mode}`}>{r.mode}</span>

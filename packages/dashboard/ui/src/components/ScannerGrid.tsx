@@ -13,7 +13,7 @@ export function ScannerGrid({ scan, symbols, selected, onSelect }: { scan?: Scan
       </h4>
       <div className="scan-grid" data-testid="scanner">
         {rows.map((r) => (
-          <button key={r.symbol} className={`scan-cell k-${r.kind} ${selected === r.symbol ? 'sel' : ''}`} onClick={() => onSelect(r.symbol)} data-kind={r.kind} data-symbol={r.symbol}>
+          <button type="button" key={r.symbol} className={`scan-cell k-${r.kind} ${selected === r.symbol ? 'sel' : ''}`} onClick={() => onSelect(r.symbol)} data-kind={r.kind} data-symbol={r.symbol}>
             <span className="sym">{r.symbol}</span>
             <span className="kind">{LABEL[r.kind] ?? r.kind}</span>
             <span className="status" title={r.status}>

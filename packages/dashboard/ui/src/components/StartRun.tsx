@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError } from '../api';
+import { api, type ApiError, type ApiErrorItem } from '../api';
 import type { RunSummary } from '../types';
 
 export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarted: (id: string) => void }) {
@@ -7,7 +7,7 @@ export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarte
   const [config, setConfig] = useState('');
   const [yaml, setYaml] = useState('');
   const [pace, setPace] = useState('');
-  const [errors, setErrors] = useState<{ code: string; message: string; line?: number; path?: string }[]>([]);
+  const [errors, setErrors] = useState<ApiErrorItem[]>([]);
   const [busy, setBusy] = useState(false);
   const submit = async () => {
     setBusy(true);
@@ -25,8 +25,9 @@ export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarte
     }
   };
   return (
-    <div className="modal-back" onClick={onClose}>
-      <div className="modal card wide" role="dialog" aria-label="start a run" onClick={(e) => e.stopPropagation()}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: the backdrop is not a control; a click on it or Escape inside the dialog closes it, the dialog's own buttons are the accessible path
+    <div className="modal-back" role="presentation" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div className="modal card wide" role="dialog" aria-label="start a run">
         <h3>Start a run</h3>
         <div className="row">
           <label>
@@ -45,6 +46,7 @@ export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarte
         {errors.length > 0 && (
           <ul className="errors">
             {errors.map((e, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole on each answer and never reordered; two errors may read the same
               <li key={i}>
                 <code>{e.code}</code> {e.line ? `line ${e.line}: ` : ''}
                 {e.path ? `${e.path}: ` : ''}
@@ -54,10 +56,10 @@ export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarte
           </ul>
         )}
         <div className="row end">
-          <button className="ghost" onClick={onClose}>
+          <button type="button" className="ghost" onClick={onClose}>
             Cancel
           </button>
-          <button className="primary" disabled={busy} onClick={() => void submit()}>
+          <button type="button" className="primary" disabled={busy} onClick={() => void submit()}>
             {busy ? 'Validating…' : 'Validate and start'}
           </button>
         </div>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, ApiError, runPath } from '../api';
+import { api, type ApiError, runPath } from '../api';
 import type { RunView } from '../stream';
 import { Confirm } from './Confirm';
 import { utc } from '../format';
@@ -43,7 +43,7 @@ export function StateControl({ runId, view, canTrade, onChanged }: { runId: stri
       </div>
       <div className="buttons">
         {(Object.keys(ACTIONS) as Act[]).map((a) => (
-          <button key={a} className={ACTIONS[a].danger ? 'danger' : a === 'resume' ? 'primary' : ''} disabled={!can(a)} onClick={() => setAsk(a)} data-testid={`btn-${a}`} title={canTrade ? '' : 'needs a token with the trade scope'}>
+          <button type="button" key={a} className={ACTIONS[a].danger ? 'danger' : a === 'resume' ? 'primary' : ''} disabled={!can(a)} onClick={() => setAsk(a)} data-testid={`btn-${a}`} title={canTrade ? '' : 'needs a token with the trade scope'}>
             {ACTIONS[a].label}
           </button>
         ))}

@@ -20,7 +20,7 @@ export function StatsCards({ s }: { s: Stats }) {
     <div className="stat-cards" data-testid="stats">
       {items.map(([k, v, c]) => (
         <div key={k} className="stat">
-          <label>{k}</label>
+          <span className="label">{k}</span>
           <b className={c ?? ''}>{v}</b>
         </div>
       ))}
