@@ -5,11 +5,12 @@
  * `npm install` and `npm test` in it, `npx tradekit validate` and `npx tradekit backtest`; then
  * `npx tradekit init plugin`, that plugin tested and published, installed into my-bot by name, and a
  * backtest that uses it. One registry and one install serve every step (each `it` builds on the last).
- * Slow (a few minutes: sqlite3 compiles from source here); it fails, never skips, when anything is missing.
+ * A few minutes (downloads through the registry's uplink); it fails, never skips, when anything is missing.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './helpers.js';
@@ -41,6 +42,15 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     tmp = mkdtempSync(path.join(tmpdir(), 'tk-registry-'));
     reg = await startRegistry(path.join(tmp, 'registry'));
     mirror = await startBinaryMirror(path.join(tmp, 'binaries'));
+    // sqlite3 (a dependency of @tradekit/core) downloads its prebuilt binary from GitHub on a user's
+    // install; not reachable here, so the mirror serves the one this workspace's install compiled
+    // (same version, same machine). Without it each npm install would compile sqlite3 (minutes).
+    const sqlite3 = path.dirname(createRequire(path.join(ROOT, 'packages', 'core', 'package.json')).resolve('sqlite3/package.json'));
+    const version = (JSON.parse(readFileSync(path.join(sqlite3, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.ok(existsSync(path.join(sqlite3, 'build', 'Release', 'node_sqlite3.node')), `the workspace's sqlite3 is built (${sqlite3})`);
+    for (const napi of [3, 6]) {
+      execFileSync('tar', ['-czf', path.join(mirror.dir, `sqlite3-v${version}-napi-v${napi}-${process.platform}-${process.arch}.tar.gz`), '-C', sqlite3, 'build/Release/node_sqlite3.node']);
+    }
     env = userEnv(reg, path.join(tmp, 'npm-cache'), mirror);
     home = path.join(tmp, 'user');
     mkdirSync(home);
@@ -56,14 +66,16 @@ describe('publish → npm install → tradekit init, from a real registry (verda
   it('packs every package with pnpm (workspace ranges become versions) and publishes it with npm', async () => {
     const tarballs = path.join(tmp, 'tarballs');
     mkdirSync(tarballs);
-    for (const dir of PUBLISHED) {
-      const pkgDir = path.join(ROOT, dir);
-      assert.ok(existsSync(path.join(pkgDir, 'dist', 'src', 'index.js')), `${dir} is built`);
-      await run('npx', ['-y', PNPM, 'pack', '--pack-destination', tarballs], pkgDir, `pnpm pack ${dir}`);
-    }
+    const pack = (dir: string) => {
+      assert.ok(existsSync(path.join(ROOT, dir, 'dist', 'src', 'index.js')), `${dir} is built`);
+      return run('npx', ['-y', PNPM, 'pack', '--pack-destination', tarballs], path.join(ROOT, dir), `pnpm pack ${dir}`);
+    };
+    // The first one alone (npx fetches pnpm once), then the others side by side.
+    await pack(PUBLISHED[0]!);
+    await Promise.all(PUBLISHED.slice(1).map(pack));
     const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
     assert.equal(files.length, PUBLISHED.length, files.join(', '));
-    for (const f of files) await run('npm', ['publish', path.join(tarballs, f), '--registry', reg!.url], tmp, `npm publish ${f}`);
+    await Promise.all(files.map((f) => run('npm', ['publish', path.join(tarballs, f), '--registry', reg!.url], tmp, `npm publish ${f}`)));
     // What the registry now serves: versions, not workspace: ranges, and the metadata users see.
     const r = await run('npm', ['view', 'tradekit', '--json'], tmp);
     const meta = JSON.parse(r.stdout) as { version: string; dependencies: Record<string, string>; bin: Record<string, string>; keywords: string[] };
@@ -79,14 +91,8 @@ describe('publish → npm install → tradekit init, from a real registry (verda
   it('npm install tradekit in an empty folder, then npx tradekit init my-bot', async () => {
     needs('publish');
     await run('npm', ['install', 'tradekit'], home);
-    // sqlite3 compiled from source (its prebuilt download is not reachable here); the later installs
-    // fetch this binary from the mirror instead, as a user's install fetches the published one.
-    const sqlite3 = path.join(home, 'node_modules', 'sqlite3');
-    assert.ok(existsSync(path.join(sqlite3, 'build', 'Release', 'node_sqlite3.node')), 'sqlite3 built');
-    const version = (JSON.parse(readFileSync(path.join(sqlite3, 'package.json'), 'utf8')) as { version: string }).version;
-    for (const napi of [3, 6]) {
-      execFileSync('tar', ['-czf', path.join(mirror!.dir, `sqlite3-v${version}-napi-v${napi}-${process.platform}-${process.arch}.tar.gz`), '-C', sqlite3, 'build/Release/node_sqlite3.node']);
-    }
+    assert.ok(existsSync(path.join(home, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node')), 'sqlite3 installed');
+    assert.ok(mirror!.hits.length > 0, `sqlite3's binary came from the mirror (requests that missed: ${mirror!.misses.join(', ') || 'none'}); without it, every install compiles sqlite3`);
     const v = await run('npx', ['tradekit', '--version'], home);
     assert.match(v.stdout, /^tradekit \d+\.\d+\.\d+ \(@tradekit\/core \d+\.\d+\.\d+\)/);
     const init = await run('npx', ['tradekit', 'init', 'my-bot'], home);
@@ -110,7 +116,7 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     done.add('bot');
   });
 
-  it('in my-bot: npx tradekit validate and npx tradekit backtest run the agent over the sample bars', async () => {
+  it('in my-bot: npx tradekit validate, backtest and run (SQLite journal) work over the sample bars', async () => {
     needs('bot');
     const v = await run('npx', ['tradekit', 'validate', 'tradekit.yaml', '--json'], bot);
     const valid = JSON.parse(v.stdout) as { ok: boolean; plugins: { name: string }[] };
@@ -123,6 +129,9 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     assert.equal(trades.length, res.stats.trades);
     assert.deepEqual(new Set(trades.map((t) => t.agent)), new Set(['breakout-agent']));
     assert.ok(readFileSync(res.files['report.html']!, 'utf8').includes('<html'), 'report.html written (its chart library installed)');
+    // A paper session with the config's SQLite journal: sqlite3's binary works from this install.
+    await run('npx', ['tradekit', 'run', 'tradekit.yaml', '--cycles', '30', '--quiet'], bot);
+    assert.ok(existsSync(path.join(bot, 'tradekit.db')), 'the SQLite journal');
     done.add('backtest');
   });
 

@@ -110,9 +110,9 @@ export async function startRegistry(dir: string): Promise<Registry> {
 
 /**
  * Where native modules fetch their prebuilt binaries (prebuild-install's documented
- * `npm_config_<package>_binary_host`): GitHub's release downloads are not reachable here, so an
- * install compiles sqlite3 from source. The first install does (proving it works); the binary it built
- * is then served from here, so the later installs download it as a user's install downloads GitHub's.
+ * `npm_config_<package>_binary_host`): GitHub's release downloads are not reachable here, so without
+ * it an install compiles sqlite3 from source; from here, an install downloads a binary as a user's
+ * install downloads GitHub's.
  */
 export interface BinaryMirror {
   url: string;
