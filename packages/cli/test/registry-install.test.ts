@@ -75,6 +75,16 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     await Promise.all(PUBLISHED.slice(1).map(pack));
     const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
     assert.equal(files.length, PUBLISHED.length, files.join(', '));
+    // What each tarball carries for a registry user: its README, its types, never the tests.
+    const contents = new Map(files.map((f) => [f, execFileSync('tar', ['-tzf', path.join(tarballs, f)], { encoding: 'utf8' }).split('\n').filter(Boolean)]));
+    for (const [f, list] of contents) {
+      for (const need of ['package/package.json', 'package/README.md', 'package/dist/src/index.d.ts']) assert.ok(list.includes(need), `${f} has ${need}`);
+      assert.ok(!list.some((e) => e.startsWith('package/dist/test/') || e.startsWith('package/src/')), `${f}: only the build`);
+    }
+    const cli = [...contents].find(([f]) => f.startsWith('tradekit-0'))![1];
+    for (const need of ['package/bin/tradekit.js', 'package/sample-data/EURUSD_M5.csv', 'package/templates/project/gitignore', 'package/templates/plugin/src/index.ts']) assert.ok(cli.includes(need), `tradekit has ${need}`);
+    const dashboard = [...contents].find(([f]) => f.startsWith('tradekit-dashboard-'))![1];
+    assert.ok(dashboard.includes('package/dist/ui/index.html'), 'the dashboard ships its built web UI (npm run setup builds it)');
     await Promise.all(files.map((f) => run('npm', ['publish', path.join(tarballs, f), '--registry', reg!.url], tmp, `npm publish ${f}`)));
     // What the registry now serves: versions, not workspace: ranges, and the metadata users see.
     const r = await run('npm', ['view', 'tradekit', '--json'], tmp);
