@@ -19,6 +19,12 @@ export const CliErrorCodes = {
   TK_ERR_SWEEP_WORKER: 'sweep worker failed',
   /** The output folder or a report file cannot be written. */
   TK_ERR_REPORT_WRITE: 'report cannot be written',
+  /** `tradekit init`: the target folder is not empty (and `--force` was not given). */
+  TK_ERR_INIT_NOT_EMPTY: 'folder is not empty',
+  /** `tradekit init`: the project or plugin name is not a valid npm package name. */
+  TK_ERR_INIT_NAME: 'bad project or plugin name',
+  /** `tradekit init`: a file of the scaffold cannot be written (or the target is not a folder). */
+  TK_ERR_INIT_WRITE: 'scaffold cannot be written',
 } as const;
 
 // This package's codes join the closed set of TradekitError codes (see @tradekit/core's errors.ts).

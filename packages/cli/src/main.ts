@@ -38,6 +38,27 @@ export function buildProgram(): Command {
       process.exitCode = await (await import('./commands/run.js')).runCommand(config, flags);
     });
 
+  const init = program
+    .command('init')
+    .description('scaffold a project (tradekit.yaml, an agent in src/, a test, sample bars); `init plugin <name>` scaffolds a publishable plugin package')
+    .argument('[dir]', 'folder to create or fill (default: the current folder); it must be empty unless --force')
+    .option('--name <name>', 'package and run name (default: the folder\'s name)')
+    .option('--force', 'write into a folder that is not empty (the scaffold\'s files are overwritten, others kept)')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string | undefined, flags) => {
+      process.exitCode = await (await import('./commands/init.js')).initCommand(dir, flags);
+    });
+  init
+    .command('plugin')
+    .description('scaffold a publishable agent plugin package: manifest, config schema, peerDependencies on @tradekit/core, test, README')
+    .argument('<name>', 'npm package name, e.g. tradekit-plugin-momentum or @acme/tradekit-momentum')
+    .argument('[dir]', 'folder (default: the name without its scope); it must be empty unless --force')
+    .option('--force', 'write into a folder that is not empty (the scaffold\'s files are overwritten, others kept)')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, dir: string | undefined, flags) => {
+      process.exitCode = await (await import('./commands/init.js')).initPluginCommand(name, dir, flags);
+    });
+
   program
     .command('validate')
     .description('check a config and every plugin it names without running anything')
