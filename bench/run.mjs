@@ -54,7 +54,12 @@ for (const f of selected) {
 const cpus = os.cpus();
 process.stdout.write(
   `${JSON.stringify(
-    { machine: { node: process.version, cpu: cpus[0]?.model, cores: cpus.length, memGiB: Math.round(os.totalmem() / 2 ** 30) }, runsPerFigure: Number(runs), date: new Date().toISOString(), benchmarks: results },
+    {
+      machine: { node: process.version, cpu: cpus[0]?.model, cores: cpus.length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+      runsPerFigure: Number(runs),
+      date: new Date().toISOString(),
+      benchmarks: results,
+    },
     null,
     2,
   )}\n`,

@@ -84,7 +84,13 @@ export function findEntryPoints(root) {
       const importPath = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.replace(/^\.\//, '')}`;
       const moduleDoc = moduleDocOf(readFileSync(dts, 'utf8'));
       const unscoped = pkg.name.replace(/^@[^/]+\//, '');
-      const page = `${[unscoped, ...subpath.replace(/^\.\/?/, '').split('/').filter(Boolean)].join('.')}.md`;
+      const page = `${[
+        unscoped,
+        ...subpath
+          .replace(/^\.\/?/, '')
+          .split('/')
+          .filter(Boolean),
+      ].join('.')}.md`;
       entries.push({ pkg, pkgDir, dir, subpath, importPath, dts, page, moduleDoc });
     }
   }
@@ -100,9 +106,16 @@ function moduleDocOf(dts) {
   const m = /^\s*\/\*\*([\s\S]*?)\*\/\s*\n(\s*)(\S[^\n]*)/.exec(dts);
   if (!m || !/^(import\b|export\s*(\*|\{|type\s*\{))/.test(m[3])) return '';
   const lines = m[1].split('\n').map((l) => l.replace(/^\s*\*( |$)/, '').trimEnd());
-  const paragraphs = lines.join('\n').trim().split(/\n\s*\n/);
+  const paragraphs = lines
+    .join('\n')
+    .trim()
+    .split(/\n\s*\n/);
   // Prose: code spans kept, everything else escaped; a paragraph's line breaks become spaces.
-  const prose = (text) => text.split(/(`[^`]*`)/).map((part, i) => (i % 2 ? part : escapeMd(part))).join('');
+  const prose = (text) =>
+    text
+      .split(/(`[^`]*`)/)
+      .map((part, i) => (i % 2 ? part : escapeMd(part)))
+      .join('');
   return paragraphs.map((p) => prose(p.replace(/\s*\n\s*/g, ' '))).join('\n\n');
 }
 
@@ -121,8 +134,14 @@ function extractorConfig(entry, apiJsonFilePath) {
       compiler: {
         overrideTsconfig: {
           compilerOptions: {
-            target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true,
-            skipLibCheck: true, types: ['node'], typeRoots: [path.join(TOOL_ROOT, 'node_modules', '@types')],
+            target: 'ES2022',
+            lib: ['ES2023'],
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            skipLibCheck: true,
+            types: ['node'],
+            typeRoots: [path.join(TOOL_ROOT, 'node_modules', '@types')],
           },
         },
       },
@@ -193,8 +212,13 @@ export function extract(entries) {
 
 const KIND_ORDER = ['Class', 'Function', 'Variable', 'Interface', 'TypeAlias', 'Enum', 'Namespace'];
 const KIND_TITLE = {
-  Class: 'Classes', Function: 'Functions', Variable: 'Constants and variables',
-  Interface: 'Interfaces', TypeAlias: 'Types', Enum: 'Enums', Namespace: 'Namespaces',
+  Class: 'Classes',
+  Function: 'Functions',
+  Variable: 'Constants and variables',
+  Interface: 'Interfaces',
+  TypeAlias: 'Types',
+  Enum: 'Enums',
+  Namespace: 'Namespaces',
 };
 const KIND_WORD = { Class: 'class', Function: 'function', Variable: 'const', Interface: 'interface', TypeAlias: 'type', Enum: 'enum', Namespace: 'namespace' };
 
@@ -221,7 +245,10 @@ function fenced(text, language = 'ts') {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading) {
-  return heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 /**
@@ -248,7 +275,10 @@ function renderDoc(node, links, raw = false) {
         const label = node.linkText ?? node.urlDestination;
         return raw ? label : `[${escapeMd(label)}](${node.urlDestination})`;
       }
-      const target = node.codeDestination?.memberReferences?.map((r) => r.memberIdentifier?.identifier).filter(Boolean).join('.');
+      const target = node.codeDestination?.memberReferences
+        ?.map((r) => r.memberIdentifier?.identifier)
+        .filter(Boolean)
+        .join('.');
       const text = node.linkText ?? target ?? '';
       if (raw) return text;
       const href = target ? links(target.split('.')[0]) : undefined;
@@ -262,7 +292,10 @@ function renderDoc(node, links, raw = false) {
     case 'Paragraph':
       return `${paragraph(node, links)}\n\n`;
     default:
-      return node.getChildNodes().map((n) => renderDoc(n, links, raw)).join('');
+      return node
+        .getChildNodes()
+        .map((n) => renderDoc(n, links, raw))
+        .join('');
   }
 }
 
@@ -275,15 +308,26 @@ const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s/;
  */
 function paragraph(node, links) {
   const children = node.getChildNodes();
-  const rawLines = children.map((n) => renderDoc(n, links, true)).join('').split('\n');
-  const mdLines = children.map((n) => renderDoc(n, links)).join('').split('\n');
+  const rawLines = children
+    .map((n) => renderDoc(n, links, true))
+    .join('')
+    .split('\n');
+  const mdLines = children
+    .map((n) => renderDoc(n, links))
+    .join('')
+    .split('\n');
   const used = rawLines.map((l, i) => ({ raw: l, md: mdLines[i] ?? '' })).filter((l) => l.raw.trim() !== '');
   if (used.length === 0) return '';
   if (used.every((l) => /^\s{2,}/.test(l.raw)) && !LIST_ITEM.test(used[0].raw)) {
     const indent = Math.min(...used.map((l) => l.raw.match(/^\s*/)[0].length));
     const first = rawLines.findIndex((l) => l.trim() !== '');
     const last = rawLines.length - 1 - [...rawLines].reverse().findIndex((l) => l.trim() !== '');
-    return fenced(rawLines.slice(first, last + 1).map((l) => l.slice(indent)).join('\n'));
+    return fenced(
+      rawLines
+        .slice(first, last + 1)
+        .map((l) => l.slice(indent))
+        .join('\n'),
+    );
   }
   const out = [];
   for (const l of used) {
@@ -295,7 +339,11 @@ function paragraph(node, links) {
 }
 
 function docText(section, links) {
-  return section ? renderDoc(section, links).replace(/\n{3,}/g, '\n\n').trim() : '';
+  return section
+    ? renderDoc(section, links)
+        .replace(/\n{3,}/g, '\n\n')
+        .trim()
+    : '';
 }
 
 // API Extractor writes this for an undocumented constructor; it says nothing the signature does not.
@@ -335,7 +383,15 @@ function isPublicMember(member) {
 }
 
 const MEMBER_ORDER = [
-  'Constructor', 'ConstructSignature', 'CallSignature', 'IndexSignature', 'Property', 'PropertySignature', 'Method', 'MethodSignature', 'EnumMember',
+  'Constructor',
+  'ConstructSignature',
+  'CallSignature',
+  'IndexSignature',
+  'Property',
+  'PropertySignature',
+  'Method',
+  'MethodSignature',
+  'EnumMember',
 ];
 
 function memberLines(container, links) {
@@ -415,7 +471,12 @@ function renderEntry(entry, groups, forgotten, links, elsewhere, root) {
       out.push(`### ${g.name}`, '');
       const source = g.items[0].fileUrlPath;
       const words = [...new Set(g.items.map((i) => KIND_WORD[i.kind] ?? i.kind.toLowerCase()))].join(' + ');
-      const srcRel = source ? path.relative(path.join(root, 'docs', 'api'), path.join(entry.pkgDir, source)).split(path.sep).join('/') : '';
+      const srcRel = source
+        ? path
+            .relative(path.join(root, 'docs', 'api'), path.join(entry.pkgDir, source))
+            .split(path.sep)
+            .join('/')
+        : '';
       out.push(`*${words}*${source ? ` · [${path.relative(root, path.join(entry.pkgDir, source)).split(path.sep).join('/')}](${srcRel})` : ''}`, '');
       if (g.name === 'default') out.push(`The default export: \`import plugin from '${entry.importPath}'\`.`, '');
       const seenDocs = new Set();
@@ -454,7 +515,10 @@ function renderEntry(entry, groups, forgotten, links, elsewhere, root) {
     }
     out.push('');
   }
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function renderIndex(entries, groups) {
@@ -473,13 +537,14 @@ function renderIndex(entries, groups) {
   out.push('| Import | Package | Exports | Description |', '|---|---|---|---|');
   entries.forEach((e, i) => {
     const plugin = groups[i].some((g) => g.name === 'default' && g.items.some((it) => /PluginManifest\b/.test(it.excerpt?.text ?? '')));
-    const desc = e.subpath === '.' && e.pkg.description
-      ? escapeMd(e.pkg.description)
-      : e.moduleDoc
-        ? firstLine(e.moduleDoc)
-        : plugin
-          ? `Plugin (default export): ${code(`use: '${e.importPath}'`)} in a run config.`
-          : '';
+    const desc =
+      e.subpath === '.' && e.pkg.description
+        ? escapeMd(e.pkg.description)
+        : e.moduleDoc
+          ? firstLine(e.moduleDoc)
+          : plugin
+            ? `Plugin (default export): ${code(`use: '${e.importPath}'`)} in a run config.`
+            : '';
     out.push(`| [${code(e.importPath)}](${e.page}) | ${code(e.pkg.name)} | ${groups[i].length} | ${desc} |`);
   });
   return `${out.join('\n')}\n`;

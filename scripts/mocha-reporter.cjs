@@ -10,10 +10,19 @@ class TallyReporter extends Mocha.reporters.Spec {
     const tally = { passed: 0, failed: 0, done: false };
     const out = process.env.TK_TEST_TALLY;
     const save = () => out && fs.writeFileSync(out, JSON.stringify(tally));
-    runner.on(EVENT_TEST_PASS, () => { tally.passed++; save(); });
+    runner.on(EVENT_TEST_PASS, () => {
+      tally.passed++;
+      save();
+    });
     // Hook failures count as failures too (a failing before() fails its whole suite).
-    runner.on(EVENT_TEST_FAIL, () => { tally.failed++; save(); });
-    runner.once(EVENT_RUN_END, () => { tally.done = true; save(); });
+    runner.on(EVENT_TEST_FAIL, () => {
+      tally.failed++;
+      save();
+    });
+    runner.once(EVENT_RUN_END, () => {
+      tally.done = true;
+      save();
+    });
     save();
   }
 }

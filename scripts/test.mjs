@@ -23,7 +23,15 @@ try {
 }
 const r = spawnSync(
   process.execPath,
-  [path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', path.join(root, 'scripts', 'mocha-reporter.cjs'), '--timeout', '30000', '--exit', ...(extra.length ? extra : specs)],
+  [
+    path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+    '--reporter',
+    path.join(root, 'scripts', 'mocha-reporter.cjs'),
+    '--timeout',
+    '30000',
+    '--exit',
+    ...(extra.length ? extra : specs),
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, ...services.env, TK_TEST_TALLY: tally } },
 );
 await services.stop();

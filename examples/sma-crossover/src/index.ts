@@ -3,7 +3,19 @@
  * Buys when the fast SMA of closes crosses above the slow one, sells when it crosses below; with
  * `alwaysInMarket` the opposite position is closed on the cross, so there is one position at a time.
  */
-import { definePlugin, timeframePattern, type Agent, type Action, type BarSeries, type CycleContext, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Timeframe } from '@tradekit/core';
+import {
+  definePlugin,
+  timeframePattern,
+  type Agent,
+  type Action,
+  type BarSeries,
+  type CycleContext,
+  type Position,
+  type ScanContext,
+  type ScanResult,
+  type SymbolInfo,
+  type Timeframe,
+} from '@tradekit/core';
 
 type Stops = { slDistance?: number; tpDistance?: number };
 import { crossSignal } from './signal.js';
@@ -122,7 +134,9 @@ export class SmaCrossoverAgent implements Agent {
 }
 
 function exitFor(position: Position, st: BarState | undefined): Action[] {
-  return st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy')) ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }] : NOTHING;
+  return st && ((st.trend > 0 && position.side === 'sell') || (st.trend < 0 && position.side === 'buy'))
+    ? [{ type: 'close', positionId: position.id, reason: 'opposite cross' }]
+    : NOTHING;
 }
 
 export default definePlugin<SmaConfig>({

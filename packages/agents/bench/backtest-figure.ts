@@ -24,7 +24,13 @@ export interface ReferenceData {
 }
 
 export async function backtestFigure(configFile: string, data: ReferenceData): Promise<Record<string, unknown>> {
-  const src = new CsvDataSource(new SimClock(0), { dir: data.dir, symbols: data.symbols, timeframes: [data.timeframe], serverTime: data.serverTime, columnCache: false });
+  const src = new CsvDataSource(new SimClock(0), {
+    dir: data.dir,
+    symbols: data.symbols,
+    timeframes: [data.timeframe],
+    serverTime: data.serverTime,
+    columnCache: false,
+  });
   await src.load();
   const series = data.symbols.map((s) => {
     const st = src.store(s, data.timeframe);
@@ -34,7 +40,11 @@ export async function backtestFigure(configFile: string, data: ReferenceData): P
   const backtest = async (): Promise<Sample> => {
     const t0 = performance.now();
     const r = await runBacktest({ configFile, searchPaths: SEARCH_PATHS }, { logger: silentLogger() });
-    return { ms: r.perf.engineMs, units: r.perf.bars, extra: { trades: r.trades.length, setupMs: r.perf.setupMs, wallMs: performance.now() - t0, bars: r.perf.bars, cycles: r.perf.cycles } };
+    return {
+      ms: r.perf.engineMs,
+      units: r.perf.bars,
+      extra: { trades: r.trades.length, setupMs: r.perf.setupMs, wallMs: performance.now() - t0, bars: r.perf.bars, cycles: r.perf.cycles },
+    };
   };
   const p = await stats.paired(backtest, ref);
   return {

@@ -23,6 +23,7 @@ export default async function bench() {
     name: `institutional example backtest (six symbols, M5 + H1 + H4), bars/s of the cycle loop — median and min–max of ${runs} runs, each paired with the hand-written reference`,
     results: { runs, institutional },
     targets: { 'institutional.barsPerSec': '≥ 300k' },
-    notes: 'runBacktest of examples/institutional.yaml as written (a backtest: memory state, pace max). barsPerSec = M5 bars cycled over ÷ perf.engineMs (config, data load and plugin setup are setupMs). ratioToReference = bars/s ÷ the reference\'s bars/s in the same pair (the hand-written SMA 10/30 loop over these symbols\' M5 closes).',
+    notes:
+      "runBacktest of examples/institutional.yaml as written (a backtest: memory state, pace max). barsPerSec = M5 bars cycled over ÷ perf.engineMs (config, data load and plugin setup are setupMs). ratioToReference = bars/s ÷ the reference's bars/s in the same pair (the hand-written SMA 10/30 loop over these symbols' M5 closes).",
   };
 }

@@ -9,7 +9,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { CsvDataSource, MemoryStateStore, PaperBroker, SimClock, TIMEFRAME_MS, compileSchema, silentLogger, type CycleContext, type SymbolScan } from '@tradekit/core';
+import {
+  CsvDataSource,
+  MemoryStateStore,
+  PaperBroker,
+  SimClock,
+  TIMEFRAME_MS,
+  compileSchema,
+  silentLogger,
+  type CycleContext,
+  type SymbolScan,
+} from '@tradekit/core';
 import { FEATURE_DEFAULTS, FeatureHub, FeatureTrack, InstitutionalAgent, INSTITUTIONAL_SCHEMA, type InstitutionalConfig } from '@tradekit/agents';
 
 const SYMBOLS = ['EURUSD', 'GBPUSD', 'USDJPY', 'XAUUSD', 'NAS100', 'US30'];
@@ -30,7 +40,16 @@ export default async function bench() {
   const hub = new FeatureHub();
   hub.requireHistory(cfg.historyBars);
   const store = new MemoryStateStore();
-  const agents = SYMBOLS.map((s) => new InstitutionalAgent(s, cfg, { hub, featureParams: { ...FEATURE_DEFAULTS, smc: { ...FEATURE_DEFAULTS.smc } }, store, log: silentLogger(), instance: 'bench' }));
+  const agents = SYMBOLS.map(
+    (s) =>
+      new InstitutionalAgent(s, cfg, {
+        hub,
+        featureParams: { ...FEATURE_DEFAULTS, smc: { ...FEATURE_DEFAULTS.smc } },
+        store,
+        log: silentLogger(),
+        instance: 'bench',
+      }),
+  );
   const broker = new PaperBroker(clock, data);
   const cycle = (): CycleContext => ({
     seq: 1,

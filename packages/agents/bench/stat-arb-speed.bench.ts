@@ -24,6 +24,7 @@ export default async function bench() {
     name: `stat-arb backtest (EURUSD/GBPUSD, M5 cycles, H1 inputs), bars/s of the cycle loop — median and min–max of ${runs} runs, each paired with the hand-written reference`,
     results: { runs, statArb },
     targets: { 'statArb.barsPerSec': '≥ 30k' },
-    notes: 'runBacktest of packages/agents/bench/fixtures/stat-arb.yaml (lotSize 0.1: with the default 0.01 the hedge leg rounds below the minimum volume and nothing trades; `trades` = both legs of every spread). barsPerSec = M5 bars of both legs cycled over ÷ perf.engineMs. ratioToReference = bars/s ÷ the reference\'s bars/s in the same pair (the hand-written SMA 10/30 loop over both symbols\' M5 closes).',
+    notes:
+      "runBacktest of packages/agents/bench/fixtures/stat-arb.yaml (lotSize 0.1: with the default 0.01 the hedge leg rounds below the minimum volume and nothing trades; `trades` = both legs of every spread). barsPerSec = M5 bars of both legs cycled over ÷ perf.engineMs. ratioToReference = bars/s ÷ the reference's bars/s in the same pair (the hand-written SMA 10/30 loop over both symbols' M5 closes).",
   };
 }

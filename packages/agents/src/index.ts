@@ -22,10 +22,39 @@ export { FeatureHub, FeatureHubToken, HubEntry, featureHubOf, type BarTrack } fr
 export { TrendTrack } from './features/trend-track.js';
 
 export { trendOf, type Trend } from './analysis/trend.js';
-export { detectRegime, regimeOf, regimeWhy, regimeKey, regimeScore, isTradeable, REGIMES, REGIME_SCORES, REGIME_DEFAULTS, type Regime, type RegimeKey, type RegimeParams } from './analysis/regime.js';
-export { scoreSide, sideScore, sideBlock, bestSide, CONFLUENCE_MAX, type ConfluenceInput, type ConfluenceParams, type SideScore } from './analysis/confluence.js';
+export {
+  detectRegime,
+  regimeOf,
+  regimeWhy,
+  regimeKey,
+  regimeScore,
+  isTradeable,
+  REGIMES,
+  REGIME_SCORES,
+  REGIME_DEFAULTS,
+  type Regime,
+  type RegimeKey,
+  type RegimeParams,
+} from './analysis/regime.js';
+export {
+  scoreSide,
+  sideScore,
+  sideBlock,
+  bestSide,
+  CONFLUENCE_MAX,
+  type ConfluenceInput,
+  type ConfluenceParams,
+  type SideScore,
+} from './analysis/confluence.js';
 export { bosSetup, meanReversionSetup, type Setup, type BosParams, type MeanReversionParams } from './analysis/setups.js';
-export { preTradeScore, type PreTradeInput, type PreTradeParams, type PreTradeScore, type PreTradeVerdict, type PreTradeWeights } from './analysis/pre-trade.js';
+export {
+  preTradeScore,
+  type PreTradeInput,
+  type PreTradeParams,
+  type PreTradeScore,
+  type PreTradeVerdict,
+  type PreTradeWeights,
+} from './analysis/pre-trade.js';
 
 export { pipSize, toPips } from './market/pips.js';
 export { valuePerPriceUnit, conversionRate, type Quote } from './market/money.js';

@@ -63,7 +63,15 @@ async function replay(configFile: string): Promise<Pinned> {
       ],
     },
   );
-  return { trades: r.trades, balance: r.finalAccount.balance, cycles, statusDigest: hash.digest('hex'), statusCounts: counts, candidateDigest: signals.digest('hex'), candidates };
+  return {
+    trades: r.trades,
+    balance: r.finalAccount.balance,
+    cycles,
+    statusDigest: hash.digest('hex'),
+    statusCounts: counts,
+    candidateDigest: signals.digest('hex'),
+    candidates,
+  };
 }
 
 function check(name: string, actual: Pinned): void {

@@ -37,7 +37,12 @@ interface Setup {
   scan(orders?: PendingOrder[]): ReturnType<InstitutionalAgent['scan']>;
 }
 
-async function setup(symbol: string, t: number, partial: Record<string, unknown> = {}, extra: { news?: NewsCalendar; model?: ProbabilityModel; info?: Partial<SymbolInfo>; src?: CsvDataSource; clock?: SimClock } = {}): Promise<Setup> {
+async function setup(
+  symbol: string,
+  t: number,
+  partial: Record<string, unknown> = {},
+  extra: { news?: NewsCalendar; model?: ProbabilityModel; info?: Partial<SymbolInfo>; src?: CsvDataSource; clock?: SimClock } = {},
+): Promise<Setup> {
   const cfg = withDefaults<InstitutionalConfig>(INSTITUTIONAL_SCHEMA, { historyBars: 100_000, htfBars: 100_000, ...partial });
   const clock = extra.clock ?? new SimClock(t);
   const src = extra.src ?? (await sampleSource(clock, [symbol], ['M5', 'H1', 'H4'], extra.info ? { [symbol]: extra.info } : {}));
@@ -45,14 +50,30 @@ async function setup(symbol: string, t: number, partial: Record<string, unknown>
   hub.requireHistory(cfg.historyBars);
   const agent = new InstitutionalAgent(symbol, cfg, {
     hub,
-    featureParams: { divergenceLookback: 14, atrMeanPeriod: 100, smc: { lookback: cfg.bos.sweepLookback, momentum: cfg.bos.momentumMultiplier, sweepRecentBars: cfg.smc.sweepRecentBars, fvgMinAtr: cfg.smc.fvgMinAtr, maxZones: cfg.smc.maxZones } },
+    featureParams: {
+      divergenceLookback: 14,
+      atrMeanPeriod: 100,
+      smc: {
+        lookback: cfg.bos.sweepLookback,
+        momentum: cfg.bos.momentumMultiplier,
+        sweepRecentBars: cfg.smc.sweepRecentBars,
+        fvgMinAtr: cfg.smc.fvgMinAtr,
+        maxZones: cfg.smc.maxZones,
+      },
+    },
     news: extra.news,
     model: extra.model,
     store: new MemoryStateStore(() => clock.now()),
     log: silentLogger(),
     instance: 'inst',
   });
-  return { agent, src, clock, cfg, scan: (orders = []) => agent.scan({ cycle: cycleOf({ clock, data: src, orders, symbols: [symbol] }), symbol, scan: undefined as never }) };
+  return {
+    agent,
+    src,
+    clock,
+    cfg,
+    scan: (orders = []) => agent.scan({ cycle: cycleOf({ clock, data: src, orders, symbols: [symbol] }), symbol, scan: undefined as never }),
+  };
 }
 
 async function status(s: Setup, orders?: PendingOrder[]): Promise<string> {
@@ -84,9 +105,21 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.equal(await status(s), 'Inactive (Circuit Breaker until 2026-06-03T17:00Z)');
   });
 
-  it('2. News Blackout: a high-impact event of the symbol\'s currencies within 15 minutes', async () => {
+  it("2. News Blackout: a high-impact event of the symbol's currencies within 15 minutes", async () => {
     const clock = new SimClock(T);
-    const news = new NewsCalendar({ sources: [`${FIXTURES}ff-calendar.json`], ttlMs: 4 * 3600_000, retryMs: 900_000, fetchTimeoutMs: 1000, preMs: 15 * 60_000, postMs: 15 * 60_000, impacts: ['High'] }, clock, silentLogger());
+    const news = new NewsCalendar(
+      {
+        sources: [`${FIXTURES}ff-calendar.json`],
+        ttlMs: 4 * 3600_000,
+        retryMs: 900_000,
+        fetchTimeoutMs: 1000,
+        preMs: 15 * 60_000,
+        postMs: 15 * 60_000,
+        impacts: ['High'],
+      },
+      clock,
+      silentLogger(),
+    );
     await news.refresh();
     const s = await setup('EURUSD', T, OPEN, { news, clock });
     assert.equal(await status(s), 'News Blackout (USD Non-Farm Employment Change)');
@@ -103,7 +136,10 @@ describe('institutional agent gates (exact status strings)', function () {
 
   it('3b. Order Pending: one working order per symbol', async () => {
     const s = await setup('EURUSD', T, OPEN);
-    assert.equal(await status(s, [{ id: '9', symbol: 'EURUSD', side: 'buy', type: 'limit', volume: 1, price: 1.16, placedAt: T - 60_000 }]), 'Order Pending (BUY LIMIT @ 1.16)');
+    assert.equal(
+      await status(s, [{ id: '9', symbol: 'EURUSD', side: 'buy', type: 'limit', volume: 1, price: 1.16, placedAt: T - 60_000 }]),
+      'Order Pending (BUY LIMIT @ 1.16)',
+    );
   });
 
   it('5. Spread too wide (pips = points / 10)', async () => {
@@ -163,13 +199,23 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.ok(!('skip' in (await candidate(none))));
   });
 
-  it('Trend Block: a BOS buy against a falling H4 is refused (the original\'s override skipped the filters)', async () => {
+  it("Trend Block: a BOS buy against a falling H4 is refused (the original's override skipped the filters)", async () => {
     const dir = tempDir();
     const r = rng(11);
     const start = utc('2026-03-02T00:00:00');
     // H4 falling, H1 flat, M5 ranging, then a momentum breakout up on the newest M5 bar.
-    const h4 = barsFromCloses(start - 300 * 4 * 3600_000, 'H4', Array.from({ length: 300 }, (_, i) => 1.3 - i * 0.0005), 0.0005);
-    const h1 = barsFromCloses(start - 300 * 3600_000, 'H1', Array.from({ length: 300 }, () => 1.17 + (r() - 0.5) * 0.0004), 0.0003);
+    const h4 = barsFromCloses(
+      start - 300 * 4 * 3600_000,
+      'H4',
+      Array.from({ length: 300 }, (_, i) => 1.3 - i * 0.0005),
+      0.0005,
+    );
+    const h1 = barsFromCloses(
+      start - 300 * 3600_000,
+      'H1',
+      Array.from({ length: 300 }, () => 1.17 + (r() - 0.5) * 0.0004),
+      0.0003,
+    );
     const m5closes = Array.from({ length: 400 }, () => 1.17 + (r() - 0.5) * 0.0006);
     m5closes.push(1.1745);
     const m5 = barsFromCloses(start, 'M5', m5closes, 0.0001);
@@ -181,7 +227,12 @@ describe('institutional agent gates (exact status strings)', function () {
     const s = await setup('EURUSD', clock.now(), { bos: { huntingHours: [] }, meanReversion: { enabled: false } }, { src, clock });
     assert.equal(await status(s), 'Trend Block (BOS BUY against H4 down)');
     // The same breakout with the H4 filter off is a BOS candidate on a pullback limit.
-    const s2 = await setup('EURUSD', clock.now(), { h4TrendFilter: false, h1TrendFilter: false, bos: { huntingHours: [] }, meanReversion: { enabled: false } }, { src, clock });
+    const s2 = await setup(
+      'EURUSD',
+      clock.now(),
+      { h4TrendFilter: false, h1TrendFilter: false, bos: { huntingHours: [] }, meanReversion: { enabled: false } },
+      { src, clock },
+    );
     const c = await candidate(s2);
     assert.equal(c.side, 'buy');
     assert.equal(c.details!.setup, 'bos');
@@ -215,7 +266,12 @@ describe('institutional agent gates (exact status strings)', function () {
   });
 
   it('Regime Daily Limit (with regimeDailyLimits)', async () => {
-    const s = await setup('EURUSD', T, { ...OPEN, regimeDailyLimits: true, regimeParams: { TRENDING: { minScore: 0, maxDaily: 1 }, RANGING: { minScore: 0, maxDaily: 1 }, VOLATILE: { minScore: 0, maxDaily: 1 } }, cooldownSeconds: 0 });
+    const s = await setup('EURUSD', T, {
+      ...OPEN,
+      regimeDailyLimits: true,
+      regimeParams: { TRENDING: { minScore: 0, maxDaily: 1 }, RANGING: { minScore: 0, maxDaily: 1 }, VOLATILE: { minScore: 0, maxDaily: 1 } },
+      cooldownSeconds: 0,
+    });
     const o = oracle(s.src, 'EURUSD', s.cfg);
     await s.agent.onOurFill('p1', T - 3600_000, o.key);
     assert.equal(await status(s), `Regime Daily Limit (1/1 in ${o.key})`);
@@ -236,7 +292,7 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.equal(await status(d), `Low R:R (${((o.f.atr * 2 + spread) / (o.f.atr * 0.8)).toFixed(2)} < 3)`);
   });
 
-  it('Pre-Trade Block: the original\'s analyzer (trend 0.30, model 0.25, memory 0.20, momentum 0.15, calm 0.10) under preTrade.minScore', async () => {
+  it("Pre-Trade Block: the original's analyzer (trend 0.30, model 0.25, memory 0.20, momentum 0.15, calm 0.10) under preTrade.minScore", async () => {
     const s = await setup('EURUSD', T, OPEN);
     const o = oracle(s.src, 'EURUSD', s.cfg);
     const c = await candidate(s);
@@ -244,7 +300,7 @@ describe('institutional agent gates (exact status strings)', function () {
     // By hand from the oracle's independent features.
     const known = Object.values(o.trends).filter((t) => t !== 'unknown');
     const trend = known.reduce((sum, t) => sum + (t === 'flat' ? 0.5 : (t === 'up') === buy ? 1 : 0), 0) / known.length;
-    const momentum = ((buy ? o.f.rsi / 100 : 1 - o.f.rsi / 100) + (o.f.macdHist === 0 ? 0.5 : (o.f.macdHist > 0) === buy ? 1 : 0)) / 2;
+    const momentum = ((buy ? o.f.rsi / 100 : 1 - o.f.rsi / 100) + (o.f.macdHist === 0 ? 0.5 : o.f.macdHist > 0 === buy ? 1 : 0)) / 2;
     const volatility = Math.min(1, Math.max(0, o.f.volRatio / 2));
     const score = 0.3 * trend + 0.25 * 0.5 + 0.2 * 0.5 + 0.15 * momentum + 0.1 * (1 - volatility);
     const pre = c.details!.preTrade as { score: number; verdict: string };
@@ -252,7 +308,10 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.equal(pre.verdict, score >= 0.65 ? 'STRONG_ENTRY' : score >= 0.4 ? 'ENTRY' : 'CAUTION');
     const blocked = await setup('EURUSD', T, { ...OPEN, preTrade: { minScore: 0.99 } });
     const f2 = (v: number) => v.toFixed(2);
-    assert.equal(await status(blocked), `Pre-Trade Block (score ${f2(score)} < 0.99: trend ${f2(trend)}, model 0.50, momentum ${f2(momentum)}, volatility ${f2(volatility)})`);
+    assert.equal(
+      await status(blocked),
+      `Pre-Trade Block (score ${f2(score)} < 0.99: trend ${f2(trend)}, model 0.50, momentum ${f2(momentum)}, volatility ${f2(volatility)})`,
+    );
     const off = await setup('EURUSD', T, { ...OPEN, preTrade: { enabled: false, minScore: 0.99 } });
     assert.equal((await candidate(off)).details!.preTrade, undefined);
   });
@@ -262,9 +321,15 @@ describe('institutional agent gates (exact status strings)', function () {
     // Everything against a buy: trends down, model 0.1, RSI 20, MACD < 0, fully volatile:
     // 0.3 × 0 + 0.25 × 0.1 + 0.2 × 0.5 + 0.15 × (0.2 + 0) / 2 + 0.1 × 0 = 0.14.
     const worst = preTradeScore({ side: 'buy', trends: ['down', 'down', 'unknown'], probability: 0.1, rsi: 20, macdHist: -1, volRatio: 3, volHighRatio: 2 }, p);
-    assert.deepEqual({ ...worst, score: Number(worst.score.toFixed(12)) }, { score: 0.14, verdict: 'BLOCK', trend: 0, model: 0.1, memory: 0.5, momentum: 0.1, volatility: 1 });
+    assert.deepEqual(
+      { ...worst, score: Number(worst.score.toFixed(12)) },
+      { score: 0.14, verdict: 'BLOCK', trend: 0, model: 0.1, memory: 0.5, momentum: 0.1, volatility: 1 },
+    );
     // 0.3 × 1 + 0.25 × 0.8 + 0.2 × 0.5 + 0.15 × (0.6 + 1) / 2 + 0.1 × (1 − 0.25) = 0.795
-    const best = preTradeScore({ side: 'sell', trends: ['down', 'down', 'down'], probability: 0.8, rsi: 40, macdHist: -0.0001, volRatio: 0.5, volHighRatio: 2 }, p);
+    const best = preTradeScore(
+      { side: 'sell', trends: ['down', 'down', 'down'], probability: 0.8, rsi: 40, macdHist: -0.0001, volRatio: 0.5, volHighRatio: 2 },
+      p,
+    );
     assert.ok(Math.abs(best.score - 0.795) < 1e-12 && best.verdict === 'STRONG_ENTRY', JSON.stringify(best));
     // Flat trends, neutral model, RSI 50, MACD 0, calm 0.5: 0.15 + 0.125 + 0.1 + 0.075 + 0.05 = 0.5 → ENTRY.
     const mid = preTradeScore({ side: 'buy', trends: ['flat'], probability: 0.5, rsi: 50, macdHist: 0, volRatio: 1, volHighRatio: 2 }, p);
@@ -274,7 +339,7 @@ describe('institutional agent gates (exact status strings)', function () {
     assert.equal(preTradeScore({ side: 'buy', trends: ['down'], probability: 0.5, rsi: 30, macdHist: -1, volRatio: 2, volHighRatio: 2 }, p).verdict, 'BLOCK');
   });
 
-  it('CANDIDATE: the original\'s maker limit at bid/ask, ATR stops, the trend and regime details', async () => {
+  it("CANDIDATE: the original's maker limit at bid/ask, ATR stops, the trend and regime details", async () => {
     const s = await setup('EURUSD', T, OPEN);
     const o = oracle(s.src, 'EURUSD', s.cfg);
     const tick = await s.src.tick('EURUSD');

@@ -36,7 +36,12 @@ export function withDefaults<T>(schema: object, partial: Record<string, unknown>
   return v as T;
 }
 
-export async function sampleSource(clock: SimClock, symbols: string[] = SIX, timeframes: Timeframe[] = ['M5', 'H1', 'H4'], symbolInfo: Record<string, Partial<SymbolInfo>> = {}): Promise<CsvDataSource> {
+export async function sampleSource(
+  clock: SimClock,
+  symbols: string[] = SIX,
+  timeframes: Timeframe[] = ['M5', 'H1', 'H4'],
+  symbolInfo: Record<string, Partial<SymbolInfo>> = {},
+): Promise<CsvDataSource> {
   const src = new CsvDataSource(clock, { dir: SAMPLE_DIR, symbols, timeframes, serverTime: { utcOffsetHours: 2, dst: 'us' }, symbolInfo });
   await src.load();
   return src;
@@ -58,7 +63,8 @@ function stamp(t: number): string {
 /** Writes bars (times in UTC) as an MT5-style CSV; read back with serverTime {0, none}. */
 export function writeBars(dir: string, symbol: string, tf: Timeframe, bars: readonly SynthBar[], digits = 5): void {
   const lines = ['time,open,high,low,close,volume'];
-  for (const b of bars) lines.push(`${stamp(b.time)},${b.open.toFixed(digits)},${b.high.toFixed(digits)},${b.low.toFixed(digits)},${b.close.toFixed(digits)},${b.volume ?? 100}`);
+  for (const b of bars)
+    lines.push(`${stamp(b.time)},${b.open.toFixed(digits)},${b.high.toFixed(digits)},${b.low.toFixed(digits)},${b.close.toFixed(digits)},${b.volume ?? 100}`);
   writeFileSync(path.join(dir, `${symbol}_${tf}.csv`), `${lines.join('\n')}\n`);
 }
 
@@ -66,7 +72,13 @@ export function tempDir(prefix = 'tk-agents-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export async function synthSource(dir: string, clock: SimClock, symbols: string[], timeframes: Timeframe[], symbolInfo: Record<string, Partial<SymbolInfo>> = {}): Promise<CsvDataSource> {
+export async function synthSource(
+  dir: string,
+  clock: SimClock,
+  symbols: string[],
+  timeframes: Timeframe[],
+  symbolInfo: Record<string, Partial<SymbolInfo>> = {},
+): Promise<CsvDataSource> {
   const src = new CsvDataSource(clock, { dir, symbols, timeframes, serverTime: { utcOffsetHours: 0, dst: 'none' }, symbolInfo });
   await src.load();
   return src;

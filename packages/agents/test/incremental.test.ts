@@ -5,7 +5,19 @@
  * statistics that are only recomputed when the history changed.
  */
 import assert from 'node:assert/strict';
-import { MemoryStateStore, SimClock, TIMEFRAME_MS, silentLogger, type BarQuery, type BarSeries, type CycleContext, type DataSource, type Deal, type Position, type Timeframe } from '@tradekit/core';
+import {
+  MemoryStateStore,
+  SimClock,
+  TIMEFRAME_MS,
+  silentLogger,
+  type BarQuery,
+  type BarSeries,
+  type CycleContext,
+  type DataSource,
+  type Deal,
+  type Position,
+  type Timeframe,
+} from '@tradekit/core';
 import {
   Adx,
   Atr,
@@ -71,7 +83,7 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
     }
   });
 
-  it('ADX fed the caller\'s ATR equals ADX computing its own; the trend-only track equals the feature track\'s close and SMA50', async () => {
+  it("ADX fed the caller's ATR equals ADX computing its own; the trend-only track equals the feature track's close and SMA50", async () => {
     const clock = new SimClock(utc('2030-01-01T00:00:00'));
     const src = await sampleSource(clock, ['XAUUSD'], ['M5', 'H1']);
     const m5 = src.bars('XAUUSD', 'M5', 100_000);
@@ -97,7 +109,7 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
     }
   });
 
-  it('sideScore and sideBlock are scoreSide\'s score and block for every input', () => {
+  it("sideScore and sideBlock are scoreSide's score and block for every input", () => {
     const trends: Trend[] = ['up', 'down', 'flat', 'unknown'];
     let n = 0;
     for (const m5 of trends)
@@ -108,7 +120,14 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
               for (const adx of [Number.NaN, 10, 40])
                 for (const filters of [0, 1, 2, 3, 4, 5, 6, 7]) {
                   const x: ConfluenceInput = { m5, h1, h4, probLong, smcBuy: (smc & 1) > 0, smcSell: (smc & 2) > 0, adx };
-                  const p = { m5Filter: (filters & 1) > 0, h1Filter: (filters & 2) > 0, h4Filter: (filters & 4) > 0, adxStrong: 25, probStrong: 0.6, probThreshold: 0.52 };
+                  const p = {
+                    m5Filter: (filters & 1) > 0,
+                    h1Filter: (filters & 2) > 0,
+                    h4Filter: (filters & 4) > 0,
+                    adxStrong: 25,
+                    probStrong: 0.6,
+                    probThreshold: 0.52,
+                  };
                   for (const side of ['buy', 'sell'] as const) {
                     const full = scoreSide(side, x, p);
                     assert.equal(sideScore(side, x, p), full.score);
@@ -129,7 +148,7 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
     }
   });
 
-  it('the hub\'s one-bar probe and gap reads build the same tracks as reading every new range (steps of 1 to 300 bars)', async () => {
+  it("the hub's one-bar probe and gap reads build the same tracks as reading every new range (steps of 1 to 300 bars)", async () => {
     const clock = new SimClock(0);
     const src = await sampleSource(clock, ['EURUSD', 'NAS100'], ['M5', 'H1']);
     const hub = new FeatureHub();
@@ -226,7 +245,9 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
       const hub = new FeatureHub();
       hub.requireHistory(cfg.historyBars);
       const store = new MemoryStateStore();
-      const agents = ['EURUSD', 'XAUUSD'].map((s) => new InstitutionalAgent(s, cfg, { hub, featureParams: FEATURE_DEFAULTS, store, log: silentLogger(), instance: 'inst' }));
+      const agents = ['EURUSD', 'XAUUSD'].map(
+        (s) => new InstitutionalAgent(s, cfg, { hub, featureParams: FEATURE_DEFAULTS, store, log: silentLogger(), instance: 'inst' }),
+      );
       const out: string[] = [];
       const t0 = utc('2026-06-01T07:00:00');
       for (let k = 0; k < 400; k++) {
@@ -241,7 +262,10 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
     const sync = await run(false);
     const async = await run(true);
     assert.deepEqual(async, sync);
-    assert.ok(sync.some((s) => s.includes('"side"')), 'some candidates among the decisions');
+    assert.ok(
+      sync.some((s) => s.includes('"side"')),
+      'some candidates among the decisions',
+    );
   });
 
   it('stat-arb decides the same on an asynchronous source, and the legs of a pair share one evaluation per cycle', async () => {
@@ -277,7 +301,22 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
   });
 
   it('deal statistics are recomputed when the history or the open positions change, and only then', () => {
-    const deal = (id: string, time: number, profit: number, entry: Deal['entry'] = 'out'): Deal => ({ id, orderId: id, positionId: `p${id}`, symbol: 'EURUSD', side: 'sell', entry, volume: 0.1, price: 1, time, profit, commission: -0.35, swap: 0, reason: 'client', magic: 7 });
+    const deal = (id: string, time: number, profit: number, entry: Deal['entry'] = 'out'): Deal => ({
+      id,
+      orderId: id,
+      positionId: `p${id}`,
+      symbol: 'EURUSD',
+      side: 'sell',
+      entry,
+      volume: 0.1,
+      price: 1,
+      time,
+      profit,
+      commission: -0.35,
+      swap: 0,
+      reason: 'client',
+      magic: 7,
+    });
     let deals: Deal[] = [deal('1', 1000, 5)];
     let positions: Position[] = [];
     let now = 10_000;
@@ -298,7 +337,9 @@ describe('incremental and cached paths are bit-identical to the plain ones', fun
     stats.refresh(cycle);
     assert.deepEqual(stats.bySymbol.get('EURUSD')!.nets, [4.65, -10.35]);
     assert.equal(stats.trades.trades, 2);
-    positions = [{ id: 'p2', symbol: 'EURUSD', side: 'sell', volume: 0.1, openPrice: 1, openTime: 0, currentPrice: 1, profit: 0, commission: 0, swap: 0, magic: 7 }];
+    positions = [
+      { id: 'p2', symbol: 'EURUSD', side: 'sell', volume: 0.1, openPrice: 1, openTime: 0, currentPrice: 1, profit: 0, commission: 0, swap: 0, magic: 7 },
+    ];
     now += 1000;
     stats.refresh(cycle);
     assert.equal(stats.trades.trades, 1, 'a position still open does not count as a trade yet');

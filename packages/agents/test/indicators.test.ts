@@ -29,8 +29,24 @@ describe('indicators vs trading-signals on the sample data', () => {
     it(`${key}: SMA, EMA, RSI, ATR, ADX/DI, MACD, Bollinger agree bar by bar`, () => {
       const s = series[key]!;
       assert.ok(s.length >= 3000, `sample has ${s.length} bars`);
-      const mine = { sma: new Sma(50), ema: new Ema(21), rsi: new Rsi(14), atr: new Atr(14), adx: new Adx(14), macd: new Macd(12, 26, 9), bb: new Bollinger(20, 2) };
-      const ref = { sma: new SMA(50), ema: new EMA(21), rsi: new RSI(14), atr: new ATR(14), adx: new ADX(14), macd: new MACD(new EMA(12), new EMA(26), new EMA(9)), bb: new BollingerBands(20, 2) };
+      const mine = {
+        sma: new Sma(50),
+        ema: new Ema(21),
+        rsi: new Rsi(14),
+        atr: new Atr(14),
+        adx: new Adx(14),
+        macd: new Macd(12, 26, 9),
+        bb: new Bollinger(20, 2),
+      };
+      const ref = {
+        sma: new SMA(50),
+        ema: new EMA(21),
+        rsi: new RSI(14),
+        atr: new ATR(14),
+        adx: new ADX(14),
+        macd: new MACD(new EMA(12), new EMA(26), new EMA(9)),
+        bb: new BollingerBands(20, 2),
+      };
       let compared = 0;
       for (let i = 0; i < s.length; i++) {
         const c = s.close[i]!;
@@ -51,7 +67,13 @@ describe('indicators vs trading-signals on the sample data', () => {
         ref.adx.add(candle);
         ref.macd.add(c);
         ref.bb.add(c);
-        const want = { sma: num(ref.sma.getResult()), ema: num(ref.ema.getResult()), rsi: num(ref.rsi.getResult()), atr: num(ref.atr.getResult()), adx: num(ref.adx.getResult()) };
+        const want = {
+          sma: num(ref.sma.getResult()),
+          ema: num(ref.ema.getResult()),
+          rsi: num(ref.rsi.getResult()),
+          atr: num(ref.atr.getResult()),
+          adx: num(ref.adx.getResult()),
+        };
         for (const k of Object.keys(want) as (keyof typeof want)[]) {
           assert.ok(close(got[k], want[k]), `${key} bar ${i} ${k}: ours ${got[k]} vs trading-signals ${want[k]}`);
         }
@@ -61,7 +83,10 @@ describe('indicators vs trading-signals on the sample data', () => {
         }
         const m = ref.macd.getResult();
         if (m) {
-          assert.ok(close(mine.macd.macd, m.macd) && close(mine.macd.signal, m.signal) && close(mine.macd.histogram, m.histogram), `MACD at ${i}: ${mine.macd.histogram} vs ${m.histogram}`);
+          assert.ok(
+            close(mine.macd.macd, m.macd) && close(mine.macd.signal, m.signal) && close(mine.macd.histogram, m.histogram),
+            `MACD at ${i}: ${mine.macd.histogram} vs ${m.histogram}`,
+          );
         } else assert.ok(Number.isNaN(mine.macd.histogram), `MACD ready too early at ${i}`);
         const b = ref.bb.getResult();
         if (b) {
@@ -77,7 +102,10 @@ describe('indicators vs trading-signals on the sample data', () => {
 describe('indicators on hand-computed series', () => {
   it('SMA(3) of 1..5 is NaN, NaN, 2, 3, 4', () => {
     const s = new Sma(3);
-    assert.deepEqual([1, 2, 3, 4, 5].map((v) => s.update(v)), [Number.NaN, Number.NaN, 2, 3, 4]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((v) => s.update(v)),
+      [Number.NaN, Number.NaN, 2, 3, 4],
+    );
   });
 
   it('EMA(3) seeds with the first value and uses α = 0.5', () => {
@@ -87,7 +115,7 @@ describe('indicators on hand-computed series', () => {
     assert.deepEqual(out, [Number.NaN, Number.NaN, 4.5, 6.25]);
   });
 
-  it("Wilder(3) starts at the SMA of the first 3, then prev + (v − prev)/3", () => {
+  it('Wilder(3) starts at the SMA of the first 3, then prev + (v − prev)/3', () => {
     const w = new Wilder(3);
     const out = [3, 6, 9, 12].map((v) => w.update(v));
     assert.deepEqual(out, [Number.NaN, Number.NaN, 6, 8]);
@@ -128,7 +156,7 @@ describe('indicators on hand-computed series', () => {
 
   it('RollingExtreme matches a naive window max/min on random data', () => {
     let s = 7;
-    const r = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+    const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
     const max = new RollingExtreme(13, 'max');
     const min = new RollingExtreme(13, 'min');
     const vals: number[] = [];

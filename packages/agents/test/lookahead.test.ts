@@ -31,7 +31,16 @@ function agentsFor(cfg: InstitutionalConfig): InstitutionalAgent[] {
   const hub = new FeatureHub();
   hub.requireHistory(cfg.historyBars);
   const store = new MemoryStateStore();
-  const params = { ...FEATURE_DEFAULTS, smc: { lookback: cfg.bos.sweepLookback, momentum: cfg.bos.momentumMultiplier, sweepRecentBars: cfg.smc.sweepRecentBars, fvgMinAtr: cfg.smc.fvgMinAtr, maxZones: cfg.smc.maxZones } };
+  const params = {
+    ...FEATURE_DEFAULTS,
+    smc: {
+      lookback: cfg.bos.sweepLookback,
+      momentum: cfg.bos.momentumMultiplier,
+      sweepRecentBars: cfg.smc.sweepRecentBars,
+      fvgMinAtr: cfg.smc.fvgMinAtr,
+      maxZones: cfg.smc.maxZones,
+    },
+  };
   return SYMBOLS.map((s) => new InstitutionalAgent(s, cfg, { hub, featureParams: params, store, log: silentLogger(), instance: 'inst' }));
 }
 
@@ -46,7 +55,13 @@ describe('look-ahead', function () {
   this.timeout(120_000);
   it('decisions at t are the same with data ending at t and with data running on to t + k', async () => {
     // Every gate tuned to let decisions through often, so the comparison covers candidates too.
-    const cfg = withDefaults<InstitutionalConfig>(INSTITUTIONAL_SCHEMA, { historyBars: 100_000, htfBars: 100_000, cooldownSeconds: 0, entry: 'market', bos: { huntingHours: [] } });
+    const cfg = withDefaults<InstitutionalConfig>(INSTITUTIONAL_SCHEMA, {
+      historyBars: 100_000,
+      htfBars: 100_000,
+      cooldownSeconds: 0,
+      entry: 'market',
+      bos: { huntingHours: [] },
+    });
     const longClock = new SimClock(0);
     const longData = await sampleSource(longClock, SYMBOLS);
     const first = Math.max(...SYMBOLS.map((s) => longData.coverage(s, 'M5').timeAt(300))) + M5;

@@ -130,13 +130,20 @@ describe('walk-forward training on the sample data', function () {
     assert.equal((await loadModelFile(out, { timeframe: 'M5' })).timeframe, 'M5');
     await assert.rejects(
       loadModelFile(out, { timeframe: 'H1' }),
-      (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE' && /trained on M5 bars but the agent trades H1/.test(e.message) && /--timeframe H1/.test(e.message),
+      (e: unknown) =>
+        isTradekitError(e) &&
+        e.code === 'TK_ERR_AGENTS_MODEL_FILE' &&
+        /trained on M5 bars but the agent trades H1/.test(e.message) &&
+        /--timeframe H1/.test(e.message),
     );
     // A ProbabilityModel handed to the agent directly is checked too.
     const model = await loadModelFile(out);
     const deps = { hub: new FeatureHub(), featureParams: FEATURE_DEFAULTS, model, store: new MemoryStateStore(), log: silentLogger(), instance: 'inst' };
     const cfg = (tf: string) => withDefaults<InstitutionalConfig>(INSTITUTIONAL_SCHEMA, { timeframe: tf });
-    assert.throws(() => new InstitutionalAgent('EURUSD', cfg('H1'), deps), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE');
+    assert.throws(
+      () => new InstitutionalAgent('EURUSD', cfg('H1'), deps),
+      (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_MODEL_FILE',
+    );
     assert.equal(new InstitutionalAgent('EURUSD', cfg('M5'), deps).symbol, 'EURUSD');
     // And through a run: setup fails with the model's code as the cause.
     const dir = tempDir();
@@ -155,14 +162,29 @@ logging: { level: silent }
 `,
     );
     const run = await Run.load({ configFile, searchPaths: [import.meta.url], logger: silentLogger() });
-    await assert.rejects(run.start(), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_PLUGIN_SETUP' && isTradekitError(e.cause) && e.cause.code === 'TK_ERR_AGENTS_MODEL_FILE');
+    await assert.rejects(
+      run.start(),
+      (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_PLUGIN_SETUP' && isTradekitError(e.cause) && e.cause.code === 'TK_ERR_AGENTS_MODEL_FILE',
+    );
     await run.close();
   });
 
   it('too little history or a bad split is refused with a coded error', async () => {
-    const series = await loadCsvHistory({ dir: SAMPLE_DIR, symbols: ['EURUSD'], timeframe: 'M5', from: Date.parse('2026-06-01T00:00:00Z'), to: Date.parse('2026-06-01T12:00:00Z') });
-    assert.throws(() => trainModel(series), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_TRAIN_DATA');
-    assert.throws(() => trainModel(series, { split: 1 }), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_CONFIG');
+    const series = await loadCsvHistory({
+      dir: SAMPLE_DIR,
+      symbols: ['EURUSD'],
+      timeframe: 'M5',
+      from: Date.parse('2026-06-01T00:00:00Z'),
+      to: Date.parse('2026-06-01T12:00:00Z'),
+    });
+    assert.throws(
+      () => trainModel(series),
+      (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_TRAIN_DATA',
+    );
+    assert.throws(
+      () => trainModel(series, { split: 1 }),
+      (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_CONFIG',
+    );
   });
 });
 
@@ -172,7 +194,9 @@ describe('tradekit train (the CLI command)', function () {
 
   it('fits on CSV history, prints the walk-forward scores and writes a model the agent loads', async () => {
     const out = path.join(tempDir(), 'models', 'm.json');
-    const r = spawnSync(process.execPath, [bin, 'train', '--data', SAMPLE_DIR, '--symbols', 'EURUSD,GBPUSD', '--out', out, '--folds', '2', '--json'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'train', '--data', SAMPLE_DIR, '--symbols', 'EURUSD,GBPUSD', '--out', out, '--folds', '2', '--json'], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { out: string; dataset: { samples: number }; validation: { folds: unknown[]; holdout: { auc: number } } };
     assert.equal(report.out, out);
@@ -194,7 +218,9 @@ describe('tradekit train (the CLI command)', function () {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--split must be a number/);
     assert.match(bad.stderr, /TK_ERR_CLI_ARG/);
-    const missing = spawnSync(process.execPath, [bin, 'train', '--data', path.join(tempDir(), 'nothing'), '--symbols', 'EURUSD', '--out', out], { encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [bin, 'train', '--data', path.join(tempDir(), 'nothing'), '--symbols', 'EURUSD', '--out', out], {
+      encoding: 'utf8',
+    });
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /TK_ERR_DATA_NOT_FOUND/);
     const noArgs = spawnSync(process.execPath, [bin, 'train'], { encoding: 'utf8' });

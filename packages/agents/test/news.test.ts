@@ -45,7 +45,10 @@ describe('news calendar', () => {
 
   it('rejects other shapes with a coded error', () => {
     for (const bad of [{ a: 1 }, [{ title: 'x', country: 'USD' }], [{ title: 'x', country: 'USD', date: 'soon' }]]) {
-      assert.throws(() => parseCalendar(bad, 'bad.json'), (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_NEWS_FORMAT');
+      assert.throws(
+        () => parseCalendar(bad, 'bad.json'),
+        (e: unknown) => isTradekitError(e) && e.code === 'TK_ERR_AGENTS_NEWS_FORMAT',
+      );
     }
   });
 

@@ -25,7 +25,7 @@ function keys(schema: { properties?: Record<string, { properties?: Record<string
 }
 
 describe('@tradekit/agents package', () => {
-  it('imports nothing of ours but @tradekit/core\'s public entry (a third party could have written it)', () => {
+  it("imports nothing of ours but @tradekit/core's public entry (a third party could have written it)", () => {
     const bad: string[] = [];
     for (const f of files(SRC)) {
       for (const m of readFileSync(f, 'utf8').matchAll(/from '([^']+)'/g)) {
@@ -45,21 +45,40 @@ describe('@tradekit/agents package', () => {
   it('documents every config key of every plugin in docs/agents.md', () => {
     const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'agents.md'), 'utf8');
     const missing: string[] = [];
-    for (const [name, schema] of Object.entries({ institutional: INSTITUTIONAL_SCHEMA, risk: RISK_SCHEMA, 'trade-manager': TRADE_MANAGER_SCHEMA, news: NEWS_SCHEMA, 'stat-arb': STAT_ARB_SCHEMA })) {
-      for (const k of keys(schema as never)) if (!doc.includes(`\`${k}\``) && !doc.includes(`\`${k.replace(/^regimeParams\.(\w+)$/, 'regimeParams')}\``)) missing.push(`${name}: ${k}`);
+    for (const [name, schema] of Object.entries({
+      institutional: INSTITUTIONAL_SCHEMA,
+      risk: RISK_SCHEMA,
+      'trade-manager': TRADE_MANAGER_SCHEMA,
+      news: NEWS_SCHEMA,
+      'stat-arb': STAT_ARB_SCHEMA,
+    })) {
+      for (const k of keys(schema as never))
+        if (!doc.includes(`\`${k}\``) && !doc.includes(`\`${k.replace(/^regimeParams\.(\w+)$/, 'regimeParams')}\``)) missing.push(`${name}: ${k}`);
     }
     assert.deepEqual(missing, []);
   });
 
   it('every error code is raised, documented in docs/errors.md, and no plugin throws a plain Error', () => {
     const declared = Object.keys(AgentErrorCodes).sort();
-    const sources = files(SRC).filter((f) => !f.endsWith('errors.ts')).map((f) => readFileSync(f, 'utf8'));
-    assert.deepEqual(declared.filter((code) => !sources.some((t) => t.includes(`'${code}'`))), [], 'declared but never raised');
+    const sources = files(SRC)
+      .filter((f) => !f.endsWith('errors.ts'))
+      .map((f) => readFileSync(f, 'utf8'));
+    assert.deepEqual(
+      declared.filter((code) => !sources.some((t) => t.includes(`'${code}'`))),
+      [],
+      'declared but never raised',
+    );
     const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'errors.md'), 'utf8');
-    assert.deepEqual(declared.filter((code) => !doc.includes(`\`${code}\``)), [], 'not in docs/errors.md');
+    assert.deepEqual(
+      declared.filter((code) => !doc.includes(`\`${code}\``)),
+      [],
+      'not in docs/errors.md',
+    );
     const documented = [...new Set([...doc.matchAll(/TK_ERR_AGENTS_[A-Z_]+/g)].map((m) => m[0]))].sort();
     assert.deepEqual(documented, declared, 'docs/errors.md lists exactly the declared codes');
-    const plain = files(SRC).filter((f) => /throw new Error\(/.test(readFileSync(f, 'utf8'))).map((f) => path.relative(SRC, f));
+    const plain = files(SRC)
+      .filter((f) => /throw new Error\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => path.relative(SRC, f));
     assert.deepEqual(plain, [], 'coded errors only');
   });
 

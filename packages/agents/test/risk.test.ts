@@ -1,6 +1,18 @@
 /** Every rule of the risk policy with its exact reason, on real core parts (CSV data, paper broker). */
 import assert from 'node:assert/strict';
-import { MemoryStateStore, PaperBroker, SimClock, roundTo, silentLogger, type Candidate, type CsvDataSource, type CycleContext, type OrderIntent, type Position, type SymbolInfo } from '@tradekit/core';
+import {
+  MemoryStateStore,
+  PaperBroker,
+  SimClock,
+  roundTo,
+  silentLogger,
+  type Candidate,
+  type CsvDataSource,
+  type CycleContext,
+  type OrderIntent,
+  type Position,
+  type SymbolInfo,
+} from '@tradekit/core';
 import { NewsCalendar, RISK_SCHEMA, RiskManager, plannedRisk, returnCorrelation, volumeFor, type RiskConfig } from '@tradekit/agents';
 import { FIXTURES, RUN, barsFromCloses, cycleOf, sampleSource, synthSource, tempDir, utc, withDefaults, writeBars } from './helpers.js';
 
@@ -18,7 +30,10 @@ interface World {
   cycle(symbols?: string[]): CycleContext;
 }
 
-async function world(partial: Record<string, unknown> = {}, o: { t?: number; info?: Record<string, Partial<SymbolInfo>>; news?: boolean } = {}): Promise<World> {
+async function world(
+  partial: Record<string, unknown> = {},
+  o: { t?: number; info?: Record<string, Partial<SymbolInfo>>; news?: boolean } = {},
+): Promise<World> {
   const clock = new SimClock(o.t ?? T);
   const src = await sampleSource(clock, SYMS, ['M5', 'H1'], o.info ?? {});
   const broker = new PaperBroker(clock, src, { balance: 10_000, leverage: 3000 });
@@ -26,7 +41,11 @@ async function world(partial: Record<string, unknown> = {}, o: { t?: number; inf
   const cfg = withDefaults<RiskConfig>(RISK_SCHEMA, partial);
   let news: NewsCalendar | undefined;
   if (o.news) {
-    news = new NewsCalendar({ sources: [`${FIXTURES}ff-calendar.json`], ttlMs: 3600_000, retryMs: 60_000, fetchTimeoutMs: 1000, preMs: 900_000, postMs: 900_000, impacts: ['High'] }, clock, silentLogger());
+    news = new NewsCalendar(
+      { sources: [`${FIXTURES}ff-calendar.json`], ttlMs: 3600_000, retryMs: 60_000, fetchTimeoutMs: 1000, preMs: 900_000, postMs: 900_000, impacts: ['High'] },
+      clock,
+      silentLogger(),
+    );
     await news.refresh();
   }
   const rm = new RiskManager(cfg, { store, log: silentLogger(), instance: 'risk', news, breakerPollMs: 0 });
@@ -53,8 +72,28 @@ function order(w: World, symbol: string, side: 'buy' | 'sell', sl: number, tp: n
   const info = w.src.symbolInfo(symbol);
   const price = side === 'buy' ? tick.ask : tick.bid;
   const dir = side === 'buy' ? 1 : -1;
-  const c: Candidate = { symbol, side, score: 3, probability: 0.5, entry: 'market', slDistance: sl, tpDistance: tp, details: { probabilitySource: 'neutral' }, ...extra };
-  const i: OrderIntent = { clientId: `c${Math.random()}`, symbol, side, type: 'market', volume: c.volume ?? Number.NaN, price, sl: sl ? roundTo(price - dir * sl, info.digits) : undefined, tp: tp ? roundTo(price + dir * tp, info.digits) : undefined, magic: RUN.magic };
+  const c: Candidate = {
+    symbol,
+    side,
+    score: 3,
+    probability: 0.5,
+    entry: 'market',
+    slDistance: sl,
+    tpDistance: tp,
+    details: { probabilitySource: 'neutral' },
+    ...extra,
+  };
+  const i: OrderIntent = {
+    clientId: `c${Math.random()}`,
+    symbol,
+    side,
+    type: 'market',
+    volume: c.volume ?? Number.NaN,
+    price,
+    sl: sl ? roundTo(price - dir * sl, info.digits) : undefined,
+    tp: tp ? roundTo(price + dir * tp, info.digits) : undefined,
+    magic: RUN.magic,
+  };
   return { c, i };
 }
 
@@ -86,7 +125,13 @@ describe('risk sizing (pure)', () => {
   const eurusd = { volumeMin: 0.01, volumeMax: 100, volumeStep: 0.01 } as SymbolInfo;
 
   it('score tiers without Kelly inputs: 6 → 2 %, 5 → 1.5 %, else riskPercent', () => {
-    for (const [score, pct] of [[7, 2], [6, 2], [5, 1.5], [4, 1], [0, 1]] as const) {
+    for (const [score, pct] of [
+      [7, 2],
+      [6, 2],
+      [5, 1.5],
+      [4, 1],
+      [0, 1],
+    ] as const) {
       const p = plannedRisk(cfg, 10_000, score, 0.5, true, 1, NO_HISTORY, false);
       assert.ok(!('skip' in p));
       assert.equal(p.riskPercent, pct);
@@ -158,14 +203,43 @@ describe('risk policy rules (exact reasons)', function () {
 
   it('tail-risk clamp by base symbol: XAUUSDm (suffix) risks at most maxTailRiskLoss', async () => {
     const dir = tempDir();
-    writeBars(dir, 'XAUUSDm', 'M5', barsFromCloses(T - 200 * 300_000, 'M5', Array.from({ length: 200 }, (_, i) => 4000 + Math.sin(i) * 2), 0.5), 2);
+    writeBars(
+      dir,
+      'XAUUSDm',
+      'M5',
+      barsFromCloses(
+        T - 200 * 300_000,
+        'M5',
+        Array.from({ length: 200 }, (_, i) => 4000 + Math.sin(i) * 2),
+        0.5,
+      ),
+      2,
+    );
     const clock = new SimClock(T);
     const src = await synthSource(dir, clock, ['XAUUSDm'], ['M5']);
     const broker = new PaperBroker(clock, src, { balance: 10_000 });
     const rm = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, {}), { store: new MemoryStateStore(), log: silentLogger(), instance: 'risk' });
     const tick = src.tick('XAUUSDm');
-    const c: Candidate = { symbol: 'XAUUSDm', side: 'buy', score: 6, probability: 0.5, entry: 'market', slDistance: 5, tpDistance: 50, details: { probabilitySource: 'neutral' } };
-    const i: OrderIntent = { clientId: 'x', symbol: 'XAUUSDm', side: 'buy', type: 'market', volume: Number.NaN, price: tick.ask, sl: tick.ask - 5, tp: tick.ask + 50 };
+    const c: Candidate = {
+      symbol: 'XAUUSDm',
+      side: 'buy',
+      score: 6,
+      probability: 0.5,
+      entry: 'market',
+      slDistance: 5,
+      tpDistance: 50,
+      details: { probabilitySource: 'neutral' },
+    };
+    const i: OrderIntent = {
+      clientId: 'x',
+      symbol: 'XAUUSDm',
+      side: 'buy',
+      type: 'market',
+      volume: Number.NaN,
+      price: tick.ask,
+      sl: tick.ask - 5,
+      tp: tick.ask + 50,
+    };
     const cycle = cycleOf({ clock, data: src, broker, symbols: ['XAUUSDm'] });
     assert.deepEqual(await rm.preTrade(cycle, c, i), { ok: true });
     assert.equal(rm.size(cycle, c), 0.06, '$30 / (5 × 100 oz) — not 2 % of 10 000 (= 0.4 lots)');
@@ -237,7 +311,10 @@ describe('risk policy rules (exact reasons)', function () {
 
   it('cannot size without a conversion quote; a minimum volume that would exceed the risk is a skip', async () => {
     const w = await world({}, { info: { NAS100: { profitCurrency: 'EUR' } } });
-    assert.equal(await preTrade(w, order(w, 'NAS100', 'buy', 20, 200), ['NAS100']), "Cannot size: cannot value NAS100 in USD: no EURUSD or USDEUR quote among the run's symbols; add one or set symbolInfo.tickValue");
+    assert.equal(
+      await preTrade(w, order(w, 'NAS100', 'buy', 20, 200), ['NAS100']),
+      "Cannot size: cannot value NAS100 in USD: no EURUSD or USDEUR quote among the run's symbols; add one or set symbolInfo.tickValue",
+    );
     isVolume(await preTrade(w, order(w, 'NAS100', 'buy', 20, 200), ['NAS100', 'EURUSD']), 'EURUSD converts');
     const tiny = await world({ riskPercent: 0.01, scoreTiers: [] });
     const o = order(tiny, 'NAS100', 'buy', 20, 200);
@@ -315,7 +392,7 @@ describe('risk policy rules (exact reasons)', function () {
     assert.deepEqual(await w.rm.preScan(w.cycle(), 'GBPUSD'), { ok: false, reason: 'Risk Block: Max positions on symbol (1/1)' });
   });
 
-  it('kill switch and payoff mandate on the symbol\'s closing deals; override symbols are exempt', async () => {
+  it("kill switch and payoff mandate on the symbol's closing deals; override symbols are exempt", async () => {
     const w = await world({ maxDailyLoss: 0 });
     for (let i = 0; i < 12; i++) scratch(w, 'NAS100', 5); // each −1.5 × 5 = −7.50
     const sum = -7.5 * 12;
@@ -328,7 +405,7 @@ describe('risk policy rules (exact reasons)', function () {
     assert.deepEqual(await p.rm.preScan(p.cycle(), 'NAS100'), { ok: false, reason: 'Risk Block: Payoff mandate (avg loss Infinity× avg win > 2)' });
   });
 
-  it('Kelly on this run\'s closed trades: a losing history means no edge', async () => {
+  it("Kelly on this run's closed trades: a losing history means no edge", async () => {
     const w = await world({ maxDailyLoss: 0 });
     for (let i = 0; i < 20; i++) scratch(w, 'USDJPY', 0.5);
     // All losses: there is no payoff to speak of yet → tiers; with one win the history applies.
@@ -348,14 +425,24 @@ describe('risk policy rules (exact reasons)', function () {
     assert.match(String(reason), /^Kelly: no edge \(f = -0\.\d{3}, win rate 0\.05, payoff \d+\.\d{2}, last 21 trades\)$/);
     // kellyWindowTrades: only the newest closed trades count. The last one is the winner: with it alone
     // there is no loss to weigh (no payoff yet), so Kelly does not apply and the score tier sizes.
-    const last1 = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, { maxDailyLoss: 0, kellyWindowTrades: 1, kellyMinTrades: 1 }), { store: w.store, log: silentLogger(), instance: 'risk-last1', breakerPollMs: 0 });
+    const last1 = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, { maxDailyLoss: 0, kellyWindowTrades: 1, kellyMinTrades: 1 }), {
+      store: w.store,
+      log: silentLogger(),
+      instance: 'risk-last1',
+      breakerPollMs: 0,
+    });
     await last1.load();
     const o = order(w, 'EURUSD', 'buy', 0.0004, 0.004);
     const cycle = w.cycle();
     assert.deepEqual(await last1.preTrade(cycle, o.c, o.i), { ok: true });
     isVolume(await last1.size(cycle, o.c), 'the last trade alone');
     // The same window over all 21 trades says no edge again.
-    const last21 = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, { maxDailyLoss: 0, kellyWindowTrades: 21 }), { store: w.store, log: silentLogger(), instance: 'risk-last21', breakerPollMs: 0 });
+    const last21 = new RiskManager(withDefaults<RiskConfig>(RISK_SCHEMA, { maxDailyLoss: 0, kellyWindowTrades: 21 }), {
+      store: w.store,
+      log: silentLogger(),
+      instance: 'risk-last21',
+      breakerPollMs: 0,
+    });
     await last21.load();
     const v = await last21.preTrade(w.cycle(), o.c, o.i);
     assert.match(v.ok ? '' : v.reason, /^Kelly: no edge .*, last 21 trades\)$/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_TRADE_SESSIONS, RISK_SCHEMA, SEED_SESSIONS, sessionAt } from '@tradekit/agents';
 
 describe('DEFAULT_TRADE_SESSIONS', () => {
-  it('is the risk plugin\'s tradeSessions default, frozen', () => {
+  it("is the risk plugin's tradeSessions default, frozen", () => {
     const schema = RISK_SCHEMA as unknown as { properties: { tradeSessions: { default: unknown } } };
     assert.deepEqual(DEFAULT_TRADE_SESSIONS, schema.properties.tradeSessions.default);
     assert.ok(Object.isFrozen(DEFAULT_TRADE_SESSIONS));

@@ -24,7 +24,7 @@ describe('smart-money features', () => {
     assert.equal(t.bos, undefined);
     t.update(5 * 300_000, 10.2, 11.0, 10.15, 10.9, 1); // body 0.7 ≥ 1.5 × 0.12, close 10.9 > 10.4
     const bos = t.bos as StructureBreak | undefined;
-    assert.ok(bos, 'the breaking bar must register the BOS (the original\'s centred window never could)');
+    assert.ok(bos, "the breaking bar must register the BOS (the original's centred window never could)");
     assert.equal(bos.side, 'bull');
     assert.equal(bos.level, 10.4);
     assert.equal(bos.time, 5 * 300_000);
@@ -58,7 +58,10 @@ describe('smart-money features', () => {
       [10.05, 10.6, 10.05, 10.55],
       [10.55, 10.8, 10.3, 10.7], // low 10.3 > high two bars back 10.1 → bull FVG [10.1, 10.3]
     ]);
-    assert.deepEqual(t.fvgs.map((z) => [z.side, z.bottom, z.top]), [['bull', 10.1, 10.3]]);
+    assert.deepEqual(
+      t.fvgs.map((z) => [z.side, z.bottom, z.top]),
+      [['bull', 10.1, 10.3]],
+    );
     assert.equal(t.nearZone(t.fvgs, 'buy', 10.4, 0.2, 0.5), true, 'within 0.5 ATR above the gap');
     assert.equal(t.nearZone(t.fvgs, 'buy', 10.5, 0.2, 0.5), false);
     assert.equal(t.nearZone(t.fvgs, 'sell', 10.2, 0.2, 0.5), false, 'a bull gap is no sell level');
@@ -84,7 +87,7 @@ describe('smart-money features', () => {
     const bars: [number, number, number, number, number][] = [];
     let p = 100;
     let s = 3;
-    const r = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+    const r = () => (s = (s * 48271) % 2147483647) / 2147483647;
     for (let i = 0; i < 600; i++) {
       const o = p;
       p += (r() - 0.5) * 2;
@@ -94,12 +97,28 @@ describe('smart-money features', () => {
     const snapshots: string[] = [];
     for (const b of bars) {
       full.push(b[0], b[1], b[2], b[3], b[4], 100);
-      snapshots.push(JSON.stringify({ f: full.features, fvg: full.smc.fvgs, ob: full.smc.orderBlocks, bos: full.smc.bos, sweepB: full.smc.recentSweep('buy'), sweepS: full.smc.recentSweep('sell') }));
+      snapshots.push(
+        JSON.stringify({
+          f: full.features,
+          fvg: full.smc.fvgs,
+          ob: full.smc.orderBlocks,
+          bos: full.smc.bos,
+          sweepB: full.smc.recentSweep('buy'),
+          sweepS: full.smc.recentSweep('sell'),
+        }),
+      );
     }
     for (const t of [150, 321, 599]) {
       const cut = new FeatureTrack('X', 'M5');
       for (const b of bars.slice(0, t + 1)) cut.push(b[0], b[1], b[2], b[3], b[4], 100);
-      const snap = JSON.stringify({ f: cut.features, fvg: cut.smc.fvgs, ob: cut.smc.orderBlocks, bos: cut.smc.bos, sweepB: cut.smc.recentSweep('buy'), sweepS: cut.smc.recentSweep('sell') });
+      const snap = JSON.stringify({
+        f: cut.features,
+        fvg: cut.smc.fvgs,
+        ob: cut.smc.orderBlocks,
+        bos: cut.smc.bos,
+        sweepB: cut.smc.recentSweep('buy'),
+        sweepS: cut.smc.recentSweep('sell'),
+      });
       assert.equal(snap, snapshots[t]);
     }
   });

@@ -22,13 +22,25 @@ describe('shipped strategies under the test kit', function () {
   // Three or four symbols (the suite's time): institutional on a forex pair, gold and an index; stat-arb
   // on two pairs that trade in the sample data (four symbols), over a longer stretch (it trades less often).
   const cases = [
-    { name: 'institutional (examples/institutional.yaml)', config: INSTITUTIONAL, symbols: ['EURUSD', 'XAUUSD', 'NAS100'], to: '2026-06-12T00:00:00Z', set: {}, minSignals: 5 },
+    {
+      name: 'institutional (examples/institutional.yaml)',
+      config: INSTITUTIONAL,
+      symbols: ['EURUSD', 'XAUUSD', 'NAS100'],
+      to: '2026-06-12T00:00:00Z',
+      set: {},
+      minSignals: 5,
+    },
     {
       name: 'stat-arb',
       config: STAT_ARB,
       symbols: ['USDJPY', 'US30', 'XAUUSD', 'NAS100'],
       to: '2026-06-24T00:00:00Z',
-      set: { 'agents[0].with.pairs': [{ a: 'USDJPY', b: 'US30' }, { a: 'XAUUSD', b: 'NAS100' }] },
+      set: {
+        'agents[0].with.pairs': [
+          { a: 'USDJPY', b: 'US30' },
+          { a: 'XAUUSD', b: 'NAS100' },
+        ],
+      },
       minSignals: 4,
     },
   ];
@@ -38,7 +50,9 @@ describe('shipped strategies under the test kit', function () {
       assert.equal(r.variants.length, 9);
       assert.ok(r.signals >= o.minSignals, `${r.signals} candidates before the last checkpoint`);
       assert.ok(r.compared > 30_000, `${r.compared} records compared`);
-      console.log(`      ${r.compared} records compared, ${r.signals} candidates, checkpoints ${r.checkpoints.map((t) => new Date(t).toISOString().slice(0, 16)).join(', ')}`);
+      console.log(
+        `      ${r.compared} records compared, ${r.signals} candidates, checkpoints ${r.checkpoints.map((t) => new Date(t).toISOString().slice(0, 16)).join(', ')}`,
+      );
     });
   }
 
@@ -74,13 +88,34 @@ describe('shipped strategies under the test kit', function () {
       return out;
     };
     const indicators: Record<string, (b: IndicatorInput) => ArrayLike<number>> = {
-      'SMA(200)': each(() => { const x = new Sma(200); return (_h, _l, c) => x.update(c); }),
-      'EMA(200)': each(() => { const x = new Ema(200); return (_h, _l, c) => x.update(c); }),
-      'RSI(14)': each(() => { const x = new Rsi(14); return (_h, _l, c) => x.update(c); }),
-      'ATR(14)': each(() => { const x = new Atr(14); return (h, l, c) => x.update(h, l, c); }),
-      'ADX(14)': each(() => { const x = new Adx(14); return (h, l, c) => x.update(h, l, c); }),
-      'MACD(12,26,9) signal': each(() => { const x = new Macd(12, 26, 9); return (_h, _l, c) => (x.update(c), x.signal); }),
-      'Bollinger(20,2) upper': each(() => { const x = new Bollinger(20, 2); return (_h, _l, c) => (x.update(c), x.upper); }),
+      'SMA(200)': each(() => {
+        const x = new Sma(200);
+        return (_h, _l, c) => x.update(c);
+      }),
+      'EMA(200)': each(() => {
+        const x = new Ema(200);
+        return (_h, _l, c) => x.update(c);
+      }),
+      'RSI(14)': each(() => {
+        const x = new Rsi(14);
+        return (_h, _l, c) => x.update(c);
+      }),
+      'ATR(14)': each(() => {
+        const x = new Atr(14);
+        return (h, l, c) => x.update(h, l, c);
+      }),
+      'ADX(14)': each(() => {
+        const x = new Adx(14);
+        return (h, l, c) => x.update(h, l, c);
+      }),
+      'MACD(12,26,9) signal': each(() => {
+        const x = new Macd(12, 26, 9);
+        return (_h, _l, c) => (x.update(c), x.signal);
+      }),
+      'Bollinger(20,2) upper': each(() => {
+        const x = new Bollinger(20, 2);
+        return (_h, _l, c) => (x.update(c), x.upper);
+      }),
     };
     const needed: Record<string, number> = {};
     for (const [name, compute] of Object.entries(indicators)) needed[name] = assertIndicatorWarmup({ name, compute, bars, warmup: 2000 }).needed;
@@ -88,6 +123,10 @@ describe('shipped strategies under the test kit', function () {
     assert.equal(needed['SMA(200)'], 199);
     assert.equal(needed['Bollinger(20,2) upper'], 19);
     assert.ok(needed['EMA(200)']! > 199, JSON.stringify(needed));
-    console.log(`      bars needed to settle: ${Object.entries(needed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(
+      `      bars needed to settle: ${Object.entries(needed)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   });
 });

@@ -55,7 +55,8 @@ async function bench(steps: number[]): Promise<Bench> {
     broker,
     store,
     hub,
-    tm: (cfg = {}) => new TradeManager(withDefaults<TradeManagerConfig>(TRADE_MANAGER_SCHEMA, cfg), { hub, store, log: silentLogger(), instance: 'tm', barMs: M5 }),
+    tm: (cfg = {}) =>
+      new TradeManager(withDefaults<TradeManagerConfig>(TRADE_MANAGER_SCHEMA, cfg), { hub, store, log: silentLogger(), instance: 'tm', barMs: M5 }),
     atBar(i) {
       clock.set(START + (300 + i) * M5);
     },
@@ -73,7 +74,9 @@ async function bench(steps: number[]): Promise<Bench> {
 }
 
 function buy(b: Bench, volume = 1): Position {
-  const r = b.broker.place({ clientId: `b${Math.random()}`, symbol: 'EURUSD', side: 'buy', type: 'market', volume, sl: 1.09968, magic: RUN.magic }) as { status: string };
+  const r = b.broker.place({ clientId: `b${Math.random()}`, symbol: 'EURUSD', side: 'buy', type: 'market', volume, sl: 1.09968, magic: RUN.magic }) as {
+    status: string;
+  };
   assert.equal(r.status, 'filled');
   return (b.broker.positions() as Position[])[0]!;
 }
@@ -91,10 +94,15 @@ describe('trade manager', function () {
     for (let i = 1; i <= 9; i++) {
       b.atBar(i);
       const acts = await b.pass(tm);
-      assert.ok(acts.filter((a) => a.type === 'modify').length <= 1 && acts.filter((a) => a.type === 'close').length <= 1, `at most one stop change and one close per pass, got ${JSON.stringify(acts)}`);
+      assert.ok(
+        acts.filter((a) => a.type === 'modify').length <= 1 && acts.filter((a) => a.type === 'close').length <= 1,
+        `at most one stop change and one close per pass, got ${JSON.stringify(acts)}`,
+      );
       const p = (b.broker.positions() as Position[])[0]!;
       sls.push(p.sl!);
-      log.push(acts.map((a) => (a.type === 'close' ? `close ${a.volume} (${a.reason})` : `sl ${a.type === 'modify' ? a.sl : ''} (${a.reason})`)).join(' + ') || '-');
+      log.push(
+        acts.map((a) => (a.type === 'close' ? `close ${a.volume} (${a.reason})` : `sl ${a.type === 'modify' ? a.sl : ''} (${a.reason})`)).join(' + ') || '-',
+      );
     }
     assert.deepEqual(log, [
       '-', // +0.25 ATR
@@ -112,27 +120,54 @@ describe('trade manager', function () {
     assert.equal((b.broker.positions() as Position[])[0]!.volume, 0.7);
   });
 
-  it('never loosens the stop: a level below a buy\'s stop (above a sell\'s) is ignored', async () => {
+  it("never loosens the stop: a level below a buy's stop (above a sell's) is ignored", async () => {
     const b = await bench([1, 1, 1, 1, 1]);
     const tm = b.tm({ partialAtBe: false }); // stops only (a stop beyond entry is break-even done, which asks for the partial)
     b.atBar(5);
-    const p: Position = { id: 'x1', symbol: 'EURUSD', side: 'buy', volume: 1, openPrice: 1.1, openTime: START, currentPrice: 1.1005, sl: 1.1004, profit: 0, commission: 0, swap: 0 };
+    const p: Position = {
+      id: 'x1',
+      symbol: 'EURUSD',
+      side: 'buy',
+      volume: 1,
+      openPrice: 1.1,
+      openTime: START,
+      currentPrice: 1.1005,
+      sl: 1.1004,
+      profit: 0,
+      commission: 0,
+      swap: 0,
+    };
     assert.deepEqual(await tm.manage(cycleOf({ clock: b.clock, data: b.src, state: b.store }), p), [], 'trail 1.10018 is below the current stop');
     // A sell 0.75 ATR in profit: break-even (1.10078) is more protective than the trail (1.10086).
     const s: Position = { ...p, id: 'x2', side: 'sell', openPrice: 1.1008, currentPrice: 1.1005, sl: 1.1012 };
     const acts = await tm.manage(cycleOf({ clock: b.clock, data: b.src, state: b.store }), s);
     assert.deepEqual(acts, [{ type: 'modify', positionId: 'x2', sl: 1.10078, reason: 'break-even' }]);
-    assert.deepEqual(await tm.manage(cycleOf({ clock: b.clock, data: b.src, state: b.store }), { ...s, id: 'x3', sl: 1.10055 }), [], 'already tighter than both');
+    assert.deepEqual(
+      await tm.manage(cycleOf({ clock: b.clock, data: b.src, state: b.store }), { ...s, id: 'x3', sl: 1.10055 }),
+      [],
+      'already tighter than both',
+    );
   });
 
   it('persists exit state: after a restart the partial close is never repeated', async () => {
     const b = await bench([1, 1, 1, 0, 0]);
     const tm = b.tm();
     const pos = buy(b);
-    await b.store.journal.openTrade({ positionId: pos.id, symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: pos.openTime, entryPrice: pos.openPrice, agent: 'inst' });
+    await b.store.journal.openTrade({
+      positionId: pos.id,
+      symbol: 'EURUSD',
+      side: 'buy',
+      volume: 1,
+      entryTime: pos.openTime,
+      entryPrice: pos.openPrice,
+      agent: 'inst',
+    });
     b.atBar(2);
     const partial = await b.pass(tm); // break-even and the partial
-    assert.deepEqual(partial.map((a) => a.type), ['modify', 'close']);
+    assert.deepEqual(
+      partial.map((a) => a.type),
+      ['modify', 'close'],
+    );
     const saved = await b.store.get<{ partialDone: boolean; initialVolume: number; beDone: boolean }>(tm.stateKey(pos.id));
     assert.equal(saved!.initialVolume, 1);
     // A new process: a fresh manager over the same store sees the partial as done.
@@ -143,7 +178,13 @@ describe('trade manager', function () {
     // Even with the state store lost, the journal's opened volume (1.0) against the position's 0.7 says it happened.
     const wiped = new MemoryStateStore(() => b.clock.now());
     await wiped.journal.openTrade({ positionId: pos.id, symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: pos.openTime, entryPrice: pos.openPrice });
-    const fresh = new TradeManager(withDefaults<TradeManagerConfig>(TRADE_MANAGER_SCHEMA, {}), { hub: b.hub, store: wiped, log: silentLogger(), instance: 'tm', barMs: M5 });
+    const fresh = new TradeManager(withDefaults<TradeManagerConfig>(TRADE_MANAGER_SCHEMA, {}), {
+      hub: b.hub,
+      store: wiped,
+      log: silentLogger(),
+      instance: 'tm',
+      barMs: M5,
+    });
     b.atBar(5);
     const p = (b.broker.positions() as Position[])[0]!;
     assert.deepEqual(await fresh.manage(cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: wiped }), p), []);
@@ -157,11 +198,16 @@ describe('trade manager', function () {
     const cycle = cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: b.store });
     const p = (b.broker.positions() as Position[])[0]!;
     const first = await tm.manage(cycle, p);
-    assert.deepEqual(first.map((a) => a.type), ['modify', 'close']); // …and the process dies before sending them
+    assert.deepEqual(
+      first.map((a) => a.type),
+      ['modify', 'close'],
+    ); // …and the process dies before sending them
     const restarted = b.tm();
     assert.ok(!(await restarted.manage(cycle, p)).some((a) => a.type === 'close'), 'same bar: no partial again');
     b.atBar(3);
-    const retry = (await restarted.manage(cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: b.store }), (b.broker.positions() as Position[])[0]!)).filter((a) => a.type === 'close');
+    const retry = (
+      await restarted.manage(cycleOf({ clock: b.clock, data: b.src, broker: b.broker, state: b.store }), (b.broker.positions() as Position[])[0]!)
+    ).filter((a) => a.type === 'close');
     assert.equal(retry.length, 1);
     assert.equal((retry[0] as { volume: number }).volume, 0.3);
   });
@@ -173,12 +219,21 @@ describe('trade manager', function () {
     b.atBar(1);
     assert.deepEqual(await b.pass(tm), []);
     b.atBar(2);
-    assert.deepEqual((await b.pass(tm)).map((a) => (a.type === 'close' ? `close ${a.volume}` : a.type)), ['modify', 'close 0.3']);
+    assert.deepEqual(
+      (await b.pass(tm)).map((a) => (a.type === 'close' ? `close ${a.volume}` : a.type)),
+      ['modify', 'close 0.3'],
+    );
     // The next bar falls through the break-even stop: the broker closes the rest at 1.10002.
     b.atBar(3);
     assert.deepEqual(b.broker.positions(), []);
-    const deals = (b.broker.history({ from: START, to: b.clock.now() }) as { positionId: string; entry: string; volume: number; price: number }[]).filter((d) => d.positionId === pos.id && d.entry === 'out');
-    assert.deepEqual(deals.map((d) => d.volume), [0.3, 0.7], 'the partial at +0.5 ATR, then the rest at break-even');
+    const deals = (b.broker.history({ from: START, to: b.clock.now() }) as { positionId: string; entry: string; volume: number; price: number }[]).filter(
+      (d) => d.positionId === pos.id && d.entry === 'out',
+    );
+    assert.deepEqual(
+      deals.map((d) => d.volume),
+      [0.3, 0.7],
+      'the partial at +0.5 ATR, then the rest at break-even',
+    );
     assert.equal(deals[1]!.price, 1.10002);
   });
 
@@ -187,7 +242,7 @@ describe('trade manager', function () {
     const tm = b.tm();
     b.atBar(0);
     const p = buy(b);
-    b.broker.modify(p.id, { sl: 1.0990 });
+    b.broker.modify(p.id, { sl: 1.099 });
     b.atBar(2);
     assert.deepEqual(await b.pass(tm), [], '0.5 ATR down: not beyond');
     b.atBar(3);
@@ -203,7 +258,15 @@ describe('trade manager', function () {
     const b = await bench([1, 1, 1]);
     const tm = b.tm({ agents: ['inst'] });
     const pos = buy(b);
-    await b.store.journal.openTrade({ positionId: pos.id, symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: pos.openTime, entryPrice: pos.openPrice, agent: 'someone-else' });
+    await b.store.journal.openTrade({
+      positionId: pos.id,
+      symbol: 'EURUSD',
+      side: 'buy',
+      volume: 1,
+      entryTime: pos.openTime,
+      entryPrice: pos.openPrice,
+      agent: 'someone-else',
+    });
     b.atBar(2);
     assert.deepEqual(await b.pass(tm), []);
   });

@@ -41,7 +41,12 @@ function child(args: string[], scratch: string): ChildRun {
   const usageFile = path.join(scratch, 'usage.json');
   rmSync(usageFile, { force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', PRELOAD, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, TK_BENCH_USAGE_FILE: usageFile } });
+  const r = spawnSync(process.execPath, ['--import', PRELOAD, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, TK_BENCH_USAGE_FILE: usageFile },
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).slice(-2000)}`);
   const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { maxRSS: number; cpuMs: number };
@@ -68,7 +73,11 @@ export default async function bench() {
       const out = path.join(scratch, 'out');
       rmSync(out, { recursive: true, force: true });
       const r = child([CLI, 'backtest', config, '--no-html', '--out', out, '--json'], scratch);
-      return { ms: r.ms, units: (r.out.perf as { bars: number }).bars, extra: { maxRssMB: r.maxRssMB, cpuMs: r.cpuMs, trades: (r.out.stats as { trades: number }).trades, ...(r.out.perf as object) } };
+      return {
+        ms: r.ms,
+        units: (r.out.perf as { bars: number }).bars,
+        extra: { maxRssMB: r.maxRssMB, cpuMs: r.cpuMs, trades: (r.out.stats as { trades: number }).trades, ...(r.out.perf as object) },
+      };
     };
     const referenceProcess = (): Sample => {
       const r = child([REFERENCE_CHILD, csv, String(eurusd1m.WARMUP_BARS)], scratch);
@@ -89,7 +98,13 @@ export default async function bench() {
         barsPerSec: p.perSec,
         engineMs: stats.summarizeExtra(p.samples, 'engineMs'),
         setupMs: stats.summarizeExtra(p.samples, 'setupMs'),
-        reference: { ms: p.reference.ms, maxRssMB: rss(p.referenceSamples), cpuMs: stats.summarizeExtra(p.referenceSamples, 'cpuMs'), loadMs: stats.summarizeExtra(p.referenceSamples, 'loadMs'), loopMs: stats.summarizeExtra(p.referenceSamples, 'loopMs') },
+        reference: {
+          ms: p.reference.ms,
+          maxRssMB: rss(p.referenceSamples),
+          cpuMs: stats.summarizeExtra(p.referenceSamples, 'cpuMs'),
+          loadMs: stats.summarizeExtra(p.referenceSamples, 'loadMs'),
+          loopMs: stats.summarizeExtra(p.referenceSamples, 'loopMs'),
+        },
         ratioToReference: p.msRatio,
         trades,
         referenceTrades: p.referenceLast.trades,
@@ -106,7 +121,7 @@ export default async function bench() {
       },
       targets: { 'processWarm.ms': '≤ 1500', 'processWarm.maxRssMB': '≤ 200' },
       notes:
-        'ms = spawn to exit of the child (Node start, config, data load, plugin setup, cycles, output files); maxRssMB = the child\'s peak resident set (process.resourceUsage().maxRSS, written on exit by a --import preload); cpuMs = its user + system CPU time, all threads (less sensitive than ms to what else the machine runs). engineMs/setupMs = what the backtest itself reported (--json). The reference process reads the same CSV with plain JavaScript (no column cache) and runs the hand-written SMA loop from bar 300; ratioToReference = tradekit ms ÷ reference ms of the pair.',
+        "ms = spawn to exit of the child (Node start, config, data load, plugin setup, cycles, output files); maxRssMB = the child's peak resident set (process.resourceUsage().maxRSS, written on exit by a --import preload); cpuMs = its user + system CPU time, all threads (less sensitive than ms to what else the machine runs). engineMs/setupMs = what the backtest itself reported (--json). The reference process reads the same CSV with plain JavaScript (no column cache) and runs the hand-written SMA loop from bar 300; ratioToReference = tradekit ms ÷ reference ms of the pair.",
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

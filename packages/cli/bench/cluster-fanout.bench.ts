@@ -32,7 +32,10 @@ function quantile(hist: number[], q: number): number {
 }
 
 function replica(cfg: string, queue: string, state: string, prefix: string): Promise<{ url: string; p: ChildProcess }> {
-  const p = spawn(process.execPath, [BIN, 'serve', '--config', cfg, '--queue', queue, '--state', state, '--log-level', 'warn'], { env: { ...process.env, TK_ADMIN: TOKEN, TRADEKIT_QUEUE_PREFIX: prefix }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [BIN, 'serve', '--config', cfg, '--queue', queue, '--state', state, '--log-level', 'warn'], {
+    env: { ...process.env, TK_ADMIN: TOKEN, TRADEKIT_QUEUE_PREFIX: prefix },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   p.stdout!.on('data', (d) => (out += d));
   p.stderr!.on('data', (d) => (out += d));
@@ -59,7 +62,10 @@ function clients(url: string, n: number): Promise<ChildProcess> {
   });
 }
 
-const stop = (child: ChildProcess) => new Promise<{ hist: number[]; events: number; batches: number }>((resolve) => (child.once('message', (m) => resolve(m as never)), child.send({ stop: true })));
+const stop = (child: ChildProcess) =>
+  new Promise<{ hist: number[]; events: number; batches: number }>(
+    (resolve) => (child.once('message', (m) => resolve(m as never)), child.send({ stop: true })),
+  );
 
 export default async function bench() {
   const seconds = Number(process.env.TK_BENCH_SECONDS ?? 20);
@@ -79,18 +85,45 @@ export default async function bench() {
     const replicas = [];
     for (const name of ['a', 'b']) {
       const cfg = path.join(dir, `${name}.yaml`);
-      writeFileSync(cfg, [`server: { port: 0, dataDir: ${path.join(dir, name)} }`, 'auth:', '  generate: false', '  tokens:', '    - name: bench', '      scopes: [read]', '      token: ${TK_ADMIN}', `runs: { roots: [${dir}] }`, ''].join('\n'));
+      writeFileSync(
+        cfg,
+        [
+          `server: { port: 0, dataDir: ${path.join(dir, name)} }`,
+          'auth:',
+          '  generate: false',
+          '  tokens:',
+          '    - name: bench',
+          '      scopes: [read]',
+          '      token: ${TK_ADMIN}',
+          `runs: { roots: [${dir}] }`,
+          '',
+        ].join('\n'),
+      );
       const r = await replica(cfg, redisUrl, pgUrl, prefix);
       procs.push(r.p);
       replicas.push(r);
     }
     // A run as a worker announces it (no worker here: the stream is written directly).
-    const view = { id: RUN, name: RUN, mode: 'paper', magic: 1, symbols: ['EURUSD'], pace: 'live', cycleSeconds: 1, source: 'path', configFile: 'bench.yaml', startedAt: 0, startedBy: 'bench' };
+    const view = {
+      id: RUN,
+      name: RUN,
+      mode: 'paper',
+      magic: 1,
+      symbols: ['EURUSD'],
+      pace: 'live',
+      cycleSeconds: 1,
+      source: 'path',
+      configFile: 'bench.yaml',
+      startedAt: 0,
+      startedBy: 'bench',
+    };
     await redis.publish(`${prefix}:runs`, JSON.stringify({ id: RUN, status: 'running', view }));
     await new Promise((r) => setTimeout(r, 1000));
     const kids = [await clients(replicas[0]!.url, 50), await clients(replicas[1]!.url, 50)];
     procs.push(...kids);
-    const pad = { account: { currency: 'USD', balance: 10000, equity: 10012.5, profit: 12.5, margin: 470.2, freeMargin: 9542.3, marginLevel: 2129.4, leverage: 100 } };
+    const pad = {
+      account: { currency: 'USD', balance: 10000, equity: 10012.5, profit: 12.5, margin: 470.2, freeMargin: 9542.3, marginLevel: 2129.4, leverage: 100 },
+    };
     const key = `${prefix}:events:${RUN}`;
     let seq = 0;
     const t0 = performance.now();
@@ -104,7 +137,15 @@ export default async function bench() {
           const p = redis.pipeline();
           for (; seq < due; ) {
             seq++;
-            p.xadd(key, 'MAXLEN', '~', 20000, '*', 'e', JSON.stringify({ v: 1, type: 'account.update', run: RUN, seq, time: performance.timeOrigin + performance.now(), data: pad }));
+            p.xadd(
+              key,
+              'MAXLEN',
+              '~',
+              20000,
+              '*',
+              'e',
+              JSON.stringify({ v: 1, type: 'account.update', run: RUN, seq, time: performance.timeOrigin + performance.now(), data: pad }),
+            );
           }
           await p.exec();
         }
@@ -131,7 +172,8 @@ export default async function bench() {
         latencyMaxMs: quantile(hist, 1),
       },
       targets: { latencyP99Ms: 'report (one machine: < 50 ms)' },
-      notes: 'publisher (this process), Redis, PostgreSQL, 2 replicas and 2 client processes on the same 2-core loopback; latency = receive time − the event time stamped at XADD, after a 2 s warm-up',
+      notes:
+        'publisher (this process), Redis, PostgreSQL, 2 replicas and 2 client processes on the same 2-core loopback; latency = receive time − the event time stamped at XADD, after a 2 s warm-up',
     };
   } finally {
     for (const p of procs) p.kill('SIGKILL');

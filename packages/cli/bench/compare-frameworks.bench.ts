@@ -34,7 +34,8 @@ function round(v: number, d = 2): number {
 }
 
 function agreement(a: readonly SimpleTrade[], b: readonly SimpleTrade[]) {
-  const key = (t: SimpleTrade, which: 'entry' | 'exit') => (which === 'entry' ? `${t.side}@${t.entryTime}@${t.entryPrice}` : `${t.side}@${t.exitTime}@${t.exitPrice}`);
+  const key = (t: SimpleTrade, which: 'entry' | 'exit') =>
+    which === 'entry' ? `${t.side}@${t.entryTime}@${t.entryPrice}` : `${t.side}@${t.exitTime}@${t.exitPrice}`;
   const entries = new Set(b.map((t) => key(t, 'entry')));
   const exits = new Set(b.map((t) => key(t, 'exit')));
   const whole = new Set(b.map((t) => `${key(t, 'entry')}|${key(t, 'exit')}`));
@@ -46,7 +47,14 @@ function agreement(a: readonly SimpleTrade[], b: readonly SimpleTrade[]) {
 }
 
 function fromTradekit(r: BacktestResult): SimpleTrade[] {
-  return r.trades.map((t) => ({ side: t.side, entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.exitTime, exitPrice: t.exitPrice, points: t.side === 'buy' ? t.exitPrice - t.entryPrice : t.entryPrice - t.exitPrice }));
+  return r.trades.map((t) => ({
+    side: t.side,
+    entryTime: t.entryTime,
+    entryPrice: t.entryPrice,
+    exitTime: t.exitTime,
+    exitPrice: t.exitPrice,
+    points: t.side === 'buy' ? t.exitPrice - t.entryPrice : t.entryPrice - t.exitPrice,
+  }));
 }
 
 export default async function bench() {
@@ -69,7 +77,11 @@ export default async function bench() {
   try {
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'packages', 'cli', 'bin', 'tradekit.js'), 'backtest', CONFIG, '--out', out, '--no-html', '--json'], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'packages', 'cli', 'bin', 'tradekit.js'), 'backtest', CONFIG, '--out', out, '--no-html', '--json'],
+        { encoding: 'utf8' },
+      );
       cliWalls.push(performance.now() - t0);
       if (r.status !== 0) throw new Error(`tradekit backtest failed: ${r.stderr}`);
     }
@@ -124,8 +136,12 @@ export default async function bench() {
     'grademark = reference: same exits': gmVsRef.sameExits,
     'grademark = reference: same entries': gmVsRef.sameEntries,
     'grademark = reference: identical trades': gmVsRef.identicalTrades,
-    'open at the end (tradekit/reference, not counted)': ref.open ? `${ref.open.side} from ${new Date(ref.open.entryTime).toISOString()} @ ${ref.open.entryPrice}` : 'none',
-    'grademark finalize trade (closed at the last close, not counted)': gm.finalized ? `${gm.finalized.side} ${new Date(gm.finalized.entryTime).toISOString()} → ${new Date(gm.finalized.exitTime).toISOString()}` : 'none',
+    'open at the end (tradekit/reference, not counted)': ref.open
+      ? `${ref.open.side} from ${new Date(ref.open.entryTime).toISOString()} @ ${ref.open.entryPrice}`
+      : 'none',
+    'grademark finalize trade (closed at the last close, not counted)': gm.finalized
+      ? `${gm.finalized.side} ${new Date(gm.finalized.entryTime).toISOString()} → ${new Date(gm.finalized.exitTime).toISOString()}`
+      : 'none',
   };
   return {
     name: 'SMA 10/30 crossover on EURUSD M5: tradekit vs Grademark vs a reference loop',

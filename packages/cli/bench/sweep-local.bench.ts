@@ -21,7 +21,11 @@ export default async function bench() {
   const runs = stats.benchRuns();
   const grid = parseGrid('agents[0].with.fast: [5, 8, 10, 12]\nagents[0].with.slow: [30, 40, 50]\n', 'bench-grid.yaml');
   const jobs = Array.from({ length: grid.size }, (_, index) => ({ index, params: combinationAt(grid, index) }));
-  const base: SweepBase = { configFile: path.join(ROOT, 'examples', 'quickstart.yaml'), searchPaths: [path.join(ROOT, 'packages', 'cli', 'dist', 'src', 'main.js')], set: { 'logging.level': 'silent' } };
+  const base: SweepBase = {
+    configFile: path.join(ROOT, 'examples', 'quickstart.yaml'),
+    searchPaths: [path.join(ROOT, 'packages', 'cli', 'dist', 'src', 'main.js')],
+    set: { 'logging.level': 'silent' },
+  };
   let expected: string | undefined;
   const sweep = (workers: number) => async (): Promise<Sample> => {
     const c0 = process.cpuUsage();
@@ -33,7 +37,15 @@ export default async function bench() {
     if (bad || r.length !== jobs.length) throw new Error(`sweep failed: ${JSON.stringify(bad ?? r.length)}`);
     const sharpe = JSON.stringify(r.sort((a, b) => a.index - b.index).map((x) => (x.ok ? x.stats.sharpe : NaN)));
     if ((expected ??= sharpe) !== sharpe) throw new Error(`results differ with ${workers} worker(s)`);
-    return { ms, units: jobs.length, extra: { coresBusy: (cpu.user + cpu.system) / 1000 / ms, perCpuSec: (jobs.length * 1e6) / (cpu.user + cpu.system), backtestMs: r.reduce((s, x) => s + x.wallMs, 0) / r.length } };
+    return {
+      ms,
+      units: jobs.length,
+      extra: {
+        coresBusy: (cpu.user + cpu.system) / 1000 / ms,
+        perCpuSec: (jobs.length * 1e6) / (cpu.user + cpu.system),
+        backtestMs: r.reduce((s, x) => s + x.wallMs, 0) / r.length,
+      },
+    };
   };
   const p = await stats.paired(sweep(2), sweep(1));
   const side = (perSec: typeof p.perSec, ms: typeof p.ms, samples: Sample[]) => ({
@@ -54,6 +66,7 @@ export default async function bench() {
       speedUp: p.ratio,
     },
     targets: { speedUp: '≥ 1.8 (2 workers on 2 cores)' },
-    notes: 'speedUp = backtests/s with 2 workers ÷ backtests/s with 1 worker of the same pair (= wall with 1 ÷ wall with 2). Each combination is a full backtest (config, CSV, plugin setup, cycles) in a worker thread; meanBacktestMs is measured inside the workers (it grows with 2 workers when they compete for the cores). coresBusy = process CPU time ÷ wall: with 2 workers it should approach 2; well below that, other processes had the cores and the speed-up says more about the machine than about tradekit (backtestsPerCpuSec, backtests per CPU-second of this process, does not depend on what else runs).',
+    notes:
+      'speedUp = backtests/s with 2 workers ÷ backtests/s with 1 worker of the same pair (= wall with 1 ÷ wall with 2). Each combination is a full backtest (config, CSV, plugin setup, cycles) in a worker thread; meanBacktestMs is measured inside the workers (it grows with 2 workers when they compete for the cores). coresBusy = process CPU time ÷ wall: with 2 workers it should approach 2; well below that, other processes had the cores and the speed-up says more about the machine than about tradekit (backtestsPerCpuSec, backtests per CPU-second of this process, does not depend on what else runs).',
   };
 }

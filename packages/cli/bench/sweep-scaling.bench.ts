@@ -20,7 +20,11 @@ const CONFIG = path.join(ROOT, 'examples', 'quickstart.yaml');
 export default async function bench() {
   const grid = parseGrid('agents[0].with.fast: [5, 8, 10, 12]\nagents[0].with.slow: [30, 40, 50]\n', 'bench-grid.yaml');
   const jobs = Array.from({ length: grid.size }, (_, index) => ({ index, params: combinationAt(grid, index) }));
-  const base: SweepBase = { configFile: CONFIG, searchPaths: [path.join(ROOT, 'packages', 'cli', 'dist', 'src', 'main.js')], set: { 'logging.level': 'silent' } };
+  const base: SweepBase = {
+    configFile: CONFIG,
+    searchPaths: [path.join(ROOT, 'packages', 'cli', 'dist', 'src', 'main.js')],
+    set: { 'logging.level': 'silent' },
+  };
   const cores = os.availableParallelism();
   const timeWith = async (workers: number) => {
     const t0 = performance.now();
@@ -52,6 +56,7 @@ export default async function bench() {
       [`cores busy, ${cores} workers`]: Math.round(all.coresBusy * 100) / 100,
     },
     targets: { 'speed-up': `close to ${cores} (cores)` },
-    notes: 'Each combination is a full backtest (config load, CSV load, plugin setup, cycles) in a worker_threads worker; results are checked identical for 1 and N workers.',
+    notes:
+      'Each combination is a full backtest (config load, CSV load, plugin setup, cycles) in a worker_threads worker; results are checked identical for 1 and N workers.',
   };
 }

@@ -42,8 +42,8 @@ export function buildProgram(): Command {
     .command('init')
     .description('scaffold a project (tradekit.yaml, an agent in src/, a test, sample bars); `init plugin <name>` scaffolds a publishable plugin package')
     .argument('[dir]', 'folder to create or fill (default: the current folder); it must be empty unless --force')
-    .option('--name <name>', 'package and run name (default: the folder\'s name)')
-    .option('--force', 'write into a folder that is not empty (the scaffold\'s files are overwritten, others kept)')
+    .option('--name <name>', "package and run name (default: the folder's name)")
+    .option('--force', "write into a folder that is not empty (the scaffold's files are overwritten, others kept)")
     .option('--json', 'print the result as JSON')
     .action(async (dir: string | undefined, flags) => {
       process.exitCode = await (await import('./commands/init.js')).initCommand(dir, flags);
@@ -53,7 +53,7 @@ export function buildProgram(): Command {
     .description('scaffold a publishable agent plugin package: manifest, config schema, peerDependencies on @tradekit/core, test, README')
     .argument('<name>', 'npm package name, e.g. tradekit-plugin-momentum or @acme/tradekit-momentum')
     .argument('[dir]', 'folder (default: the name without its scope); it must be empty unless --force')
-    .option('--force', 'write into a folder that is not empty (the scaffold\'s files are overwritten, others kept)')
+    .option('--force', "write into a folder that is not empty (the scaffold's files are overwritten, others kept)")
     .option('--json', 'print the result as JSON')
     .action(async (name: string, dir: string | undefined, flags) => {
       process.exitCode = await (await import('./commands/init.js')).initPluginCommand(name, dir, flags);
@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .argument('<config>', 'YAML config file')
     .option('--from <date>', 'first day (UTC, YYYY-MM-DD or ISO time); default: after the warm-up bars')
     .option('--to <date>', 'last day (UTC, YYYY-MM-DD or ISO time); default: the end of the data')
-    .option('--symbols <list>', 'comma-separated symbols (replaces the config\'s)')
+    .option('--symbols <list>', "comma-separated symbols (replaces the config's)")
     .option('--timeframe <tf>', 'primary timeframe: one cycle per closed bar (default run.timeframe or the finest loaded)')
     .option('--set <path=value>', 'set a config value before validation, e.g. agents[0].with.fast=5 (repeatable)', collect)
     .option('-o, --out <dir>', 'output folder (default backtests/<name>-<time>)')
@@ -82,7 +82,12 @@ export function buildProgram(): Command {
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
     .addOption(new Option('--log-level <level>', 'log level (default warn)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('--json', 'print the statistics and file paths as JSON on stdout')
-    .addOption(new Option('--llm <mode>', 'LLM plugins (@tradekit/llm): call the model (live), call and store every answer (record), or answer only from the stored calls, with no network (replay)').choices(['live', 'record', 'replay']))
+    .addOption(
+      new Option(
+        '--llm <mode>',
+        'LLM plugins (@tradekit/llm): call the model (live), call and store every answer (record), or answer only from the stored calls, with no network (replay)',
+      ).choices(['live', 'record', 'replay']),
+    )
     .action(async (config: string, flags) => {
       process.exitCode = await (await import('./commands/backtest.js')).backtestCommand(config, flags);
     });
@@ -99,7 +104,7 @@ export function buildProgram(): Command {
     .option('--top <n>', 'rows of the ranked table to print (default 20)')
     .option('--from <date>', 'first day (UTC)')
     .option('--to <date>', 'last day (UTC)')
-    .option('--symbols <list>', 'comma-separated symbols (replaces the config\'s)')
+    .option('--symbols <list>', "comma-separated symbols (replaces the config's)")
     .option('--timeframe <tf>', 'primary timeframe')
     .option('--set <path=value>', 'set a config value for every combination (repeatable)', collect)
     .option('-o, --out <dir>', 'write results.csv and results.json here')
@@ -113,14 +118,16 @@ export function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('take runs and sweep combinations off the queue (BullMQ on Redis) until SIGINT/SIGTERM; runs are handed to other workers, jobs in flight finished')
+    .description(
+      'take runs and sweep combinations off the queue (BullMQ on Redis) until SIGINT/SIGTERM; runs are handed to other workers, jobs in flight finished',
+    )
     .option('--queue <url>', 'Redis URL: redis://[:password@]host:port (rediss:// for TLS; or TRADEKIT_QUEUE_URL)')
     .option('--state <url>', 'the state store runs share (postgres://…; or TRADEKIT_STATE_URL); without it this worker takes sweep jobs only')
     .option('-c, --config <file>', 'server config (server.yaml): runs.roots, plugins.allow and env.allow hold API-started runs here as on the server')
     .option('--concurrency <n>', 'work items at once (default: the cores)')
     .option('--jobs-concurrency <n>', 'sweep combinations at once (default --concurrency)')
     .option('--runs-concurrency <n>', 'live and paper runs held at once (default 20)')
-    .option('--lock-seconds <n>', 'job lock (default 30; checked every third of it): a lost worker\'s runs and jobs move within about 1.33 times this')
+    .option('--lock-seconds <n>', "job lock (default 30; checked every third of it): a lost worker's runs and jobs move within about 1.33 times this")
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .action(async (flags) => {
       process.exitCode = await (await import('./commands/worker.js')).workerCommand(flags);
@@ -146,7 +153,7 @@ export function buildProgram(): Command {
 
   program
     .command('train')
-    .description('fit the institutional agent\'s probability model on CSV history (walk-forward) and save it as JSON')
+    .description("fit the institutional agent's probability model on CSV history (walk-forward) and save it as JSON")
     .requiredOption('--data <dir>', 'directory of {symbol}_{timeframe}.csv files')
     .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. EURUSD,GBPUSD')
     .requiredOption('-o, --out <file>', 'model JSON to write')
@@ -174,7 +181,9 @@ export function buildProgram(): Command {
     .option('--data <dir>', 'MT5 CSV bars ({symbol}_{timeframe}.csv); random walks without it')
     .option('--symbols <list>', 'comma-separated canonical symbols', 'EURUSD,GBPUSD,XAUUSD')
     .option('--history-bars <n>', 'bars of history before the terminal clock starts', '300')
-    .addOption(new Option('--clock <clock>', 'driven: replays move it (tradekit run, pace ≠ live); wall: real time').choices(['driven', 'wall']).default('driven'))
+    .addOption(
+      new Option('--clock <clock>', 'driven: replays move it (tradekit run, pace ≠ live); wall: real time').choices(['driven', 'wall']).default('driven'),
+    )
     .option('--seed <seed>', 'random seed (spreads, slippage, walks)', '1')
     .option('--suffix <suffix>', 'broker suffix on every symbol (e.g. m → EURUSDm)', '')
     .addOption(new Option('--filling <profile>', 'filling bits of every symbol').choices(['IOC_ONLY', 'FOK_ONLY', 'FOK_IOC', 'RETURN_ONLY']))

@@ -31,7 +31,10 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 export function parseSymbols(v: string | undefined): string[] | undefined {
   if (v === undefined) return undefined;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) throw cliError('TK_ERR_CLI_ARG', `--symbols expects a comma-separated list like EURUSD,GBPUSD, got "${v}"`);
   return list;
 }

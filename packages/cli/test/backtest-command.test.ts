@@ -39,7 +39,20 @@ describe('tradekit backtest (end to end)', function () {
   it('trades.csv and trades.json hold the same trades, and they add up to the statistics', () => {
     const trades = JSON.parse(readFileSync(path.join(out, 'trades.json'), 'utf8')) as Record<string, unknown>[];
     const csv = parseCsv(readFileSync(path.join(out, 'trades.csv'), 'utf8'));
-    assert.deepEqual(csv.header, ['id', 'symbol', 'side', 'volume', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'exit_reason', 'commission', 'profit', 'agent']);
+    assert.deepEqual(csv.header, [
+      'id',
+      'symbol',
+      'side',
+      'volume',
+      'entry_time',
+      'entry_price',
+      'exit_time',
+      'exit_price',
+      'exit_reason',
+      'commission',
+      'profit',
+      'agent',
+    ]);
     assert.equal(trades.length, json.stats.trades);
     assert.ok(trades.length > 100, 'the SMA example trades on three symbols');
     assert.equal(csv.rows.length, trades.length);
@@ -117,14 +130,32 @@ describe('tradekit backtest (end to end)', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^backtest compare-sma-eurusd: EURUSD M5, 2026-05-31 23:55 → 2026-06-12 21:00 UTC \(2,845 cycles, 2,845 bars\)$/m);
     assert.match(r.stdout, /^ {2}return -?[\d.,]+ % {3}CAGR .* max drawdown [\d.]+ % \(.+\) {3}Sharpe -?[\d.]+ {3}Sortino -?[\d.]+$/m);
-    assert.match(r.stdout, /^ {2}trades \d+ \(\d+ won, \d+ lost\) {3}win rate [\d.]+ % {3}profit factor [\d.∞]+ {3}expectancy -?[\d.,]+ USD {3}exposure [\d.]+ %$/m);
+    assert.match(
+      r.stdout,
+      /^ {2}trades \d+ \(\d+ won, \d+ lost\) {3}win rate [\d.]+ % {3}profit factor [\d.∞]+ {3}expectancy -?[\d.,]+ USD {3}exposure [\d.]+ %$/m,
+    );
     assert.ok(existsSync(path.join(dir, 'trades.csv')));
     assert.ok(!existsSync(path.join(dir, 'report.html')));
   });
 
   it('--set changes a parameter before validation, like a sweep does', () => {
     const a = tk(['backtest', SMA_EURUSD, '--out', path.join(tmp, 'a'), '--no-html', '--json', '--from', '2026-06-01', '--to', '2026-06-12']);
-    const b = tk(['backtest', SMA_EURUSD, '--out', path.join(tmp, 'b'), '--no-html', '--json', '--from', '2026-06-01', '--to', '2026-06-12', '--set', 'agents[0].with.fast=5', '--set', 'agents[0].with.slow=50']);
+    const b = tk([
+      'backtest',
+      SMA_EURUSD,
+      '--out',
+      path.join(tmp, 'b'),
+      '--no-html',
+      '--json',
+      '--from',
+      '2026-06-01',
+      '--to',
+      '2026-06-12',
+      '--set',
+      'agents[0].with.fast=5',
+      '--set',
+      'agents[0].with.slow=50',
+    ]);
     assert.equal(a.status, 0, a.stderr);
     assert.equal(b.status, 0, b.stderr);
     assert.notEqual(JSON.parse(a.stdout).stats.trades, JSON.parse(b.stdout).stats.trades);
@@ -133,7 +164,10 @@ describe('tradekit backtest (end to end)', function () {
   describe('failures keep the CLI exit codes', () => {
     it('an invalid config exits 2 with the coded error and its location; nothing is written', () => {
       const bad = path.join(tmp, 'bad.yaml');
-      writeFileSync(bad, readFileSync(SMA_EURUSD, 'utf8').replaceAll('../../../../examples', path.join(ROOT, 'examples')).replace('with: { fast: 10,', 'with: { fsat: 10,'));
+      writeFileSync(
+        bad,
+        readFileSync(SMA_EURUSD, 'utf8').replaceAll('../../../../examples', path.join(ROOT, 'examples')).replace('with: { fast: 10,', 'with: { fsat: 10,'),
+      );
       const dir = path.join(tmp, 'never');
       const r = tk(['backtest', bad, '--out', dir]);
       assert.equal(r.status, 2);
@@ -153,7 +187,7 @@ describe('tradekit backtest (end to end)', function () {
       assert.equal(JSON.parse(j.stderr).errors[0].code, 'TK_ERR_CLI_ARG');
     });
 
-    it('a symbol the data does not have fails the data plugin\'s setup: exit 1, TK_ERR_PLUGIN_SETUP', () => {
+    it("a symbol the data does not have fails the data plugin's setup: exit 1, TK_ERR_PLUGIN_SETUP", () => {
       const r = tk(['backtest', SMA_EURUSD, '--symbols', 'EURUSD,NOPE', '--out', path.join(tmp, 'x')]);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /compare-sma-eurusd\.yaml:\d+:\d+ TK_ERR_PLUGIN_SETUP at data\.use \[@tradekit\/core\/csv#setup\]: .*no CSV file for symbol NOPE/);

@@ -21,7 +21,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function service(name: 'redis' | 'postgres'): string {
   const url = name === 'redis' ? process.env.TK_TEST_REDIS_URL : process.env.TK_TEST_PG_URL;
   if (url) return url;
-  throw new Error(`this test needs ${name}: run it through \`npm test\` (scripts/test.mjs starts Redis and PostgreSQL)${process.env.TK_TEST_SERVICES_ERROR ? `; starting them failed: ${process.env.TK_TEST_SERVICES_ERROR}` : ''}`);
+  throw new Error(
+    `this test needs ${name}: run it through \`npm test\` (scripts/test.mjs starts Redis and PostgreSQL)${process.env.TK_TEST_SERVICES_ERROR ? `; starting them failed: ${process.env.TK_TEST_SERVICES_ERROR}` : ''}`,
+  );
 }
 
 async function until<T>(fn: () => Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
@@ -62,7 +64,10 @@ describe('orchestrator API with runs on workers', () => {
     await runner?.close();
     await sim?.stop();
     // Assigning undefined to process.env would store the string "undefined".
-    for (const [k, v] of [['MT5_BRIDGE_TOKEN', saved.token], ['MT5_BRIDGE_PORT', saved.port]] as const) {
+    for (const [k, v] of [
+      ['MT5_BRIDGE_TOKEN', saved.token],
+      ['MT5_BRIDGE_PORT', saved.port],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -104,12 +109,26 @@ describe('orchestrator API with runs on workers', () => {
     runner = await ClusterRunner.open({ url: redisUrl, stateUrl, prefix, controlTimeoutMs: 5000 });
     host = await startOrchestrator({ config, log, remote: runner, autostart: false });
     const api = async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${host!.url}/api${p}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${host!.url}/api${p}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     };
     const worker = (concurrency = 5) =>
-      startRunsWorker({ url: redisUrl, stateUrl, prefix, concurrency, log: silentLogger(), lockMs: 2000, stalledIntervalMs: 500, env: process.env, policy: hostedRunPolicy(config) });
+      startRunsWorker({
+        url: redisUrl,
+        stateUrl,
+        prefix,
+        concurrency,
+        log: silentLogger(),
+        lockMs: 2000,
+        stalledIntervalMs: 500,
+        env: process.env,
+        policy: hostedRunPolicy(config),
+      });
 
     // No worker yet: queued, and a pause waits for the worker.
     const started = await api('POST', '/runs', { yaml: yaml('api-live'), baseDir: CRASH_DIR });

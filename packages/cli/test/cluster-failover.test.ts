@@ -27,7 +27,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function service(name: 'redis' | 'postgres'): string {
   const url = name === 'redis' ? process.env.TK_TEST_REDIS_URL : process.env.TK_TEST_PG_URL;
   if (url) return url;
-  throw new Error(`this test needs ${name}: run it through \`npm test\` (scripts/test.mjs starts Redis and PostgreSQL)${process.env.TK_TEST_SERVICES_ERROR ? `; starting them failed: ${process.env.TK_TEST_SERVICES_ERROR}` : ''}`);
+  throw new Error(
+    `this test needs ${name}: run it through \`npm test\` (scripts/test.mjs starts Redis and PostgreSQL)${process.env.TK_TEST_SERVICES_ERROR ? `; starting them failed: ${process.env.TK_TEST_SERVICES_ERROR}` : ''}`,
+  );
 }
 
 interface Proc {
@@ -145,7 +147,26 @@ describe('cluster: 2 replicas, 3 workers, Redis, PostgreSQL, MT5 simulator', () 
     const workers: { id: string; proc: Proc }[] = [];
     const startWorker = async () => {
       // The same server.yaml: API-started configs are held to the same policy on the workers.
-      const proc = start(['worker', '--queue', redisUrl, '--state', stateUrl, '--config', path.join(dir, 'server-a.yaml'), '--runs-concurrency', '20', '--jobs-concurrency', '1', '--lock-seconds', String(LEASE_S), '--log-level', 'warn'], common);
+      const proc = start(
+        [
+          'worker',
+          '--queue',
+          redisUrl,
+          '--state',
+          stateUrl,
+          '--config',
+          path.join(dir, 'server-a.yaml'),
+          '--runs-concurrency',
+          '20',
+          '--jobs-concurrency',
+          '1',
+          '--lock-seconds',
+          String(LEASE_S),
+          '--log-level',
+          'warn',
+        ],
+        common,
+      );
       procs.push(proc);
       await proc.line(/worker: jobs, runs on/);
       workers.push({ id: '', proc });
@@ -153,7 +174,11 @@ describe('cluster: 2 replicas, 3 workers, Redis, PostgreSQL, MT5 simulator', () 
     for (let i = 0; i < 3; i++) await startWorker();
 
     const api = async (base: string, method: string, p: string, body?: unknown) => {
-      const res = await fetch(`${base}/api${p}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${base}/api${p}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     };

@@ -7,7 +7,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type KnexStateStore, LiveClock, magicOf, openStateStore, PAPER_ACCOUNT_KEY, silentLogger, type Deal, type OrderRecord, type PaperAccountState, type PendingOrder, type Position, type TradeRecord } from '@tradekit/core';
+import {
+  type KnexStateStore,
+  LiveClock,
+  magicOf,
+  openStateStore,
+  PAPER_ACCOUNT_KEY,
+  silentLogger,
+  type Deal,
+  type OrderRecord,
+  type PaperAccountState,
+  type PendingOrder,
+  type Position,
+  type TradeRecord,
+} from '@tradekit/core';
 import { Mt5Broker, Mt5Session, RpcGateway } from '@tradekit/mt5-adapter';
 import { BIN } from './helpers.js';
 
@@ -21,10 +34,14 @@ export interface Sim {
 
 /** `tradekit mt5-sim` on the wall clock, random walks that never close, on a free port. */
 export async function startSim(): Promise<Sim> {
-  const p = spawn(process.execPath, [BIN, 'mt5-sim', '--clock', 'wall', '--always-open', '--tick-ms', '250', '--walk-history-hours', '2', '--symbols', 'EURUSD,GBPUSD', '--port', '0'], {
-    env: { ...process.env, MT5_BRIDGE_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const p = spawn(
+    process.execPath,
+    [BIN, 'mt5-sim', '--clock', 'wall', '--always-open', '--tick-ms', '250', '--walk-history-hours', '2', '--symbols', 'EURUSD,GBPUSD', '--port', '0'],
+    {
+      env: { ...process.env, MT5_BRIDGE_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   p.stderr!.on('data', (d) => (err += d));
   const port = await new Promise<number>((resolve, reject) => {
@@ -74,11 +91,17 @@ export interface Child {
 }
 
 export function startChild(c: CrashCase, failpoints: string, log: string): Child {
-  const proc = spawn(process.execPath, [BIN, 'run', path.join(CRASH_DIR, 'crash.yaml'), '--quiet', '--log-level', 'warn'], { cwd: CRASH_DIR, env: childEnv(c, failpoints, log), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, 'run', path.join(CRASH_DIR, 'crash.yaml'), '--quiet', '--log-level', 'warn'], {
+    cwd: CRASH_DIR,
+    env: childEnv(c, failpoints, log),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { proc, output: () => out, exited };
 }
 
@@ -118,7 +141,11 @@ export async function brokerTruth(c: CrashCase): Promise<Truth> {
     try {
       const s = await store.get<PaperAccountState>(PAPER_ACCOUNT_KEY);
       if (!s) return { positions: [], orders: [], deals: [] };
-      return { positions: s.positions.filter((p) => p.magic === magic), orders: s.pending.filter((o) => o.magic === magic), deals: s.deals.filter((d) => d.magic === magic) };
+      return {
+        positions: s.positions.filter((p) => p.magic === magic),
+        orders: s.pending.filter((o) => o.magic === magic),
+        deals: s.deals.filter((d) => d.magic === magic),
+      };
     } finally {
       await store.close();
     }
@@ -147,7 +174,10 @@ export interface JournalView {
 export async function journalOf(c: CrashCase): Promise<JournalView> {
   const store = await openStateStore({ url: `sqlite://${c.db}`, baseDir: '/', run: c.run, now: () => 0 });
   try {
-    const exits = (await (store as KnexStateStore).knex('tk_trade_exits').where({ run: c.run }).select('position_id', 'deal_id', 'reason', 'volume')) as JournalView['exits'];
+    const exits = (await (store as KnexStateStore)
+      .knex('tk_trade_exits')
+      .where({ run: c.run })
+      .select('position_id', 'deal_id', 'reason', 'volume')) as JournalView['exits'];
     return { orders: await store.journal.listOrders({}), trades: await store.journal.listTrades({}), exits };
   } finally {
     await store.close();
@@ -172,18 +202,22 @@ export function compare(t: Truth, j: JournalView, asOf: number): string[] {
   const trades = new Map(j.trades.map((x) => [x.positionId, x]));
   const exitDeals = new Set(j.exits.map((x) => x.deal_id).filter(Boolean));
   // 0 broker positions or deals missing from the journal.
-  for (const d of ins) if (d.time < asOf && !trades.has(d.positionId)) bad.push(`broker entry ${d.id} (position ${d.positionId}, ${d.clientId}) missing from the journal`);
-  for (const d of outs) if (d.time < asOf && !exitDeals.has(d.id)) bad.push(`broker exit deal ${d.id} (position ${d.positionId}, ${d.reason}) missing from the journal`);
+  for (const d of ins)
+    if (d.time < asOf && !trades.has(d.positionId)) bad.push(`broker entry ${d.id} (position ${d.positionId}, ${d.clientId}) missing from the journal`);
+  for (const d of outs)
+    if (d.time < asOf && !exitDeals.has(d.id)) bad.push(`broker exit deal ${d.id} (position ${d.positionId}, ${d.reason}) missing from the journal`);
   for (const p of t.positions) {
     const tr = trades.get(p.id);
-    if (p.openTime < asOf && (tr?.status !== 'open')) bad.push(`broker position ${p.id} not open in the journal (${tr?.status ?? 'absent'})`);
-    else if (tr && Math.abs(tr.openVolume - p.volume) > 1e-9 && !outs.some((d) => d.positionId === p.id && d.time >= asOf)) bad.push(`position ${p.id}: journal open volume ${tr.openVolume}, broker ${p.volume}`);
+    if (p.openTime < asOf && tr?.status !== 'open') bad.push(`broker position ${p.id} not open in the journal (${tr?.status ?? 'absent'})`);
+    else if (tr && Math.abs(tr.openVolume - p.volume) > 1e-9 && !outs.some((d) => d.positionId === p.id && d.time >= asOf))
+      bad.push(`position ${p.id}: journal open volume ${tr.openVolume}, broker ${p.volume}`);
   }
   // The journal invents nothing: every trade and exit it has, the broker has.
   const known = new Set([...ins.map((d) => d.positionId), ...t.positions.map((p) => p.id)]);
   for (const tr of j.trades) {
     if (!known.has(tr.positionId)) bad.push(`journal trade ${tr.positionId} unknown to the broker`);
-    if (tr.status === 'open' && !t.positions.some((p) => p.id === tr.positionId) && !outs.some((d) => d.positionId === tr.positionId && d.time >= asOf)) bad.push(`journal trade ${tr.positionId} open, the broker closed it before the restart`);
+    if (tr.status === 'open' && !t.positions.some((p) => p.id === tr.positionId) && !outs.some((d) => d.positionId === tr.positionId && d.time >= asOf))
+      bad.push(`journal trade ${tr.positionId} open, the broker closed it before the restart`);
   }
   const dealIds = new Set(outs.map((d) => d.id));
   for (const x of j.exits) {

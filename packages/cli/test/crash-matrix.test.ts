@@ -14,7 +14,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { brokerTruth, compare, failpointLog, isStopped, journalOf, rng, startChild, startSim, type Child, type CrashCase, type Sim } from './crash-kit.js';
 
-const ORDER_PATH = ['order.beforeIntent', 'order.afterIntent', 'order.afterAnswer', 'fill.beforeJournal', 'exit.beforeJournal', 'exit.afterJournal', 'action.before.close', 'action.after.close', 'action.before.modify', 'action.after.modify', 'run.cycle', 'recovery.order', 'recovery.exit'];
+const ORDER_PATH = [
+  'order.beforeIntent',
+  'order.afterIntent',
+  'order.afterAnswer',
+  'fill.beforeJournal',
+  'exit.beforeJournal',
+  'exit.afterJournal',
+  'action.before.close',
+  'action.after.close',
+  'action.before.modify',
+  'action.after.modify',
+  'run.cycle',
+  'recovery.order',
+  'recovery.exit',
+];
 const POINTS: Record<CrashCase['kind'], string[]> = {
   paper: [...ORDER_PATH, 'paper.beforeSave', 'paper.afterSave'],
   mt5: [...ORDER_PATH, 'mt5.afterSend', 'mt5.answerLost'],
@@ -129,7 +143,9 @@ describe('crash matrix: SIGKILL on the order path, journal == broker after every
     ];
     const reports = await Promise.all(cases.map((c, i) => matrix(c, dir, SEED + i)));
     for (const r of reports) {
-      process.stdout.write(`      crash matrix ${r.kind}: ${r.kills} kills (${r.timed} at random moments), ${r.checks} post-restart checks, ${r.lockedRetries} starts refused while the lease was held; fired: ${JSON.stringify(r.fired)}\n`);
+      process.stdout.write(
+        `      crash matrix ${r.kind}: ${r.kills} kills (${r.timed} at random moments), ${r.checks} post-restart checks, ${r.lockedRetries} starts refused while the lease was held; fired: ${JSON.stringify(r.fired)}\n`,
+      );
       assert.ok(r.kills >= ITERATIONS);
       // Most of the order path really was hit (not only random kills).
       assert.ok(Object.keys(r.fired).length >= 8, `points fired: ${Object.keys(r.fired).join(', ')}`);

@@ -107,7 +107,10 @@ describe('tradekit CLI (end to end)', () => {
 
   it('validate and run: exit 2 with file:line:column, code and path before anything runs', () => {
     const bad = path.join(tmp, 'bad.yaml');
-    writeFileSync(bad, `run:\n  name: x\n  cycleSeconds: soon\nsymbols: [EURUSD]\ndata: { use: '@tradekit/core/csv', with: { dir: ./data } }\nbroker:\n  use: '@tradekit/core/paper'\n  with: { balanse: 100 }\n`);
+    writeFileSync(
+      bad,
+      `run:\n  name: x\n  cycleSeconds: soon\nsymbols: [EURUSD]\ndata: { use: '@tradekit/core/csv', with: { dir: ./data } }\nbroker:\n  use: '@tradekit/core/paper'\n  with: { balanse: 100 }\n`,
+    );
     for (const cmd of ['validate', 'run']) {
       const r = tk([cmd, bad, '--db', `sqlite://${tmp}/never.db`].slice(0, cmd === 'run' ? 4 : 2));
       assert.equal(r.status, 2, `${cmd}: ${r.stderr}`);
@@ -116,7 +119,13 @@ describe('tradekit CLI (end to end)', () => {
     }
     const j = tk(['validate', bad, '--json']);
     const parsed = JSON.parse(j.stderr) as { errors: { code: string; line: number }[] };
-    assert.deepEqual(parsed.errors.map((e) => [e.code, e.line]), [['TK_ERR_CONFIG_TYPE', 3], ['TK_ERR_CONFIG_UNKNOWN_KEY', 8]]);
+    assert.deepEqual(
+      parsed.errors.map((e) => [e.code, e.line]),
+      [
+        ['TK_ERR_CONFIG_TYPE', 3],
+        ['TK_ERR_CONFIG_UNKNOWN_KEY', 8],
+      ],
+    );
   });
 
   it('loads an agent plugin by package name from the config directory, like an npm-installed one', () => {
@@ -137,7 +146,9 @@ describe('tradekit CLI (end to end)', () => {
 describe('tradekit run --serve (end to end)', () => {
   it('serves the run given by a path relative to the working directory, with a token required', async () => {
     // (The server keeps its token hashes in ./.tradekit/server under the working directory: gitignored.)
-    const child = spawn(process.execPath, [BIN, 'run', 'examples/quickstart.yaml', '--serve', '--port', '0', '--pace', '600x', '--db', 'memory'], { cwd: ROOT });
+    const child = spawn(process.execPath, [BIN, 'run', 'examples/quickstart.yaml', '--serve', '--port', '0', '--pace', '600x', '--db', 'memory'], {
+      cwd: ROOT,
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => void (out += d.toString()));

@@ -53,7 +53,18 @@ describe('tradekit init', function () {
     const r = tk(['init', 'my-bot'], { cwd: tmp });
     assert.equal(r.status, 0, r.stderr);
     const dir = path.join(tmp, 'my-bot');
-    assert.deepEqual(walk(dir).sort(), ['.gitignore', 'README.md', 'data/EURUSD_M5.csv', 'data/GBPUSD_M5.csv', 'data/README.md', 'package.json', 'src/agent.ts', 'test/agent.test.ts', 'tradekit.yaml', 'tsconfig.json']);
+    assert.deepEqual(walk(dir).sort(), [
+      '.gitignore',
+      'README.md',
+      'data/EURUSD_M5.csv',
+      'data/GBPUSD_M5.csv',
+      'data/README.md',
+      'package.json',
+      'src/agent.ts',
+      'test/agent.test.ts',
+      'tradekit.yaml',
+      'tsconfig.json',
+    ]);
     assert.match(r.stdout, /Next:\n {2}cd my-bot\n {2}npm install\n {2}npm test .*\n {2}npx tradekit backtest tradekit\.yaml/);
     const pkg = pkgOf(dir);
     assert.equal(pkg.name, 'my-bot');
@@ -64,13 +75,19 @@ describe('tradekit init', function () {
     assert.equal(pkg.devDependencies.typescript, caret(WORKSPACE.devDependencies.typescript));
     assert.equal(pkg.devDependencies['@types/node'], caret(WORKSPACE.devDependencies['@types/node']));
     assert.match(pkg.scripts.test, /^tsc -p tsconfig\.json && node --test/);
-    const text = walk(dir).filter((f) => !f.endsWith('.csv')).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    const text = walk(dir)
+      .filter((f) => !f.endsWith('.csv'))
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
     assert.doesNotMatch(text, /\{\{\w+\}\}/, 'every placeholder filled');
     assert.match(readFileSync(path.join(dir, 'tradekit.yaml'), 'utf8'), /^ {2}name: my-bot$/m);
     assert.match(readFileSync(path.join(dir, 'README.md'), 'utf8'), /npm install\s.*\nnpm test\s.*\nnpx tradekit backtest tradekit\.yaml/);
     // The sample bars are the tradekit package's own (published in it, a few hundred KB).
     const bars = ['EURUSD_M5.csv', 'GBPUSD_M5.csv'].map((f) => readFileSync(path.join(dir, 'data', f), 'utf8'));
-    assert.deepEqual(bars, ['EURUSD_M5.csv', 'GBPUSD_M5.csv'].map((f) => readFileSync(path.join(ROOT, 'packages', 'cli', 'sample-data', f), 'utf8')));
+    assert.deepEqual(
+      bars,
+      ['EURUSD_M5.csv', 'GBPUSD_M5.csv'].map((f) => readFileSync(path.join(ROOT, 'packages', 'cli', 'sample-data', f), 'utf8')),
+    );
     const size = bars.reduce((s, b) => s + b.length, 0);
     assert.ok(size > 100_000 && size < 400_000, `${size} bytes`);
     assert.ok(CLI.files.includes('sample-data') && CLI.files.includes('templates'), 'published with the package');
@@ -118,7 +135,19 @@ describe('tradekit init', function () {
     const r = tk(['init', 'plugin', '@acme/tradekit-streak'], { cwd: tmp });
     assert.equal(r.status, 0, r.stderr);
     const dir = path.join(tmp, 'tradekit-streak');
-    assert.deepEqual(walk(dir).sort(), ['.gitignore', 'README.md', 'package.json', 'src/config.ts', 'src/index.ts', 'test/backtest.yaml', 'test/data/EURUSD_M5.csv', 'test/data/GBPUSD_M5.csv', 'test/data/README.md', 'test/plugin.test.ts', 'tsconfig.json']);
+    assert.deepEqual(walk(dir).sort(), [
+      '.gitignore',
+      'README.md',
+      'package.json',
+      'src/config.ts',
+      'src/index.ts',
+      'test/backtest.yaml',
+      'test/data/EURUSD_M5.csv',
+      'test/data/GBPUSD_M5.csv',
+      'test/data/README.md',
+      'test/plugin.test.ts',
+      'tsconfig.json',
+    ]);
     const pkg = pkgOf(dir);
     assert.equal(pkg.name, '@acme/tradekit-streak');
     assert.deepEqual(pkg.peerDependencies, { '@tradekit/core': `^${CORE.version}` });

@@ -62,7 +62,8 @@ function dashboardMetrics(file: string): Set<string> {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [k, v] of Object.entries(node)) {
-        if ((k === 'expr' || k === 'query') && typeof v === 'string') for (const m of v.matchAll(/\b((?:tradekit|process|nodejs)_[a-z0-9_]+)/g)) names.add(m[1]!);
+        if ((k === 'expr' || k === 'query') && typeof v === 'string')
+          for (const m of v.matchAll(/\b((?:tradekit|process|nodejs)_[a-z0-9_]+)/g)) names.add(m[1]!);
         else walk(v);
       }
     }
@@ -101,11 +102,19 @@ describe('Prometheus metrics (tradekit serve /metrics, tradekit run --metrics-po
     );
     const s = start(['serve', '--config', serverYaml, '--log-level', 'warn'], tmp);
     try {
-      const base = await until(() => /orchestrator at (http:\/\/127\.0\.0\.1:\d+)\//.exec(s.out())?.[1] ?? (s.child.exitCode !== null ? 'exited' : undefined), 'the server to listen', 30_000);
+      const base = await until(
+        () => /orchestrator at (http:\/\/127\.0\.0\.1:\d+)\//.exec(s.out())?.[1] ?? (s.child.exitCode !== null ? 'exited' : undefined),
+        'the server to listen',
+        30_000,
+      );
       assert.notEqual(base, 'exited', s.err());
       const url = `${base}/metrics`;
       const api = async (method: string, p: string, body?: unknown) => {
-        const res = await fetch(`${base}/api${p}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const res = await fetch(`${base}/api${p}`, {
+          method,
+          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         const json = (await res.json()) as Record<string, unknown>;
         assert.ok(res.status < 300, `${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
         return json;
@@ -122,20 +131,31 @@ describe('Prometheus metrics (tradekit serve /metrics, tradekit run --metrics-po
       assert.equal(sampleValue(m, 'tradekit_runs_active'), 0);
 
       // Run A trades (fills); run B asks for a volume no paper symbol allows (rejects).
-      const a = (await api('POST', '/runs', { config: QUICKSTART, overrides: { pace: '3000x', stateUrl: `sqlite://${tmp}/a.db`, logLevel: 'silent' } })) as { id: string };
+      const a = (await api('POST', '/runs', { config: QUICKSTART, overrides: { pace: '3000x', stateUrl: `sqlite://${tmp}/a.db`, logLevel: 'silent' } })) as {
+        id: string;
+      };
       const yamlB = readFileSync(QUICKSTART, 'utf8').replace('name: quickstart', 'name: rejecter').replace('volume: 0.1', 'volume: 100000');
       assert.match(yamlB, /volume: 100000/);
-      const b = (await api('POST', '/runs', { yaml: yamlB, baseDir: path.join(ROOT, 'examples'), overrides: { pace: '3000x', stateUrl: `sqlite://${tmp}/b.db`, logLevel: 'silent' } })) as { id: string };
+      const b = (await api('POST', '/runs', {
+        yaml: yamlB,
+        baseDir: path.join(ROOT, 'examples'),
+        overrides: { pace: '3000x', stateUrl: `sqlite://${tmp}/b.db`, logLevel: 'silent' },
+      })) as { id: string };
       const A = { run: a.id };
       const B = { run: b.id };
 
       m = await until(async () => {
         const x = await scrape(url, VIEWER);
-        return (sampleValue(x, 'tradekit_orders_total', { ...A, outcome: 'filled' }) ?? 0) >= 1 && sumOf(x, 'tradekit_order_rejects_total', B) >= 1 ? x : undefined;
+        return (sampleValue(x, 'tradekit_orders_total', { ...A, outcome: 'filled' }) ?? 0) >= 1 && sumOf(x, 'tradekit_order_rejects_total', B) >= 1
+          ? x
+          : undefined;
       }, 'a fill in run A and a reject in run B');
       assert.equal(sampleValue(m, 'tradekit_runs_active'), 2);
       assert.equal(sampleValue(m, 'tradekit_orders_total', { ...B, outcome: 'filled' }), 0);
-      assert.equal(sumOf(m, 'tradekit_order_rejects_total', { ...B, class: 'non_retryable' }), sampleValue(m, 'tradekit_orders_total', { ...B, outcome: 'rejected' }));
+      assert.equal(
+        sumOf(m, 'tradekit_order_rejects_total', { ...B, class: 'non_retryable' }),
+        sampleValue(m, 'tradekit_orders_total', { ...B, outcome: 'rejected' }),
+      );
       const reject = m.samples.find((x) => x.name === 'tradekit_order_rejects_total' && x.labels.run === b.id)!;
       assert.match(reject.labels.code!, /^TK_ERR_BROKER_[A-Z_]+$/);
       assert.equal(sumOf(m, 'tradekit_order_rejects_total', A), 0);
@@ -190,7 +210,11 @@ describe('Prometheus metrics (tradekit serve /metrics, tradekit run --metrics-po
     const r = start(['run', QUICKSTART, '--db', `sqlite://${db}`, '--pace', '3000x', '--quiet', '--metrics-port', '0'], tmp);
     let url: string | undefined;
     try {
-      url = await until(() => /metrics at (http:\/\/\S+\/metrics)/.exec(r.err())?.[1] ?? (r.child.exitCode !== null ? 'exited' : undefined), 'the metrics endpoint', 30_000);
+      url = await until(
+        () => /metrics at (http:\/\/\S+\/metrics)/.exec(r.err())?.[1] ?? (r.child.exitCode !== null ? 'exited' : undefined),
+        'the metrics endpoint',
+        30_000,
+      );
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/, r.err());
       const first = await until(async () => {
         const x = await scrape(url!);
@@ -200,12 +224,14 @@ describe('Prometheus metrics (tradekit serve /metrics, tradekit run --metrics-po
       assert.match(run.run, /^quickstart@\d{8}T\d{6}-[0-9a-f]{4}$/, 'the run label is the run id');
       const m = await until(async () => {
         const x = await scrape(url!);
-        return (sampleValue(x, 'tradekit_orders_total', { ...run, outcome: 'filled' }) ?? 0) >= 1 && sampleValue(x, 'tradekit_cycles_total', run)! > first.value ? x : undefined;
+        return (sampleValue(x, 'tradekit_orders_total', { ...run, outcome: 'filled' }) ?? 0) >= 1 && sampleValue(x, 'tradekit_cycles_total', run)! > first.value
+          ? x
+          : undefined;
       }, 'a fill and more cycles');
       assert.equal(sampleValue(m, 'tradekit_trading_state', { ...run, state: 'ACTIVE' }), 1);
       assert.ok(sampleValue(m, 'tradekit_cycle_duration_seconds_count', run)! >= first.value);
       assert.ok(sampleValue(m, 'tradekit_hook_calls_total', { ...run, hook: 'scan' })! > 0);
-      assert.equal(sampleValue(m, 'tradekit_runs_active'), undefined, 'runs_active is the orchestrator\'s');
+      assert.equal(sampleValue(m, 'tradekit_runs_active'), undefined, "runs_active is the orchestrator's");
       assert.ok(m.samples.some((s) => s.name === 'process_resident_memory_bytes'));
     } finally {
       assert.equal(await stop(r), 0, r.err());

@@ -16,7 +16,15 @@ import path from 'node:path';
 import { ROOT } from './helpers.js';
 import { explain, sh, startBinaryMirror, startRegistry, userEnv, type BinaryMirror, type Registry } from './registry.js';
 
-const PUBLISHED = ['packages/core', 'packages/agents', 'packages/mt5-adapter', 'packages/dashboard', 'packages/cluster', 'packages/cli', 'examples/sma-crossover'];
+const PUBLISHED = [
+  'packages/core',
+  'packages/agents',
+  'packages/mt5-adapter',
+  'packages/dashboard',
+  'packages/cluster',
+  'packages/cli',
+  'examples/sma-crossover',
+];
 const PNPM = 'pnpm@10.34.9';
 const PLUGIN = 'tradekit-plugin-e2e-streak';
 
@@ -49,7 +57,13 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     const version = (JSON.parse(readFileSync(path.join(sqlite3, 'package.json'), 'utf8')) as { version: string }).version;
     assert.ok(existsSync(path.join(sqlite3, 'build', 'Release', 'node_sqlite3.node')), `the workspace's sqlite3 is built (${sqlite3})`);
     for (const napi of [3, 6]) {
-      execFileSync('tar', ['-czf', path.join(mirror.dir, `sqlite3-v${version}-napi-v${napi}-${process.platform}-${process.arch}.tar.gz`), '-C', sqlite3, 'build/Release/node_sqlite3.node']);
+      execFileSync('tar', [
+        '-czf',
+        path.join(mirror.dir, `sqlite3-v${version}-napi-v${napi}-${process.platform}-${process.arch}.tar.gz`),
+        '-C',
+        sqlite3,
+        'build/Release/node_sqlite3.node',
+      ]);
     }
     env = userEnv(reg, path.join(tmp, 'npm-cache'), mirror);
     home = path.join(tmp, 'user');
@@ -76,13 +90,26 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
     assert.equal(files.length, PUBLISHED.length, files.join(', '));
     // What each tarball carries for a registry user: its README, its types, never the tests.
-    const contents = new Map(files.map((f) => [f, execFileSync('tar', ['-tzf', path.join(tarballs, f)], { encoding: 'utf8' }).split('\n').filter(Boolean)]));
+    const contents = new Map(
+      files.map((f) => [
+        f,
+        execFileSync('tar', ['-tzf', path.join(tarballs, f)], { encoding: 'utf8' })
+          .split('\n')
+          .filter(Boolean),
+      ]),
+    );
     for (const [f, list] of contents) {
       for (const need of ['package/package.json', 'package/README.md', 'package/dist/src/index.d.ts']) assert.ok(list.includes(need), `${f} has ${need}`);
       assert.ok(!list.some((e) => e.startsWith('package/dist/test/') || e.startsWith('package/src/')), `${f}: only the build`);
     }
     const cli = [...contents].find(([f]) => f.startsWith('tradekit-0'))![1];
-    for (const need of ['package/bin/tradekit.js', 'package/sample-data/EURUSD_M5.csv', 'package/templates/project/gitignore', 'package/templates/plugin/src/index.ts']) assert.ok(cli.includes(need), `tradekit has ${need}`);
+    for (const need of [
+      'package/bin/tradekit.js',
+      'package/sample-data/EURUSD_M5.csv',
+      'package/templates/project/gitignore',
+      'package/templates/plugin/src/index.ts',
+    ])
+      assert.ok(cli.includes(need), `tradekit has ${need}`);
     const dashboard = [...contents].find(([f]) => f.startsWith('tradekit-dashboard-'))![1];
     assert.ok(dashboard.includes('package/dist/ui/index.html'), 'the dashboard ships its built web UI (npm run setup builds it)');
     await Promise.all(files.map((f) => run('npm', ['publish', path.join(tarballs, f), '--registry', reg!.url], tmp, `npm publish ${f}`)));
@@ -92,7 +119,10 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     assert.ok(meta.bin.tradekit, 'the tradekit bin');
     for (const [dep, range] of Object.entries(meta.dependencies)) assert.doesNotMatch(range, /workspace:/, `${dep}: ${range}`);
     assert.match(meta.dependencies['@tradekit/core']!, /^\^\d+\.\d+\.\d+$/);
-    const plugin = JSON.parse((await run('npm', ['view', 'tradekit-plugin-sma-crossover', '--json'], tmp)).stdout) as { keywords: string[]; peerDependencies: Record<string, string> };
+    const plugin = JSON.parse((await run('npm', ['view', 'tradekit-plugin-sma-crossover', '--json'], tmp)).stdout) as {
+      keywords: string[];
+      peerDependencies: Record<string, string>;
+    };
     assert.ok(plugin.keywords.includes('tradekit-plugin'));
     assert.ok(plugin.peerDependencies['@tradekit/core']);
     done.add('publish');
@@ -102,12 +132,25 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     needs('publish');
     await run('npm', ['install', 'tradekit'], home);
     assert.ok(existsSync(path.join(home, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node')), 'sqlite3 installed');
-    assert.ok(mirror!.hits.length > 0, `sqlite3's binary came from the mirror (requests that missed: ${mirror!.misses.join(', ') || 'none'}); without it, every install compiles sqlite3`);
+    assert.ok(
+      mirror!.hits.length > 0,
+      `sqlite3's binary came from the mirror (requests that missed: ${mirror!.misses.join(', ') || 'none'}); without it, every install compiles sqlite3`,
+    );
     const v = await run('npx', ['tradekit', '--version'], home);
     assert.match(v.stdout, /^tradekit \d+\.\d+\.\d+ \(@tradekit\/core \d+\.\d+\.\d+\)/);
     const init = await run('npx', ['tradekit', 'init', 'my-bot'], home);
     assert.match(init.stdout, /cd my-bot\n\s+npm install\n\s+npm test/);
-    for (const f of ['package.json', 'tradekit.yaml', 'src/agent.ts', 'test/agent.test.ts', '.gitignore', 'README.md', 'tsconfig.json', 'data/EURUSD_M5.csv', 'data/GBPUSD_M5.csv']) {
+    for (const f of [
+      'package.json',
+      'tradekit.yaml',
+      'src/agent.ts',
+      'test/agent.test.ts',
+      '.gitignore',
+      'README.md',
+      'tsconfig.json',
+      'data/EURUSD_M5.csv',
+      'data/GBPUSD_M5.csv',
+    ]) {
       assert.ok(existsSync(path.join(bot, f)), f);
     }
     // Refused a second time: the folder is not empty.
@@ -155,17 +198,25 @@ describe('publish → npm install → tradekit init, from a real registry (verda
     const pack = JSON.parse((await run('npm', ['pack', '--dry-run', '--json'], dir)).stdout) as { files: { path: string }[] }[];
     const packed = pack[0]!.files.map((f) => f.path).sort();
     assert.ok(packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts') && packed.includes('README.md'), packed.join(', '));
-    assert.ok(!packed.some((p) => p.startsWith('test/') || p.startsWith('src/') || p.startsWith('dist/test/')), `only the build is published: ${packed.join(', ')}`);
+    assert.ok(
+      !packed.some((p) => p.startsWith('test/') || p.startsWith('src/') || p.startsWith('dist/test/')),
+      `only the build is published: ${packed.join(', ')}`,
+    );
     await run('npm', ['publish'], dir);
 
     await run('npm', ['install', PLUGIN], bot);
     const yaml = readFileSync(path.join(bot, 'tradekit.yaml'), 'utf8');
     writeFileSync(path.join(bot, 'plugin.yaml'), yaml.replace(/^agents:\n/m, `agents:\n  - use: ${PLUGIN}\n    with: { streak: 4 }\n`));
     const v = JSON.parse((await run('npx', ['tradekit', 'validate', 'plugin.yaml', '--json'], bot)).stdout) as { plugins: { name: string; version: string }[] };
-    assert.ok(v.plugins.some((p) => p.name === PLUGIN && p.version === '0.1.0'), JSON.stringify(v.plugins));
-    const b = JSON.parse((await run('npx', ['tradekit', 'backtest', 'plugin.yaml', '--out', 'backtests/plugin', '--no-html', '--json'], bot)).stdout) as { files: Record<string, string> };
+    assert.ok(
+      v.plugins.some((p) => p.name === PLUGIN && p.version === '0.1.0'),
+      JSON.stringify(v.plugins),
+    );
+    const b = JSON.parse((await run('npx', ['tradekit', 'backtest', 'plugin.yaml', '--out', 'backtests/plugin', '--no-html', '--json'], bot)).stdout) as {
+      files: Record<string, string>;
+    };
     const agents = new Set((JSON.parse(readFileSync(b.files['trades.json']!, 'utf8')) as { agent: string }[]).map((t) => t.agent));
     assert.ok(agents.has(PLUGIN), `the installed plugin trades: ${[...agents].join(', ')}`);
-    assert.ok(agents.has('breakout-agent'), 'next to the project\'s own agent');
+    assert.ok(agents.has('breakout-agent'), "next to the project's own agent");
   });
 });

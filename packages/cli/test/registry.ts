@@ -62,7 +62,10 @@ export async function startRegistry(dir: string): Promise<Registry> {
   );
   const bin = path.join(ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio');
   if (!existsSync(bin)) throw new Error(`verdaccio is not installed at ${bin} (a root devDependency: run npm run setup)`);
-  const child: ChildProcess = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -86,7 +86,11 @@ describe('report.html in a browser', function () {
     // Let the charts finish their first layout (a deferred fit would undo the zoom), then click.
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
     await page.click('#tk-trades tbody tr:first-child');
-    await page.waitForFunction(`(() => { const v = window.tradekitReport.charts.EURUSD.chart.timeScale().getVisibleRange(); return v && v.to - v.from < 10 * 86400; })()`, undefined, { timeout: 5_000 });
+    await page.waitForFunction(
+      `(() => { const v = window.tradekitReport.charts.EURUSD.chart.timeScale().getVisibleRange(); return v && v.to - v.from < 10 * 86400; })()`,
+      undefined,
+      { timeout: 5_000 },
+    );
     const range = (await page.evaluate(`(() => {
       const r = window.tradekitReport;
       const first = r.data.trades.find((t) => t[1] === 'EURUSD');

@@ -42,6 +42,6 @@ describe('backtest output rows', () => {
     assert.equal(Math.min(...t.equity), Math.min(...equity));
     assert.equal(Math.min(...t.ddPct), Math.min(...dd));
     assert.equal(t.t[0], 0);
-    assert.equal(t.t[t.t.length - 1], (n - 1));
+    assert.equal(t.t[t.t.length - 1], n - 1);
   });
 });

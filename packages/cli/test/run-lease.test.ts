@@ -68,7 +68,10 @@ describe('run lease across processes (tradekit run)', () => {
       third = startChild(c, 'run.recovered=stop', path.join(dir, 'third.log'));
     }
     // Recovered: journal == broker while the new holder is stopped before its first cycle.
-    assert.deepEqual(compare(await brokerTruth(c), await journalOf(c), failpointLog(path.join(dir, 'third.log')).find((l) => l.name === 'recovery.settle')!.at), []);
+    assert.deepEqual(
+      compare(await brokerTruth(c), await journalOf(c), failpointLog(path.join(dir, 'third.log')).find((l) => l.name === 'recovery.settle')!.at),
+      [],
+    );
     assert.match(third.output(), /took the run over from a process that stopped without releasing it/);
     third.proc.kill('SIGCONT');
     for (let i = 0; i < 100 && ((await ordersByToken(c)).get(2) ?? 0) < 2; i++) await sleep(100);

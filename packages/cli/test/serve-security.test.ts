@@ -40,7 +40,10 @@ describe('tradekit validate / serve hardening (end to end)', function () {
 
   it('validate: an alias bomb is TK_ERR_CONFIG_LIMIT at file:line, exit 2, no stack trace', () => {
     let y = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n';
-    for (let i = 0; i < 9; i++) y += `b${i}: &b${i} [${Array(10).fill(i ? `*b${i - 1}` : '*a').join(',')}]\n`;
+    for (let i = 0; i < 9; i++)
+      y += `b${i}: &b${i} [${Array(10)
+        .fill(i ? `*b${i - 1}` : '*a')
+        .join(',')}]\n`;
     const file = path.join(tmp, 'bomb.yaml');
     writeFileSync(file, y);
     const r = tk(['validate', file]);
@@ -53,7 +56,10 @@ describe('tradekit validate / serve hardening (end to end)', function () {
     const marker = path.join(tmp, 'EXECUTED');
     const src = `import('node:fs').then((fs) => fs.writeFileSync(${JSON.stringify(marker)}, 'x'))`;
     const file = path.join(tmp, 'url.yaml');
-    writeFileSync(file, `run: { name: u }\nsymbols: [EURUSD]\ndata: { use: '@tradekit/core/csv', with: { dir: ./data } }\nbroker: '@tradekit/core/paper'\nagents: [{ use: ${JSON.stringify(`data:text/javascript,${encodeURIComponent(src)}`)} }]\n`);
+    writeFileSync(
+      file,
+      `run: { name: u }\nsymbols: [EURUSD]\ndata: { use: '@tradekit/core/csv', with: { dir: ./data } }\nbroker: '@tradekit/core/paper'\nagents: [{ use: ${JSON.stringify(`data:text/javascript,${encodeURIComponent(src)}`)} }]\n`,
+    );
     for (const cmd of ['validate', 'run']) {
       const r = tk([cmd, file]);
       assert.equal(r.status, 2, r.stderr);

@@ -14,7 +14,19 @@ function curve(values: number[], stepMs = DAY): EquityPoint[] {
 }
 
 function trade(profit: number, i = 0): BacktestTrade {
-  return { id: String(i), symbol: 'EURUSD', side: 'buy', volume: 0.1, entryTime: T0 + i * DAY, entryPrice: 1.1, exitTime: T0 + i * DAY + 3_600_000, exitPrice: 1.1, exitReason: 'test', profit, commission: 0 };
+  return {
+    id: String(i),
+    symbol: 'EURUSD',
+    side: 'buy',
+    volume: 0.1,
+    entryTime: T0 + i * DAY,
+    entryPrice: 1.1,
+    exitTime: T0 + i * DAY + 3_600_000,
+    exitPrice: 1.1,
+    exitReason: 'test',
+    profit,
+    commission: 0,
+  };
 }
 
 describe('backtest statistics (hand-computed cases)', () => {
@@ -71,7 +83,7 @@ describe('backtest statistics (hand-computed cases)', () => {
     assert.ok(s.sortino > s.sharpe, 'one small loss: downside deviation below the full sd');
   });
 
-  it('CAGR compounds the total return over the curve\'s span in years', () => {
+  it("CAGR compounds the total return over the curve's span in years", () => {
     const r = computeStats([], curve([10_000, 10_250], 182.625 * DAY), 10_000, 0); // half a year, +2.5 %
     assert.ok(Math.abs(r.cagrPct - (1.025 ** 2 - 1) * 100) < 1e-4, `cagr ${r.cagrPct}`); // 5.0625 %
   });

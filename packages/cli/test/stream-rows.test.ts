@@ -80,7 +80,11 @@ function sampleEquity(n: number, seed: number): EquityPoint[] {
   });
 }
 
-const equityColumnsOf = (eq: readonly EquityPoint[]): EquityColumns => ({ time: Float64Array.from(eq, (p) => p.time), balance: Float64Array.from(eq, (p) => p.balance), equity: Float64Array.from(eq, (p) => p.equity) });
+const equityColumnsOf = (eq: readonly EquityPoint[]): EquityColumns => ({
+  time: Float64Array.from(eq, (p) => p.time),
+  balance: Float64Array.from(eq, (p) => p.balance),
+  equity: Float64Array.from(eq, (p) => p.equity),
+});
 
 /** Collects what a writer streams, and how many pieces it wrote. */
 function collect(write: (s: TextSink) => void): { text: string; writes: number } {
@@ -104,7 +108,11 @@ describe('streamed backtest files', () => {
     for (const n of [0, 1, 500, 20_001]) {
       const equity = sampleEquity(n, n);
       const stats = { startBalance: 10_000 } as BacktestResult['stats'];
-      assert.equal(collect((s) => writeEquityCsv(s, equityColumnsOf(equity), 10_000)).text, toCsv(equityRows({ equity, stats }), EQUITY_COLUMNS, snake(EQUITY_COLUMNS)), `${n} points`);
+      assert.equal(
+        collect((s) => writeEquityCsv(s, equityColumnsOf(equity), 10_000)).text,
+        toCsv(equityRows({ equity, stats }), EQUITY_COLUMNS, snake(EQUITY_COLUMNS)),
+        `${n} points`,
+      );
     }
   });
 
@@ -132,7 +140,25 @@ describe('streamed backtest files', () => {
       }
       assert.equal(b, a, String(ms));
     };
-    for (const ms of [0, -0, 0.5, -0.5, -1, 1.999, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_198_755_200_000, 8.64e15, 8.64e15 + 1, Number.NaN, Infinity]) same(ms);
+    for (const ms of [
+      0,
+      -0,
+      0.5,
+      -0.5,
+      -1,
+      1.999,
+      951_782_400_000,
+      951_868_799_999,
+      4_107_542_400_000,
+      253_402_300_799_999,
+      253_402_300_800_000,
+      -62_198_755_200_000,
+      8.64e15,
+      8.64e15 + 1,
+      Number.NaN,
+      Infinity,
+    ])
+      same(ms);
     // Every day from 1970 to 2200, every 97th to 9999 (leap years, centuries), at a varying time of day.
     for (let d = 0; d < 2_932_897; d += d < 84_000 ? 1 : 97) same(d * 86_400_000 + ((d * 7_919_993) % 86_400_000));
     for (let i = 0; i < 50_000; i++) same(Math.floor(r() * 253_402_300_800_000));

@@ -26,7 +26,8 @@ describe('tradekit sweep (end to end)', function () {
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('ranks seeded samples reproducibly on 2 workers, reporting failed combinations with their code', async () => {
-    const run = (out: string) => tkAsync(['sweep', SMA_EURUSD, '--grid', grid, '--workers', '2', '--samples', '3', '--seed', '42', '--out', out, '--json', ...WINDOW]);
+    const run = (out: string) =>
+      tkAsync(['sweep', SMA_EURUSD, '--grid', grid, '--workers', '2', '--samples', '3', '--seed', '42', '--out', out, '--json', ...WINDOW]);
     const a = await run(path.join(tmp, 'a'));
     const b = await run(path.join(tmp, 'b'));
     for (const r of [a, b]) {
@@ -40,7 +41,15 @@ describe('tradekit sweep (end to end)', function () {
     assert.equal(A.ran, 3);
     const sampled = sampleIndices(4, 3, 42);
     assert.deepEqual(A.results.map((r: { index: number }) => r.index).sort(), [...sampled].sort(), 'the seed picks the combinations');
-    const view = (s: typeof A) => s.results.map((r: { rank: number; index: number; params: unknown; ok: boolean; stats?: unknown; error?: { code: string } }) => [r.rank, r.index, r.params, r.ok, r.stats, r.error?.code]);
+    const view = (s: typeof A) =>
+      s.results.map((r: { rank: number; index: number; params: unknown; ok: boolean; stats?: unknown; error?: { code: string } }) => [
+        r.rank,
+        r.index,
+        r.params,
+        r.ok,
+        r.stats,
+        r.error?.code,
+      ]);
     assert.deepEqual(view(B), view(A), 'same seed: same combinations, same ranking, same numbers');
 
     const failed = A.results.filter((r: { ok: boolean }) => !r.ok);
@@ -51,14 +60,24 @@ describe('tradekit sweep (end to end)', function () {
       assert.equal(f.error.code, 'TK_ERR_PLUGIN_SETUP');
       assert.match(f.error.message, /fast \(40\) must be shorter than slow/);
     }
-    assert.deepEqual(A.results.map((r: { ok: boolean }) => r.ok), [...good.map(() => true), ...failed.map(() => false)], 'failures rank last');
+    assert.deepEqual(
+      A.results.map((r: { ok: boolean }) => r.ok),
+      [...good.map(() => true), ...failed.map(() => false)],
+      'failures rank last',
+    );
     for (let i = 1; i < good.length; i++) assert.ok(good[i - 1].stats.sharpe >= good[i].stats.sharpe, 'best Sharpe first');
 
     const csv = parseCsv(readFileSync(path.join(tmp, 'a', 'results.csv'), 'utf8'));
     assert.deepEqual(csv.header.slice(0, 4), ['rank', 'combination', 'agents[0].with.fast', 'agents[0].with.slow']);
     assert.equal(csv.rows.length, 3);
-    assert.deepEqual(csv.rows.map((r) => Number(r[1])), A.results.map((r: { index: number }) => r.index));
-    assert.deepEqual(JSON.parse(readFileSync(path.join(tmp, 'a', 'results.json'), 'utf8')).results.map((r: { index: number }) => r.index), A.results.map((r: { index: number }) => r.index));
+    assert.deepEqual(
+      csv.rows.map((r) => Number(r[1])),
+      A.results.map((r: { index: number }) => r.index),
+    );
+    assert.deepEqual(
+      JSON.parse(readFileSync(path.join(tmp, 'a', 'results.json'), 'utf8')).results.map((r: { index: number }) => r.index),
+      A.results.map((r: { index: number }) => r.index),
+    );
   });
 
   it('a combination gives the same numbers as tradekit backtest with the same --set', () => {
@@ -68,7 +87,19 @@ describe('tradekit sweep (end to end)', function () {
     assert.equal(sweep.ran, 4);
     assert.equal(sweep.samples, null);
     const best = sweep.results[0];
-    const b = tk(['backtest', SMA_EURUSD, '--no-html', '--json', '--out', path.join(tmp, 'single'), ...WINDOW, '--set', `agents[0].with.fast=${best.params['agents[0].with.fast']}`, '--set', `agents[0].with.slow=${best.params['agents[0].with.slow']}`]);
+    const b = tk([
+      'backtest',
+      SMA_EURUSD,
+      '--no-html',
+      '--json',
+      '--out',
+      path.join(tmp, 'single'),
+      ...WINDOW,
+      '--set',
+      `agents[0].with.fast=${best.params['agents[0].with.fast']}`,
+      '--set',
+      `agents[0].with.slow=${best.params['agents[0].with.slow']}`,
+    ]);
     assert.equal(b.status, 0, b.stderr);
     assert.deepEqual(JSON.parse(b.stdout).stats, best.stats);
   });
@@ -83,7 +114,7 @@ describe('tradekit sweep (end to end)', function () {
     assert.match(lines[lines.length - 1]!, /^sweep: 4 backtests in [\d.]+ s on 2 workers \([\d.]+× parallel\), 2 failed$/);
   });
 
-  it('a grid key the config does not have: exit 2, TK_ERR_GRID_PATH at the grid file\'s line, no backtest run', () => {
+  it("a grid key the config does not have: exit 2, TK_ERR_GRID_PATH at the grid file's line, no backtest run", () => {
     const typo = path.join(tmp, 'typo.yaml');
     writeFileSync(typo, 'agents[0].with.fast: [5, 10]\nagents[0].with.slwo: [20, 30]\n');
     const r = tk(['sweep', SMA_EURUSD, '--grid', typo]);

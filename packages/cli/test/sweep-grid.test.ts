@@ -22,7 +22,10 @@ describe('sweep grid files', () => {
   it('lists and ranges expand to every combination, the last key varying fastest', () => {
     const g = parseGrid('agents[0].with.fast: [5, 10]\nagents[0].with.slow: { from: 20, to: 40, step: 10 }\nrun.timeframe: [M5]\n', 'grid.yaml');
     assert.equal(g.size, 6);
-    assert.deepEqual(g.axes.map((a) => a.path), ['agents[0].with.fast', 'agents[0].with.slow', 'run.timeframe']);
+    assert.deepEqual(
+      g.axes.map((a) => a.path),
+      ['agents[0].with.fast', 'agents[0].with.slow', 'run.timeframe'],
+    );
     assert.deepEqual(g.axes[1]!.values, [20, 30, 40]);
     assert.deepEqual(combinationAt(g, 0), { 'agents[0].with.fast': 5, 'agents[0].with.slow': 20, 'run.timeframe': 'M5' });
     assert.deepEqual(combinationAt(g, 1), { 'agents[0].with.fast': 5, 'agents[0].with.slow': 30, 'run.timeframe': 'M5' });
@@ -104,7 +107,10 @@ describe('sweep sampling', () => {
   it('asking for more samples than combinations gives each combination once, shuffled', () => {
     const s = sampleIndices(10, 50, 7);
     assert.equal(s.length, 10);
-    assert.deepEqual([...s].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...s].sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     assert.notDeepEqual(s, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
@@ -123,18 +129,45 @@ describe('sweep sampling', () => {
 
 describe('sweep ranking', () => {
   const stats = (sharpe: number, dd: number): BacktestStats => ({
-    startBalance: 1, endBalance: 1, endEquity: 1, totalReturnPct: 0, cagrPct: 0, maxDrawdownPct: dd, maxDrawdownDurationMs: 0,
-    sharpe, sortino: 0, winRatePct: 0, profitFactor: 0, expectancy: 0, exposurePct: 0, trades: 0, wins: 0, losses: 0,
+    startBalance: 1,
+    endBalance: 1,
+    endEquity: 1,
+    totalReturnPct: 0,
+    cagrPct: 0,
+    maxDrawdownPct: dd,
+    maxDrawdownDurationMs: 0,
+    sharpe,
+    sortino: 0,
+    winRatePct: 0,
+    profitFactor: 0,
+    expectancy: 0,
+    exposurePct: 0,
+    trades: 0,
+    wins: 0,
+    losses: 0,
   });
-  const ok = (index: number, sharpe: number, dd = 0): SweepJobResult => ({ index, ok: true, stats: stats(sharpe, dd), perf: { cycles: 1, bars: 1, engineMs: 1, setupMs: 1 }, wallMs: 1, worker: 1 });
+  const ok = (index: number, sharpe: number, dd = 0): SweepJobResult => ({
+    index,
+    ok: true,
+    stats: stats(sharpe, dd),
+    perf: { cycles: 1, bars: 1, engineMs: 1, setupMs: 1 },
+    wallMs: 1,
+    worker: 1,
+  });
   const bad = (index: number): SweepJobResult => ({ index, ok: false, error: { code: 'TK_ERR_PLUGIN_SETUP', message: 'x' }, wallMs: 1, worker: 1 });
 
   it('best first, ties by combination index, failures last; the finishing order does not matter', () => {
     const results = [bad(1), ok(4, 0.5), ok(2, 1.5), ok(3, 0.5), ok(0, -1), bad(5)];
     const order = rank(results, (i) => ({ i }), metricOf('sharpe')).map((r) => r.index);
     assert.deepEqual(order, [2, 3, 4, 0, 1, 5]);
-    assert.deepEqual(rank([...results].reverse(), (i) => ({ i }), metricOf('sharpe')).map((r) => r.index), order);
-    assert.deepEqual(rank(results, (i) => ({ i }), metricOf('sharpe')).map((r) => r.rank), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      rank([...results].reverse(), (i) => ({ i }), metricOf('sharpe')).map((r) => r.index),
+      order,
+    );
+    assert.deepEqual(
+      rank(results, (i) => ({ i }), metricOf('sharpe')).map((r) => r.rank),
+      [1, 2, 3, 4, 5, 6],
+    );
   });
 
   it('drawdown ranks lowest first; names and aliases resolve; an unknown metric is TK_ERR_CLI_ARG with a hint', () => {
@@ -142,7 +175,10 @@ describe('sweep ranking', () => {
     assert.deepEqual(order, [1, 2, 0]);
     assert.equal(metricOf('profitFactor').key, 'profitFactor');
     assert.equal(metricOf('pf').name, 'profit-factor');
-    assert.throws(() => metricOf('sharp'), (e: { code: string; message: string }) => e.code === 'TK_ERR_CLI_ARG' && /did you mean "sharpe"/.test(e.message));
+    assert.throws(
+      () => metricOf('sharp'),
+      (e: { code: string; message: string }) => e.code === 'TK_ERR_CLI_ARG' && /did you mean "sharpe"/.test(e.message),
+    );
   });
 
   it('labels parameters by their last segment unless two would collide', () => {

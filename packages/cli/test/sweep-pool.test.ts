@@ -9,8 +9,16 @@ describe('sweep worker pool', () => {
   it('runs every job once across the workers, in any order', async () => {
     const jobs = Array.from({ length: 9 }, (_, index) => ({ index, params: {} }));
     const seen: number[] = [];
-    const r = await runPool(jobs, { workers: 2, base, workerUrl, onResult: (x, done, total) => void (seen.push(x.index), assert.equal(total, 9), assert.equal(done, seen.length)) });
-    assert.deepEqual(r.map((x) => x.index).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const r = await runPool(jobs, {
+      workers: 2,
+      base,
+      workerUrl,
+      onResult: (x, done, total) => void (seen.push(x.index), assert.equal(total, 9), assert.equal(done, seen.length)),
+    });
+    assert.deepEqual(
+      r.map((x) => x.index).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    );
     assert.ok(r.every((x) => x.ok));
     assert.equal(new Set(r.map((x) => x.worker)).size, 2, 'both workers took jobs');
   });

@@ -38,7 +38,9 @@ export default async function bench() {
   const workers: BenchWorker[] = [];
   try {
     const combos: { index: number; params: Record<string, unknown> }[] = [];
-    for (const risk of [0.5, 0.75, 1, 1.25, 1.5, 2]) for (const max of [3, 5, 10, 20]) combos.push({ index: combos.length, params: { 'risk[0].with.riskPercent': risk, 'risk[0].with.maxConcurrentTrades': max } });
+    for (const risk of [0.5, 0.75, 1, 1.25, 1.5, 2])
+      for (const max of [3, 5, 10, 20])
+        combos.push({ index: combos.length, params: { 'risk[0].with.riskPercent': risk, 'risk[0].with.maxConcurrentTrades': max } });
     const base: BacktestBase = { configFile: CONFIG, set: { 'logging.level': 'silent' } };
     const sweep = async () => {
       const id = newSweepId();
@@ -53,7 +55,13 @@ export default async function bench() {
       const rs = (await q.results(id)).sort((a, b) => a.index - b.index);
       const bad = rs.find((r) => !r.ok);
       if (bad || rs.length !== combos.length) throw new Error(`sweep failed: ${JSON.stringify(bad ?? rs.length)}`);
-      return { ms, cpu, coresBusy: cpu / ms, backtestMs: rs.reduce((s, r) => s + r.wallMs, 0) / rs.length, sharpe: rs.map((r) => (r.ok ? r.stats.sharpe : NaN)) };
+      return {
+        ms,
+        cpu,
+        coresBusy: cpu / ms,
+        backtestMs: rs.reduce((s, r) => s + r.wallMs, 0) / rs.length,
+        sharpe: rs.map((r) => (r.ok ? r.stats.sharpe : NaN)),
+      };
     };
     const one: Awaited<ReturnType<typeof sweep>>[] = [];
     const two: Awaited<ReturnType<typeof sweep>>[] = [];
@@ -90,7 +98,8 @@ export default async function bench() {
         'backtests per worker CPU-second, 2 workers': r2(median(two.map((r) => (combos.length * 1000) / r.cpu))),
       },
       targets: { 'speed-up (median 1 / median 2)': '≥ 1.8 on 2 cores' },
-      notes: 'Each combination is a full backtest (config, CSV, plugin setup, cycles) in a worker process\'s backtest thread, recorded in Redis; the sweep is timed from enqueue to the last result seen. Results are checked identical for 1 and 2 workers.',
+      notes:
+        "Each combination is a full backtest (config, CSV, plugin setup, cycles) in a worker process's backtest thread, recorded in Redis; the sweep is timed from enqueue to the last result seen. Results are checked identical for 1 and 2 workers.",
     };
   } finally {
     for (const w of workers.reverse()) await w.stop();

@@ -13,7 +13,10 @@ export interface BenchWorker {
 
 export async function startWorker(url: string, jobs = 1): Promise<BenchWorker> {
   const flags = (process.env.TK_BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...flags, BIN, 'worker', '--queue', url, '--jobs-concurrency', String(jobs), '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...flags, BIN, 'worker', '--queue', url, '--jobs-concurrency', String(jobs), '--log-level', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d) => {

@@ -13,7 +13,16 @@ import { clusterError } from './errors.js';
 import { EventFollower } from './event-stream.js';
 import { connect } from './redis.js';
 import { keysOf, PREFIX, RUNS_QUEUE, type ClusterKeys } from './names.js';
-import { CONTROL_TARGET, type ControlAck, type ControlAction, type ControlRequest, type LifecycleMessage, type RunJobData, type RunQuery, type RunView } from './run-job.js';
+import {
+  CONTROL_TARGET,
+  type ControlAck,
+  type ControlAction,
+  type ControlRequest,
+  type LifecycleMessage,
+  type RunJobData,
+  type RunQuery,
+  type RunView,
+} from './run-job.js';
 
 export interface ClusterRunnerOptions {
   url: string;
@@ -133,7 +142,8 @@ export class ClusterRunner {
     if (action === 'stop') await this.pub.set(this.keys.stopRequested(id), by, 'EX', 7 * 86_400);
     const ack = await this.ask(id, action, { reason, by });
     if (ack?.ok) return { tradingState: ack.tradingState, queued: false };
-    if (ack && ack.code !== 'NO_HOLDER') throw new TradekitError((ack.code ?? 'TK_ERR_CLUSTER_CONTROL') as ErrorCode, ack.message ?? `the worker refused ${action}`);
+    if (ack && ack.code !== 'NO_HOLDER')
+      throw new TradekitError((ack.code ?? 'TK_ERR_CLUSTER_CONTROL') as ErrorCode, ack.message ?? `the worker refused ${action}`);
     if (!ack) throw clusterError('TK_ERR_CLUSTER_CONTROL', `no answer from the worker holding run ${id} within ${this.timeoutMs} ms; try again`);
     // Nobody holds the run now (queued, or between two workers): the next holder applies it.
     if (action === 'stop') {
@@ -150,7 +160,8 @@ export class ClusterRunner {
 
   async query(id: string, q: RunQuery): Promise<unknown> {
     const ack = await this.ask(id, 'query', { query: q });
-    if (!ack || ack.code === 'NO_HOLDER') throw new TradekitError('TK_ERR_API_UNAVAILABLE', `run ${id} is not held by a worker right now (queued, or moving to another worker); try again`);
+    if (!ack || ack.code === 'NO_HOLDER')
+      throw new TradekitError('TK_ERR_API_UNAVAILABLE', `run ${id} is not held by a worker right now (queued, or moving to another worker); try again`);
     if (!ack.ok) throw new TradekitError((ack.code ?? 'TK_ERR_CLUSTER_CONTROL') as ErrorCode, ack.message ?? 'the worker could not answer');
     return ack.value;
   }

@@ -139,7 +139,15 @@ export class EventFollower {
       while (!this.stopped && this.listeners.size) {
         const runs = [...this.cursors.keys()];
         try {
-          const r = (await this.redis.xread('COUNT', 2000, 'BLOCK', this.blockMs, 'STREAMS', ...runs.map((x) => this.keys.events(x)), ...runs.map((x) => this.cursors.get(x)!))) as [string, [string, string[]][]][] | null;
+          const r = (await this.redis.xread(
+            'COUNT',
+            2000,
+            'BLOCK',
+            this.blockMs,
+            'STREAMS',
+            ...runs.map((x) => this.keys.events(x)),
+            ...runs.map((x) => this.cursors.get(x)!),
+          )) as [string, [string, string[]][]][] | null;
           for (const [key, entries] of r ?? []) {
             const run = runs.find((x) => this.keys.events(x) === key);
             if (!run || !this.cursors.has(run)) continue;

@@ -39,7 +39,10 @@ export type ControlAction = 'pause' | 'reduce' | 'resume' | 'stop';
 export const CONTROL_TARGET: Record<Exclude<ControlAction, 'stop'>, TradingState> = { pause: 'HALTED', reduce: 'REDUCING', resume: 'ACTIVE' };
 
 /** A question for the worker holding a run: its bars, quote or symbol spec at the run's clock (the dashboard's chart). */
-export type RunQuery = { kind: 'bars'; symbol: string; timeframe: string; query: number | { from: number; to: number } } | { kind: 'quote'; symbol: string } | { kind: 'symbol'; symbol: string };
+export type RunQuery =
+  | { kind: 'bars'; symbol: string; timeframe: string; query: number | { from: number; to: number } }
+  | { kind: 'quote'; symbol: string }
+  | { kind: 'symbol'; symbol: string };
 
 export interface ControlRequest {
   id: string;

@@ -40,7 +40,6 @@ export interface RunsWorkerOptions {
   prefix?: string;
 }
 
-
 interface Held {
   run?: Run;
   /** Set when this worker shuts down: the run is handed back to the queue, not ended. */
@@ -54,7 +53,16 @@ async function answer(run: Run, q: RunQuery): Promise<unknown> {
   if (q.kind === 'quote') return await run.data.tick(q.symbol);
   if (q.kind === 'symbol') return await run.data.symbolInfo(q.symbol);
   const b = await run.data.bars(q.symbol, q.timeframe as Timeframe, q.query);
-  return { symbol: b.symbol, timeframe: b.timeframe, time: [...b.time], open: [...b.open], high: [...b.high], low: [...b.low], close: [...b.close], volume: [...b.volume] };
+  return {
+    symbol: b.symbol,
+    timeframe: b.timeframe,
+    time: [...b.time],
+    open: [...b.open],
+    high: [...b.high],
+    low: [...b.low],
+    close: [...b.close],
+    volume: [...b.volume],
+  };
 }
 
 export async function startRunsWorker(o: RunsWorkerOptions): Promise<WorkerPart & { readonly id: string; holding(): string[] }> {
@@ -109,7 +117,11 @@ export async function startRunsWorker(o: RunsWorkerOptions): Promise<WorkerPart 
     }
     if (!d.resumable && !(await pub.set(keys.started(runId), id, 'EX', 7 * 86_400, 'NX'))) {
       // A replay cannot continue where a dead worker left it (its simulated account is gone).
-      await lifecycle({ id: runId, status: 'crashed', error: { code: 'TK_ERR_CLUSTER_JOB', message: 'the worker replaying this run died; a replay is not resumed: start it again' } });
+      await lifecycle({
+        id: runId,
+        status: 'crashed',
+        error: { code: 'TK_ERR_CLUSTER_JOB', message: 'the worker replaying this run died; a replay is not resumed: start it again' },
+      });
       throw new UnrecoverableError('TK_ERR_CLUSTER_JOB: the worker replaying this run died; a replay is not resumed: start it again');
     }
     const h: Held = { handover: false, job };

@@ -8,7 +8,17 @@ import { readFileSync } from 'node:fs';
 
 function series(n: number, spread: boolean): BarSeries {
   const col = (f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i));
-  const s = { symbol: 'EURUSD', timeframe: 'M5' as const, length: n, time: col((i) => 1_780_000_000_000 + i * 300_000), open: col((i) => 1.1 + i / 1e5), high: col((i) => 1.2 + i / 1e5), low: col((i) => 1.0 + i / 1e5), close: col((i) => 1.15 + i / 1e5), volume: col((i) => (i === 1 ? NaN : i === 2 ? -0 : i * 3)) };
+  const s = {
+    symbol: 'EURUSD',
+    timeframe: 'M5' as const,
+    length: n,
+    time: col((i) => 1_780_000_000_000 + i * 300_000),
+    open: col((i) => 1.1 + i / 1e5),
+    high: col((i) => 1.2 + i / 1e5),
+    low: col((i) => 1.0 + i / 1e5),
+    close: col((i) => 1.15 + i / 1e5),
+    volume: col((i) => (i === 1 ? NaN : i === 2 ? -0 : i * 3)),
+  };
   return spread ? { ...s, spread: col((i) => i % 7) } : s;
 }
 
@@ -16,7 +26,13 @@ const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLeng
 
 describe('result codec', () => {
   it('keeps Infinity, -Infinity, NaN and -0, which JSON alone turns into null or 0', () => {
-    const v = { index: 3, ok: true, stats: { profitFactor: Infinity, sharpe: -Infinity, cagrPct: NaN, expectancy: -0, trades: 12 }, label: 'x', list: [1, Infinity] };
+    const v = {
+      index: 3,
+      ok: true,
+      stats: { profitFactor: Infinity, sharpe: -Infinity, cagrPct: NaN, expectancy: -0, trades: 12 },
+      label: 'x',
+      list: [1, Infinity],
+    };
     const back = decodeResult<typeof v>(encodeResult(v));
     assert.equal(back.stats.profitFactor, Infinity);
     assert.equal(back.stats.sharpe, -Infinity);
@@ -60,7 +76,7 @@ describe('bar window codec', () => {
 });
 
 describe('package', () => {
-  it('CLUSTER_VERSION is package.json\'s version', () => {
+  it("CLUSTER_VERSION is package.json's version", () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     assert.equal(CLUSTER_VERSION, pkg.version);
   });

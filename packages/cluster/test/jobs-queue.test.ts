@@ -50,7 +50,13 @@ describe('jobs queue (real Redis)', function () {
     assert.equal(await recordResult(redis, sweep, 4, encodeResult(failure(4, 'second')), 600), false);
     assert.equal(await recordResult(redis, sweep, 5, encodeResult(failure(5, 'other')), 600), true);
     const rs = (await q.results(sweep)).sort((a, b) => a.index - b.index);
-    assert.deepEqual(rs.map((r) => [r.index, !r.ok && r.error.message]), [[4, 'first'], [5, 'other']]);
+    assert.deepEqual(
+      rs.map((r) => [r.index, !r.ok && r.error.message]),
+      [
+        [4, 'first'],
+        [5, 'other'],
+      ],
+    );
     assert.equal(await q.duplicates(sweep), 1);
     assert.equal(await q.recorded(sweep), 2);
     const ttl = await redis.ttl(sweepKeys(sweep).results);
@@ -103,7 +109,10 @@ describe('jobs queue (real Redis)', function () {
       assert.equal(seen[seen.length - 1], 4);
       const rs = new Map((await q.results(sweep)).map((r) => [r.index, r]));
       assert.equal(rs.size, 4);
-      const direct = await runBacktest({ configFile: SMA_EURUSD, searchPaths: SEARCH_PATHS, from: base.from, to: base.to, set: combos[2]!.params }, { logger: silentLogger() });
+      const direct = await runBacktest(
+        { configFile: SMA_EURUSD, searchPaths: SEARCH_PATHS, from: base.from, to: base.to, set: combos[2]!.params },
+        { logger: silentLogger() },
+      );
       const r2 = rs.get(2)!;
       assert.ok(r2.ok);
       assert.deepEqual(r2.stats, direct.stats, 'same numbers as a single backtest');
@@ -158,7 +167,14 @@ describe('jobs queue (real Redis)', function () {
     try {
       const base = { configFile: 'x', set: {} };
       const rs = await Promise.all([0, 1, 2].map((i) => threads.run(base, i, {})));
-      assert.deepEqual(rs.map((r) => [r.index, r.ok]), [[0, true], [1, false], [2, true]]);
+      assert.deepEqual(
+        rs.map((r) => [r.index, r.ok]),
+        [
+          [0, true],
+          [1, false],
+          [2, true],
+        ],
+      );
       const dead = rs[1]!;
       assert.ok(!dead.ok && dead.error.code === 'TK_ERR_CLUSTER_JOB' && /died: exit code 7/.test(dead.error.message));
       assert.notEqual(rs[0]!.worker, rs[2]!.worker, 'a new thread ran the last one');

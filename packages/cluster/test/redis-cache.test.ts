@@ -58,7 +58,7 @@ describe('redis-cache: bar windows shared across processes (real Redis)', functi
   });
   after(() => redis.quit());
 
-  it('ten runs in two processes on one symbol: one source fetch per TTL, every run sees exactly the source\'s window', async () => {
+  it("ten runs in two processes on one symbol: one source fetch per TTL, every run sees exactly the source's window", async () => {
     const source = uniqueId('feed');
     const counter = `${source}:fetches`;
     const base = { url, source, ttlMs: TTL, lockMs: 5_000, count: 300, counter };
@@ -107,7 +107,7 @@ describe('redis-cache: bar windows shared across processes (real Redis)', functi
     assert.equal(sum([other], 'waits'), 1, 'it waited for the dead holder first');
   });
 
-  it('a window whose last bar closed after a reader\'s clock is not served to that reader (clock skew between machines)', async () => {
+  it("a window whose last bar closed after a reader's clock is not served to that reader (clock skew between machines)", async () => {
     const source = uniqueId('skew');
     const counter = `${source}:fetches`;
     const base = { url, source, ttlMs: TTL, lockMs: 5_000, count: 50, counter };
@@ -215,7 +215,10 @@ ${plugins}
 state: { url: memory }
 `;
       writeFileSync(path.join(tmp, 'plain.yaml'), cfg(''));
-      writeFileSync(path.join(tmp, 'cached.yaml'), cfg("plugins: [{ use: '@tradekit/cluster/redis-cache', with: { url: 'redis://127.0.0.1:1', source: 'csv-sample' } }]"));
+      writeFileSync(
+        path.join(tmp, 'cached.yaml'),
+        cfg("plugins: [{ use: '@tradekit/cluster/redis-cache', with: { url: 'redis://127.0.0.1:1', source: 'csv-sample' } }]"),
+      );
       const opts = { searchPaths: [import.meta.url], from: '2026-06-01', to: '2026-06-04' };
       const warnings: string[] = [];
       const quiet = silentLogger();
@@ -224,7 +227,11 @@ state: { url: memory }
       const cached = await runBacktest({ configFile: path.join(tmp, 'cached.yaml'), ...opts }, { logger });
       assert.ok(plain.stats.trades > 0);
       assert.deepEqual(cached.stats, plain.stats);
-      assert.deepEqual(warnings.filter((w) => /redis-cache/.test(w)), [], 'it never tried Redis (which is not there)');
+      assert.deepEqual(
+        warnings.filter((w) => /redis-cache/.test(w)),
+        [],
+        'it never tried Redis (which is not there)',
+      );
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -58,7 +58,8 @@ describe('sweeps on tradekit worker processes (real Redis, real processes)', fun
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  const sweepJobsWaiting = async (sweepId: string) => (await bull.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => j.data.sweep === sweepId).length;
+  const sweepJobsWaiting = async (sweepId: string) =>
+    (await bull.getJobs(['waiting', 'prioritized', 'delayed'])).filter((j) => j.data.sweep === sweepId).length;
 
   it('500 combinations over three workers, one SIGKILLed mid-job: 500 results, each once, ranked exactly as a local sweep; the same enqueue again changes nothing', async () => {
     const grid = path.join(tmp, 'grid500.yaml');
@@ -91,12 +92,22 @@ describe('sweeps on tradekit worker processes (real Redis, real processes)', fun
     assert.equal(Q.results.length, 500);
     assert.equal(new Set(Q.results.map((x: Row) => x.index)).size, 500, 'each combination once');
     assert.deepEqual(view(Q), view(L), 'same ranking, parameters, statistics and errors as the local sweep');
-    assert.deepEqual(JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')).results.map((x: Row) => x.index), L.results.map((x: Row) => x.index));
+    assert.deepEqual(
+      JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')).results.map((x: Row) => x.index),
+      L.results.map((x: Row) => x.index),
+    );
     assert.equal(readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').length, 501);
     assert.equal(await redis.hlen(sweepKeys(sweepId).results), 500);
     const relost = Q.results.find((x: Row) => x.index === lost);
-    assert.deepEqual(relost && view({ results: [relost] }), view({ results: L.results.filter((x: Row) => x.index === lost) }), 'the job the victim lost ran again elsewhere');
-    assert.ok(others.some((w) => /a job lost its worker and goes back to the queue/.test(w.stderr())), 'a surviving worker put the lost job back');
+    assert.deepEqual(
+      relost && view({ results: [relost] }),
+      view({ results: L.results.filter((x: Row) => x.index === lost) }),
+      'the job the victim lost ran again elsewhere',
+    );
+    assert.ok(
+      others.some((w) => /a job lost its worker and goes back to the queue/.test(w.stderr())),
+      'a surviving worker put the lost job back',
+    );
 
     // The same enqueue again: nothing is queued, nothing runs, the same results.
     const again = await tradekit(['sweep', SMA_EURUSD, '--grid', grid, '--queue', url, '--sweep-id', sweepId, '--json', ...WINDOW]).exited;

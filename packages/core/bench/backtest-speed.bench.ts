@@ -73,7 +73,12 @@ export default async function bench() {
     const p = await paired(() => engineSample(file), reference);
     const trades = p.last.trades as number;
     const refTrades = p.referenceLast.trades as number;
-    return { ...throughputFigure(p), trades, ...(checkTrades ? { referenceTrades: refTrades, tradesMatchReference: trades === refTrades } : {}), setupMs: summarizeExtra(p.samples, 'setupMs') };
+    return {
+      ...throughputFigure(p),
+      trades,
+      ...(checkTrades ? { referenceTrades: refTrades, tradesMatchReference: trades === refTrades } : {}),
+      setupMs: summarizeExtra(p.samples, 'setupMs'),
+    };
   };
   results.engineNoStrategy = await engine(none, false);
   results.engineSma = await engine(sma, true);
@@ -90,7 +95,12 @@ export default async function bench() {
     what: 'SMA 10/30 crossover by hand over the same closes with running sums (O(1) per bar), always in the market, trades counted like the example plugin in a backtest',
     barsPerSec: windowSums.reference.perSec,
     trades: windowSums.referenceLast.trades,
-    windowSums: { what: 'the same rules adding each window from scratch in the plugin\'s order (its arithmetic, bit for bit)', barsPerSec: windowSums.perSec, ratioToReference: windowSums.ratio, trades: windowSums.last.trades },
+    windowSums: {
+      what: "the same rules adding each window from scratch in the plugin's order (its arithmetic, bit for bit)",
+      barsPerSec: windowSums.perSec,
+      ratioToReference: windowSums.ratio,
+      trades: windowSums.last.trades,
+    },
   };
 
   return {
@@ -102,6 +112,6 @@ export default async function bench() {
       'dataPath.barsPerSec': '≥ 20M (issue 6)',
     },
     notes:
-      'ratioToReference = figure bars/s ÷ reference bars/s of the pair measured right after it (0.05: the hand-written loop is 20× faster). The reference keeps running sums (O(1) per bar): the issue\'s "JS ceiling" (≈ 55M bars/s quoted there); reference.windowSums is the same rules with the plugin\'s own per-bar arithmetic (four window sums), which bounds what an engine running this plugin unchanged can reach. agentAlone is the example agent\'s manage + scan per bar with nothing around it (no engine, broker or journal): engineSma cannot beat it. Engine figures exclude config and data load (setupMs: config, data load from the column cache, plugin setup).',
+      "ratioToReference = figure bars/s ÷ reference bars/s of the pair measured right after it (0.05: the hand-written loop is 20× faster). The reference keeps running sums (O(1) per bar): the issue's \"JS ceiling\" (≈ 55M bars/s quoted there); reference.windowSums is the same rules with the plugin's own per-bar arithmetic (four window sums), which bounds what an engine running this plugin unchanged can reach. agentAlone is the example agent's manage + scan per bar with nothing around it (no engine, broker or journal): engineSma cannot beat it. Engine figures exclude config and data load (setupMs: config, data load from the column cache, plugin setup).",
   };
 }

@@ -13,14 +13,20 @@ function once(): Promise<{ firstCycleMs: number; exitMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     let first = 0;
-    const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/bin/tradekit.js'), 'run', 'examples/quickstart.yaml', '--cycles', '1', '--pace', 'max', '--db', 'memory'], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'packages/cli/bin/tradekit.js'), 'run', 'examples/quickstart.yaml', '--cycles', '1', '--pace', 'max', '--db', 'memory'],
+      { cwd: ROOT },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (!first && /^#1 /m.test(out)) first = performance.now() - t0;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 && first ? resolve({ firstCycleMs: first, exitMs: performance.now() - t0 }) : reject(new Error(`exit ${code}: ${out}`))));
+    child.on('exit', (code) =>
+      code === 0 && first ? resolve({ firstCycleMs: first, exitMs: performance.now() - t0 }) : reject(new Error(`exit ${code}: ${out}`)),
+    );
   });
 }
 

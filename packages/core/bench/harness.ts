@@ -18,7 +18,13 @@ import {
 } from '../src/index.js';
 import { wireBuiltins } from '../src/engine/wiring.js';
 
-export function bareEngine(clock: Clock, data: DataSource, symbols: string[], opts: Partial<EngineSection> = {}, sinks: Sink[] = []): { engine: Engine; hooks: EngineHooks } {
+export function bareEngine(
+  clock: Clock,
+  data: DataSource,
+  symbols: string[],
+  opts: Partial<EngineSection> = {},
+  sinks: Sink[] = [],
+): { engine: Engine; hooks: EngineHooks } {
   const hooks = createHooks();
   const log = silentLogger();
   const metrics = opts.hookTimings ? new HookMetrics() : undefined;

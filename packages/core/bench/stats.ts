@@ -49,7 +49,8 @@ export function benchRuns(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TK_BENCH_RUNS;
   if (raw === undefined || raw === '') return MIN_RUNS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < MIN_RUNS) throw new Error(`TK_BENCH_RUNS must be an integer ≥ ${MIN_RUNS} (got "${raw}"): a median of fewer runs does not hold on a noisy machine`);
+  if (!Number.isInteger(n) || n < MIN_RUNS)
+    throw new Error(`TK_BENCH_RUNS must be an integer ≥ ${MIN_RUNS} (got "${raw}"): a median of fewer runs does not hold on a noisy machine`);
   return n;
 }
 
@@ -80,7 +81,10 @@ export function settle(): void {
 }
 
 /** Measures `fn` `runs` times (after `warmup` unmeasured calls); `fn` returns its own sample. */
-export async function repeat(fn: () => Sample | Promise<Sample>, o: { runs?: number; warmup?: number } = {}): Promise<{ ms: Summary; perSec: Summary; samples: Sample[] }> {
+export async function repeat(
+  fn: () => Sample | Promise<Sample>,
+  o: { runs?: number; warmup?: number } = {},
+): Promise<{ ms: Summary; perSec: Summary; samples: Sample[] }> {
   const runs = o.runs ?? benchRuns();
   for (let i = 0; i < (o.warmup ?? 1); i++) {
     settle();
@@ -98,7 +102,11 @@ export async function repeat(fn: () => Sample | Promise<Sample>, o: { runs?: num
  * Measures `figure` and `reference` alternately, `runs` pairs (after `warmup` unmeasured pairs), and
  * summarises each and the per-pair ratio.
  */
-export async function paired(figure: () => Sample | Promise<Sample>, reference: () => Sample | Promise<Sample>, o: { runs?: number; warmup?: number } = {}): Promise<PairedFigure> {
+export async function paired(
+  figure: () => Sample | Promise<Sample>,
+  reference: () => Sample | Promise<Sample>,
+  o: { runs?: number; warmup?: number } = {},
+): Promise<PairedFigure> {
   const runs = o.runs ?? benchRuns();
   for (let i = 0; i < (o.warmup ?? 1); i++) {
     settle();

@@ -1,5 +1,17 @@
 /** An in-memory DataSource with N synthetic symbols (benchmarks: no file I/O in the measurement). */
-import { BarStore, SimClock, TIMEFRAME_MS, symbolInfoFor, type BarQuery, type BarSeries, type Clock, type DataSource, type SymbolInfo, type Tick, type Timeframe } from '../src/index.js';
+import {
+  BarStore,
+  SimClock,
+  TIMEFRAME_MS,
+  symbolInfoFor,
+  type BarQuery,
+  type BarSeries,
+  type Clock,
+  type DataSource,
+  type SymbolInfo,
+  type Tick,
+  type Timeframe,
+} from '../src/index.js';
 
 export class SyntheticSource implements DataSource {
   readonly name = 'synthetic';

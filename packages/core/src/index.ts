@@ -4,8 +4,28 @@ import 'reflect-metadata';
 export * from './types.js';
 export * from './interfaces.js';
 export * from './tokens.js';
-export { TradekitError, ErrorCodes, isTradekitError, pluginError, type ErrorCode, type ErrorCodeRegistry, type ErrorClass, type SourceLocation, type TradekitErrorOptions } from './errors.js';
-export { createHooks, tapMaybe, HOOK_NAMES, TRADEKIT_INTERCEPTOR, type EngineHooks, type HookName, type HookSignatures, type MaybeTap, type TapOptions } from './hooks.js';
+export {
+  TradekitError,
+  ErrorCodes,
+  isTradekitError,
+  pluginError,
+  type ErrorCode,
+  type ErrorCodeRegistry,
+  type ErrorClass,
+  type SourceLocation,
+  type TradekitErrorOptions,
+} from './errors.js';
+export {
+  createHooks,
+  tapMaybe,
+  HOOK_NAMES,
+  TRADEKIT_INTERCEPTOR,
+  type EngineHooks,
+  type HookName,
+  type HookSignatures,
+  type MaybeTap,
+  type TapOptions,
+} from './hooks.js';
 export { definePlugin, PLUGIN_KINDS, type PluginContext, type PluginKind, type PluginManifest, type Teardown } from './plugin.js';
 export { CORE_VERSION } from './version.js';
 
@@ -42,7 +62,16 @@ export { HookMetrics, instrumentHooks, type HookStats, type TapStats, type Instr
 export { Run, ConfigErrors, applyRunOverrides, magicOf, type RunOptions, type RunOverrides, type RunSummary } from './kernel/run.js';
 export { runBacktest } from './backtest/driver.js';
 export { computeStats } from './backtest/stats.js';
-export type { BacktestOptions, BacktestResult, BacktestTrade, BacktestTradeColumns, BacktestStats, BacktestSeries, EquityColumns, EquityPoint } from './backtest/types.js';
+export type {
+  BacktestOptions,
+  BacktestResult,
+  BacktestTrade,
+  BacktestTradeColumns,
+  BacktestStats,
+  BacktestSeries,
+  EquityColumns,
+  EquityPoint,
+} from './backtest/types.js';
 export { loadConfig, SLOT_ORDER, type LoadOptions, type LoadResult, type LoadedPlugin } from './loader/load-config.js';
 export { readConfigFile, parseConfigText, formatPath, type ConfigSource, type PathSegment, type ParseOptions, type Expansion } from './config/source.js';
 export { DEFAULT_YAML_LIMITS, type YamlLimits } from './config/yaml-limits.js';

@@ -20,7 +20,12 @@ function generate(args: string[]): { status: number | null; stdout: string; stde
 }
 
 function pages(dir: string): Map<string, string> {
-  return new Map(readdirSync(dir).filter((f) => f.endsWith('.md')).sort().map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
+  );
 }
 
 /** The first line where two texts differ, for a failure message that says what is stale. */
@@ -41,12 +46,19 @@ function exportedNames(dts: string, seen = new Set<string>()): Set<string> {
   const out = new Set<string>();
   if (seen.has(dts)) return out;
   seen.add(dts);
-  const text = readFileSync(dts, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const text = readFileSync(dts, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
   const target = (spec: string): string => path.resolve(path.dirname(dts), spec.replace(/\.js$/, '.d.ts'));
   for (const m of text.matchAll(/^export \* from ['"](\.[^'"]+)['"]/gm)) for (const n of exportedNames(target(m[1]!), seen)) out.add(n);
   for (const m of text.matchAll(/^export (?:type )?\{([^}]*)\}/gm)) {
     for (const part of m[1]!.split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!.trim();
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)
+        .pop()!
+        .trim();
       if (name && name !== 'default') out.add(name);
     }
   }

@@ -28,10 +28,39 @@ describe('in-process journals', () => {
   const REASONS = ['sl', 'tp', 'opposite cross', 'end of backtest'];
   type Op =
     | { kind: 'order'; id: number; status: OrderRecord['status']; t: number; withAgent: boolean; price?: number }
-    | { kind: 'open'; pos: number; t: number; sym: number; side: 'buy' | 'sell'; volume: number; sl?: number; score?: number; details: boolean; commission?: number }
-    | { kind: 'exit'; pos: number; deal: number; t: number; volume: number; partial: boolean; price: number; profit: number; commission: number; reason: number };
+    | {
+        kind: 'open';
+        pos: number;
+        t: number;
+        sym: number;
+        side: 'buy' | 'sell';
+        volume: number;
+        sl?: number;
+        score?: number;
+        details: boolean;
+        commission?: number;
+      }
+    | {
+        kind: 'exit';
+        pos: number;
+        deal: number;
+        t: number;
+        volume: number;
+        partial: boolean;
+        price: number;
+        profit: number;
+        commission: number;
+        reason: number;
+      };
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('order' as const), id: fc.integer({ min: 0, max: 6 }), status: fc.constantFrom<OrderRecord['status'][]>('pending', 'placed', 'filled', 'rejected', 'cancelled'), t: fc.integer({ min: 0, max: 50 }), withAgent: fc.boolean(), price: fc.option(fc.double({ min: 1, max: 2, noNaN: true }), { nil: undefined }) }),
+    fc.record({
+      kind: fc.constant('order' as const),
+      id: fc.integer({ min: 0, max: 6 }),
+      status: fc.constantFrom<OrderRecord['status'][]>('pending', 'placed', 'filled', 'rejected', 'cancelled'),
+      t: fc.integer({ min: 0, max: 50 }),
+      withAgent: fc.boolean(),
+      price: fc.option(fc.double({ min: 1, max: 2, noNaN: true }), { nil: undefined }),
+    }),
     fc.record({
       kind: fc.constant('open' as const),
       pos: fc.integer({ min: 0, max: 6 }),
@@ -61,11 +90,53 @@ describe('in-process journals', () => {
   function apply(j: Journal, o: Op): unknown {
     switch (o.kind) {
       case 'order':
-        return j.saveOrder({ clientId: `tk${o.id}`, symbol: SYMBOLS[o.id % 3]!, side: o.id % 2 ? 'sell' : 'buy', type: 'market', volume: 0.1, price: o.price, status: o.status, agent: o.withAgent ? `agent${o.id % 2}` : undefined, createdAt: o.t, updatedAt: o.t + 1, positionId: o.status === 'filled' ? `p${o.id}` : undefined, intent: { note: 'x' } as never, result: { retcode: 1 } as never });
+        return j.saveOrder({
+          clientId: `tk${o.id}`,
+          symbol: SYMBOLS[o.id % 3]!,
+          side: o.id % 2 ? 'sell' : 'buy',
+          type: 'market',
+          volume: 0.1,
+          price: o.price,
+          status: o.status,
+          agent: o.withAgent ? `agent${o.id % 2}` : undefined,
+          createdAt: o.t,
+          updatedAt: o.t + 1,
+          positionId: o.status === 'filled' ? `p${o.id}` : undefined,
+          intent: { note: 'x' } as never,
+          result: { retcode: 1 } as never,
+        });
       case 'open':
-        return j.openTrade({ positionId: `p${o.pos}`, clientId: `tk${o.pos}`, symbol: SYMBOLS[o.sym]!, side: o.side, volume: o.volume, entryTime: o.t, entryPrice: 1.1, sl: o.sl, agent: 'sma', score: o.score, details: o.details ? { why: 'cross' } : undefined, commission: o.commission });
+        return j.openTrade({
+          positionId: `p${o.pos}`,
+          clientId: `tk${o.pos}`,
+          symbol: SYMBOLS[o.sym]!,
+          side: o.side,
+          volume: o.volume,
+          entryTime: o.t,
+          entryPrice: 1.1,
+          sl: o.sl,
+          agent: 'sma',
+          score: o.score,
+          details: o.details ? { why: 'cross' } : undefined,
+          commission: o.commission,
+        });
       case 'exit':
-        return j.recordExit({ positionId: `p${o.pos}`, dealId: `d${o.deal}`, symbol: 'EURUSD', side: 'buy', volume: o.volume, partial: o.partial, openPrice: 1.1, openTime: 5, closePrice: o.price, closeTime: o.t, reason: REASONS[o.reason]!, profit: o.profit, commission: o.commission, swap: 0 });
+        return j.recordExit({
+          positionId: `p${o.pos}`,
+          dealId: `d${o.deal}`,
+          symbol: 'EURUSD',
+          side: 'buy',
+          volume: o.volume,
+          partial: o.partial,
+          openPrice: 1.1,
+          openTime: 5,
+          closePrice: o.price,
+          closeTime: o.t,
+          reason: REASONS[o.reason]!,
+          profit: o.profit,
+          commission: o.commission,
+          swap: 0,
+        });
     }
   }
 
@@ -114,8 +185,26 @@ describe('in-process journals', () => {
     for (let i = 0; i < 50_000; i++) {
       const id = `tk${i}`;
       j.saveOrder({ clientId: id, symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: i, updatedAt: i });
-      j.recordFill({ clientId: id, symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'filled', positionId: `${i}`, createdAt: i, updatedAt: i }, { positionId: `${i}`, clientId: id, symbol: 'EURUSD', side: 'buy', volume: 0.1, entryTime: i * 10, entryPrice: 1.1, agent: 'sma' });
-      j.recordExit({ positionId: `${i}`, dealId: `d${i}`, symbol: 'EURUSD', side: 'buy', volume: 0.1, partial: false, openPrice: 1.1, openTime: i * 10, closePrice: 1.2, closeTime: i * 10 + 5, reason: 'tp', profit: 10, commission: 0, swap: 0 });
+      j.recordFill(
+        { clientId: id, symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'filled', positionId: `${i}`, createdAt: i, updatedAt: i },
+        { positionId: `${i}`, clientId: id, symbol: 'EURUSD', side: 'buy', volume: 0.1, entryTime: i * 10, entryPrice: 1.1, agent: 'sma' },
+      );
+      j.recordExit({
+        positionId: `${i}`,
+        dealId: `d${i}`,
+        symbol: 'EURUSD',
+        side: 'buy',
+        volume: 0.1,
+        partial: false,
+        openPrice: 1.1,
+        openTime: i * 10,
+        closePrice: 1.2,
+        closeTime: i * 10 + 5,
+        reason: 'tp',
+        profit: 10,
+        commission: 0,
+        swap: 0,
+      });
     }
     const c = j.tradeColumns();
     assert.equal(c.length, 50_000);

@@ -38,7 +38,9 @@ describe('MT5 CSV read in chunks', () => {
   it('reads every shipped file the same from its text, its bytes and the file, at any chunk size', async () => {
     const { dir, cleanup } = tempDir('tk-chunks-');
     try {
-      for (const name of readdirSync(path.join(EXAMPLES, 'data')).filter((f) => f.endsWith('.csv')).slice(0, 6)) {
+      for (const name of readdirSync(path.join(EXAMPLES, 'data'))
+        .filter((f) => f.endsWith('.csv'))
+        .slice(0, 6)) {
         const file = path.join(EXAMPLES, 'data', name);
         const whole = parseMt5Csv(readFileSync(file, 'latin1'), file);
         same(whole, parseMt5Csv(readFileSync(file), file), `${name} bytes`);

@@ -42,12 +42,21 @@ describe('MT5 CSV edges', () => {
       ['empty, CRLF', `${HEADER}${ROW1}2026-05-13 06:15:00,1.1,1.2,1.0,1.1,\r\n`],
       ['blank, last line', `${HEADER}${ROW1}2026-05-13 06:15:00,1.1,1.2,1.0,1.1, `],
       ['missing field', `${HEADER}${ROW1}2026-05-13 06:15:00,1.1,1.2,1.0,1.1\n`],
-      ['empty, MT5 tab export', '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\n2026.05.13\t06:10:00\t1.1\t1.2\t1.0\t1.1\t7\n2026.05.13\t06:15:00\t1.1\t1.2\t1.0\t1.1\t\n'],
+      [
+        'empty, MT5 tab export',
+        '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\n2026.05.13\t06:10:00\t1.1\t1.2\t1.0\t1.1\t7\n2026.05.13\t06:15:00\t1.1\t1.2\t1.0\t1.1\t\n',
+      ],
     ];
     for (const [what, text] of cases) {
       assert.throws(
         () => parseMt5Csv(text, 'v.csv'),
-        (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_BAD_BAR' && e.file === 'v.csv' && e.line === 3 && (e.column === 6 || e.column === 7) && /\(volume\) is empty/.test(e.message),
+        (e: unknown) =>
+          e instanceof TradekitError &&
+          e.code === 'TK_ERR_DATA_BAD_BAR' &&
+          e.file === 'v.csv' &&
+          e.line === 3 &&
+          (e.column === 6 || e.column === 7) &&
+          /\(volume\) is empty/.test(e.message),
         what,
       );
     }

@@ -11,7 +11,10 @@ import { EXAMPLES, bars, tempDir, utc, writeCsv, type Row } from './helpers/fs.j
 describe('MT5 CSV data', () => {
   describe('parsing', () => {
     it('reads the shipped format into columns and infers digits', () => {
-      const p = parseMt5Csv('time,open,high,low,close,volume\n2026-05-13 06:10:00,1.17334,1.17354,1.17327,1.17335,177\n2026-05-13 06:15:00,1.17335,1.1735,1.17335,1.1734,153\n', 'x.csv');
+      const p = parseMt5Csv(
+        'time,open,high,low,close,volume\n2026-05-13 06:10:00,1.17334,1.17354,1.17327,1.17335,177\n2026-05-13 06:15:00,1.17335,1.1735,1.17335,1.1734,153\n',
+        'x.csv',
+      );
       assert.equal(p.length, 2);
       assert.equal(p.time[0], Date.UTC(2026, 4, 13, 6, 10));
       assert.deepEqual([...p.close], [1.17335, 1.1734]);
@@ -19,7 +22,8 @@ describe('MT5 CSV data', () => {
     });
 
     it("reads MT5's own tab-separated export with separate date and time", () => {
-      const text = '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n2026.05.13\t06:10:00\t1.17334\t1.17354\t1.17327\t1.17335\t177\t0\t12\n';
+      const text =
+        '<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n2026.05.13\t06:10:00\t1.17334\t1.17354\t1.17327\t1.17335\t177\t0\t12\n';
       const p = parseMt5Csv(text, 'x.csv');
       assert.equal(p.time[0], Date.UTC(2026, 4, 13, 6, 10));
       assert.equal(p.volume[0], 177);
@@ -27,7 +31,8 @@ describe('MT5 CSV data', () => {
     });
 
     it('reads a copy_rates frame written by pandas, spread column included', () => {
-      const text = 'time,open,high,low,close,tick_volume,spread,real_volume\n2026-05-13 06:10:00,1.17334,1.17354,1.17327,1.17335,177,9,0\n2026-05-13 06:15:00,1.17335,1.1735,1.17335,1.1734,153,31,0\n';
+      const text =
+        'time,open,high,low,close,tick_volume,spread,real_volume\n2026-05-13 06:10:00,1.17334,1.17354,1.17327,1.17335,177,9,0\n2026-05-13 06:15:00,1.17335,1.1735,1.17335,1.1734,153,31,0\n';
       const p = parseMt5Csv(text, 'x.csv');
       assert.deepEqual([...p.volume], [177, 153]);
       assert.deepEqual([...p.spread!], [9, 31]);
@@ -108,28 +113,43 @@ describe('MT5 CSV data', () => {
     it('never returns a bar that closes after now, and quotes the open of the bar in progress', async () => {
       const { dir, cleanup } = tempDir();
       try {
-        writeCsv(dir, 'EURUSD', 'M5', bars('2026-01-05 00:00', 5, 600, (i) => [1 + i / 1e4, 1 + i / 1e4 + 0.0005, 1 + i / 1e4 - 0.0005, 1 + i / 1e4 + 0.0001]));
-        writeCsv(dir, 'EURUSD', 'H1', bars('2026-01-04 00:00', 60, 80, (i) => [2 + i / 1e3, 2 + i / 1e3 + 0.001, 2 + i / 1e3 - 0.001, 2 + i / 1e3]));
+        writeCsv(
+          dir,
+          'EURUSD',
+          'M5',
+          bars('2026-01-05 00:00', 5, 600, (i) => [1 + i / 1e4, 1 + i / 1e4 + 0.0005, 1 + i / 1e4 - 0.0005, 1 + i / 1e4 + 0.0001]),
+        );
+        writeCsv(
+          dir,
+          'EURUSD',
+          'H1',
+          bars('2026-01-04 00:00', 60, 80, (i) => [2 + i / 1e3, 2 + i / 1e3 + 0.001, 2 + i / 1e3 - 0.001, 2 + i / 1e3]),
+        );
         const clock = new SimClock(0);
         const src = new CsvDataSource(clock, { dir, serverTime: { utcOffsetHours: 0, dst: 'none' } });
         await src.load();
         assert.deepEqual(src.timeframes('EURUSD'), ['M5', 'H1']);
         const start = utc('2026-01-05 00:00');
         fc.assert(
-          fc.property(fc.integer({ min: start, max: start + 50 * 3_600_000 }), fc.constantFrom('M5' as const, 'H1' as const), fc.integer({ min: 1, max: 500 }), (t, tf, n) => {
-            clock.set(Math.max(clock.now(), t));
-            const now = clock.now();
-            const b = src.bars('EURUSD', tf, n);
-            for (let i = 0; i < b.length; i++) assert.ok(b.time[i]! + TIMEFRAME_MS[tf] <= now, 'no bar closes after now');
-            const all = src.store('EURUSD', tf);
-            const visible = [...all.time].filter((x) => x + TIMEFRAME_MS[tf] <= now).length;
-            assert.equal(b.length, Math.min(n, visible), 'the last N visible bars');
-            if (b.length) assert.equal(b.time[b.length - 1], all.time[visible - 1]);
-            const range = src.bars('EURUSD', tf, { from: now - 10 * 3_600_000, to: now + 10 * 3_600_000 });
-            for (let i = 0; i < range.length; i++) assert.ok(range.time[i]! + TIMEFRAME_MS[tf] <= now);
-            const q = src.tick('EURUSD');
-            assert.ok(q.time <= now, 'a quote is never from the future');
-          }),
+          fc.property(
+            fc.integer({ min: start, max: start + 50 * 3_600_000 }),
+            fc.constantFrom('M5' as const, 'H1' as const),
+            fc.integer({ min: 1, max: 500 }),
+            (t, tf, n) => {
+              clock.set(Math.max(clock.now(), t));
+              const now = clock.now();
+              const b = src.bars('EURUSD', tf, n);
+              for (let i = 0; i < b.length; i++) assert.ok(b.time[i]! + TIMEFRAME_MS[tf] <= now, 'no bar closes after now');
+              const all = src.store('EURUSD', tf);
+              const visible = [...all.time].filter((x) => x + TIMEFRAME_MS[tf] <= now).length;
+              assert.equal(b.length, Math.min(n, visible), 'the last N visible bars');
+              if (b.length) assert.equal(b.time[b.length - 1], all.time[visible - 1]);
+              const range = src.bars('EURUSD', tf, { from: now - 10 * 3_600_000, to: now + 10 * 3_600_000 });
+              for (let i = 0; i < range.length; i++) assert.ok(range.time[i]! + TIMEFRAME_MS[tf] <= now);
+              const q = src.tick('EURUSD');
+              assert.ok(q.time <= now, 'a quote is never from the future');
+            },
+          ),
           { numRuns: 300 },
         );
       } finally {
@@ -139,19 +159,35 @@ describe('MT5 CSV data', () => {
 
     it('converts server time at load and says which files are missing', async () => {
       const clock = new SimClock(utc('2026-05-13 12:00'));
-      const src = new CsvDataSource(clock, { dir: path.join(EXAMPLES, 'data'), symbols: ['EURUSD'], timeframes: ['M5'], serverTime: { utcOffsetHours: 2, dst: 'us' } });
+      const src = new CsvDataSource(clock, {
+        dir: path.join(EXAMPLES, 'data'),
+        symbols: ['EURUSD'],
+        timeframes: ['M5'],
+        serverTime: { utcOffsetHours: 2, dst: 'us' },
+      });
       await src.load();
       assert.equal(src.coverage('EURUSD', 'M5').from, utc('2026-05-13 03:10'));
       const missing = new CsvDataSource(clock, { dir: path.join(EXAMPLES, 'data'), symbols: ['EURGBP'], serverTime: { utcOffsetHours: 2, dst: 'us' } });
       await assert.rejects(missing.load(), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_NOT_FOUND');
-      assert.throws(() => src.bars('EURUSD', 'M1', 10), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_NOT_FOUND');
-      assert.throws(() => src.tick('GBPJPY'), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_SYMBOL');
+      assert.throws(
+        () => src.bars('EURUSD', 'M1', 10),
+        (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_NOT_FOUND',
+      );
+      assert.throws(
+        () => src.tick('GBPJPY'),
+        (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_SYMBOL',
+      );
     });
 
     it('caches parsed columns next to the data and uses them until the CSV changes', async () => {
       const { dir, cleanup } = tempDir();
       try {
-        const file = writeCsv(dir, 'EURUSD', 'M5', bars('2026-01-05 00:00', 5, 500, (i) => [1 + i / 1e5, 1 + i / 1e5 + 0.0002, 1 + i / 1e5 - 0.0002, 1 + i / 1e5 + 0.0001]));
+        const file = writeCsv(
+          dir,
+          'EURUSD',
+          'M5',
+          bars('2026-01-05 00:00', 5, 500, (i) => [1 + i / 1e5, 1 + i / 1e5 + 0.0002, 1 + i / 1e5 - 0.0002, 1 + i / 1e5 + 0.0001]),
+        );
         const load = async () => {
           const src = new CsvDataSource(new SimClock(utc('2026-01-07 00:00')), { dir, serverTime: { utcOffsetHours: 2, dst: 'us' } });
           await src.load();
@@ -199,7 +235,9 @@ describe('MT5 CSV data', () => {
           const t = Date.UTC(2026, 0, 5) + i * 3_600_000;
           const d = t < Date.UTC(2026, 0, 12, 9) ? 4 : 6;
           const v = 1.1 + (i % 5) / 1000 + 1.234567e-4;
-          h1.push(`${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(d)},${(v + 0.003).toFixed(d)},${(v - 0.003).toFixed(d)},${v.toFixed(d)},10`);
+          h1.push(
+            `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')},${v.toFixed(d)},${(v + 0.003).toFixed(d)},${(v - 0.003).toFixed(d)},${v.toFixed(d)},10`,
+          );
         }
         writeFileSync(path.join(dir, 'EURUSD_M5.csv'), m5(500));
         writeFileSync(path.join(dir, 'EURUSD_H1.csv'), `${h1.join('\n')}\n`);
@@ -240,11 +278,23 @@ describe('MT5 CSV data', () => {
     it('quotes with the bar spread column, caches it, and ignores a column of zeros', async () => {
       const { dir, cleanup } = tempDir();
       try {
-        const rows = bars('2026-01-05 00:00', 5, 20, () => [1.1, 1.1002, 1.0998, 1.1]).map((r, i): Row => [r[0], r[1], r[2], r[3], r[4], 100, i === 10 ? 40 : 8]);
+        const rows = bars('2026-01-05 00:00', 5, 20, () => [1.1, 1.1002, 1.0998, 1.1]).map(
+          (r, i): Row => [r[0], r[1], r[2], r[3], r[4], 100, i === 10 ? 40 : 8],
+        );
         const file = writeCsv(dir, 'EURUSD', 'M5', rows);
-        writeCsv(dir, 'GBPUSD', 'M5', bars('2026-01-05 00:00', 5, 20, () => [1.3, 1.3, 1.3, 1.3]).map((r): Row => [r[0], r[1], r[2], r[3], r[4], 100, 0]));
+        writeCsv(
+          dir,
+          'GBPUSD',
+          'M5',
+          bars('2026-01-05 00:00', 5, 20, () => [1.3, 1.3, 1.3, 1.3]).map((r): Row => [r[0], r[1], r[2], r[3], r[4], 100, 0]),
+        );
         const load = async (barSpread?: boolean) => {
-          const src = new CsvDataSource(new SimClock(utc('2026-01-05 00:52')), { dir, serverTime: { utcOffsetHours: 0, dst: 'none' }, barSpread, symbolInfo: { EURUSD: { spread: 15, digits: 5 }, GBPUSD: { spread: 15, digits: 5 } } });
+          const src = new CsvDataSource(new SimClock(utc('2026-01-05 00:52')), {
+            dir,
+            serverTime: { utcOffsetHours: 0, dst: 'none' },
+            barSpread,
+            symbolInfo: { EURUSD: { spread: 15, digits: 5 }, GBPUSD: { spread: 15, digits: 5 } },
+          });
           await src.load();
           await src.flushCache();
           return src;
@@ -256,7 +306,10 @@ describe('MT5 CSV data', () => {
         assert.equal(first.tick('GBPUSD').ask, 1.30015, 'zeros only: the fixed spread');
         assert.equal(first.store('GBPUSD', 'M5').spread, undefined);
         const cached = await readColumnCache(file);
-        assert.deepEqual([...cached!.spread!], rows.map((r) => r[6]));
+        assert.deepEqual(
+          [...cached!.spread!],
+          rows.map((r) => r[6]),
+        );
         const second = await load();
         assert.equal(second.tick('EURUSD').ask, 1.1004, 'from the column cache');
         assert.equal((await load(false)).tick('EURUSD').ask, 1.10015, 'barSpread: false');

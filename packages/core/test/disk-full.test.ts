@@ -43,7 +43,9 @@ const config = (db: string) =>
   - use: ${path.join(EXAMPLES, 'sma-crossover')}
     with: { fast: 3, slow: 8, timeframe: M5, volume: 0.1 }`,
     '[EURUSD, GBPUSD]',
-  ).replace('warmupBars: 50', 'warmupBars: 50\n  to: 2026-05-22').replace('state:\n  url: memory', `state:\n  url: 'sqlite://${db}'\n  failureGraceSeconds: 1`);
+  )
+    .replace('warmupBars: 50', 'warmupBars: 50\n  to: 2026-05-22')
+    .replace('state:\n  url: memory', `state:\n  url: 'sqlite://${db}'\n  failureGraceSeconds: 1`);
 
 describe('state store on a full disk', () => {
   let tmp: { dir: string; cleanup: () => void };

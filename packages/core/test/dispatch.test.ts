@@ -20,13 +20,17 @@ function instrumented() {
 const intent = { clientId: 'c', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 1, price: 1.1 } as never;
 
 describe('hook dispatcher', () => {
-  it('records each hook\'s arity and names tradekit\'s interceptor', () => {
+  it("records each hook's arity and names tradekit's interceptor", () => {
     const { hooks } = instrumented();
     assert.equal(hookArity(hooks.cycleStart), 1);
     assert.equal(hookArity(hooks.beforeExecute), 3);
     assert.equal(hookArity(hooks.positionClosed), 1);
     assert.throws(() => hookArity({}), TypeError);
-    for (const h of Object.values(hooks)) assert.deepEqual((h as unknown as { interceptors: { name: string }[] }).interceptors.map((i) => i.name), [TRADEKIT_INTERCEPTOR]);
+    for (const h of Object.values(hooks))
+      assert.deepEqual(
+        (h as unknown as { interceptors: { name: string }[] }).interceptors.map((i) => i.name),
+        [TRADEKIT_INTERCEPTOR],
+      );
   });
 
   it('a synchronous tapMaybe tap answers synchronously through the dispatcher and as a promise through tapable', async () => {
@@ -43,12 +47,13 @@ describe('hook dispatcher', () => {
     assert.equal(await hooks.research.promise({ symbol: 'XAUUSD' } as never, {} as never), 'no gold');
   });
 
-  it('another interceptor sees every call, with exactly the hook\'s arguments', async () => {
+  it("another interceptor sees every call, with exactly the hook's arguments", async () => {
     const { hooks } = instrumented();
     const seen: unknown[][] = [];
     tapMaybe(hooks, 'beforeExecute', 'sizer', (i) => ({ ...(i as object), volume: 0.25 }) as never);
     tapMaybe(hooks, 'positionClosed', 'count', () => undefined);
-    for (const h of [hooks.beforeExecute, hooks.positionClosed]) (h as unknown as { intercept(i: object): void }).intercept({ name: 'tracer', call: (...args: unknown[]) => void seen.push(args) });
+    for (const h of [hooks.beforeExecute, hooks.positionClosed])
+      (h as unknown as { intercept(i: object): void }).intercept({ name: 'tracer', call: (...args: unknown[]) => void seen.push(args) });
     const r = await waterfall(hooks.beforeExecute, intent, 'ctx', 'cand');
     assert.equal((r as { volume: number }).volume, 0.25);
     await series(hooks.positionClosed, 'trade', 'extra-ignored');

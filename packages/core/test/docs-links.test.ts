@@ -85,12 +85,15 @@ const SOURCES = ['packages', 'examples', 'scripts', 'bench']
 describe('docs: links and citations resolve to files in the repository', () => {
   it('finds the documents it checks', () => {
     const names = MARKDOWN.map(rel);
-    for (const must of ['README.md', 'ARCHITECTURE.md', 'docs/glossary.md', 'docs/reference/mt5-notes.md', 'docs/reference/original-system.md']) assert.ok(names.includes(must), must);
+    for (const must of ['README.md', 'ARCHITECTURE.md', 'docs/glossary.md', 'docs/reference/mt5-notes.md', 'docs/reference/original-system.md'])
+      assert.ok(names.includes(must), must);
     assert.ok(SOURCES.length > 200, `only ${SOURCES.length} source files found`);
   });
 
   it('computes GitHub heading anchors', () => {
-    const a = anchorsOf('# A title\n## `tradekit run` and `sweep`\n```\n# not a heading\n```\n## Modes and clocks\n## Modes and clocks\n## Decisions (and why)\n');
+    const a = anchorsOf(
+      '# A title\n## `tradekit run` and `sweep`\n```\n# not a heading\n```\n## Modes and clocks\n## Modes and clocks\n## Decisions (and why)\n',
+    );
     assert.deepEqual([...a], ['a-title', 'tradekit-run-and-sweep', 'modes-and-clocks', 'modes-and-clocks-1', 'decisions-and-why']);
   });
 
@@ -110,7 +113,8 @@ describe('docs: links and citations resolve to files in the repository', () => {
         const where = `${rel(file)}:${line} → ${target}`;
         if (!dest.startsWith(REPO_ROOT + path.sep) && dest !== REPO_ROOT) broken.push(`${where} (outside the repository)`);
         else if (!existsSync(dest)) broken.push(`${where} (no such file)`);
-        else if (hash && dest.endsWith('.md') && statSync(dest).isFile() && !anchors(dest).has(decodeURIComponent(hash).toLowerCase())) broken.push(`${where} (no such heading)`);
+        else if (hash && dest.endsWith('.md') && statSync(dest).isFile() && !anchors(dest).has(decodeURIComponent(hash).toLowerCase()))
+          broken.push(`${where} (no such heading)`);
       }
     }
     assert.deepEqual(broken, []);
@@ -121,7 +125,8 @@ describe('docs: links and citations resolve to files in the repository', () => {
     for (const f of SOURCES) {
       const text = readFileSync(f, 'utf8');
       for (const m of text.matchAll(/(?<![\w/.-])docs\/[\w./-]*\w\.md\b/g)) if (!existsSync(path.join(REPO_ROOT, m[0]))) missing.push(`${rel(f)}: ${m[0]}`);
-      for (const m of text.matchAll(/(?<![\w/.-])(mt5-notes|original-system)(?![\w.-])/g)) missing.push(`${rel(f)}: "${m[0]}" without its path (docs/reference/${m[1]}.md)`);
+      for (const m of text.matchAll(/(?<![\w/.-])(mt5-notes|original-system)(?![\w.-])/g))
+        missing.push(`${rel(f)}: "${m[0]}" without its path (docs/reference/${m[1]}.md)`);
     }
     assert.deepEqual(missing, []);
   });
@@ -161,7 +166,10 @@ describe('ARCHITECTURE.md: the map is true and complete', () => {
 
   it('covers every package of the workspace', () => {
     const pkgs = readdirSync(path.join(REPO_ROOT, 'packages')).filter((d) => existsSync(path.join(REPO_ROOT, 'packages', d, 'package.json')));
-    assert.deepEqual(pkgs.filter((p) => !SECTIONS.some(([, s]) => s === p)), []);
+    assert.deepEqual(
+      pkgs.filter((p) => !SECTIONS.some(([, s]) => s === p)),
+      [],
+    );
   });
 
   for (const [heading, pkg] of SECTIONS) {

@@ -106,8 +106,8 @@ describe('engine', () => {
     assert.ok(agentTap.totalMs + flaky.totalMs > 0, 'twelve timed calls took some time');
     const hook = m.scan!;
     assert.equal(hook.calls, 6, 'a hook reports its own calls');
-    assert.equal(hook.errors, 2, 'a hook sums its taps\' errors');
-    assert.ok(Math.abs(hook.totalMs - (agentTap.totalMs + flaky.totalMs)) < 1e-9, 'a hook\'s time is the sum of its taps\'');
+    assert.equal(hook.errors, 2, "a hook sums its taps' errors");
+    assert.ok(Math.abs(hook.totalMs - (agentTap.totalMs + flaky.totalMs)) < 1e-9, "a hook's time is the sum of its taps'");
     assert.equal(hook.maxMs, Math.max(agentTap.maxMs, flaky.maxMs));
   });
 
@@ -142,14 +142,22 @@ describe('engine', () => {
         return { symbol: scanCtx.symbol, side: 'sell', score, probability, entry: 'market', volume: 0.1 };`),
     });
     const s = await cycle(t);
-    assert.deepEqual(s.executions.map((e) => [e.candidate.symbol, e.candidate.side, e.result?.status]), [['XAUUSD', 'sell', 'filled'], ['GBPUSD', 'sell', 'filled']]);
+    assert.deepEqual(
+      s.executions.map((e) => [e.candidate.symbol, e.candidate.side, e.result?.status]),
+      [
+        ['XAUUSD', 'sell', 'filled'],
+        ['GBPUSD', 'sell', 'filled'],
+      ],
+    );
     for (const e of s.executions) assert.equal(s.symbols[e.candidate.symbol], executionStatus(e));
     assert.equal(s.symbols.EURUSD, candidateStatus('sell'));
   });
 
   it('lets a risk policy veto or size an order in beforeExecute', async () => {
     t = await startRun(baseConfig(`agents: [{ use: ./agent.js }]\nrisk: [{ use: ./risk.js }]`, '[EURUSD, XAUUSD]'), {
-      'agent.js': agent(`return { symbol: scanCtx.symbol, side: 'buy', score: scanCtx.symbol === 'EURUSD' ? 9 : 1, probability: 0.5, entry: 'market', slDistance: scanCtx.symbol === 'EURUSD' ? 0.002 : 3 };`),
+      'agent.js': agent(
+        `return { symbol: scanCtx.symbol, side: 'buy', score: scanCtx.symbol === 'EURUSD' ? 9 : 1, probability: 0.5, entry: 'market', slDistance: scanCtx.symbol === 'EURUSD' ? 0.002 : 3 };`,
+      ),
       'risk.js': `export default { name: 'risk', version: '1.0.0', provides: ['risk'], setup(ctx) { ctx.addRiskPolicy({
           preTrade(cycle, c) { return c.symbol === 'EURUSD' ? { ok: false, reason: 'Max exposure EUR' } : { ok: true }; },
           size() { return 0.2; },
@@ -159,7 +167,11 @@ describe('engine', () => {
     assert.equal(s.executions[0]!.veto, 'Max exposure EUR');
     assert.equal(s.symbols.EURUSD, execBlockStatus('Max exposure EUR'));
     const fill = s.executions[1]!;
-    assert.deepEqual([fill.candidate.symbol, fill.result?.status, fill.result?.status === 'filled' && fill.result.volume], ['XAUUSD', 'filled', 0.2], 'the next candidate is tried after a veto');
+    assert.deepEqual(
+      [fill.candidate.symbol, fill.result?.status, fill.result?.status === 'filled' && fill.result.volume],
+      ['XAUUSD', 'filled', 0.2],
+      'the next candidate is tried after a veto',
+    );
     assert.equal(s.symbols.XAUUSD, executionStatus(fill));
     const [pos] = await t.run.broker.positions();
     assert.ok(pos!.sl! < pos!.openPrice, 'SL placed below the entry from slDistance');

@@ -12,7 +12,7 @@ import { REPO_ROOT } from './helpers/fs.js';
 
 const BIOME = path.join(REPO_ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
 // The JSON reporter is marked experimental by Biome: its shape is fixed by the exact version pinned.
-const ARGS = ['ci', '--formatter-enabled=false', '--assist-enabled=false', '--error-on-warnings', '--reporter=json', '--colors=off', '--max-diagnostics=none', '.'];
+const ARGS = ['ci', '--error-on-warnings', '--reporter=json', '--colors=off', '--max-diagnostics=none', '.'];
 
 interface Report {
   summary: { changed: number; unchanged: number; errors: number; warnings: number; infos: number };
@@ -34,7 +34,9 @@ describe('lint (Biome, root biome.json)', function () {
     assert.ok(existsSync(BIOME), `${BIOME} is missing: run the install (it is a root devDependency)`);
     const v = spawnSync(process.execPath, [BIOME, '--version'], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(v.status, 0, v.stderr);
-    const pinned = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@biomejs/biome'];
+    const pinned = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies[
+      '@biomejs/biome'
+    ];
     assert.match(v.stdout, new RegExp(`\\b${pinned!.replace(/\./g, '\\.')}\\b`), `biome --version says ${v.stdout.trim()}, package.json pins ${pinned}`);
   });
 
@@ -51,6 +53,9 @@ describe('lint (Biome, root biome.json)', function () {
     const found = listed(report);
     assert.deepEqual(found, [], `biome found ${found.length} problem(s) (\`npm run lint\` shows them with context):\n${found.join('\n')}`);
     assert.equal(r.status, 0, `biome exited with ${r.status}:\n${r.stderr}`.slice(0, 20_000));
-    assert.ok(report.summary.unchanged + report.summary.changed > 100, `biome checked ${report.summary.unchanged} file(s): the includes of biome.json match (almost) nothing`);
+    assert.ok(
+      report.summary.unchanged + report.summary.changed > 100,
+      `biome checked ${report.summary.unchanged} file(s): the includes of biome.json match (almost) nothing`,
+    );
   });
 });

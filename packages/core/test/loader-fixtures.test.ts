@@ -35,12 +35,19 @@ describe('config loader fixtures', () => {
       const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
       const envFile = path.join(dir, 'env.json');
       const env: NodeJS.ProcessEnv = {};
-      if (existsSync(envFile)) for (const [k, v] of Object.entries(JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string | null>)) if (v !== null) env[k] = v;
+      if (existsSync(envFile))
+        for (const [k, v] of Object.entries(JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string | null>)) if (v !== null) env[k] = v;
       const file = path.join(dir, 'config.yaml');
       const r = await loadConfig(file, { env });
       if (expected.ok) {
-        assert.deepEqual(r.errors.map((e) => e.format()), []);
-        assert.deepEqual(r.plugins.map((p) => `${p.slot}:${p.instance}`), expected.plugins);
+        assert.deepEqual(
+          r.errors.map((e) => e.format()),
+          [],
+        );
+        assert.deepEqual(
+          r.plugins.map((p) => `${p.slot}:${p.instance}`),
+          expected.plugins,
+        );
         for (const [p, v] of Object.entries(expected.config ?? {})) assert.deepEqual(get(r.config, p), v, `config ${p}`);
         return;
       }

@@ -16,7 +16,9 @@ describe('mergeActions', () => {
   });
 
   it('keeps a lone full close of an open position, as a plain close with its reason', () => {
-    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'p-buy', reason: 'exit signal' }], [BUY, SELL]), [{ type: 'close', positionId: 'p-buy', reason: 'exit signal' }]);
+    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'p-buy', reason: 'exit signal' }], [BUY, SELL]), [
+      { type: 'close', positionId: 'p-buy', reason: 'exit signal' },
+    ]);
   });
 
   it('drops actions on positions that are not open (a lone close, a modify, a partial close)', () => {
@@ -50,7 +52,7 @@ describe('mergeActions', () => {
     ]);
   });
 
-  it('lets a full close beat partial closes and modifies of the same position, with the full close\'s reason', () => {
+  it("lets a full close beat partial closes and modifies of the same position, with the full close's reason", () => {
     const out = mergeActions(
       [
         { type: 'modify', positionId: 'p-buy', sl: 1.09, reason: 'break-even' },
@@ -71,11 +73,20 @@ describe('mergeActions', () => {
       [BUY],
     );
     assert.deepEqual(out, [{ type: 'close', positionId: 'p-buy', reason: 'all of it' }]);
-    assert.deepEqual(mergeActions([{ type: 'close', positionId: 'p-buy', volume: 2, reason: 'more than open' }, { type: 'cancel', orderId: 'o', reason: 'x' }], [BUY]).at(-1), {
-      type: 'close',
-      positionId: 'p-buy',
-      reason: 'more than open',
-    });
+    assert.deepEqual(
+      mergeActions(
+        [
+          { type: 'close', positionId: 'p-buy', volume: 2, reason: 'more than open' },
+          { type: 'cancel', orderId: 'o', reason: 'x' },
+        ],
+        [BUY],
+      ).at(-1),
+      {
+        type: 'close',
+        positionId: 'p-buy',
+        reason: 'more than open',
+      },
+    );
   });
 
   it('keeps the largest partial close when several plugins ask for one', () => {
@@ -111,8 +122,12 @@ describe('mergeActions', () => {
       { type: 'modify', positionId: id, sl: 1.098, reason: 'break-even' },
       { type: 'modify', positionId: id, sl: 1.091, reason: 'structure' },
     ];
-    assert.deepEqual(mergeActions(mods('p-buy'), [BUY]), [{ type: 'modify', positionId: 'p-buy', sl: 1.098, tp: undefined, reason: 'trail, break-even, structure' }]);
-    assert.deepEqual(mergeActions(mods('p-sell'), [SELL]), [{ type: 'modify', positionId: 'p-sell', sl: 1.091, tp: undefined, reason: 'trail, break-even, structure' }]);
+    assert.deepEqual(mergeActions(mods('p-buy'), [BUY]), [
+      { type: 'modify', positionId: 'p-buy', sl: 1.098, tp: undefined, reason: 'trail, break-even, structure' },
+    ]);
+    assert.deepEqual(mergeActions(mods('p-sell'), [SELL]), [
+      { type: 'modify', positionId: 'p-sell', sl: 1.091, tp: undefined, reason: 'trail, break-even, structure' },
+    ]);
   });
 
   it('takes the last TP given, keeps an SL given by only one plugin, and lists each reason once', () => {
@@ -128,7 +143,16 @@ describe('mergeActions', () => {
   });
 
   it('drops a modify that changes neither SL nor TP', () => {
-    assert.deepEqual(mergeActions([{ type: 'modify', positionId: 'p-buy', reason: 'nothing' }, { type: 'modify', positionId: 'p-buy', reason: 'still nothing' }], [BUY]), []);
+    assert.deepEqual(
+      mergeActions(
+        [
+          { type: 'modify', positionId: 'p-buy', reason: 'nothing' },
+          { type: 'modify', positionId: 'p-buy', reason: 'still nothing' },
+        ],
+        [BUY],
+      ),
+      [],
+    );
   });
 
   it('merges each position on its own', () => {

@@ -11,7 +11,17 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TradekitMetrics, breakerOf, parseExposition, rejectClass, sampleValue, serveMetrics, sumOf, type Exposition, type MetricsServer } from '../src/metrics/index.js';
+import {
+  TradekitMetrics,
+  breakerOf,
+  parseExposition,
+  rejectClass,
+  sampleValue,
+  serveMetrics,
+  sumOf,
+  type Exposition,
+  type MetricsServer,
+} from '../src/metrics/index.js';
 import { EXAMPLES, TEST_DIR } from './helpers/fs.js';
 import { baseConfig, startRun, type TestRun } from './helpers/run.js';
 
@@ -100,11 +110,17 @@ describe('metrics (@tradekit/core/metrics, scraped over HTTP)', function () {
     assert.equal(sampleValue(m, 'tradekit_breaker_open', { ...run, breaker: 'circuit_breaker' }), 0);
     assert.ok(sampleValue(m, 'tradekit_events_total', run)! > 0);
     assert.equal(sampleValue(m, 'tradekit_event_backlog', run)! >= 0, true);
-    assert.ok(m.samples.some((s) => s.name === 'process_cpu_user_seconds_total'), 'process metrics');
+    assert.ok(
+      m.samples.some((s) => s.name === 'process_cpu_user_seconds_total'),
+      'process metrics',
+    );
   });
 
   it('an unknown outcome counts as such, and its resolution next cycle as a reconciliation difference', async () => {
-    const cfg = baseConfig(`agents: [{ use: ./buyer.js }]`, '[EURUSD]').replace("broker:\n  use: '@tradekit/core/paper'\n  with: { balance: 10000 }", `broker:\n  use: ${BLIND}`);
+    const cfg = baseConfig(`agents: [{ use: ./buyer.js }]`, '[EURUSD]').replace(
+      "broker:\n  use: '@tradekit/core/paper'\n  with: { balance: 10000 }",
+      `broker:\n  use: ${BLIND}`,
+    );
     t = await startRun(cfg, { 'buyer.js': buyer });
     const metrics = new TradekitMetrics({ processMetrics: false });
     metrics.observe(t.run);
@@ -126,19 +142,36 @@ describe('metrics (@tradekit/core/metrics, scraped over HTTP)', function () {
     const { tempDir } = await import('./helpers/fs.js');
     const db = tempDir('tk-db-');
     try {
-      t = await startRun(baseConfig(`agents: [{ use: ./buyer.js }]`, '[EURUSD]').replace('url: memory', `url: sqlite://${db.dir}/state.db`), { 'buyer.js': buyer });
+      t = await startRun(baseConfig(`agents: [{ use: ./buyer.js }]`, '[EURUSD]').replace('url: memory', `url: sqlite://${db.dir}/state.db`), {
+        'buyer.js': buyer,
+      });
       const metrics = new TradekitMetrics({ processMetrics: false });
       const detach = metrics.observe(t.run);
       server = await serveMetrics(metrics, { port: 0 });
       await t.run.cycle();
       const journal = t.run.store.journal;
-      await journal.saveOrder({ clientId: 'tkcrashed000001', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: 1, updatedAt: 1 });
+      await journal.saveOrder({
+        clientId: 'tkcrashed000001',
+        symbol: 'EURUSD',
+        side: 'buy',
+        type: 'market',
+        volume: 0.1,
+        status: 'pending',
+        createdAt: 1,
+        updatedAt: 1,
+      });
       await t.run.broker.place({ clientId: 'tkorphan0000001', symbol: 'EURUSD', side: 'sell', type: 'market', volume: 0.2, magic: t.run.info.magic });
       await journal.openTrade({ positionId: 'ghost-1', symbol: 'EURUSD', side: 'buy', volume: 0.1, entryTime: 1, entryPrice: 1.1 });
       await t.run.engine.recover();
       const run = { run: t.run.id };
       let m = await scrape(server.url);
-      for (const [kind, n] of [['resolved', 1], ['adopted', 1], ['closed', 1], ['exits', 0], ['failed', 0]] as const) {
+      for (const [kind, n] of [
+        ['resolved', 1],
+        ['adopted', 1],
+        ['closed', 1],
+        ['exits', 0],
+        ['failed', 0],
+      ] as const) {
         assert.equal(sampleValue(m, 'tradekit_reconciliation_differences_total', { ...run, kind }), n, kind);
       }
       detach();
@@ -165,7 +198,10 @@ describe('metrics (@tradekit/core/metrics, scraped over HTTP)', function () {
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
     try {
       const port = (busy.address() as { port: number }).port;
-      await assert.rejects(serveMetrics(metrics, { port }), (e: { code?: string; message: string }) => e.code === 'TK_ERR_METRICS_BIND' && /already in use/.test(e.message));
+      await assert.rejects(
+        serveMetrics(metrics, { port }),
+        (e: { code?: string; message: string }) => e.code === 'TK_ERR_METRICS_BIND' && /already in use/.test(e.message),
+      );
       await assert.rejects(serveMetrics(metrics, { port: 70000 }), { code: 'TK_ERR_METRICS_BIND' });
     } finally {
       busy.close();
@@ -213,13 +249,18 @@ process.stdout.write(JSON.stringify({ cycles: r.perf.cycles, loaded }));`,
     const subs: ((e: unknown) => void)[] = [];
     const fake = {
       id: 'fake',
-      bus: { subscribe: (fn: (e: unknown) => void) => (subs.push(fn), () => undefined), backlog: 0, counters: { emitted: 0, dropped: 0, persistErrors: 0, sinkErrors: 0 } },
+      bus: {
+        subscribe: (fn: (e: unknown) => void) => (subs.push(fn), () => undefined),
+        backlog: 0,
+        counters: { emitted: 0, dropped: 0, persistErrors: 0, sinkErrors: 0 },
+      },
       tradingState: { state: 'ACTIVE' as const },
       engine: { cycles: 0 },
     };
     const metrics = new TradekitMetrics({ processMetrics: false, maxCodes: 3 });
     metrics.observe(fake as never);
-    for (const code of ['TK_ERR_A', 'TK_ERR_B', 'TK_ERR_C', 'TK_ERR_D', 'not a code "with quotes"', 'TK_ERR_A']) subs[0]!({ type: 'error', data: { code, message: 'x' } });
+    for (const code of ['TK_ERR_A', 'TK_ERR_B', 'TK_ERR_C', 'TK_ERR_D', 'not a code "with quotes"', 'TK_ERR_A'])
+      subs[0]!({ type: 'error', data: { code, message: 'x' } });
     const m = parseExposition(await metrics.text());
     const codes = m.samples.filter((s) => s.name === 'tradekit_errors_total').map((s) => `${s.labels.code}=${s.value}`);
     assert.deepEqual(codes.sort(), ['TK_ERR_A=2', 'TK_ERR_B=1', 'TK_ERR_C=1', 'other=2']);

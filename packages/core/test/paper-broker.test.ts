@@ -27,7 +27,11 @@ describe('paper broker', () => {
   afterEach(() => w?.cleanup());
 
   it('fills market buys at the ask and sells at the bid, charges commission, equity = balance + floating', async () => {
-    w = await world({ EURUSD_M5: m5([1.1, 1.101, 1.099, 1.1005], [1.1005, 1.102, 1.1, 1.1015], [1.1015, 1.1016, 1.1014, 1.1015]) }, { commissionPerLot: 7, balance: 10_000 }, EU);
+    w = await world(
+      { EURUSD_M5: m5([1.1, 1.101, 1.099, 1.1005], [1.1005, 1.102, 1.1, 1.1015], [1.1015, 1.1016, 1.1014, 1.1015]) },
+      { commissionPerLot: 7, balance: 10_000 },
+      EU,
+    );
     w.at('2026-01-05 10:05');
     const buy = filled(sync(w.broker.place(intent({ side: 'buy', volume: 1 }))));
     assert.equal(buy.price, 1.1006); // open 1.1005 + spread 0.0001
@@ -121,7 +125,15 @@ describe('paper broker', () => {
 
   it('fills a buy limit at its price, or at the open when the market gaps below it', async () => {
     w = await world(
-      { EURUSD_M5: m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1005, 1.0985, 1.099], [1.099, 1.099, 1.099, 1.099], [1.097, 1.097, 1.096, 1.097], [1.097, 1.097, 1.097, 1.097]) },
+      {
+        EURUSD_M5: m5(
+          [1.1, 1.1, 1.1, 1.1],
+          [1.1, 1.1005, 1.0985, 1.099],
+          [1.099, 1.099, 1.099, 1.099],
+          [1.097, 1.097, 1.096, 1.097],
+          [1.097, 1.097, 1.097, 1.097],
+        ),
+      },
       {},
       EU,
     );
@@ -168,7 +180,10 @@ describe('paper broker', () => {
     [p] = sync(w.broker.positions());
     assert.equal(p, undefined);
     const outs = deals(w).filter((d) => d.entry === 'out');
-    assert.deepEqual(outs.map((d) => d.volume), [0.2, 0.3]);
+    assert.deepEqual(
+      outs.map((d) => d.volume),
+      [0.2, 0.3],
+    );
     assert.equal(outs[0]!.profit, Math.round((1.101 - 1.1001) * 0.2 * 100_000 * 100) / 100);
     const gone = sync(w.broker.close(r.positionId));
     assert.equal(gone.status === 'rejected' && gone.code, 'TK_ERR_BROKER_POSITION_NOT_FOUND');
@@ -190,7 +205,11 @@ describe('paper broker', () => {
   });
 
   it('rejects with coded errors: no money, bad volume, bad stops, market closed', async () => {
-    w = await world({ EURUSD_M5: [...m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.1, 1.1]), ['2026-01-05 14:00', 1.1, 1.1, 1.1, 1.1, 1]] }, { balance: 1000, leverage: 100 }, EU);
+    w = await world(
+      { EURUSD_M5: [...m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.1, 1.1]), ['2026-01-05 14:00', 1.1, 1.1, 1.1, 1.1, 1]] },
+      { balance: 1000, leverage: 100 },
+      EU,
+    );
     w.at('2026-01-05 10:05');
     const money = sync(w.broker.place(intent({ volume: 5 })));
     assert.equal(money.status === 'rejected' && money.code, 'TK_ERR_BROKER_NO_MONEY');
@@ -229,7 +248,10 @@ describe('paper broker', () => {
     const sellIn = ds.find((d) => d.entry === 'in' && d.side === 'sell')!;
     assert.deepEqual([out.price, out.time], [1.103, Date.parse('2026-01-11T22:00:00Z')], 'closed at the next open');
     assert.deepEqual([sellIn.price, sellIn.time, sellIn.volume], [1.103, Date.parse('2026-01-11T22:00:00Z'), 0.2], 'the sell filled at the next open (bid)');
-    assert.deepEqual(sync(w.broker.positions()).map((p) => p.side), ['sell']);
+    assert.deepEqual(
+      sync(w.broker.positions()).map((p) => p.side),
+      ['sell'],
+    );
   });
 
   it('modifies stops, accepts an identical modify, rejects a wrong-side SL', async () => {
@@ -259,7 +281,11 @@ describe('paper broker', () => {
   });
 
   it('stops out the largest loser when the margin level falls below the stop-out level', async () => {
-    w = await world({ EURUSD_M5: m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.09, 1.095], [1.095, 1.095, 1.095, 1.095]) }, { balance: 1500, leverage: 100, stopOutLevel: 50 }, EU);
+    w = await world(
+      { EURUSD_M5: m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.09, 1.095], [1.095, 1.095, 1.095, 1.095]) },
+      { balance: 1500, leverage: 100, stopOutLevel: 50 },
+      EU,
+    );
     w.at('2026-01-05 10:05');
     filled(sync(w.broker.place(intent({ volume: 1 }))));
     w.at('2026-01-05 10:15');

@@ -35,9 +35,9 @@ describe('paper account persistence', () => {
     const s1 = await open();
     const b1 = new PersistentPaperBroker(new PaperBroker(clock, market, opts), s1, silentLogger());
     assert.equal(await b1.restore(), false, 'nothing saved yet');
-    const filled = await b1.place({ clientId: 'tk-a', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.2, sl: 1.0980, magic: 7 });
+    const filled = await b1.place({ clientId: 'tk-a', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.2, sl: 1.098, magic: 7 });
     assert.equal(filled.status, 'filled');
-    const placed = await b1.place({ clientId: 'tk-b', symbol: 'EURUSD', side: 'buy', type: 'limit', price: 1.0950, volume: 0.1, magic: 7 });
+    const placed = await b1.place({ clientId: 'tk-b', symbol: 'EURUSD', side: 'buy', type: 'limit', price: 1.095, volume: 0.1, magic: 7 });
     assert.equal(placed.status, 'placed');
     const saved = await s1.get<{ positions: unknown[]; pending: unknown[] }>(PAPER_ACCOUNT_KEY);
     assert.equal(saved?.positions.length, 1, 'saved before place answered');
@@ -71,7 +71,11 @@ describe('paper account persistence', () => {
     // New tickets never collide with the dead process's.
     const again = await b2.place({ clientId: 'tk-c', symbol: 'EURUSD', side: 'sell', type: 'market', volume: 0.1, magic: 7 });
     assert.equal(again.status, 'filled');
-    const ids = new Set([filled.status === 'filled' ? filled.positionId : '', placed.status === 'placed' ? placed.orderId : '', again.status === 'filled' ? again.positionId : '']);
+    const ids = new Set([
+      filled.status === 'filled' ? filled.positionId : '',
+      placed.status === 'placed' ? placed.orderId : '',
+      again.status === 'filled' ? again.positionId : '',
+    ]);
     assert.equal(ids.size, 3);
   });
 });

@@ -31,7 +31,17 @@ state: { url: memory }
 `;
 
 type Row = Pick<TradeRecord, 'symbol' | 'side' | 'volume' | 'entryTime' | 'entryPrice' | 'exitTime' | 'exitPrice' | 'exitReason' | 'profit'>;
-const row = (t: Row): Row => ({ symbol: t.symbol, side: t.side, volume: t.volume, entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.exitTime, exitPrice: t.exitPrice, exitReason: t.exitReason, profit: t.profit });
+const row = (t: Row): Row => ({
+  symbol: t.symbol,
+  side: t.side,
+  volume: t.volume,
+  entryTime: t.entryTime,
+  entryPrice: t.entryPrice,
+  exitTime: t.exitTime,
+  exitPrice: t.exitPrice,
+  exitReason: t.exitReason,
+  profit: t.profit,
+});
 
 describe('replay and backtest parity', () => {
   it('a paper replay and a backtest over the same bars make identical trades', async () => {
@@ -43,11 +53,15 @@ describe('replay and backtest parity', () => {
       await run.start();
       const summary = await run.loop();
       assert.equal(summary.reason, 'endOfData');
-      const replay = (await run.store.journal.listTrades({ status: 'closed' })).map(row).sort((a, b) => a.entryTime - b.entryTime || a.symbol.localeCompare(b.symbol));
+      const replay = (await run.store.journal.listTrades({ status: 'closed' }))
+        .map(row)
+        .sort((a, b) => a.entryTime - b.entryTime || a.symbol.localeCompare(b.symbol));
       await run.close();
 
       const bt = await runBacktest({ configFile: file, closeAtEnd: false }, { logger: silentLogger() });
-      const backtest = bt.trades.map((t) => row({ ...t, exitTime: t.exitTime, exitReason: t.exitReason })).sort((a, b) => a.entryTime - b.entryTime || a.symbol.localeCompare(b.symbol));
+      const backtest = bt.trades
+        .map((t) => row({ ...t, exitTime: t.exitTime, exitReason: t.exitReason }))
+        .sort((a, b) => a.entryTime - b.entryTime || a.symbol.localeCompare(b.symbol));
 
       assert.ok(replay.length > 20, `the SMA agent traded (${replay.length} closed trades)`);
       assert.deepEqual(backtest, replay);

@@ -70,17 +70,29 @@ describe('state store on PostgreSQL that stops taking writes (failover to a read
     this.timeout(60_000);
     const { run, events } = await start();
     try {
-      assert.ok((await run.broker.history({ from: 0, to: Infinity })).some((d) => d.entry === 'in'), 'traded before');
+      assert.ok(
+        (await run.broker.history({ from: 0, to: Infinity })).some((d) => d.entry === 'in'),
+        'traded before',
+      );
       await setReadOnly(db, true);
       await assert.rejects(run.loop(), (e: { code?: string; message?: string }) => {
         assert.equal(e.code, 'TK_ERR_STATE_IO');
         // The first failure, in words: a cut session (a statement in flight) or a write refused by a read-only one.
-        assert.match(e.message!, /the database server is read-only.*\(25006\)|the database server is shutting down.*\(57P01\)|connection to the database server was lost \(CONNECTION_LOST\)/);
+        assert.match(
+          e.message!,
+          /the database server is read-only.*\(25006\)|the database server is shutting down.*\(57P01\)|connection to the database server was lost \(CONNECTION_LOST\)/,
+        );
         assert.doesNotMatch(e.message!, /insert into|update "|select /i, 'no SQL in the message');
         return true;
       });
-      assert.ok(events.some((e) => e.type === 'state.changed' && (e.data as { to: string }).to === 'HALTED'), 'HALTED');
-      assert.ok(events.some((e) => e.type === 'error' && (e.data as { code: string }).code === 'TK_ERR_STATE_IO'), 'with a coded event');
+      assert.ok(
+        events.some((e) => e.type === 'state.changed' && (e.data as { to: string }).to === 'HALTED'),
+        'HALTED',
+      );
+      assert.ok(
+        events.some((e) => e.type === 'error' && (e.data as { code: string }).code === 'TK_ERR_STATE_IO'),
+        'with a coded event',
+      );
       assert.equal(run.tradingState.state, 'HALTED');
       // Read back through a store of its own: the run's pooled sessions were cut once more just now.
       await setReadOnly(db, false);

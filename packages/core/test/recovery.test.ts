@@ -52,9 +52,25 @@ describe('ambiguous outcomes and restart recovery', () => {
       await t.run.cycle();
       const journal = t.run.store.journal;
       // A crash between "journal first" and the broker's answer leaves an order pending.
-      await journal.saveOrder({ clientId: 'tkcrashed000001', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: 1, updatedAt: 1 });
+      await journal.saveOrder({
+        clientId: 'tkcrashed000001',
+        symbol: 'EURUSD',
+        side: 'buy',
+        type: 'market',
+        volume: 0.1,
+        status: 'pending',
+        createdAt: 1,
+        updatedAt: 1,
+      });
       // A position of ours opened while the journal was not looking (e.g. the process died right after the fill).
-      const placed = await t.run.broker.place({ clientId: 'tkorphan0000001', symbol: 'EURUSD', side: 'sell', type: 'market', volume: 0.2, magic: t.run.info.magic });
+      const placed = await t.run.broker.place({
+        clientId: 'tkorphan0000001',
+        symbol: 'EURUSD',
+        side: 'sell',
+        type: 'market',
+        volume: 0.2,
+        magic: t.run.info.magic,
+      });
       assert.equal(placed.status, 'filled');
       // A manual trade (other magic) must not be adopted.
       await t.run.broker.place({ clientId: 'manual-1', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.3, magic: 1 });

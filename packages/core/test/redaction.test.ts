@@ -17,7 +17,10 @@ describe('secrets', () => {
     const secret = 'S3cr3t-Br1dge-T0ken';
     const { tempDir } = await import('./helpers/fs.js');
     const db = tempDir('tk-secret-');
-    const cfg = baseConfig(`agents: [{ use: ./leaky.js, with: { token: "\${TK_TEST_BRIDGE_TOKEN}" } }]\nsecrets: { bridge: "\${TK_TEST_BRIDGE_TOKEN}" }`, '[EURUSD]').replace('url: memory', `url: sqlite://${db.dir}/s.db`);
+    const cfg = baseConfig(
+      `agents: [{ use: ./leaky.js, with: { token: "\${TK_TEST_BRIDGE_TOKEN}" } }]\nsecrets: { bridge: "\${TK_TEST_BRIDGE_TOKEN}" }`,
+      '[EURUSD]',
+    ).replace('url: memory', `url: sqlite://${db.dir}/s.db`);
     const t = await startRun(
       cfg,
       {
@@ -33,7 +36,10 @@ describe('secrets', () => {
     try {
       await t.run.cycle();
       await t.run.bus.flush();
-      assert.ok(lines.some((l) => l.includes('configured with [REDACTED]')), 'the log line is there, redacted');
+      assert.ok(
+        lines.some((l) => l.includes('configured with [REDACTED]')),
+        'the log line is there, redacted',
+      );
       assert.ok(!lines.some((l) => l.includes(secret)), 'no log line carries the secret');
       assert.ok(t.events.length > 0);
       for (const e of t.events) assert.ok(!JSON.stringify(e).includes(secret), `event ${e.type} carries no secret`);

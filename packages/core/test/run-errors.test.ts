@@ -69,7 +69,12 @@ state: { url: memory }
       await assert.rejects(run.start(), (e: unknown) => {
         const err = e as TradekitError;
         const cause = err.cause as TradekitError;
-        return err.code === 'TK_ERR_PLUGIN_SETUP' && cause?.code === 'TK_ERR_DI' && cause.plugin === 'needs-a-service' && cause.message.includes('tradekit.test.NoSuchService');
+        return (
+          err.code === 'TK_ERR_PLUGIN_SETUP' &&
+          cause?.code === 'TK_ERR_DI' &&
+          cause.plugin === 'needs-a-service' &&
+          cause.message.includes('tradekit.test.NoSuchService')
+        );
       });
       await run.close();
     } finally {

@@ -56,9 +56,16 @@ async function assertEventsComplete(store: StateStore, run: string, lastSeq: num
   assert.ok(lastSeq > 10, `the run published events (${lastSeq})`);
   assert.equal(await store.journal.lastEventSeq(), lastSeq);
   const events = await store.journal.events(0, lastSeq + 10);
-  assert.deepEqual(events.map((e) => e.seq), Array.from({ length: lastSeq }, (_, i) => i + 1), 'gap-free');
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    Array.from({ length: lastSeq }, (_, i) => i + 1),
+    'gap-free',
+  );
   assert.ok(events.every((e) => e.run === run));
-  assert.ok(events.some((e) => e.type === 'order.filled'), 'fills among them');
+  assert.ok(
+    events.some((e) => e.type === 'order.filled'),
+    'fills among them',
+  );
 }
 
 interface JournalDb {

@@ -29,12 +29,30 @@ describe('fencing on PostgreSQL: a write and a take-over at the same time', () =
       // Another process takes the run over: its transaction holds the lease row, not committed yet.
       takeover = await k.transaction();
       await takeover('tk_leases').where({ run: 'live-a' }).update({ holder: 'h2', token: 2 });
-      const write = Promise.resolve(stale.journal.saveOrder({ clientId: 'tk-late', symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: 1, updatedAt: 1 })).then(
+      const write = Promise.resolve(
+        stale.journal.saveOrder({
+          clientId: 'tk-late',
+          symbol: 'EURUSD',
+          side: 'buy',
+          type: 'market',
+          volume: 0.1,
+          status: 'pending',
+          createdAt: 1,
+          updatedAt: 1,
+        }),
+      ).then(
         () => 'written',
         (e: { code?: string }) => e.code,
       );
       // The stale write's fence check must wait on the lease row (it would pass against the old token otherwise).
-      const waiting = async () => Number(((await k.raw(`select count(*) as n from pg_stat_activity where application_name = 'tk-stale-writer' and wait_event_type = 'Lock'`)) as { rows: { n: string }[] }).rows[0]!.n);
+      const waiting = async () =>
+        Number(
+          (
+            (await k.raw(`select count(*) as n from pg_stat_activity where application_name = 'tk-stale-writer' and wait_event_type = 'Lock'`)) as {
+              rows: { n: string }[];
+            }
+          ).rows[0]!.n,
+        );
       for (let i = 0; (await waiting()) === 0; i++) {
         if (i > 500) assert.fail(`the stale write did not wait for the take-over (it ended: ${await Promise.race([write, 'still running'])})`);
         await new Promise((r) => setTimeout(r, 10));
@@ -93,7 +111,17 @@ describe('state URLs and failures to reach the store', () => {
     const db = await createPgDatabase();
     const store = await open(db.url());
     try {
-      const err = await rejectsWith(store.journal.openTrade({ positionId: 'p-secret-value', symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: 1, entryPrice: undefined as unknown as number }), 'TK_ERR_STATE_IO');
+      const err = await rejectsWith(
+        store.journal.openTrade({
+          positionId: 'p-secret-value',
+          symbol: 'EURUSD',
+          side: 'buy',
+          volume: 1,
+          entryTime: 1,
+          entryPrice: undefined as unknown as number,
+        }),
+        'TK_ERR_STATE_IO',
+      );
       assert.match(err.message, /journaling trade p-secret-value failed: a required value is missing \(23502\)/);
       assert.ok(!/insert|tk_trades|\$1/i.test(err.message), err.message);
       assert.ok(!String((err.cause as Error).message).includes('insert'));

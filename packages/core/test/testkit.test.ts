@@ -62,14 +62,20 @@ describe('strategy test kit', function () {
     assert.ok(r.decisions.every((d) => d.symbol === 'EURUSD'));
     const statuses = new Set(r.decisions.map((d) => d.status));
     assert.ok(statuses.has('No Cross'));
-    assert.ok([...statuses].some((s) => /^FILLED \((BUY|SELL) 0\.1 @ 1\.\d+\)$/.test(s)), [...statuses].slice(0, 5).join(', '));
+    assert.ok(
+      [...statuses].some((s) => /^FILLED \((BUY|SELL) 0\.1 @ 1\.\d+\)$/.test(s)),
+      [...statuses].slice(0, 5).join(', '),
+    );
     assert.ok(r.signals.length > 20, `${r.signals.length} signals`);
     assert.ok(r.signals.every((s) => s.candidate.symbol === 'EURUSD' && /SMA10 crossed/.test(s.candidate.reason ?? '')));
     assert.ok(r.orders.some((o) => o.event === 'filled'));
     // Always in the market: every trade but the last is closed by the opposite cross.
     assert.ok(r.trades.length > 20);
     assert.equal(r.trades.length, r.result.stats.trades);
-    assert.ok(r.trades.slice(0, -1).every((t) => t.exitReason === 'opposite cross'), r.trades.map((t) => t.exitReason).join(','));
+    assert.ok(
+      r.trades.slice(0, -1).every((t) => t.exitReason === 'opposite cross'),
+      r.trades.map((t) => t.exitReason).join(','),
+    );
     // The same again: a run is deterministic (client ids included).
     const again = await runStrategy(base({ use: SMA, with: { fast: 10, slow: 30, timeframe: 'M5', volume: 0.1 } }));
     assert.deepEqual(goldenOf(again), goldenOf(r));
@@ -81,8 +87,14 @@ describe('strategy test kit', function () {
     assert.equal(report.checkpoints.length, 3);
     const failing = report.variants.filter((v) => v.diff);
     // Cut off at T, it sees no next bar at T; mutated, the next close moves elsewhere.
-    assert.ok(failing.some((v) => v.variant === 'cut'), 'cut variants catch it');
-    assert.ok(failing.some((v) => v.variant !== 'cut'), 'mutated variants catch it');
+    assert.ok(
+      failing.some((v) => v.variant === 'cut'),
+      'cut variants catch it',
+    );
+    assert.ok(
+      failing.some((v) => v.variant !== 'cut'),
+      'mutated variants catch it',
+    );
     for (const v of failing) assert.ok(v.diff!.time <= v.checkpoint);
     const e = await rejects(assertNoLookahead(base({ use: path.join(FIX, 'leaky-agent.js') }, { checkpoints: 2 })), 'TK_ERR_TESTKIT_LOOKAHEAD');
     assert.ok(e instanceof TestkitAssertionError);
@@ -94,7 +106,10 @@ describe('strategy test kit', function () {
 
   it('the look-ahead check passes the example SMA plugin with unrounded mutations (and SL/TP in points)', async () => {
     const report = await assertNoLookahead(
-      base({ use: SMA, with: { fast: 10, slow: 30, timeframe: 'M5', volume: 0.1, slPoints: 150, tpPoints: 300, alwaysInMarket: false } }, { checkpoints: 4, mutations: ['noise', 'reverse', 'drift'] }),
+      base(
+        { use: SMA, with: { fast: 10, slow: 30, timeframe: 'M5', volume: 0.1, slPoints: 150, tpPoints: 300, alwaysInMarket: false } },
+        { checkpoints: 4, mutations: ['noise', 'reverse', 'drift'] },
+      ),
     );
     assert.equal(report.ok, true);
     assert.equal(report.variants.length, 4 * 4);
@@ -108,12 +123,15 @@ describe('strategy test kit', function () {
   it('finds the CSV source leak it was built for: digits inferred from the whole file (future rows) change the past', async () => {
     // The same strategy, with the digits taken from every row (as before the fix): the unrounded
     // future rows raise the digits, so the point — and every SL/TP distance in points — changes.
-    const o = base({ use: SMA, with: { fast: 10, slow: 30, timeframe: 'M5', volume: 0.1, slPoints: 150, tpPoints: 300, alwaysInMarket: false } }, {
-      checkpoints: 2,
-      cut: false,
-      mutations: ['noise'],
-      set: { 'data.with.digitsFromBars': 1_000_000 },
-    });
+    const o = base(
+      { use: SMA, with: { fast: 10, slow: 30, timeframe: 'M5', volume: 0.1, slPoints: 150, tpPoints: 300, alwaysInMarket: false } },
+      {
+        checkpoints: 2,
+        cut: false,
+        mutations: ['noise'],
+        set: { 'data.with.digitsFromBars': 1_000_000 },
+      },
+    );
     const e = await rejects(assertNoLookahead(o), 'TK_ERR_TESTKIT_LOOKAHEAD');
     assert.match(e.message, /signal|order|trade/);
   });
@@ -142,7 +160,10 @@ describe('strategy test kit', function () {
     assert.ok(ok.variants[0]!.compared > 5000, `${ok.variants[0]!.compared} records compared`);
     // The SMA plugin needs 31 bars; the default warm-up (300) is plenty.
     const sma = await assertWarmup({ ...base({ use: SMA, with: { fast: 10, slow: 30 } }), to: undefined });
-    assert.deepEqual(sma.variants.map((v) => v.bars), [301, 602, 1204]);
+    assert.deepEqual(
+      sma.variants.map((v) => v.bars),
+      [301, 602, 1204],
+    );
   });
 
   it('the indicator warm-up check reports the warm-up an indicator needs', async () => {

@@ -5,7 +5,12 @@ import { EXAMPLES, utc } from './helpers/fs.js';
 import { SlowSource } from './helpers/slow-source.js';
 
 async function csv(clock: SimClock): Promise<CsvDataSource> {
-  const s = new CsvDataSource(clock, { dir: path.join(EXAMPLES, 'data'), symbols: ['EURUSD', 'XAUUSD'], timeframes: ['M5', 'H1'], serverTime: { utcOffsetHours: 2, dst: 'us' } });
+  const s = new CsvDataSource(clock, {
+    dir: path.join(EXAMPLES, 'data'),
+    symbols: ['EURUSD', 'XAUUSD'],
+    timeframes: ['M5', 'H1'],
+    serverTime: { utcOffsetHours: 2, dst: 'us' },
+  });
   await s.load();
   return s;
 }

@@ -8,7 +8,18 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigErrors, Run, TradekitError, loadConfig, parseConfigText, realPathOf, rootsPolicy, silentLogger, type LoadOptions, type PathPolicy } from '../src/index.js';
+import {
+  ConfigErrors,
+  Run,
+  TradekitError,
+  loadConfig,
+  parseConfigText,
+  realPathOf,
+  rootsPolicy,
+  silentLogger,
+  type LoadOptions,
+  type PathPolicy,
+} from '../src/index.js';
 import { EXAMPLES, tempDir } from './helpers/fs.js';
 import './helpers/api-codes.js';
 
@@ -60,7 +71,11 @@ describe('untrusted configs', () => {
       for (const spec of specs) {
         for (const opts of [{}, hosted()]) {
           const r = await load(`${BASE}agents: [{ use: ${JSON.stringify(spec)} }]\n`, opts);
-          assert.deepEqual(r.errors.map((e) => e.code), ['TK_ERR_PLUGIN_URL'], `${spec}: ${r.errors.map((e) => e.format()).join('\n')}`);
+          assert.deepEqual(
+            r.errors.map((e) => e.code),
+            ['TK_ERR_PLUGIN_URL'],
+            `${spec}: ${r.errors.map((e) => e.format()).join('\n')}`,
+          );
           assert.equal(r.errors[0]!.line, 5);
           assert.equal(r.errors[0]!.path, 'agents[0].use');
           assert.match(r.errors[0]!.message, /installed package .* or a \.js file/);
@@ -88,7 +103,11 @@ describe('untrusted configs', () => {
       ];
       for (const [spec, code] of cases) {
         const r = await load(`${BASE}agents: [{ use: ${JSON.stringify(spec)} }]\n`, hosted());
-        assert.deepEqual(r.errors.map((e) => e.code), [code], `${spec}: ${r.errors.map((e) => e.format()).join('\n')}`);
+        assert.deepEqual(
+          r.errors.map((e) => e.code),
+          [code],
+          `${spec}: ${r.errors.map((e) => e.format()).join('\n')}`,
+        );
         assert.equal(r.errors[0]!.path, 'agents[0].use');
       }
       assert.ok(!existsSync(marker), 'nothing was imported');
@@ -105,14 +124,23 @@ describe('untrusted configs', () => {
         paths: policy([EXAMPLES, sma]),
         searchPaths: [pathToFileURL(path.join(sma, 'package.json')).href],
       });
-      assert.deepEqual(named.errors.map((e) => e.format()), []);
+      assert.deepEqual(
+        named.errors.map((e) => e.format()),
+        [],
+      );
     });
 
     it('imports nothing from a config that names one refused plugin', async () => {
       const marker = path.join(root, 'allowed-ran');
       writeFileSync(path.join(root, 'allowed.mjs'), evilModule(marker));
-      const r = await load(`${BASE}agents: [{ use: ./allowed.mjs }, { use: ./missing-elsewhere.txt, name: b }, { use: 'data:text/javascript,1', name: c }]\n`, hosted());
-      assert.deepEqual(r.errors.map((e) => e.code), ['TK_ERR_PLUGIN_URL']);
+      const r = await load(
+        `${BASE}agents: [{ use: ./allowed.mjs }, { use: ./missing-elsewhere.txt, name: b }, { use: 'data:text/javascript,1', name: c }]\n`,
+        hosted(),
+      );
+      assert.deepEqual(
+        r.errors.map((e) => e.code),
+        ['TK_ERR_PLUGIN_URL'],
+      );
       assert.ok(!existsSync(marker), 'the allowed plugin was not imported either');
     });
   });
@@ -124,7 +152,10 @@ describe('untrusted configs', () => {
     it('refuses ${NAME} outside the allow-list, naming the variable, never its value (even with a default)', async () => {
       for (const ref of ['${TK_T_SECRET}', '${TK_T_SECRET:-x}']) {
         const r = await load(BASE.replace('name: t', `name: "${ref}"`), { ...hosted(), env, envAllow: ['TK_T_ALLOWED'] });
-        assert.deepEqual(r.errors.map((e) => e.code), ['TK_ERR_CONFIG_ENV_FORBIDDEN']);
+        assert.deepEqual(
+          r.errors.map((e) => e.code),
+          ['TK_ERR_CONFIG_ENV_FORBIDDEN'],
+        );
         assert.equal(r.errors[0]!.path, 'run.name');
         assert.equal(r.errors[0]!.line, 1);
         assert.match(r.errors[0]!.message, /\$\{TK_T_SECRET\} is not available here.*TK_T_ALLOWED/);
@@ -151,7 +182,10 @@ describe('untrusted configs', () => {
       cleanups.push(cleanup);
       writeFileSync(path.join(dir, 'config.yaml'), `${BASE.replace(path.join(EXAMPLES, 'data'), '"${TK_T_SECRET}"')}state: { url: 'memory:' }\n`);
       const run = await Run.load({ configFile: path.join(dir, 'config.yaml'), env, logger: silentLogger() });
-      const err = await run.start().then(() => undefined, (e: unknown) => e as TradekitError);
+      const err = await run.start().then(
+        () => undefined,
+        (e: unknown) => e as TradekitError,
+      );
       assert.ok(err, 'the start fails');
       assert.equal(err.code, 'TK_ERR_PLUGIN_SETUP');
       const text = JSON.stringify([err.message, err.stack, err.toJSON(), String((err.cause as Error)?.message)]);
@@ -160,8 +194,17 @@ describe('untrusted configs', () => {
 
       // A state file refused by the path policy: the refusal names the variable, not the directory.
       writeFileSync(path.join(dir, 'state.yaml'), `${BASE}state: { url: "sqlite://\${TK_T_OUT}/x.db" }\n`);
-      const confined = await Run.load({ configFile: path.join(dir, 'state.yaml'), env: { TK_T_OUT: outside }, envAllow: ['TK_T_OUT'], paths: policy([dir]), logger: silentLogger() });
-      const refused = await confined.start().then(() => undefined, (e: unknown) => e as TradekitError);
+      const confined = await Run.load({
+        configFile: path.join(dir, 'state.yaml'),
+        env: { TK_T_OUT: outside },
+        envAllow: ['TK_T_OUT'],
+        paths: policy([dir]),
+        logger: silentLogger(),
+      });
+      const refused = await confined.start().then(
+        () => undefined,
+        (e: unknown) => e as TradekitError,
+      );
       assert.equal(refused?.code, 'TK_ERR_API_PATH_FORBIDDEN');
       assert.match(refused.message, /the value of \$\{TK_T_OUT\}\/x\.db/);
       assert.ok(!refused.message.includes(outside) && !existsSync(path.join(outside, 'x.db')));
@@ -176,12 +219,21 @@ describe('untrusted configs', () => {
   describe('YAML limits', () => {
     it('an alias bomb is TK_ERR_CONFIG_LIMIT at its first alias, not an exception', async () => {
       let y = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n';
-      for (let i = 0; i < 9; i++) y += `b${i}: &b${i} [${Array(10).fill(i ? `*b${i - 1}` : '*a').join(',')}]\n`;
+      for (let i = 0; i < 9; i++)
+        y += `b${i}: &b${i} [${Array(10)
+          .fill(i ? `*b${i - 1}` : '*a')
+          .join(',')}]\n`;
       const r = await load(y);
-      assert.deepEqual(r.errors.map((e) => e.code), ['TK_ERR_CONFIG_LIMIT']);
+      assert.deepEqual(
+        r.errors.map((e) => e.code),
+        ['TK_ERR_CONFIG_LIMIT'],
+      );
       assert.equal(r.errors[0]!.line, 2);
       assert.equal(r.errors[0]!.file, path.join(root, 'config.yaml'));
-      await assert.rejects(Run.load({ configFile: path.join(root, 'config.yaml'), text: y }), (e: unknown) => e instanceof ConfigErrors && e.code === 'TK_ERR_CONFIG_LIMIT');
+      await assert.rejects(
+        Run.load({ configFile: path.join(root, 'config.yaml'), text: y }),
+        (e: unknown) => e instanceof ConfigErrors && e.code === 'TK_ERR_CONFIG_LIMIT',
+      );
     });
 
     it('refuses deep nesting, many values and a size over maxBytes before parsing them (fast)', async () => {
@@ -201,7 +253,11 @@ describe('untrusted configs', () => {
         const t0 = performance.now();
         const r = await load(text);
         const ms = performance.now() - t0;
-        assert.deepEqual(r.errors.map((e) => e.code), ['TK_ERR_CONFIG_LIMIT'], what);
+        assert.deepEqual(
+          r.errors.map((e) => e.code),
+          ['TK_ERR_CONFIG_LIMIT'],
+          what,
+        );
         assert.equal(r.errors[0]!.details?.limit, limit, what);
         // The yaml parser takes seconds on these; the scan takes milliseconds (generous bound for a loaded CI box).
         assert.ok(ms < 1000, `${what} took ${ms.toFixed(0)} ms`);
@@ -214,10 +270,17 @@ describe('untrusted configs', () => {
     it('still accepts every shipped example and finds duplicate keys (in one pass)', async () => {
       for (const f of readdirSync(EXAMPLES).filter((x) => x.endsWith('.yaml'))) {
         const s = parseConfigText(readFileSync(path.join(EXAMPLES, f), 'utf8'), f, { MT5_PASSWORD: 'x', MT5_BRIDGE_TOKEN: 'y'.repeat(32) });
-        assert.deepEqual(s.errors.filter((e) => e.code === 'TK_ERR_CONFIG_LIMIT' || e.code === 'TK_ERR_CONFIG_YAML'), [], f);
+        assert.deepEqual(
+          s.errors.filter((e) => e.code === 'TK_ERR_CONFIG_LIMIT' || e.code === 'TK_ERR_CONFIG_YAML'),
+          [],
+          f,
+        );
       }
       const dup = parseConfigText('a: 1\nb:\n  c: 1\n  c: 2\n', 'd.yaml', {});
-      assert.deepEqual(dup.errors.map((e) => [e.code, e.line, e.column]), [['TK_ERR_CONFIG_YAML', 4, 3]]);
+      assert.deepEqual(
+        dup.errors.map((e) => [e.code, e.line, e.column]),
+        [['TK_ERR_CONFIG_YAML', 4, 3]],
+      );
       assert.match(dup.errors[0]!.message, /"c" is already set at line 3/);
     });
   });
@@ -229,7 +292,12 @@ describe('untrusted configs', () => {
       const p = policy([root], [deny]);
       symlinkSync(outside, path.join(root, 'out'));
       symlinkSync(path.join(outside, 'not-yet.db'), path.join(root, 'dangling.db'));
-      const refused = (abs: string) => assert.throws(() => p.confine(abs, 'x'), (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_API_PATH_FORBIDDEN', abs);
+      const refused = (abs: string) =>
+        assert.throws(
+          () => p.confine(abs, 'x'),
+          (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_API_PATH_FORBIDDEN',
+          abs,
+        );
       refused(path.join(root, 'out', 'a.csv'));
       refused(path.join(root, 'out', 'new', 'deeper', 'file.db'));
       refused(path.join(root, 'dangling.db'));

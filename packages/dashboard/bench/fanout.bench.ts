@@ -81,7 +81,9 @@ async function fanout(seconds: number): Promise<Record<string, number>> {
   const s = await server(2000);
   const child = await clients(s.url, 100, true);
   const rate = 10_000;
-  const pad = { account: { currency: 'USD', balance: 10000, equity: 10012.5, profit: 12.5, margin: 470.2, freeMargin: 9542.3, marginLevel: 2129.4, leverage: 100 } };
+  const pad = {
+    account: { currency: 'USD', balance: 10000, equity: 10012.5, profit: 12.5, margin: 470.2, freeMargin: 9542.3, marginLevel: 2129.4, leverage: 100 },
+  };
   const rss: number[] = [];
   let seq = 0;
   let pushNs = 0;
@@ -161,7 +163,12 @@ export default async function bench() {
   return {
     name: 'dashboard: socket.io fan-out',
     results: { ...f, replayCyclesPerSecNoClients: alone, replayCyclesPerSecWith10ClientsAndStalled: watched },
-    targets: { latencyP99Ms: '< 50', rssMaxMB: 'flat after warm-up (stalled client bounded by clientBuffer)', replayCyclesPerSecWith10ClientsAndStalled: '≈ NoClients' },
-    notes: 'server and a child process of 100 wire-protocol clients (+1 that stops reading) on the same 2-core loopback; latency = receive time − emit stamp of the oldest event in each batch',
+    targets: {
+      latencyP99Ms: '< 50',
+      rssMaxMB: 'flat after warm-up (stalled client bounded by clientBuffer)',
+      replayCyclesPerSecWith10ClientsAndStalled: '≈ NoClients',
+    },
+    notes:
+      'server and a child process of 100 wire-protocol clients (+1 that stops reading) on the same 2-core loopback; latency = receive time − emit stamp of the oldest event in each batch',
   };
 }

@@ -124,17 +124,28 @@ describe('orchestrator HTTP API (real HTTP, real runs)', function () {
     assert.equal(nf.body.error.code, 'TK_ERR_API_NOT_FOUND');
     const nr = await h.get('/runs/nope/account');
     assert.equal(nr.body.error.code, 'TK_ERR_API_RUN_NOT_FOUND');
-    const json = await fetch(`${h.url}/api/runs`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{oops' });
+    const json = await fetch(`${h.url}/api/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: '{oops',
+    });
     assert.equal(json.status, 400);
     assert.equal(((await json.json()) as { error: { code: string } }).error.code, 'TK_ERR_API_BAD_REQUEST');
   });
 
   it('checks uploaded YAML exactly like `tradekit validate` (codes, lines) and starts it against a base dir', async () => {
-    const bad = await h.post('/runs', { yaml: 'run: { name: up, mode: paper, pase: 10x }\nsymbols: [EURUSD]\ndata: { use: "@tradekit/core/csv", with: { dir: ./examples/data } }\nbroker: "@tradekit/core/paper"\n', baseDir: ROOT });
+    const bad = await h.post('/runs', {
+      yaml: 'run: { name: up, mode: paper, pase: 10x }\nsymbols: [EURUSD]\ndata: { use: "@tradekit/core/csv", with: { dir: ./examples/data } }\nbroker: "@tradekit/core/paper"\n',
+      baseDir: ROOT,
+    });
     assert.equal(bad.status, 422);
     assert.equal(bad.body.error.errors[0].code, 'TK_ERR_CONFIG_UNKNOWN_KEY');
     assert.equal(bad.body.error.errors[0].line, 1);
-    const text = readFileSync(QUICKSTART, 'utf8').replace('name: quickstart', 'name: uploaded').replace('./data', './examples/data').replace('./sma-crossover', './examples/sma-crossover').replace('sqlite://./quickstart.db', "'memory:'");
+    const text = readFileSync(QUICKSTART, 'utf8')
+      .replace('name: quickstart', 'name: uploaded')
+      .replace('./data', './examples/data')
+      .replace('./sma-crossover', './examples/sma-crossover')
+      .replace('sqlite://./quickstart.db', "'memory:'");
     const ok = await h.post('/runs', { yaml: text, baseDir: ROOT, overrides: { cycles: 5, pace: 'max', logLevel: 'silent' } });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.match(ok.body.id, /^uploaded@/);
@@ -162,15 +173,22 @@ describe('orchestrator HTTP API (real HTTP, real runs)', function () {
     assert.equal((await h.post(`/runs/${enc(id)}/reduce`, {})).body.tradingState, 'REDUCING');
     assert.equal((await h.post(`/runs/${enc(id)}/resume`, {})).body.tradingState, 'ACTIVE');
     const ev = await h.get(`/runs/${enc(id)}/events?since=0&limit=5000`);
-    const changes = ev.body.items.filter((e: { type: string }) => e.type === 'state.changed').map((e: { data: { to: string; by: string } }) => `${e.data.to}/${e.data.by}`);
+    const changes = ev.body.items
+      .filter((e: { type: string }) => e.type === 'state.changed')
+      .map((e: { data: { to: string; by: string } }) => `${e.data.to}/${e.data.by}`);
     assert.deepEqual(changes.slice(-3), ['HALTED/admin', 'REDUCING/admin', 'ACTIVE/admin']);
     await h.post(`/runs/${enc(id)}/pause`, {}, VIEWER);
     const audit = await h.get(`/audit?run=${enc(id)}`);
-    const actions = audit.body.items.map((a: { action: string; actor: string; outcome: string; code?: string }) => `${a.actor}:${a.action}:${a.outcome}${a.code ? `:${a.code}` : ''}`);
+    const actions = audit.body.items.map(
+      (a: { action: string; actor: string; outcome: string; code?: string }) => `${a.actor}:${a.action}:${a.outcome}${a.code ? `:${a.code}` : ''}`,
+    );
     assert.ok(actions.includes('admin:run.pause:ok'));
     assert.ok(actions.includes('admin:run.resume:ok'));
     assert.ok(actions.includes('admin:run.start:ok'));
-    assert.ok(actions.includes('viewer:run.pause:error:TK_ERR_AUTH_SCOPE') || !actions.some((a: string) => a.startsWith('viewer:')), 'scope failures happen before the audit (403 without a trace is fine)');
+    assert.ok(
+      actions.includes('viewer:run.pause:error:TK_ERR_AUTH_SCOPE') || !actions.some((a: string) => a.startsWith('viewer:')),
+      'scope failures happen before the audit (403 without a trace is fine)',
+    );
     const inAudit = audit.body.items.find((a: { action: string }) => a.action === 'run.pause');
     assert.equal(inAudit.params.reason, 'test pause');
   });

@@ -72,9 +72,19 @@ describe('dashboard in Chromium (playwright-core)', function () {
     const scanner = page.locator('[data-testid=scanner]');
     await until(async () => (await scanner.locator('.scan-cell').count()) === 3, 'three scanner cells');
     const scan0 = await page.locator('.scanner h4').innerText();
-    await until(async () => (await clock.innerText()) !== t0 && (await page.locator('.scanner h4').innerText()) !== scan0, 'the run clock and the scan cycle to move', 20000);
+    await until(
+      async () => (await clock.innerText()) !== t0 && (await page.locator('.scanner h4').innerText()) !== scan0,
+      'the run clock and the scan cycle to move',
+      20000,
+    );
     // Fills show as FILLED/SIGNAL, never SKIP (the original's bug).
-    await until(async () => (await page.locator('.scan-cell[data-kind=filled], .scan-cell[data-kind=signal]').count()) > 0 || (await page.locator('[data-testid=trade-feed] li').count()) > 1, 'a signal or fill', 30000);
+    await until(
+      async () =>
+        (await page.locator('.scan-cell[data-kind=filled], .scan-cell[data-kind=signal]').count()) > 0 ||
+        (await page.locator('[data-testid=trade-feed] li').count()) > 1,
+      'a signal or fill',
+      30000,
+    );
     for (const cell of await scanner.locator('.scan-cell').all()) {
       const status = await cell.locator('.status').innerText();
       const kind = await cell.getAttribute('data-kind');
@@ -130,7 +140,10 @@ describe('dashboard in Chromium (playwright-core)', function () {
       /** Price labels (numbers with a decimal point) drawn after the chart switched to `symbol`, within [lo, hi]. */
       const labels = async (symbol: string, digits: number, lo: number, hi: number): Promise<string[]> => {
         await tab.selectOption('select[aria-label=symbol]', symbol);
-        await until(async () => (await info.getAttribute('data-digits')) === String(digits) && Number(await info.getAttribute('data-bars')) > 100, `${symbol} candles`);
+        await until(
+          async () => (await info.getAttribute('data-digits')) === String(digits) && Number(await info.getAttribute('data-bars')) > 100,
+          `${symbol} candles`,
+        );
         await tab.evaluate(() => ((globalThis as any).__tkDrawn.length = 0));
         return until(async () => {
           const drawn = (await tab.evaluate(() => [...(globalThis as any).__tkDrawn])) as string[];
@@ -139,9 +152,17 @@ describe('dashboard in Chromium (playwright-core)', function () {
         }, `${symbol} price labels on the axis`);
       };
       const eur = await labels('EURUSD', 5, 0.5, 2);
-      assert.deepEqual(eur.filter((t) => !/^\d\.\d{5}$/.test(t)), [], `EURUSD labels with 5 decimals: ${eur.join(' ')}`);
+      assert.deepEqual(
+        eur.filter((t) => !/^\d\.\d{5}$/.test(t)),
+        [],
+        `EURUSD labels with 5 decimals: ${eur.join(' ')}`,
+      );
       const xau = await labels('XAUUSD', 2, 1000, 10000);
-      assert.deepEqual(xau.filter((t) => !/^\d{4}\.\d{2}$/.test(t)), [], `XAUUSD labels with 2 decimals: ${xau.join(' ')}`);
+      assert.deepEqual(
+        xau.filter((t) => !/^\d{4}\.\d{2}$/.test(t)),
+        [],
+        `XAUUSD labels with 2 decimals: ${xau.join(' ')}`,
+      );
     } finally {
       await tab.close();
     }
@@ -167,7 +188,10 @@ describe('dashboard in Chromium (playwright-core)', function () {
     await page.screenshot({ path: path.join(shots, 'dashboard-journal.png'), fullPage: true });
     await page.goto(`${h.url}/#/runs/${enc(done)}/results`);
     await page.selectOption('select[aria-label="second run"]', live);
-    await until(async () => (await page.locator('.result canvas').count()) > 0 && (await page.locator('.result [data-testid=stats]').count()) === 2, 'two results');
+    await until(
+      async () => (await page.locator('.result canvas').count()) > 0 && (await page.locator('.result [data-testid=stats]').count()) === 2,
+      'two results',
+    );
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'dashboard-results.png') });
     await page.setViewportSize({ width: 390, height: 844 });

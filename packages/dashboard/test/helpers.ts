@@ -25,11 +25,24 @@ export interface TestHost extends OrchestratorHost {
 export async function testHost(o: { clientBuffer?: number; generate?: boolean; uiDir?: string } = {}): Promise<TestHost> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tk-dash-'));
   const chunks: string[] = [];
-  const log: Logger = createLogger({ level: 'debug', format: 'json', destination: new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }) as never, redact: (s) => s });
+  const log: Logger = createLogger({
+    level: 'debug',
+    format: 'json',
+    destination: new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }) as never,
+    redact: (s) => s,
+  });
   const config = serverConfig(
     {
       server: { port: 0, dataDir: path.join(dir, 'server') },
-      auth: o.generate ? { tokens: [], generate: true } : { tokens: [{ name: 'admin', scopes: ['read', 'trade'], token: ADMIN }, { name: 'viewer', scopes: ['read'], token: VIEWER }], generate: false },
+      auth: o.generate
+        ? { tokens: [], generate: true }
+        : {
+            tokens: [
+              { name: 'admin', scopes: ['read', 'trade'], token: ADMIN },
+              { name: 'viewer', scopes: ['read'], token: VIEWER },
+            ],
+            generate: false,
+          },
       runs: { roots: [ROOT, dir], keepFinished: 8 },
       stream: { clientBuffer: o.clientBuffer ?? 2000 },
     },
@@ -51,7 +64,14 @@ export async function testHost(o: { clientBuffer?: number; generate?: boolean; u
     get: (p: string, token?: string | null, headers?: Record<string, string>) => call('GET', p, undefined, token, headers),
     post: (p: string, body: unknown, token?: string | null, headers?: Record<string, string>) => call('POST', p, body, token, headers),
     client(token?: string | null, opts: Record<string, unknown> = {}) {
-      const s = ioClient(host.url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 200, auth: token === null ? {} : { token: token ?? ADMIN }, ...opts });
+      const s = ioClient(host.url, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnectionDelay: 50,
+        reconnectionDelayMax: 200,
+        auth: token === null ? {} : { token: token ?? ADMIN },
+        ...opts,
+      });
       sockets.push(s);
       return s;
     },

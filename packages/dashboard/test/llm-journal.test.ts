@@ -25,14 +25,29 @@ function chatServer(): Promise<{ url: string; close(): Promise<void>; count(): n
     req.on('end', () => {
       n++;
       const system = (JSON.parse(body) as { messages: { content: string }[] }).messages[0]!.content;
-      const content = system.includes('trading coach') ? { grade: 7, lesson: 'let winners run', analysis: 'clean entry' } : { score: 0.2, confidence: 0.8, emotion: 'FEAR', risk: 'LOW', reasoning: 'cautious' };
+      const content = system.includes('trading coach')
+        ? { grade: 7, lesson: 'let winners run', analysis: 'clean entry' }
+        : { score: 0.2, confidence: 0.8, emotion: 'FEAR', risk: 'LOW', reasoning: 'cautious' };
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: `c${n}`, object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(content) }, finish_reason: 'stop' }], usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 } }));
+      res.end(
+        JSON.stringify({
+          id: `c${n}`,
+          object: 'chat.completion',
+          created: 0,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(content) }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 50, completion_tokens: 10, total_tokens: 60 },
+        }),
+      );
     });
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, count: () => n, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) }),
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+        count: () => n,
+        close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+      }),
     ),
   );
 }
@@ -52,7 +67,8 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
   });
 
   it('serves each call with its prompt and answer, and the reviews, after the run finished (its calls table is opened again for the read)', async () => {
-    const plugin = (file: string, w: unknown) => `  - use: ${JSON.stringify(path.join(ROOT, 'packages', 'llm', 'dist', 'src', 'plugins', file))}\n    with: ${JSON.stringify(w)}\n`;
+    const plugin = (file: string, w: unknown) =>
+      `  - use: ${JSON.stringify(path.join(ROOT, 'packages', 'llm', 'dist', 'src', 'plugins', file))}\n    with: ${JSON.stringify(w)}\n`;
     const store = `sqlite://${path.join(h.dir, 'llm.db')}`;
     const llmSection = { model: 'm', baseURL: llm.url, store, maxRetries: 0 };
     const text = readFileSync(QUICKSTART, 'utf8')
@@ -60,7 +76,11 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
       .replace('./data', './examples/data')
       .replace('./sma-crossover', './examples/sma-crossover')
       .replace('sqlite://./quickstart.db', "'memory:'")
-      .replace(/plugins:\n( {2}- .*\n( {4}.*\n)*)/, (m) => `${m}${plugin('sentiment.js', { llm: llmSection, feed: { files: [path.join(ROOT, 'examples', 'news', 'headlines-sample.json')] } })}${plugin('critic.js', { llm: llmSection })}`);
+      .replace(
+        /plugins:\n( {2}- .*\n( {4}.*\n)*)/,
+        (m) =>
+          `${m}${plugin('sentiment.js', { llm: llmSection, feed: { files: [path.join(ROOT, 'examples', 'news', 'headlines-sample.json')] } })}${plugin('critic.js', { llm: llmSection })}`,
+      );
     const started = await h.post('/runs', { yaml: text, baseDir: ROOT, overrides: { cycles: 600, pace: 'max', logLevel: 'silent' } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const id = started.body.id as string;
@@ -70,11 +90,20 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
     const r = await h.get(`/runs/${enc(id)}/llm`);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.available, true);
-    const items = r.body.items as { kind: string; outcome: string; request: { user: string }; response: string; parsed: Record<string, unknown>; time: number }[];
+    const items = r.body.items as {
+      kind: string;
+      outcome: string;
+      request: { user: string };
+      response: string;
+      parsed: Record<string, unknown>;
+      time: number;
+    }[];
     const sentiment = items.filter((i) => i.kind === 'sentiment');
     const critic = items.filter((i) => i.kind === 'critic');
     assert.ok(sentiment.length > 0 && critic.length > 0, `kinds: ${items.map((i) => i.kind).join(',')}`);
-    assert.ok(sentiment.every((i) => i.outcome === 'ok' && i.request.user.includes('"headlines"') && i.parsed.emotion === 'FEAR' && i.response.includes('FEAR')));
+    assert.ok(
+      sentiment.every((i) => i.outcome === 'ok' && i.request.user.includes('"headlines"') && i.parsed.emotion === 'FEAR' && i.response.includes('FEAR')),
+    );
     for (let k = 1; k < items.length; k++) assert.ok(items[k - 1]!.time >= items[k]!.time, 'newest first');
 
     const trades = await h.get(`/runs/${enc(id)}/trades?status=closed&limit=1000`);
@@ -85,7 +114,10 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
     // The overlay reduced the example agent's 0.1 lots to 0.06 (FEAR × 0.6) where there were headlines
     // (none in the 24 h before a Monday morning: no call, the agent's size), and never raised one.
     const volumes = trades.body.items.map((t: { volume: number }) => t.volume) as number[];
-    assert.ok(volumes.every((v) => v === 0.06 || v === 0.1), JSON.stringify(volumes));
+    assert.ok(
+      volumes.every((v) => v === 0.06 || v === 0.1),
+      JSON.stringify(volumes),
+    );
     assert.ok(volumes.filter((v) => v === 0.06).length > volumes.length / 2);
 
     const only = await h.get(`/runs/${enc(id)}/llm?kind=critic&limit=2`);
@@ -101,7 +133,12 @@ describe('dashboard journal: LLM decisions and critic reviews', function () {
     // the critic's column in the trade history.
     ensureChromium();
     const profile = mkdtempSync(path.join(tmpdir(), 'tk-chromium-llm-'));
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true, viewport: { width: 1440, height: 900 } });
+    const ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+      viewport: { width: 1440, height: 900 },
+    });
     try {
       const page = ctx.pages()[0] ?? (await ctx.newPage());
       await page.goto(`${h.url}/#token=${ADMIN}`);

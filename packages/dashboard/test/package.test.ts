@@ -29,7 +29,10 @@ function files(dir: string): string[] {
 /** Every import of a source file: its specifier and whether it imports types only. */
 function imports(file: string): { spec: string; typeOnly: boolean }[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s+'([^']+)'|\bimport\('([^']+)'\)|^\s*import\s+'([^']+)'/gm)].map((m) => ({ spec: (m[3] ?? m[4] ?? m[5])!, typeOnly: !!m[2] }));
+  return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?\bfrom\s+'([^']+)'|\bimport\('([^']+)'\)|^\s*import\s+'([^']+)'/gm)].map((m) => ({
+    spec: (m[3] ?? m[4] ?? m[5])!,
+    typeOnly: !!m[2],
+  }));
 }
 
 const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
@@ -89,7 +92,15 @@ describe('@tradekit/dashboard package', () => {
   });
 
   it('exports the socket.io sink as a plugin that requires @tradekit/core, with a closed config schema', async () => {
-    const { default: m } = (await import('@tradekit/dashboard/socketio')) as { default: { name: string; provides: readonly string[]; requires: Record<string, string>; configSchema: { additionalProperties?: boolean }; setup: unknown } };
+    const { default: m } = (await import('@tradekit/dashboard/socketio')) as {
+      default: {
+        name: string;
+        provides: readonly string[];
+        requires: Record<string, string>;
+        configSchema: { additionalProperties?: boolean };
+        setup: unknown;
+      };
+    };
     assert.equal(m.name, '@tradekit/dashboard/socketio');
     assert.deepEqual([...m.provides], ['sink']);
     assert.equal(m.requires['@tradekit/core'], '^0.1.0');

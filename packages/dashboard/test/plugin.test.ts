@@ -61,7 +61,11 @@ describe('@tradekit/dashboard/socketio sink plugin', function () {
       assert.equal(run.tradingState.state, 'HALTED');
       const stop = await fetch(`${url}/api/runs/${id}/stop`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
       assert.equal(((await stop.json()) as { error: { code: string } }).error.code, 'TK_ERR_API_UNSUPPORTED');
-      const start = await fetch(`${url}/api/runs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ config: file }) });
+      const start = await fetch(`${url}/api/runs`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ config: file }),
+      });
       assert.equal(((await start.json()) as { error: { code: string } }).error.code, 'TK_ERR_API_UNSUPPORTED');
       s.disconnect();
     } finally {

@@ -69,11 +69,22 @@ async function secureHost(o: { port?: number } = {}): Promise<Sec> {
   writeFileSync(path.join(outside, 'data', 'EURUSD_M5.csv'), csv());
   const dataDir = path.join(root, 'server');
   const chunks: string[] = [];
-  const log = createLogger({ level: 'debug', format: 'json', destination: new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }) as never, redact: (s) => s });
+  const log = createLogger({
+    level: 'debug',
+    format: 'json',
+    destination: new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }) as never,
+    redact: (s) => s,
+  });
   const cfg = serverConfig(
     {
       server: { port: o.port ?? 0, dataDir, allowedHosts: ['dash.example.test'] },
-      auth: { tokens: [{ name: 'admin', scopes: ['read', 'trade'], token: ADMIN }, { name: 'viewer', scopes: ['read'], token: VIEWER }], generate: false },
+      auth: {
+        tokens: [
+          { name: 'admin', scopes: ['read', 'trade'], token: ADMIN },
+          { name: 'viewer', scopes: ['read'], token: VIEWER },
+        ],
+        generate: false,
+      },
       runs: { roots: [root], keepFinished: 32 },
       plugins: { allow: ['tradekit-plugin-sma-crossover'] },
       env: { allow: ['TK_SEC_SYMBOL', 'TK_SEC_NAME'] },
@@ -81,10 +92,19 @@ async function secureHost(o: { port?: number } = {}): Promise<Sec> {
     root,
   );
   const sma = path.join(ROOT, 'examples', 'sma-crossover', 'package.json');
-  const host = await startOrchestrator({ config: cfg, log, env: ENV, searchPaths: [pathToFileURL(path.join(ROOT, 'package.json')).href, pathToFileURL(sma).href] });
+  const host = await startOrchestrator({
+    config: cfg,
+    log,
+    env: ENV,
+    searchPaths: [pathToFileURL(path.join(ROOT, 'package.json')).href, pathToFileURL(sma).href],
+  });
   const seen: string[] = [];
   const call = async (method: string, p: string, body: unknown, token = ADMIN) => {
-    const res = await fetch(`${host.url}/api${p}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${host.url}/api${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     seen.push(text);
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -182,7 +202,15 @@ describe('serve security: uploaded configs are data, never code', function () {
   });
 
   it('refuses plugin files outside the roots (absolute, ../, symlinked), non-JS files, and packages not in plugins.allow', async () => {
-    const specs = [path.join(s.outside, 'evil.mjs'), `../${path.basename(s.outside)}/evil.mjs`, './linked-plugin.mjs', './linked-dir/evil.mjs', './evil.txt', '@tradekit/mt5-adapter', 'left-pad'];
+    const specs = [
+      path.join(s.outside, 'evil.mjs'),
+      `../${path.basename(s.outside)}/evil.mjs`,
+      './linked-plugin.mjs',
+      './linked-dir/evil.mjs',
+      './evil.txt',
+      '@tradekit/mt5-adapter',
+      'left-pad',
+    ];
     for (const spec of specs) {
       const r = await upload(config({ extra: `agents: [{ use: ${JSON.stringify(spec)} }]\n` }));
       assert.equal(r.status, 422, `${spec}: ${JSON.stringify(r.body)}`);
@@ -279,7 +307,10 @@ describe('serve security: uploaded configs are data, never code', function () {
 
   it('answers an alias bomb, a depth bomb and a node bomb with 422 TK_ERR_CONFIG_LIMIT, and a 500 KB body with 413, without blocking', async () => {
     let bomb = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n';
-    for (let i = 0; i < 9; i++) bomb += `b${i}: &b${i} [${Array(10).fill(i ? `*b${i - 1}` : '*a').join(',')}]\n`;
+    for (let i = 0; i < 9; i++)
+      bomb += `b${i}: &b${i} [${Array(10)
+        .fill(i ? `*b${i - 1}` : '*a')
+        .join(',')}]\n`;
     const alias = await upload(bomb);
     assert.equal(alias.status, 422);
     assert.equal(alias.body.error.code, 'TK_ERR_CONFIG_LIMIT');
@@ -354,7 +385,10 @@ describe('serve security: listening', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'tk-sec-bind-'));
     try {
       const cfg = serverConfig({ server: { host: '0.0.0.0', port: 0, dataDir: path.join(dir, 'server') }, runs: { roots: [dir] } }, dir);
-      await assert.rejects(startOrchestrator({ config: cfg }), (e: { code?: string; message?: string }) => e.code === 'TK_ERR_API_BIND' && /server\.allowRemote/.test(e.message ?? ''));
+      await assert.rejects(
+        startOrchestrator({ config: cfg }),
+        (e: { code?: string; message?: string }) => e.code === 'TK_ERR_API_BIND' && /server\.allowRemote/.test(e.message ?? ''),
+      );
       assert.ok(!existsSync(path.join(dir, 'server')), 'nothing created, no token generated');
       const open = serverConfig({ server: { host: '0.0.0.0', port: 0, allowRemote: true, dataDir: path.join(dir, 'server') }, runs: { roots: [dir] } }, dir);
       const h = await startOrchestrator({ config: open });
@@ -376,7 +410,10 @@ describe('serve security: listening', function () {
     const port = (busy.address() as { port: number }).port;
     try {
       const cfg = (p: number) => serverConfig({ server: { port: p, dataDir: path.join(dir, 'server') }, runs: { roots: [dir] } }, dir);
-      await assert.rejects(startOrchestrator({ config: cfg(port) }), (e: { code?: string; message?: string }) => e.code === 'TK_ERR_API_BIND' && /already in use/.test(e.message ?? ''));
+      await assert.rejects(
+        startOrchestrator({ config: cfg(port) }),
+        (e: { code?: string; message?: string }) => e.code === 'TK_ERR_API_BIND' && /already in use/.test(e.message ?? ''),
+      );
       const db = await ServerDb.open(path.join(dir, 'server'));
       assert.deepEqual(await db.tokens(), [], 'no token nobody saw');
       await db.close();

@@ -13,7 +13,17 @@ import { TradekitError } from '@tradekit/core';
 import { ServerDb, TokenAuthority, serverConfig, startOrchestrator, type RunRegistryRow } from '../src/index.js';
 import { createPgDatabase } from './pg.js';
 
-const row = (id: string, startedAt: number): RunRegistryRow => ({ id, name: id, mode: 'paper', configFile: '/c.yaml', baseDir: '/', stateUrl: 'memory:', startedAt, status: 'running', source: 'path' });
+const row = (id: string, startedAt: number): RunRegistryRow => ({
+  id,
+  name: id,
+  mode: 'paper',
+  configFile: '/c.yaml',
+  baseDir: '/',
+  stateUrl: 'memory:',
+  startedAt,
+  status: 'running',
+  source: 'path',
+});
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<TradekitError> {
   try {
@@ -75,15 +85,30 @@ describe('server db on PostgreSQL: replicas share tokens, audit log and run regi
     await b.audit({ time: 2, actor: 'viewer', action: 'run.pause', run: 'r2', outcome: 'error', code: 'TK_ERR_AUTH_SCOPE' });
     for (const db of [a, b]) {
       const log = await db.auditLog({ limit: 10 });
-      assert.deepEqual(log.map((e) => [e.action, e.actor, e.outcome]), [['run.pause', 'viewer', 'error'], ['run.start', 'admin', 'ok']]);
+      assert.deepEqual(
+        log.map((e) => [e.action, e.actor, e.outcome]),
+        [
+          ['run.pause', 'viewer', 'error'],
+          ['run.start', 'admin', 'ok'],
+        ],
+      );
       assert.deepEqual((await db.auditLog({ limit: 10, run: 'r1' }))[0]?.params, { config: 'x.yaml' });
-      assert.deepEqual((await db.auditLog({ limit: 10, before: log[0]!.id })).map((e) => e.action), ['run.start']);
+      assert.deepEqual(
+        (await db.auditLog({ limit: 10, before: log[0]!.id })).map((e) => e.action),
+        ['run.start'],
+      );
     }
     await a.saveRun(row('r1', 10));
     await b.saveRun(row('r2', 20));
     await b.saveRun({ ...row('r1', 10), status: 'finished', endedAt: 30 });
     for (const db of [a, b]) {
-      assert.deepEqual((await db.runs()).map((r) => [r.id, r.status, r.endedAt]), [['r2', 'running', undefined], ['r1', 'finished', 30]]);
+      assert.deepEqual(
+        (await db.runs()).map((r) => [r.id, r.status, r.endedAt]),
+        [
+          ['r2', 'running', undefined],
+          ['r1', 'finished', 30],
+        ],
+      );
       assert.equal((await db.run('r2'))?.startedAt, 20);
       assert.equal(await db.run('nope'), undefined);
     }
@@ -94,7 +119,10 @@ describe('server db on PostgreSQL: replicas share tokens, audit log and run regi
     const k = knexFactory({ client: 'pg', connection: pg.url, pool: { min: 0, max: 1 } });
     try {
       const applied = (await k('tk_srv_migrations').select('name').orderBy('name')) as { name: string }[];
-      assert.deepEqual(applied.map((m) => m.name), ['001_server_tables', '002_tokens_version']);
+      assert.deepEqual(
+        applied.map((m) => m.name),
+        ['001_server_tables', '002_tokens_version'],
+      );
       assert.equal((await k('tk_srv_migrations_lock').select()).length, 1);
     } finally {
       await k.destroy();
@@ -115,7 +143,10 @@ describe('server db on PostgreSQL: replicas share tokens, audit log and run regi
         await fetch(`${second.url}/api/runs/nope/pause`, { method: 'POST', headers: { authorization: `Bearer ${first.generated.token}` } });
         const audit = await fetch(`${first.url}/api/audit?limit=10`, { headers: { authorization: `Bearer ${first.generated.token}` } });
         const items = ((await audit.json()) as { items: { action: string; run?: string }[] }).items;
-        assert.ok(items.some((e) => e.run === 'nope'), `the second's audit row is listed by the first: ${JSON.stringify(items)}`);
+        assert.ok(
+          items.some((e) => e.run === 'nope'),
+          `the second's audit row is listed by the first: ${JSON.stringify(items)}`,
+        );
       } finally {
         await second.close();
       }
@@ -145,7 +176,10 @@ describe('server db: where it is, and failures', function () {
   });
 
   it('server.db takes only a PostgreSQL URL; without it the db stays <dataDir>/server.db, and a file made before migrations keeps its tokens', async () => {
-    assert.throws(() => serverConfig({ server: { db: 'sqlite://./x.db' } }), (e: Error & { errors?: { code: string }[] }) => /server\.db|\/server\/db/.test(JSON.stringify(e.errors ?? e.message)));
+    assert.throws(
+      () => serverConfig({ server: { db: 'sqlite://./x.db' } }),
+      (e: Error & { errors?: { code: string }[] }) => /server\.db|\/server\/db/.test(JSON.stringify(e.errors ?? e.message)),
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'tk-srvdb-'));
     try {
       // A server.db as the first versions wrote it (tables, no migrations table).
@@ -162,7 +196,10 @@ describe('server db: where it is, and failures', function () {
       await old.destroy();
       const db = await ServerDb.open(dir);
       try {
-        assert.deepEqual((await db.tokens()).map((t) => t.name), ['kept']);
+        assert.deepEqual(
+          (await db.tokens()).map((t) => t.name),
+          ['kept'],
+        );
         await db.audit({ time: 1, actor: 'a', action: 'x', outcome: 'ok' });
         assert.equal((await db.auditLog({ limit: 5 })).length, 1, 'the tables it lacked were created');
       } finally {

@@ -61,7 +61,10 @@ describe('one journal file shared by runs in one server', () => {
   });
 
   it('refuses an API-started config whose journal is a database server of its choosing (403), naming no password', async () => {
-    const r = await h.post('/runs', { yaml: yaml('pgsneak', '/x.db').replace("'sqlite:///x.db'", "'postgres://admin:hunter2secret@10.0.0.9:5432/internal'"), baseDir: ROOT });
+    const r = await h.post('/runs', {
+      yaml: yaml('pgsneak', '/x.db').replace("'sqlite:///x.db'", "'postgres://admin:hunter2secret@10.0.0.9:5432/internal'"),
+      baseDir: ROOT,
+    });
     assert.equal(r.status, 403, JSON.stringify(r.body));
     assert.equal(r.body.error.code, 'TK_ERR_API_PATH_FORBIDDEN');
     assert.ok(!JSON.stringify(r.body).includes('hunter2secret'));
@@ -93,7 +96,17 @@ describe('one journal file shared by runs in one server', () => {
       const lease = store.lease({ holder: { id: 'gone:2:def', host: 'gone', pid: 2 }, ttlMs: 1, clock });
       await lease.acquire();
       await store.registerRun({ id: 'dead@1', name: 'dead', mode: 'paper', startedAt: 1, status: 'running' });
-      await h.db.saveRun({ id: 'dead@1', name: 'dead', mode: 'paper', configFile: 'x.yaml', baseDir: h.dir, stateUrl: `sqlite://${db}`, startedAt: 1, status: 'running', source: 'path' });
+      await h.db.saveRun({
+        id: 'dead@1',
+        name: 'dead',
+        mode: 'paper',
+        configFile: 'x.yaml',
+        baseDir: h.dir,
+        stateUrl: `sqlite://${db}`,
+        startedAt: 1,
+        status: 'running',
+        source: 'path',
+      });
       await new Promise((r) => setTimeout(r, 20));
       const row = (await h.get('/runs')).body.items.find((x: { id: string }) => x.id === 'dead@1');
       assert.equal(row.status, 'crashed');

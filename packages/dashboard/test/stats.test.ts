@@ -3,12 +3,34 @@ import type { TradeRecord } from '@tradekit/core';
 import { classifyStatus, factorPresent, factorsOf, journalStats } from '../src/index.js';
 
 function trade(i: number, profit: number, details?: Record<string, unknown>, extra: Partial<TradeRecord> = {}): TradeRecord {
-  return { positionId: String(i), symbol: 'XAUUSD', side: 'buy', volume: 0.1, openVolume: 0, entryTime: i * 1000, entryPrice: 100, exitTime: i * 1000 + 500, exitPrice: 100 + profit / 10, profit, commission: 0, swap: 0, status: 'closed', details, ...extra };
+  return {
+    positionId: String(i),
+    symbol: 'XAUUSD',
+    side: 'buy',
+    volume: 0.1,
+    openVolume: 0,
+    entryTime: i * 1000,
+    entryPrice: 100,
+    exitTime: i * 1000 + 500,
+    exitPrice: 100 + profit / 10,
+    profit,
+    commission: 0,
+    swap: 0,
+    status: 'closed',
+    details,
+    ...extra,
+  };
 }
 
 describe('journal statistics', () => {
   it('computes win rate, profit factor, expectancy, R multiples, streaks and drawdown', () => {
-    const ts = [trade(1, 30, undefined, { sl: 99, tp: 103 }), trade(2, -10, undefined, { sl: 99, tp: 102 }), trade(3, -10), trade(4, 20), { ...trade(5, 5), status: 'open' as const }];
+    const ts = [
+      trade(1, 30, undefined, { sl: 99, tp: 103 }),
+      trade(2, -10, undefined, { sl: 99, tp: 102 }),
+      trade(3, -10),
+      trade(4, 20),
+      { ...trade(5, 5), status: 'open' as const },
+    ];
     const s = journalStats(ts);
     assert.equal(s.trades, 4);
     assert.equal(s.open, 1);
@@ -19,7 +41,10 @@ describe('journal statistics', () => {
     assert.equal(s.avgRealizedR, 1);
     assert.equal(s.maxConsecutiveLosses, 2);
     assert.equal(s.maxDrawdown, 20);
-    assert.deepEqual(s.curve.map((p) => p.cumulative), [30, 20, 10, 30]);
+    assert.deepEqual(
+      s.curve.map((p) => p.cumulative),
+      [30, 20, 10, 30],
+    );
     assert.equal(journalStats([]).winRate, null);
   });
 
@@ -30,7 +55,15 @@ describe('journal statistics', () => {
     assert.equal(factorPresent({ pass: false, value: 3 }), false);
     assert.equal(factorPresent(0.7), true);
     assert.equal(factorPresent('maybe'), undefined);
-    assert.deepEqual(factorsOf({ factors: [{ name: 'fvg', hit: true }, { name: 'ob', hit: false }] }), { fvg: true, ob: false });
+    assert.deepEqual(
+      factorsOf({
+        factors: [
+          { name: 'fvg', hit: true },
+          { name: 'ob', hit: false },
+        ],
+      }),
+      { fvg: true, ob: false },
+    );
     const ts = [
       trade(1, 50, { factors: { trend: 'OK', sweep: 'NO' } }),
       trade(2, 40, { factors: { trend: 'OK', sweep: 'OK' } }),

@@ -45,7 +45,13 @@ describe('socket.io stream (real clients)', function () {
   });
 
   it('refuses browsers from a foreign origin before the handshake', async () => {
-    const s = ioClient(h.url, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token: ADMIN }, extraHeaders: { origin: 'http://evil.example' } });
+    const s = ioClient(h.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      auth: { token: ADMIN },
+      extraHeaders: { origin: 'http://evil.example' },
+    });
     const err = await new Promise<Error>((resolve, reject) => {
       s.once('connect', () => reject(new Error('a foreign origin connected')));
       s.once('connect_error', resolve);
@@ -63,7 +69,7 @@ describe('socket.io stream (real clients)', function () {
 
   it('sends a snapshot on join, then every event in seq order with no gap, matching the journal', async () => {
     // Join a run that has already said something, so the snapshot has events to account for.
-    await until(async () => (await h.get(`/runs/${enc(id)}`)).body.lastSeq > 0, 'the run\'s first events');
+    await until(async () => (await h.get(`/runs/${enc(id)}`)).body.lastSeq > 0, "the run's first events");
     const s = h.client();
     const got = collect(s, id);
     const j = await ack(s, 'join', { run: id });
@@ -105,7 +111,9 @@ describe('socket.io stream (real clients)', function () {
     assert.ok(again.snapshot.seq >= before);
     const missed = (await h.get(`/runs/${enc(id)}/events?since=${lastSeq}&limit=5000`)).body.items.filter((e: TradekitEvent) => e.seq <= again.snapshot.seq);
     await until(() => got.some((e) => e.seq > again.snapshot.seq + 5), 'live events after the rejoin');
-    const seqs = [...new Set([...got.filter((e) => e.seq <= before), ...missed, ...got.filter((e) => e.seq > again.snapshot.seq)].map((e: TradekitEvent) => e.seq))].sort((a, b) => a - b);
+    const seqs = [
+      ...new Set([...got.filter((e) => e.seq <= before), ...missed, ...got.filter((e) => e.seq > again.snapshot.seq)].map((e: TradekitEvent) => e.seq)),
+    ].sort((a, b) => a - b);
     for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1]! + 1, `hole after seq ${seqs[i - 1]}`);
   });
 

@@ -92,7 +92,20 @@ export class LlmClient {
   /** The key of a call: provider, model, sampling, prompt, schema and time. */
   keyOf(call: LlmCall): string {
     const o = this.o;
-    return inputsKey({ v: 1, provider: o.provider.name, model: o.model, temperature: o.temperature, maxTokens: o.maxTokens, kind: call.kind, subject: call.subject, system: call.system, user: call.user, schemaName: call.schemaName, schema: call.schema, time: call.time });
+    return inputsKey({
+      v: 1,
+      provider: o.provider.name,
+      model: o.model,
+      temperature: o.temperature,
+      maxTokens: o.maxTokens,
+      kind: call.kind,
+      subject: call.subject,
+      system: call.system,
+      user: call.user,
+      schemaName: call.schemaName,
+      schema: call.schema,
+      time: call.time,
+    });
   }
 
   ask<T>(call: LlmCall): Promise<LlmOutcome<T>> {
@@ -127,7 +140,17 @@ export class LlmClient {
 
   private async live<T>(call: LlmCall, key: string): Promise<LlmOutcome<T>> {
     const o = this.o;
-    const req = { model: o.model, messages: [{ role: 'system' as const, content: call.system }, { role: 'user' as const, content: call.user }], schema: call.schema, schemaName: call.schemaName, temperature: o.temperature, maxTokens: o.maxTokens };
+    const req = {
+      model: o.model,
+      messages: [
+        { role: 'system' as const, content: call.system },
+        { role: 'user' as const, content: call.user },
+      ],
+      schema: call.schema,
+      schemaName: call.schemaName,
+      temperature: o.temperature,
+      maxTokens: o.maxTokens,
+    };
     const t0 = performance.now();
     let lastErr: TradekitError | undefined;
     for (let attempt = 0; attempt <= o.maxRetries; attempt++) {
@@ -140,13 +163,21 @@ export class LlmClient {
       try {
         reply = await o.provider.complete(req, ac.signal);
       } catch (e) {
-        lastErr = ac.signal.aborted ? llmError('TK_ERR_LLM_TIMEOUT', `${o.provider.name} ${o.model}: no answer within ${Math.round(limit)} ms${limit < o.timeoutMs ? ' (totalTimeoutMs reached)' : ''}`) : asError(e);
+        lastErr = ac.signal.aborted
+          ? llmError(
+              'TK_ERR_LLM_TIMEOUT',
+              `${o.provider.name} ${o.model}: no answer within ${Math.round(limit)} ms${limit < o.timeoutMs ? ' (totalTimeoutMs reached)' : ''}`,
+            )
+          : asError(e);
         clearTimeout(timer);
         const wait = this.retryWait(lastErr, attempt);
         if (wait === undefined) break;
         // No retry that could not finish within the call's total time.
         if (performance.now() - t0 + wait >= o.totalTimeoutMs) {
-          lastErr = llmError(lastErr.code as 'TK_ERR_LLM_PROVIDER', `${lastErr.message} (no time left for a retry within totalTimeoutMs ${o.totalTimeoutMs})`, { classification: lastErr.classification, details: lastErr.details });
+          lastErr = llmError(lastErr.code as 'TK_ERR_LLM_PROVIDER', `${lastErr.message} (no time left for a retry within totalTimeoutMs ${o.totalTimeoutMs})`, {
+            classification: lastErr.classification,
+            details: lastErr.details,
+          });
           break;
         }
         o.log.debug({ code: lastErr.code, attempt, waitMs: wait }, 'LLM call failed: retrying');
@@ -162,12 +193,28 @@ export class LlmClient {
       try {
         const parsed = parseReply<T>(reply.text, call.schema);
         const value = this.redact === NO_REDACTION ? parsed : (JSON.parse(this.redact(JSON.stringify(parsed))) as T);
-        const rec = this.record(call, key, { response: text, parsed: value, outcome: 'ok', promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, cost, latencyMs: latency });
+        const rec = this.record(call, key, {
+          response: text,
+          parsed: value,
+          outcome: 'ok',
+          promptTokens: reply.promptTokens,
+          completionTokens: reply.completionTokens,
+          cost,
+          latencyMs: latency,
+        });
         return this.finish<T>(call, key, { rec, outcome: { ok: true, value, key, source: 'live' } });
       } catch (e) {
         // An answer that does not parse is final: asking again costs more and proves nothing.
         const err = asError(e);
-        const rec = this.record(call, key, { response: text, outcome: 'invalid', error: this.redact(err.message), promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, cost, latencyMs: latency });
+        const rec = this.record(call, key, {
+          response: text,
+          outcome: 'invalid',
+          error: this.redact(err.message),
+          promptTokens: reply.promptTokens,
+          completionTokens: reply.completionTokens,
+          cost,
+          latencyMs: latency,
+        });
         return this.finish<T>(call, key, { rec, outcome: this.failure(err, key) });
       }
     }
@@ -199,7 +246,11 @@ export class LlmClient {
       return this.failure(asError(e), key);
     }
     if (!rec) {
-      const err = llmError('TK_ERR_LLM_REPLAY_MISSING', `replay: no recorded answer for ${call.kind} ${call.subject} at ${new Date(call.time).toISOString()} (key ${key}): record this period first (--llm record) or set onMissing: fallback`, { details: { key, kind: call.kind, subject: call.subject, time: call.time } });
+      const err = llmError(
+        'TK_ERR_LLM_REPLAY_MISSING',
+        `replay: no recorded answer for ${call.kind} ${call.subject} at ${new Date(call.time).toISOString()} (key ${key}): record this period first (--llm record) or set onMissing: fallback`,
+        { details: { key, kind: call.kind, subject: call.subject, time: call.time } },
+      );
       if (this.o.onMissing === 'error') throw err;
       this.countFailure('replay_missing');
       return this.failure(err, key);
@@ -221,9 +272,23 @@ export class LlmClient {
     return { ok: false, failure: rec.outcome, code: CODE_OF[rec.outcome] ?? 'TK_ERR_LLM_PROVIDER', message: rec.error ?? rec.outcome, key };
   }
 
-  private failed(call: LlmCall, key: string, err: TradekitError, promptTokens: number, completionTokens: number, latencyMs: number): { rec: LlmCallRecord; outcome: LlmOutcome<never> } {
+  private failed(
+    call: LlmCall,
+    key: string,
+    err: TradekitError,
+    promptTokens: number,
+    completionTokens: number,
+    latencyMs: number,
+  ): { rec: LlmCallRecord; outcome: LlmOutcome<never> } {
     const outcome = this.failure(err, key);
-    const rec = this.record(call, key, { outcome: outcome.ok ? 'provider' : outcome.failure, error: this.redact(err.message), promptTokens, completionTokens, cost: 0, latencyMs });
+    const rec = this.record(call, key, {
+      outcome: outcome.ok ? 'provider' : outcome.failure,
+      error: this.redact(err.message),
+      promptTokens,
+      completionTokens,
+      cost: 0,
+      latencyMs,
+    });
     return { rec, outcome };
   }
 
@@ -231,7 +296,11 @@ export class LlmClient {
     return { ok: false, failure: FAILURE_OF[err.code] ?? 'provider', code: err.code, message: this.redact(err.message), key };
   }
 
-  private record(call: LlmCall, key: string, r: Pick<LlmCallRecord, 'outcome' | 'promptTokens' | 'completionTokens' | 'cost' | 'latencyMs'> & Partial<LlmCallRecord>): LlmCallRecord {
+  private record(
+    call: LlmCall,
+    key: string,
+    r: Pick<LlmCallRecord, 'outcome' | 'promptTokens' | 'completionTokens' | 'cost' | 'latencyMs'> & Partial<LlmCallRecord>,
+  ): LlmCallRecord {
     const o = this.o;
     return {
       key,

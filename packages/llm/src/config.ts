@@ -42,16 +42,43 @@ export const LLM_SECTION_SCHEMA = {
   required: ['model'],
   not: { required: ['apiKeyEnv', 'apiKeySecret'] },
   properties: {
-    provider: { enum: ['openai', 'ollama'], default: 'openai', description: 'openai: any OpenAI-compatible chat-completions endpoint (hosted, or a local server by baseURL); ollama: Ollama native /api/chat' },
+    provider: {
+      enum: ['openai', 'ollama'],
+      default: 'openai',
+      description: 'openai: any OpenAI-compatible chat-completions endpoint (hosted, or a local server by baseURL); ollama: Ollama native /api/chat',
+    },
     model: { type: 'string', minLength: 1, description: 'model name as the endpoint knows it' },
-    baseURL: { type: 'string', pattern: '^https?://', description: 'endpoint root, e.g. http://127.0.0.1:11434/v1 (Ollama, OpenAI protocol), http://127.0.0.1:8080/v1 (llama.cpp); default: the provider\'s own' },
-    apiKeyEnv: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,63}$', description: 'NAME of the environment variable holding the key (never the key itself); omit for a local server. Refused under tradekit serve: use apiKeySecret' },
-    apiKeySecret: { type: 'string', minLength: 1, description: 'name of an entry of the config\'s secrets: (e.g. secrets: { openai: ${OPENAI_API_KEY} }), which tradekit serve limits to env.allow' },
-    responseFormat: { enum: ['json_schema', 'json_object', 'none'], default: 'json_object', description: 'openai provider: how JSON is asked for (json_schema where supported, json_object for most local servers)' },
+    baseURL: {
+      type: 'string',
+      pattern: '^https?://',
+      description: "endpoint root, e.g. http://127.0.0.1:11434/v1 (Ollama, OpenAI protocol), http://127.0.0.1:8080/v1 (llama.cpp); default: the provider's own",
+    },
+    apiKeyEnv: {
+      type: 'string',
+      pattern: '^[A-Z][A-Z0-9_]{0,63}$',
+      description:
+        'NAME of the environment variable holding the key (never the key itself); omit for a local server. Refused under tradekit serve: use apiKeySecret',
+    },
+    apiKeySecret: {
+      type: 'string',
+      minLength: 1,
+      description: "name of an entry of the config's secrets: (e.g. secrets: { openai: ${OPENAI_API_KEY} }), which tradekit serve limits to env.allow",
+    },
+    responseFormat: {
+      enum: ['json_schema', 'json_object', 'none'],
+      default: 'json_object',
+      description: 'openai provider: how JSON is asked for (json_schema where supported, json_object for most local servers)',
+    },
     temperature: { type: 'number', minimum: 0, maximum: 2, default: 0.1 },
     maxTokens: { type: 'integer', minimum: 16, maximum: 32000, default: 400 },
     timeoutMs: { type: 'integer', minimum: 100, maximum: 120000, default: 10000, description: 'per attempt, wall clock' },
-    totalTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 25000, description: 'all attempts and retry waits of one call; keep it under engine.tapTimeoutMs (30 s by default)' },
+    totalTimeoutMs: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 600000,
+      default: 25000,
+      description: 'all attempts and retry waits of one call; keep it under engine.tapTimeoutMs (30 s by default)',
+    },
     maxRetries: { type: 'integer', minimum: 0, maximum: 5, default: 2, description: 'retries on 429 / 5xx / network only' },
     retryBaseMs: { type: 'integer', minimum: 0, default: 500 },
     maxRetryDelayMs: { type: 'integer', minimum: 0, default: 5000, description: 'a retry-after above this ends the call instead of waiting' },
@@ -68,14 +95,31 @@ export const LLM_SECTION_SCHEMA = {
       },
     },
     cacheEntries: { type: 'integer', minimum: 1, default: 2000 },
-    mode: { enum: ['live', 'record', 'replay'], default: 'live', description: `live/record call the model and store every call; replay answers from the store and never calls; ${LLM_MODE_ENV} (tradekit backtest --llm) overrides` },
-    onMissing: { enum: ['error', 'fallback'], default: 'error', description: 'replay without a recorded answer: TK_ERR_LLM_REPLAY_MISSING (the candidate is vetoed and the error reported) or the plugin\'s fallback' },
-    store: { type: 'string', minLength: 1, default: 'sqlite://./llm-calls.db', description: 'the LLM calls table: sqlite://file (relative to the config), postgres://…, or memory:' },
+    mode: {
+      enum: ['live', 'record', 'replay'],
+      default: 'live',
+      description: `live/record call the model and store every call; replay answers from the store and never calls; ${LLM_MODE_ENV} (tradekit backtest --llm) overrides`,
+    },
+    onMissing: {
+      enum: ['error', 'fallback'],
+      default: 'error',
+      description: "replay without a recorded answer: TK_ERR_LLM_REPLAY_MISSING (the candidate is vetoed and the error reported) or the plugin's fallback",
+    },
+    store: {
+      type: 'string',
+      minLength: 1,
+      default: 'sqlite://./llm-calls.db',
+      description: 'the LLM calls table: sqlite://file (relative to the config), postgres://…, or memory:',
+    },
   },
 } as const;
 
 /** The failure policy every LLM plugin takes. */
-export const ON_FAILURE_SCHEMA = { enum: ['skip', 'block'], default: 'skip', description: 'an invalid, late, failed or over-budget answer: skip (decide without the model) or block (veto the entry)' } as const;
+export const ON_FAILURE_SCHEMA = {
+  enum: ['skip', 'block'],
+  default: 'skip',
+  description: 'an invalid, late, failed or over-budget answer: skip (decide without the model) or block (veto the entry)',
+} as const;
 
 export function effectiveMode(section: LlmSection, env: NodeJS.ProcessEnv = process.env): LlmMode {
   const m = env[LLM_MODE_ENV];
@@ -97,14 +141,27 @@ export async function clientFor(ctx: PluginContext, s: LlmSection, kind: string)
     // Reading the process environment by a name the config chooses is what `env.allow` forbids to
     // configs uploaded to `tradekit serve` (the name could be any server secret, sent to any baseURL).
     // Such a run's paths are confined to the server's roots: a context that refuses "/" is one.
-    if (confined(ctx)) throw llmError('TK_ERR_LLM_CONFIG', `${kind}: llm.apiKeyEnv is not available in a config started through tradekit serve: write secrets: { llm: \${${s.apiKeyEnv}} } (the admin lists ${s.apiKeyEnv} in env.allow) and set llm.apiKeySecret: llm`);
+    if (confined(ctx))
+      throw llmError(
+        'TK_ERR_LLM_CONFIG',
+        `${kind}: llm.apiKeyEnv is not available in a config started through tradekit serve: write secrets: { llm: \${${s.apiKeyEnv}} } (the admin lists ${s.apiKeyEnv} in env.allow) and set llm.apiKeySecret: llm`,
+      );
     key = process.env[s.apiKeyEnv];
-    if (!key && mode !== 'replay') throw llmError('TK_ERR_LLM_KEY_MISSING', `${kind}: the environment variable ${s.apiKeyEnv} (llm.apiKeyEnv) is not set: export it, or remove apiKeyEnv for a local server`);
+    if (!key && mode !== 'replay')
+      throw llmError(
+        'TK_ERR_LLM_KEY_MISSING',
+        `${kind}: the environment variable ${s.apiKeyEnv} (llm.apiKeyEnv) is not set: export it, or remove apiKeyEnv for a local server`,
+      );
   } else if (s.apiKeySecret) {
     key = ctx.secret(s.apiKeySecret);
-    if (!key && mode !== 'replay') throw llmError('TK_ERR_LLM_KEY_MISSING', `${kind}: secrets.${s.apiKeySecret} (llm.apiKeySecret) is empty or missing: add it to the config's secrets:, from the environment`);
+    if (!key && mode !== 'replay')
+      throw llmError(
+        'TK_ERR_LLM_KEY_MISSING',
+        `${kind}: secrets.${s.apiKeySecret} (llm.apiKeySecret) is empty or missing: add it to the config's secrets:, from the environment`,
+      );
   }
-  if (mode === 'record' && /^memory:?$/.test(s.store.trim())) throw llmError('TK_ERR_LLM_CONFIG', `${kind}: llm.mode record with store ${s.store} keeps nothing to replay: set llm.store to sqlite://… or postgres://…`);
+  if (mode === 'record' && /^memory:?$/.test(s.store.trim()))
+    throw llmError('TK_ERR_LLM_CONFIG', `${kind}: llm.mode record with store ${s.store} keeps nothing to replay: set llm.store to sqlite://… or postgres://…`);
   const open = () => openSharedStore(s.store, ctx.configDir, (p) => ctx.resolvePath(p, 'llm.store'));
   const store = await open();
   let closed = false;

@@ -12,7 +12,16 @@ export { KnexLlmStore, LLM_CALLS_TABLE, openLlmStore } from './record/knex-store
 export { LLM_MODE_ENV, LLM_SECTION_SCHEMA, ON_FAILURE_SCHEMA, effectiveMode, type LlmSection } from './config.js';
 export { SizeOverlay, OVERLAY_STAGE } from './overlay.js';
 export { FileHeadlines, HttpHeadlines, parseHeadlines, type Headline, type HeadlineSource } from './sentiment/feed.js';
-export { SentimentAnalyzer, SENTIMENT_SCHEMA, EMOTIONS, emotionFactor, sentimentVeto, type Emotion, type Sentiment, type GateRules } from './sentiment/analyzer.js';
+export {
+  SentimentAnalyzer,
+  SENTIMENT_SCHEMA,
+  EMOTIONS,
+  emotionFactor,
+  sentimentVeto,
+  type Emotion,
+  type Sentiment,
+  type GateRules,
+} from './sentiment/analyzer.js';
 export { RESEARCH_SCHEMA, type ResearchVerdict } from './plugins/researcher.js';
 export { CRITIC_SCHEMA, CRITIC_KEY_PREFIX, type CriticReview, type StoredReview } from './plugins/critic.js';
 export { LLM_VERSION } from './version.js';

@@ -4,7 +4,16 @@
  * volume becomes floor(volume × factor) to the symbol's step. The risk policy's volume is the ceiling:
  * nothing here can raise it, skip its checks or get past the engine's trading-state gate.
  */
-import { floorToStep, isPromiseLike, type Candidate, type CycleContext, type MaybePromise, type OrderIntent, type PluginContext, type SymbolInfo } from '@tradekit/core';
+import {
+  floorToStep,
+  isPromiseLike,
+  type Candidate,
+  type CycleContext,
+  type MaybePromise,
+  type OrderIntent,
+  type PluginContext,
+  type SymbolInfo,
+} from '@tradekit/core';
 
 type Veto = { veto: string };
 
@@ -26,7 +35,11 @@ export class SizeOverlay {
   }
 
   tap(ctx: PluginContext): void {
-    ctx.hooks.beforeExecute.tapPromise({ name: ctx.plugin.instance, stage: OVERLAY_STAGE }, ((intent: OrderIntent | Veto, cycle: CycleContext, cand: Candidate): MaybePromise<OrderIntent | Veto> => {
+    ctx.hooks.beforeExecute.tapPromise({ name: ctx.plugin.instance, stage: OVERLAY_STAGE }, ((
+      intent: OrderIntent | Veto,
+      cycle: CycleContext,
+      cand: Candidate,
+    ): MaybePromise<OrderIntent | Veto> => {
       if ('veto' in intent) return intent;
       const mark = this.marks.get(cand);
       if (!mark || !(intent.volume > 0)) return intent; // NaN (unsized) stays NaN: the engine refuses it

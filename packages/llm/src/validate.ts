@@ -17,7 +17,10 @@ export function parseReply<T>(text: string, schema: Record<string, unknown>): T 
   }
   if (!fn(value)) {
     const err = fn.errors?.[0];
-    throw llmError('TK_ERR_LLM_REPLY_INVALID', `the reply does not match the schema: ${err ? `${err.instancePath || '/'} ${err.message}` : 'invalid'}: ${preview(text)}`);
+    throw llmError(
+      'TK_ERR_LLM_REPLY_INVALID',
+      `the reply does not match the schema: ${err ? `${err.instancePath || '/'} ${err.message}` : 'invalid'}: ${preview(text)}`,
+    );
   }
   return value as T;
 }

@@ -35,7 +35,13 @@ describe('tradekit backtest --llm (institutional-sentiment example)', function (
     // Bearish on EUR headlines, fearful otherwise: the gate and the overlay both act.
     server.script = (b) => {
       const user = b.messages[1]!.content;
-      return { content: JSON.stringify(user.includes('"EUR"') ? { score: -0.9, confidence: 0.9, emotion: 'PANIC', risk: 'MEDIUM' } : { score: 0.3, confidence: 0.8, emotion: 'FEAR', risk: 'LOW' }) };
+      return {
+        content: JSON.stringify(
+          user.includes('"EUR"')
+            ? { score: -0.9, confidence: 0.9, emotion: 'PANIC', risk: 'MEDIUM' }
+            : { score: 0.3, confidence: 0.8, emotion: 'FEAR', risk: 'LOW' },
+        ),
+      };
     };
     tmp = mkdtempSync(path.join(tmpdir(), 'tk-llm-cli-'));
   });
@@ -47,7 +53,19 @@ describe('tradekit backtest --llm (institutional-sentiment example)', function (
   it('records once, then replays twice offline with the same trades', async () => {
     const url = `${await server.start()}/v1`;
     const store = `sqlite://${path.join(tmp, 'calls.db')}`;
-    const common = ['--from', '2026-06-01', '--to', '2026-06-12', '--json', '--set', `plugins[1].with.llm.baseURL=${url}`, '--set', `plugins[1].with.llm.store=${store}`, '--set', 'plugins[1].with.llm.timeoutMs=5000'];
+    const common = [
+      '--from',
+      '2026-06-01',
+      '--to',
+      '2026-06-12',
+      '--json',
+      '--set',
+      `plugins[1].with.llm.baseURL=${url}`,
+      '--set',
+      `plugins[1].with.llm.store=${store}`,
+      '--set',
+      'plugins[1].with.llm.timeoutMs=5000',
+    ];
     const rec = await tk(['backtest', EXAMPLE, ...common, '--out', path.join(tmp, 'rec'), '--llm', 'record']);
     assert.equal(rec.status, 0, rec.stderr);
     const asked = server.requests;

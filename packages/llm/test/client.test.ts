@@ -4,7 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SimClock, silentLogger, isTradekitError } from '@tradekit/core';
-import { LlmClient, MemoryLlmStore, OllamaProvider, OpenAiCompatibleProvider, openLlmStore, SENTIMENT_SCHEMA, type LlmCall, type LlmClientOptions, type LlmRecordStore, type Sentiment } from '@tradekit/llm';
+import {
+  LlmClient,
+  MemoryLlmStore,
+  OllamaProvider,
+  OpenAiCompatibleProvider,
+  openLlmStore,
+  SENTIMENT_SCHEMA,
+  type LlmCall,
+  type LlmClientOptions,
+  type LlmRecordStore,
+  type Sentiment,
+} from '@tradekit/llm';
 import { FakeLlmServer } from './fake-openai.js';
 
 const T = Date.UTC(2026, 5, 3, 14, 0);

@@ -6,9 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Script =
-  | { content: string; delayMs?: number; tokens?: [number, number] }
-  | { status: number; headers?: Record<string, string>; body?: unknown };
+export type Script = { content: string; delayMs?: number; tokens?: [number, number] } | { status: number; headers?: Record<string, string>; body?: unknown };
 
 export interface ChatBody {
   model: string;
@@ -70,7 +68,14 @@ export class FakeLlmServer {
       const ollama = req.url?.startsWith('/api/chat');
       const out = ollama
         ? { model: body.model, message: { role: 'assistant', content: s.content }, done: true, prompt_eval_count: p, eval_count: c }
-        : { id: `chatcmpl-${n}`, object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: s.content }, finish_reason: 'stop' }], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } };
+        : {
+            id: `chatcmpl-${n}`,
+            object: 'chat.completion',
+            created: 0,
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: s.content }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c },
+          };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(out));
     } catch (e) {

@@ -34,8 +34,14 @@ describe('headline feeds', () => {
       writeFileSync(f, JSON.stringify(rows));
       const src = new FileHeadlines([f]);
       const got = await src.headlines(['EUR', 'USD'], T - 24 * H, T, 10);
-      assert.deepEqual(got.map((h) => h.title), ['newer', 'older']);
-      assert.deepEqual((await src.headlines(['EUR', 'USD'], T - 24 * H, T, 1)).map((h) => h.title), ['newer']);
+      assert.deepEqual(
+        got.map((h) => h.title),
+        ['newer', 'older'],
+      );
+      assert.deepEqual(
+        (await src.headlines(['EUR', 'USD'], T - 24 * H, T, 1)).map((h) => h.title),
+        ['newer'],
+      );
       writeFileSync(f, '{not json');
       await assert.rejects(new FileHeadlines([f]).load(), isFeedError);
       await assert.rejects(new FileHeadlines([path.join(dir, 'missing.json')]).load(), isFeedError);

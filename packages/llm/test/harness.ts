@@ -74,7 +74,10 @@ export function harness(headlines: unknown[] = defaultHeadlines()): Harness {
       const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
       Object.assign(process.env, env);
       try {
-        return await runBacktest({ configFile: file, searchPaths: [path.join(ROOT, 'packages', 'llm', 'dist', 'src', 'index.js')], from: FROM, to: TO }, { logger: silentLogger() });
+        return await runBacktest(
+          { configFile: file, searchPaths: [path.join(ROOT, 'packages', 'llm', 'dist', 'src', 'index.js')], from: FROM, to: TO },
+          { logger: silentLogger() },
+        );
       } finally {
         for (const [k, v] of Object.entries(saved)) {
           if (v === undefined) delete process.env[k];
@@ -131,7 +134,11 @@ state: { url: 'memory:' }
 
 /** The sentiment plugin entry against the fake server. */
 export function sentimentPlugin(baseURL: string, extra: Record<string, unknown> = {}, llm: Record<string, unknown> = {}): string {
-  const w = { llm: { provider: 'openai', model: 'test-model', baseURL, timeoutMs: 1000, maxRetries: 1, retryBaseMs: 10, store: 'memory:', ...llm }, feed: { files: ['./headlines.json'] }, ...extra };
+  const w = {
+    llm: { provider: 'openai', model: 'test-model', baseURL, timeoutMs: 1000, maxRetries: 1, retryBaseMs: 10, store: 'memory:', ...llm },
+    feed: { files: ['./headlines.json'] },
+    ...extra,
+  };
   return `  - use: ${JSON.stringify(path.join(LLM_DIST, 'sentiment.js'))}\n    with: ${JSON.stringify(w)}\n`;
 }
 

@@ -64,7 +64,9 @@ describe('LLM API keys', function () {
 
   it('a confined run (tradekit serve) cannot read the server environment through apiKeyEnv', async () => {
     const refuse = (abs: string, what: string, reason: string) => new TradekitError('TK_ERR_API_PATH_FORBIDDEN', `${what} ${abs}: ${reason}`);
-    const yaml = config({ plugins: `  - use: '@tradekit/llm/sentiment'\n    with: ${JSON.stringify({ llm: { model: 'm', baseURL: url, apiKeyEnv: 'TK_TEST_LLM_KEY', store: 'memory:' }, feed: { files: ['./headlines.json'] } })}\n` }).replace(/use: "[^"]*risk\.js"/, "use: '@tradekit/agents/risk'");
+    const yaml = config({
+      plugins: `  - use: '@tradekit/llm/sentiment'\n    with: ${JSON.stringify({ llm: { model: 'm', baseURL: url, apiKeyEnv: 'TK_TEST_LLM_KEY', store: 'memory:' }, feed: { files: ['./headlines.json'] } })}\n`,
+    }).replace(/use: "[^"]*risk\.js"/, "use: '@tradekit/agents/risk'");
     const run = await Run.load({
       configFile: path.join(h.dir, 'served.yaml'),
       text: yaml,
@@ -78,7 +80,11 @@ describe('LLM API keys', function () {
     const before = server.requests;
     process.env.TK_TEST_LLM_KEY = KEY;
     try {
-      await assert.rejects(run.start(), (e: unknown) => /apiKeyEnv is not available in a config started through tradekit serve/.test(String((e as Error).message) + String((e as { cause?: Error }).cause?.message)));
+      await assert.rejects(run.start(), (e: unknown) =>
+        /apiKeyEnv is not available in a config started through tradekit serve/.test(
+          String((e as Error).message) + String((e as { cause?: Error }).cause?.message),
+        ),
+      );
     } finally {
       delete process.env.TK_TEST_LLM_KEY;
       await run.close().catch(() => undefined);

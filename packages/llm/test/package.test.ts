@@ -20,7 +20,9 @@ function leaves(schema: { properties?: Record<string, { properties?: Record<stri
 
 describe('@tradekit/llm package', () => {
   it('imports only @tradekit/core’s public entry and its declared dependencies', () => {
-    const deps = Object.keys((JSON.parse(readFileSync(path.join(ROOT, 'packages', 'llm', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const deps = Object.keys(
+      (JSON.parse(readFileSync(path.join(ROOT, 'packages', 'llm', 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+    );
     const bad: string[] = [];
     for (const f of files(SRC)) {
       for (const m of readFileSync(f, 'utf8').matchAll(/from '([^']+)'/g)) {
@@ -54,7 +56,9 @@ describe('@tradekit/llm package', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'packages', 'llm', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     for (const p of PLUGINS) {
       assert.ok(pkg.exports[`./${p}`], p);
-      const mod = (await import(`@tradekit/llm/${p}`)) as { default: { name: string; provides: string[]; requires: Record<string, string>; configSchema: { additionalProperties: boolean } } };
+      const mod = (await import(`@tradekit/llm/${p}`)) as {
+        default: { name: string; provides: string[]; requires: Record<string, string>; configSchema: { additionalProperties: boolean } };
+      };
       assert.equal(mod.default.name, `@tradekit/llm/${p}`);
       assert.deepEqual(mod.default.provides, ['hook']);
       assert.equal(mod.default.requires['@tradekit/core'], '^0.1.0');

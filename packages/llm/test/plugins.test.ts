@@ -12,7 +12,9 @@ import { FakeLlmServer, type Script } from './fake-openai.js';
 import { config, criticPlugin, harness, researcherPlugin, resetProbe, sentimentPlugin, tradesOf, type Harness } from './harness.js';
 
 const EURUSD_STEP = 0.01;
-const sentiment = (s: Partial<Sentiment>): Script => ({ content: JSON.stringify({ score: 0, confidence: 0.9, emotion: 'NEUTRAL', risk: 'LOW', reasoning: 'test', ...s }) });
+const sentiment = (s: Partial<Sentiment>): Script => ({
+  content: JSON.stringify({ score: 0, confidence: 0.9, emotion: 'NEUTRAL', risk: 'LOW', reasoning: 'test', ...s }),
+});
 
 describe('LLM plugins in backtests', function () {
   this.timeout(120_000);
@@ -49,7 +51,10 @@ describe('LLM plugins in backtests', function () {
     server.script = sentiment({ score: -0.9, confidence: 0.9 });
     const r = await h.run(config({ plugins: sentimentPlugin(url) }));
     assert.ok(r.trades.length > 0);
-    assert.ok(r.trades.every((t) => t.side === 'sell'), tradesOf(r).join('\n'));
+    assert.ok(
+      r.trades.every((t) => t.side === 'sell'),
+      tradesOf(r).join('\n'),
+    );
   });
 
   it('bearish but unconfident sentiment vetoes nothing', async () => {
@@ -71,7 +76,10 @@ describe('LLM plugins in backtests', function () {
       assert.equal(probe.final[id], floorToStep(risk * 0.6, EURUSD_STEP), id);
       assert.ok(probe.final[id]! <= risk);
     }
-    assert.ok(r.trades.every((t) => t.volume <= 0.5), 'the baseline sizes ≈ 0.75 lots: all reduced');
+    assert.ok(
+      r.trades.every((t) => t.volume <= 0.5),
+      'the baseline sizes ≈ 0.75 lots: all reduced',
+    );
   });
 
   it('GREED/EUPHORIA reduce by greedFactor; a factor above 1 is refused by the schema and ignored by the overlay', async () => {
@@ -127,7 +135,10 @@ describe('LLM plugins in backtests', function () {
 
   for (const state of ['HALTED', 'REDUCING'] as const) {
     it(`${state} holds while the sentiment and the researcher both approve`, async () => {
-      server.script = (b) => (b.messages[0]!.content.includes('research desk') ? { content: '{"bull":"up","bear":"down","action":"approve","confidence":0.95,"reason":"fine"}' } : sentiment({ score: 0.9, emotion: 'NEUTRAL' }));
+      server.script = (b) =>
+        b.messages[0]!.content.includes('research desk')
+          ? { content: '{"bull":"up","bear":"down","action":"approve","confidence":0.95,"reason":"fine"}' }
+          : sentiment({ score: 0.9, emotion: 'NEUTRAL' });
       const r = await h.run(config({ halt: state, plugins: sentimentPlugin(url) + researcherPlugin(url) }));
       assert.ok(server.requests >= 2, 'both models were asked and approved');
       assert.equal(r.trades.length, 0);
@@ -135,7 +146,10 @@ describe('LLM plugins in backtests', function () {
   }
 
   it('the risk policy’s circuit breaker holds with approving models configured (its gate stops the cycle before research)', async () => {
-    server.script = (b) => (b.messages[0]!.content.includes('research desk') ? { content: '{"bull":"up","bear":"down","action":"approve","confidence":0.95,"reason":"fine"}' } : sentiment({ score: 0.9, emotion: 'NEUTRAL' }));
+    server.script = (b) =>
+      b.messages[0]!.content.includes('research desk')
+        ? { content: '{"bull":"up","bear":"down","action":"approve","confidence":0.95,"reason":"fine"}' }
+        : sentiment({ score: 0.9, emotion: 'NEUTRAL' });
     const r = await h.run(config({ breaker: true, plugins: sentimentPlugin(url) + researcherPlugin(url) }));
     assert.equal(r.trades.length, 0);
   });
@@ -202,15 +216,23 @@ describe('LLM plugins in backtests', function () {
     const other = sentimentPlugin(url, { onFailure: 'skip' }, { store, model: 'another-model' });
     const missing = await h.run(config({ plugins: other }), { [LLM_MODE_ENV]: 'replay' });
     assert.equal(missing.trades.length, 0, 'onMissing: error → every candidate vetoed (TK_ERR_LLM_REPLAY_MISSING)');
-    const fallback = await h.run(config({ plugins: sentimentPlugin(url, { onFailure: 'skip' }, { store, model: 'another-model', onMissing: 'fallback' }) }), { [LLM_MODE_ENV]: 'replay' });
+    const fallback = await h.run(config({ plugins: sentimentPlugin(url, { onFailure: 'skip' }, { store, model: 'another-model', onMissing: 'fallback' }) }), {
+      [LLM_MODE_ENV]: 'replay',
+    });
     assert.deepEqual(tradesOf(fallback), baseline, 'onMissing: fallback → onFailure skip');
   });
 
   it('config errors are coded: no feed, a key variable that is not set', async () => {
     await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, { feed: { files: [] } }) })), /TK_ERR_LLM_CONFIG|feed/);
-    await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, {}, { apiKeyEnv: 'TK_TEST_UNSET_LLM_KEY' }) })), /TK_ERR_LLM_KEY_MISSING|TK_TEST_UNSET_LLM_KEY/);
+    await assert.rejects(
+      h.run(config({ plugins: sentimentPlugin(url, {}, { apiKeyEnv: 'TK_TEST_UNSET_LLM_KEY' }) })),
+      /TK_ERR_LLM_KEY_MISSING|TK_TEST_UNSET_LLM_KEY/,
+    );
     await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, {}, { apiKey: 'sk-inline' }) })), /apiKey|additional|unknown/i);
     // An HTTP feed cannot be replayed: record/replay need headline files.
-    await assert.rejects(h.run(config({ plugins: sentimentPlugin(url, { feed: { url: 'http://127.0.0.1:9/h.json' } }) }), { [LLM_MODE_ENV]: 'replay' }), /feed\.files only/);
+    await assert.rejects(
+      h.run(config({ plugins: sentimentPlugin(url, { feed: { url: 'http://127.0.0.1:9/h.json' } }) }), { [LLM_MODE_ENV]: 'replay' }),
+      /feed\.files only/,
+    );
   });
 });

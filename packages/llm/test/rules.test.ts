@@ -23,7 +23,10 @@ describe('sentiment rules', () => {
   });
 
   it('emotion factors: FEAR/PANIC × fearFactor, GREED/EUPHORIA × greedFactor, NEUTRAL 1, never above 1', () => {
-    assert.deepEqual((['PANIC', 'FEAR', 'NEUTRAL', 'GREED', 'EUPHORIA'] as const).map((e) => emotionFactor(e, R)), [0.6, 0.6, 1, 0.8, 0.8]);
+    assert.deepEqual(
+      (['PANIC', 'FEAR', 'NEUTRAL', 'GREED', 'EUPHORIA'] as const).map((e) => emotionFactor(e, R)),
+      [0.6, 0.6, 1, 0.8, 0.8],
+    );
     assert.equal(emotionFactor('GREED', { fearFactor: 1, greedFactor: 1.7 }), 1);
   });
 });

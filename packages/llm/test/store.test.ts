@@ -47,7 +47,10 @@ async function roundTrip(open: () => Promise<LlmRecordStore>): Promise<void> {
     assert.deepEqual(await s.get('k1'), rec(4));
     assert.equal(await s.get('nope'), undefined);
     const critic = await s.list({ kind: 'critic' });
-    assert.deepEqual(critic.map((r) => r.request.user), ['u6', 'u4', 'u2', 'u0']);
+    assert.deepEqual(
+      critic.map((r) => r.request.user),
+      ['u6', 'u4', 'u2', 'u0'],
+    );
     assert.equal((await s.list({ plugin: 'sentiment', limit: 2 })).length, 2);
     assert.equal((await s.list({ run: 'other' })).length, 0);
   } finally {
@@ -74,7 +77,10 @@ describe('LLM calls table', function () {
 
   it('PostgreSQL: the same, beside the core journal’s tables', async () => {
     const base = process.env.TK_TEST_PG_URL;
-    if (!base) throw new Error(`this test needs PostgreSQL: run it through scripts/test.mjs${process.env.TK_TEST_SERVICES_ERROR ? ` (starting it failed: ${process.env.TK_TEST_SERVICES_ERROR})` : ''}`);
+    if (!base)
+      throw new Error(
+        `this test needs PostgreSQL: run it through scripts/test.mjs${process.env.TK_TEST_SERVICES_ERROR ? ` (starting it failed: ${process.env.TK_TEST_SERVICES_ERROR})` : ''}`,
+      );
     const name = `tk_${randomBytes(6).toString('hex')}`;
     const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
     await admin.raw(`CREATE DATABASE ${name}`);
@@ -98,6 +104,9 @@ describe('LLM calls table', function () {
   });
 
   it('refuses an unknown store URL with TK_ERR_LLM_CONFIG and shows no password', async () => {
-    await assert.rejects(openLlmStore('mysql://u:hunter2@h/db', '/'), (e: unknown) => (e as { code?: string }).code === 'TK_ERR_LLM_CONFIG' && !String((e as Error).message).includes('hunter2'));
+    await assert.rejects(
+      openLlmStore('mysql://u:hunter2@h/db', '/'),
+      (e: unknown) => (e as { code?: string }).code === 'TK_ERR_LLM_CONFIG' && !String((e as Error).message).includes('hunter2'),
+    );
   });
 });

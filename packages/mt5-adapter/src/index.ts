@@ -8,7 +8,17 @@ export { ADAPTER_VERSION } from './version.js';
 export { Mt5ErrorCodes, mt5Error, transportError, outcomeOf, fencedError, type Mt5ErrorCode, type Outcome } from './errors.js';
 
 export * from './mt5/constants.js';
-export { RETCODE, SUCCESS_RETCODES, classifyRetcode, isSuccessRetcode, retcodeName, retcodeDescription, type RetcodeAction, type RetcodeClass, type RetcodeName } from './mt5/retcodes.js';
+export {
+  RETCODE,
+  SUCCESS_RETCODES,
+  classifyRetcode,
+  isSuccessRetcode,
+  retcodeName,
+  retcodeDescription,
+  type RetcodeAction,
+  type RetcodeClass,
+  type RetcodeName,
+} from './mt5/retcodes.js';
 export type * from './mt5/types.js';
 export { tableRows, TICKET_FIELDS } from './mt5/types.js';
 export { ServerClock, DEFAULT_SERVER_TIME } from './mt5/server-clock.js';
@@ -17,7 +27,19 @@ export type { Mt5Gateway, CallResult, CallOptions, GatewayState, GatewayEvents, 
 export { RpcGateway, type RpcGatewayOptions } from './transport/rpc-gateway.js';
 export { SimGateway } from './transport/sim-gateway.js';
 export { systemTimer, type WallTimer } from './transport/wall-clock.js';
-export { PROTOCOL_VERSION, RPC_ERROR, WRITE_METHODS, FENCE_METHOD, type BridgeHello, type PingValue, type FenceValue, type WireFence, type SimStatus, type RpcRequest, type RpcResponse } from './wire/protocol.js';
+export {
+  PROTOCOL_VERSION,
+  RPC_ERROR,
+  WRITE_METHODS,
+  FENCE_METHOD,
+  type BridgeHello,
+  type PingValue,
+  type FenceValue,
+  type WireFence,
+  type SimStatus,
+  type RpcRequest,
+  type RpcResponse,
+} from './wire/protocol.js';
 export { FenceTable } from './wire/fence-table.js';
 export { SimServer, type SimServerOptions } from './wire/sim-server.js';
 
@@ -30,7 +52,17 @@ export { normalizePrice, normalizeVolume, stopsProblem, volumeProblem } from './
 export { encodeComment, decodeComment, DEFAULT_COMMENT_LENGTH } from './adapter/comment.js';
 export { noneProvesNotSent } from './adapter/ambiguity.js';
 
-export { Simulator, ACCOUNT_DEFAULTS, EXECUTION_DEFAULTS, type SimulatorOptions, type SimSymbolOptions, type SimAccountOptions, type SimExecutionOptions, type SimFeedOptions, type SimEvent } from './sim/simulator.js';
+export {
+  Simulator,
+  ACCOUNT_DEFAULTS,
+  EXECUTION_DEFAULTS,
+  type SimulatorOptions,
+  type SimSymbolOptions,
+  type SimAccountOptions,
+  type SimExecutionOptions,
+  type SimFeedOptions,
+  type SimEvent,
+} from './sim/simulator.js';
 export { SimTerminal, MT5_METHODS, type Mt5Method } from './sim/terminal-api.js';
 export { catalogSpec, catalogNames, FX28, FILLING_PROFILES, type SymbolSpec, type FillingProfile } from './sim/catalog.js';
 export { FaultPlan, IPC_TIMEOUT, type Fault, type FaultKind } from './sim/faults.js';

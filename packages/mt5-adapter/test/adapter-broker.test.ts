@@ -13,14 +13,27 @@ import { Mt5Broker } from '../src/adapter/broker.js';
 import { deal } from './sim-kit.js';
 import { decodeComment } from '../src/adapter/comment.js';
 
-const buy = (clientId: string, o: Partial<OrderIntent> = {}): OrderIntent => ({ clientId, symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, magic: 770_001, comment: `tk ${clientId}`, ...o });
+const buy = (clientId: string, o: Partial<OrderIntent> = {}): OrderIntent => ({
+  clientId,
+  symbol: 'EURUSD',
+  side: 'buy',
+  type: 'market',
+  volume: 0.1,
+  magic: 770_001,
+  comment: `tk ${clientId}`,
+  ...o,
+});
 
 function filled(r: OrderResult): Extract<OrderResult, { status: 'filled' }> {
   assert.equal(r.status, 'filled', JSON.stringify(r));
   return r as Extract<OrderResult, { status: 'filled' }>;
 }
 
-async function withRig<T>(sim = manualSim(), o: Parameters<typeof rig>[1] = {}, fn: (r: Awaited<ReturnType<typeof rig>>, rec: RecordingGateway) => Promise<T>): Promise<T> {
+async function withRig<T>(
+  sim = manualSim(),
+  o: Parameters<typeof rig>[1] = {},
+  fn: (r: Awaited<ReturnType<typeof rig>>, rec: RecordingGateway) => Promise<T>,
+): Promise<T> {
   let rec!: RecordingGateway;
   const r = await rig(sim, { ...o, wrap: (g) => (rec = new RecordingGateway(g)) });
   try {
@@ -43,7 +56,10 @@ describe('adapter: filling mode', () => {
       r.sim.sym('EURUSD').spec.fillingMode = 1;
       filled(await r.broker.place(buy('ck-fill-2')));
       assert.deepEqual(
-        rec.sends().slice(1).map((s) => s.type_filling),
+        rec
+          .sends()
+          .slice(1)
+          .map((s) => s.type_filling),
         [1, 0],
         'IOC → 10030 → FOK',
       );
@@ -61,7 +77,10 @@ describe('adapter: filling mode', () => {
       const res = await r.broker.close(f.positionId);
       assert.equal(res.status, 'done', JSON.stringify(res));
       assert.deepEqual(
-        rec.sends().slice(2).map((s) => s.type_filling),
+        rec
+          .sends()
+          .slice(2)
+          .map((s) => s.type_filling),
         [0, 1],
         'FOK → 10030 → IOC',
       );
@@ -167,7 +186,8 @@ describe('adapter: unknown outcomes are reconciled, never resent blindly', () =>
       // The lookups' deadlines (80 ms) pass while the slow send (400 ms) still holds the terminal.
       r.sim.faults.inject({ method: 'order_send', kind: 'slow', delayMs: 400 });
       const orig = rec.call.bind(rec);
-      rec.call = ((m: string, a?: unknown[], k?: Record<string, unknown>, opts?: { deadlineMs?: number }) => orig(m, a, k, m === 'order_send' ? opts : { ...opts, deadlineMs: 80 })) as typeof rec.call;
+      rec.call = ((m: string, a?: unknown[], k?: Record<string, unknown>, opts?: { deadlineMs?: number }) =>
+        orig(m, a, k, m === 'order_send' ? opts : { ...opts, deadlineMs: 80 })) as typeof rec.call;
       const res = await r.broker.place(buy('ck-blind-1'));
       assert.equal(res.status, 'unknown', JSON.stringify(res));
       assert.equal(rec.sends().length, 1, 'not resent');
@@ -239,7 +259,10 @@ describe('adapter: order_send returns None (the MetaTrader5 package lost the ans
     withRig(manualSim(), {}, async (r, rec) => {
       r.sim.faults.inject({ method: 'order_send', kind: 'none_before_execute', lastError: [-2, 'Invalid "volume" argument'] });
       const res = await r.broker.place(buy('ck-none-3'));
-      assert.deepEqual([res.status, (res as { code: string }).code, (res as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_MT5_INVALID_REQUEST', false]);
+      assert.deepEqual(
+        [res.status, (res as { code: string }).code, (res as { retryable: boolean }).retryable],
+        ['rejected', 'TK_ERR_MT5_INVALID_REQUEST', false],
+      );
       const i = rec.calls.findIndex((c) => c.method === 'order_send');
       assert.ok(
         rec.calls.slice(i + 1).some((c) => c.method === 'positions_get'),
@@ -300,7 +323,8 @@ describe('adapter: order_send returns None (the MetaTrader5 package lost the ans
       // The slow close still holds the terminal when the position re-read (80 ms deadline) gives up.
       r.sim.faults.inject({ method: 'order_send', kind: 'slow', delayMs: 400 });
       const orig = rec.call.bind(rec);
-      rec.call = ((m: string, a?: unknown[], k?: Record<string, unknown>, opts?: { deadlineMs?: number }) => orig(m, a, k, m === 'order_send' ? opts : { ...opts, deadlineMs: 80 })) as typeof rec.call;
+      rec.call = ((m: string, a?: unknown[], k?: Record<string, unknown>, opts?: { deadlineMs?: number }) =>
+        orig(m, a, k, m === 'order_send' ? opts : { ...opts, deadlineMs: 80 })) as typeof rec.call;
       assert.equal((await r.broker.close(f.positionId, 0.1)).status, 'unknown');
       await new Promise((x) => setTimeout(x, 450));
       rec.call = orig;
@@ -385,7 +409,10 @@ describe('adapter: fencing (one writer per run)', () => {
         [[0.2, 0]],
       );
       assert.equal((await a.positions()).length, 1, 'reads are never fenced');
-      await assert.rejects(Promise.resolve(a.fence({ run: 'run-f', token: 1 })), (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED' && e.classification === 'fatal');
+      await assert.rejects(
+        Promise.resolve(a.fence({ run: 'run-f', token: 1 })),
+        (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED' && e.classification === 'fatal',
+      );
       filled(await b.place(buy('ck-fence-b1')));
       assert.equal(r.sim.positions.size, 2, 'the current holder trades');
       await b.shutdown();
@@ -395,23 +422,34 @@ describe('adapter: fencing (one writer per run)', () => {
     withRig(manualSim(), { transport: 'inproc' }, async (r) => {
       await r.broker.fence({ run: 'run-g', token: 5 });
       filled(await r.broker.place(buy('ck-fence-g1')));
-      await assert.rejects(r.gateway.call('order_send', [deal()], {}, { fence: { run: 'run-g', token: 4 } }), (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED' && e.details?.outcome === 'not_sent');
+      await assert.rejects(
+        r.gateway.call('order_send', [deal()], {}, { fence: { run: 'run-g', token: 4 } }),
+        (e: TradekitError) => e.code === 'TK_ERR_RUN_FENCED' && e.details?.outcome === 'not_sent',
+      );
       assert.equal(r.sim.positions.size, 1);
     }));
 });
 
 describe('adapter: retcode handling', () => {
   it('requotes are retried with a fresh price (instant execution), then give up as TK_ERR_MT5_REQUOTE (retryable)', () =>
-    withRig(manualSim({ seed: 4, symbols: [{ name: 'EURUSD', exeMode: 1, feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } }], execution: { requoteProbability: 0.6 } }), {}, async (r, rec) => {
-      const res = await r.broker.place(buy('ck-rq-1'));
-      const n = rec.sends().length;
-      assert.ok(n >= 1 && n <= 4);
-      if (res.status === 'filled') assert.ok(rec.sends().every((s) => s.price === 1.1001 && s.deviation === 20));
-      r.sim.exec.requoteProbability = 1;
-      const give = await r.broker.place(buy('ck-rq-2'));
-      assert.deepEqual([give.status, (give as { code: string }).code, (give as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_MT5_REQUOTE', true]);
-      assert.equal(rec.sends().length - n, 4, '1 + maxRequotes (3)');
-    }));
+    withRig(
+      manualSim({
+        seed: 4,
+        symbols: [{ name: 'EURUSD', exeMode: 1, feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } }],
+        execution: { requoteProbability: 0.6 },
+      }),
+      {},
+      async (r, rec) => {
+        const res = await r.broker.place(buy('ck-rq-1'));
+        const n = rec.sends().length;
+        assert.ok(n >= 1 && n <= 4);
+        if (res.status === 'filled') assert.ok(rec.sends().every((s) => s.price === 1.1001 && s.deviation === 20));
+        r.sim.exec.requoteProbability = 1;
+        const give = await r.broker.place(buy('ck-rq-2'));
+        assert.deepEqual([give.status, (give as { code: string }).code, (give as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_MT5_REQUOTE', true]);
+        assert.equal(rec.sends().length - n, 4, '1 + maxRequotes (3)');
+      },
+    ));
 
   it('10024 (too many requests) backs off and succeeds instead of failing the cycle', () => {
     const sim = manualSim({ rateLimitPerSecond: 1 });
@@ -432,7 +470,10 @@ describe('adapter: retcode handling', () => {
       r.sim.connected = true;
       r.sim.autoTrading = false;
       const b = await r.broker.place(buy('ck-at-1'));
-      assert.deepEqual([b.status, (b as { code: string }).code, (b as { retryable: boolean }).retryable], ['rejected', 'TK_ERR_MT5_AUTOTRADING_DISABLED', false]);
+      assert.deepEqual(
+        [b.status, (b as { code: string }).code, (b as { retryable: boolean }).retryable],
+        ['rejected', 'TK_ERR_MT5_AUTOTRADING_DISABLED', false],
+      );
       // The retcode's class travels with the result (metrics count rejects by it: docs/observability.md).
       assert.deepEqual([(a as { errorClass?: string }).errorClass, (b as { errorClass?: string }).errorClass], ['retryable', 'fatal']);
       assert.equal((await r.broker.positions()).length, 0);

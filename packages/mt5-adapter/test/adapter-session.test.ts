@@ -61,7 +61,10 @@ describe('adapter session: health gate', () => {
 
   it('a wrong password is TK_ERR_MT5_AUTH_FAILED, and the password appears in no log line', async () => {
     const log = capture();
-    const err = await rejects(rig(manualSim(), { transport: 'inproc', session: { login: 5_001_234, password: 'hunter2-secret', server: 'TradekitSim-Demo' }, log }), 'TK_ERR_MT5_AUTH_FAILED');
+    const err = await rejects(
+      rig(manualSim(), { transport: 'inproc', session: { login: 5_001_234, password: 'hunter2-secret', server: 'TradekitSim-Demo' }, log }),
+      'TK_ERR_MT5_AUTH_FAILED',
+    );
     assert.doesNotMatch(err.message, /hunter2/);
     assert.doesNotMatch(JSON.stringify(log.lines), /hunter2/);
   });
@@ -81,7 +84,9 @@ describe('adapter session: health gate', () => {
       const count = (m: string) => rec.calls.filter((c) => c.method === m).length;
       const inits = count('initialize');
       r.sim.faults.inject({ method: 'order_send', kind: 'none_after_execute' });
-      const res = await r.session.call('order_send', [{ action: 1, symbol: 'EURUSD', volume: 0.1, type: 0, type_filling: 0, type_time: 0, magic: 1, comment: 'ck-sess-1' }]);
+      const res = await r.session.call('order_send', [
+        { action: 1, symbol: 'EURUSD', volume: 0.1, type: 0, type_filling: 0, type_time: 0, magic: 1, comment: 'ck-sess-1' },
+      ]);
       assert.deepEqual([res.value, res.lastError], [null, [-10005, 'IPC timeout']]);
       assert.equal(count('order_send'), 1, 'not repeated');
       assert.equal(count('initialize'), inits + 1, 're-initialized');
@@ -137,7 +142,14 @@ describe('adapter session: replays drive the simulator', () => {
 
 describe('adapter session: broker symbol names', () => {
   const sim = (suffix: string, names = ['EURUSD', 'XAUUSD']) =>
-    new Simulator({ seed: 1, start: WED, suffix, hidden: ['XAUUSD'], symbols: names.map((name) => ({ name, feed: { kind: 'walk' as const, meanTickMs: 60_000 } })), historyMs: 3_600_000 });
+    new Simulator({
+      seed: 1,
+      start: WED,
+      suffix,
+      hidden: ['XAUUSD'],
+      symbols: names.map((name) => ({ name, feed: { kind: 'walk' as const, meanTickMs: 60_000 } })),
+      historyMs: 3_600_000,
+    });
 
   it('finds the broker name by suffix ("", "m", "c") and reports positions under the canonical name', async () => {
     const r = await rig(sim('m'), { transport: 'inproc' });
@@ -188,12 +200,18 @@ describe('adapter DataSource', () => {
       assert.equal(b.time[9], bars.time[39], 'the last closed bar (09:55 UTC), not the forming 10:00 one');
       for (let i = 0; i < 10; i++) {
         assert.equal(b.time[i], bars.time[30 + i]);
-        assert.deepEqual([b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i]], [bars.open[30 + i], bars.high[30 + i], bars.low[30 + i], bars.close[30 + i], bars.volume[30 + i]]);
+        assert.deepEqual(
+          [b.open[i], b.high[i], b.low[i], b.close[i], b.volume[i]],
+          [bars.open[30 + i], bars.high[30 + i], bars.low[30 + i], bars.close[30 + i], bars.volume[30 + i]],
+        );
       }
       assert.ok(b.time instanceof Float64Array);
       // The terminal's per-bar spread (points) comes along, so a paper broker over MT5 data prices bars with it.
       assert.equal(b.spread?.length, 10);
-      assert.ok([...b.spread!].every((x) => Number.isInteger(x) && x > 0), `spreads ${[...b.spread!]}`);
+      assert.ok(
+        [...b.spread!].every((x) => Number.isInteger(x) && x > 0),
+        `spreads ${[...b.spread!]}`,
+      );
       const range = await r.data.bars('EURUSD', 'M5', { from: bars.time[35]!, to: WED + 300_000 });
       assert.deepEqual([...range.time], bars.time.slice(35, 40), 'range: inclusive, still no forming bar');
       r.clock.advance(200_000); // 10:05:20: the 10:00 bar has closed
@@ -207,7 +225,10 @@ describe('adapter DataSource', () => {
   });
 
   it('quotes in UTC and maps the symbol spec (filling bits, trade mode enum, stops level, tick value)', async () => {
-    const r = await rig(manualSim({ filling: 'IOC_ONLY', symbols: [{ name: 'EURUSD', stopsLevel: 15, tradeMode: 1, feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } }] }), { transport: 'tcp', trading: false });
+    const r = await rig(
+      manualSim({ filling: 'IOC_ONLY', symbols: [{ name: 'EURUSD', stopsLevel: 15, tradeMode: 1, feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } }] }),
+      { transport: 'tcp', trading: false },
+    );
     try {
       const t = await r.data.tick('EURUSD');
       assert.deepEqual(t, { symbol: 'EURUSD', time: WED, bid: 1.1, ask: 1.1001 });
@@ -309,6 +330,9 @@ describe('comment codec', () => {
     assert.equal(decodeComment('tk0123456789abcd breakout'), 'tk0123456789abcd');
     assert.equal(decodeComment('[sl 1.09500]'), undefined);
     assert.equal(decodeComment(''), undefined);
-    assert.throws(() => encodeComment('has space', ''), (e: TradekitError) => e.code === 'TK_ERR_MT5_CONFIG');
+    assert.throws(
+      () => encodeComment('has space', ''),
+      (e: TradekitError) => e.code === 'TK_ERR_MT5_CONFIG',
+    );
   });
 });

@@ -48,7 +48,11 @@ async function startBridge(env: Record<string, string> = {}): Promise<Bridge> {
   let finalLog: { fn: string; nargs: number; kwargs: string[]; thread: number }[] | undefined;
   const readLog = () => {
     try {
-      return readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return readFileSync(logFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     } catch {
       return [];
     }
@@ -87,7 +91,18 @@ async function startBridge(env: Record<string, string> = {}): Promise<Bridge> {
   };
 }
 
-const order = (o: Record<string, unknown> = {}) => ({ action: 1, symbol: 'EURUSD', volume: 1, type: 0, type_filling: 1, type_time: 0, deviation: 20, magic: 7, comment: 'tk-bridge-1', ...o });
+const order = (o: Record<string, unknown> = {}) => ({
+  action: 1,
+  symbol: 'EURUSD',
+  volume: 1,
+  type: 0,
+  type_filling: 1,
+  type_time: 0,
+  deviation: 20,
+  magic: 7,
+  comment: 'tk-bridge-1',
+  ...o,
+});
 
 describe('bridge (Python) with the fake MetaTrader5: the package whose order_send takes the request positionally', function () {
   this.timeout(20_000);
@@ -147,7 +162,10 @@ describe('bridge (Python) with the fake MetaTrader5: the package whose order_sen
 
   it('runs every MT5 call on one thread, one at a time, even with several clients at once', async () => {
     const g2 = await b.gateway();
-    await Promise.all([...Array.from({ length: 15 }, () => g.call('symbol_info_tick', ['EURUSD'])), ...Array.from({ length: 15 }, () => g2.call('account_info'))]);
+    await Promise.all([
+      ...Array.from({ length: 15 }, () => g.call('symbol_info_tick', ['EURUSD'])),
+      ...Array.from({ length: 15 }, () => g2.call('account_info')),
+    ]);
     const log = b.callLog();
     assert.ok(log.length > 30);
     assert.equal(new Set(log.filter((l) => l.thread).map((l) => l.thread)).size, 1, 'one worker thread');
@@ -216,7 +234,10 @@ describe('bridge (Python): deadlines, token, shutdown', function () {
     } finally {
       await b.stop();
     }
-    const proc = spawn('python3', [BRIDGE, '--port', '0'], { env: { ...process.env, PYTHONPATH: FAKE, MT5_BRIDGE_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('python3', [BRIDGE, '--port', '0'], {
+      env: { ...process.env, PYTHONPATH: FAKE, MT5_BRIDGE_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     proc.stderr.on('data', (d) => (err += d));
     const code = await new Promise((r) => proc.once('exit', r));
@@ -231,7 +252,10 @@ describe('bridge (Python): deadlines, token, shutdown', function () {
     await g.close();
     const code = await b.stop();
     assert.equal(code, 0);
-    assert.ok(b.callLog().some((l) => l.fn === 'shutdown-complete'), 'mt5.shutdown() ran');
+    assert.ok(
+      b.callLog().some((l) => l.fn === 'shutdown-complete'),
+      'mt5.shutdown() ran',
+    );
   });
 });
 
@@ -242,7 +266,18 @@ describe('the MT5 adapter over the Python bridge (fake MetaTrader5)', function (
     try {
       const gw = new RpcGateway({ host: '127.0.0.1', port: b.port, token: TOKEN, heartbeatMs: 0 });
       const clock = new LiveClock();
-      const session = new Mt5Session(gw, clock, { login: 12345678, password: PASSWORD, server: 'Fake-Demo', serverTime: { utcOffsetHours: 0, dst: 'none' }, rateLimit: { perSecond: 0, burst: 1, scope: 'trades' } }, silentLogger());
+      const session = new Mt5Session(
+        gw,
+        clock,
+        {
+          login: 12345678,
+          password: PASSWORD,
+          server: 'Fake-Demo',
+          serverTime: { utcOffsetHours: 0, dst: 'none' },
+          rateLimit: { perSecond: 0, burst: 1, scope: 'trades' },
+        },
+        silentLogger(),
+      );
       await session.open();
       await session.ensureTrading();
       const broker = new Mt5Broker(session.retain(), clock, { magic: 7 });
@@ -270,7 +305,18 @@ describe('the MT5 adapter over the Python bridge (fake MetaTrader5)', function (
 async function adapterOn(b: Bridge, o: { heartbeatMs?: number } = {}) {
   const gw = new RpcGateway({ host: '127.0.0.1', port: b.port, token: TOKEN, heartbeatMs: o.heartbeatMs ?? 0, callTimeoutMs: 5000 });
   const clock = new LiveClock();
-  const session = new Mt5Session(gw, clock, { login: 12345678, password: PASSWORD, server: 'Fake-Demo', serverTime: { utcOffsetHours: 0, dst: 'none' }, rateLimit: { perSecond: 0, burst: 1, scope: 'trades' } }, silentLogger());
+  const session = new Mt5Session(
+    gw,
+    clock,
+    {
+      login: 12345678,
+      password: PASSWORD,
+      server: 'Fake-Demo',
+      serverTime: { utcOffsetHours: 0, dst: 'none' },
+      rateLimit: { perSecond: 0, burst: 1, scope: 'trades' },
+    },
+    silentLogger(),
+  );
   await session.open();
   await session.ensureTrading();
   const broker = new Mt5Broker(session.retain(), clock, { magic: 7 });

@@ -75,7 +75,13 @@ describe('e2e: examples/mt5-sim.yaml — the SMA agent on the MT5 simulator over
         assert.ok(Math.abs(t.profit - net) < 0.011, `net profit ${t.profit} vs ${net}`);
       }
       const open = await run.broker.positions({ magic });
-      assert.deepEqual(open.map((p) => p.id).sort(), trades.filter((t) => t.status === 'open').map((t) => t.positionId).sort());
+      assert.deepEqual(
+        open.map((p) => p.id).sort(),
+        trades
+          .filter((t) => t.status === 'open')
+          .map((t) => t.positionId)
+          .sort(),
+      );
       assert.equal(sim.positions.size, open.length);
 
       // The run's events saw the fills and the closes.
@@ -94,7 +100,10 @@ describe('e2e: examples/mt5-sim.yaml — the SMA agent on the MT5 simulator over
   it('through the CLI: `tradekit mt5-sim` serves, `tradekit run examples/mt5-sim.yaml` trades, both exit cleanly', async () => {
     const bin = path.join(ROOT, 'packages', 'cli', 'bin', 'tradekit.js');
     const env = { ...process.env, MT5_BRIDGE_TOKEN: TOKEN };
-    const simProc = spawn(process.execPath, [bin, 'mt5-sim', '--port', '0', '--data', DATA, '--symbols', 'EURUSD,GBPUSD,XAUUSD'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const simProc = spawn(process.execPath, [bin, 'mt5-sim', '--port', '0', '--data', DATA, '--symbols', 'EURUSD,GBPUSD,XAUUSD'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let simErr = '';
     simProc.stderr.on('data', (d) => (simErr += d));
     try {
@@ -107,14 +116,20 @@ describe('e2e: examples/mt5-sim.yaml — the SMA agent on the MT5 simulator over
         });
         simProc.once('exit', (c) => reject(new Error(`mt5-sim exited ${c}: ${simErr}`)));
       });
-      const run = spawn(process.execPath, [bin, 'run', CONFIG, '--cycles', '300', '--db', 'memory:', '--json', '--log-level', 'warn'], { env: { ...env, MT5_BRIDGE_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const run = spawn(process.execPath, [bin, 'run', CONFIG, '--cycles', '300', '--db', 'memory:', '--json', '--log-level', 'warn'], {
+        env: { ...env, MT5_BRIDGE_PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       run.stdout.on('data', (d) => (out += d));
       run.stderr.on('data', (d) => (err += d));
       const code = await new Promise((r) => run.once('exit', r));
       assert.equal(code, 0, err);
-      const evs = out.trim().split('\n').map((l) => JSON.parse(l) as TradekitEvent);
+      const evs = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as TradekitEvent);
       assert.ok(evs.filter((e) => e.type === 'order.filled').length >= 2, 'the agent traded');
       assert.doesNotMatch(out + err, new RegExp(TOKEN), 'the token never appears in output');
     } finally {

@@ -70,7 +70,9 @@ describe('@tradekit/mt5-adapter package', () => {
   it('exports each plugin (the package itself, /data, /broker) with a manifest that requires @tradekit/core and a closed config schema', async () => {
     const expected: Record<string, string[]> = { '': ['broker', 'data'], '/data': ['data'], '/broker': ['broker'] };
     for (const [sub, provides] of Object.entries(expected)) {
-      const mod = (await import(`@tradekit/mt5-adapter${sub}`)) as { default: { name: string; provides: string[]; requires: Record<string, string>; configSchema: { additionalProperties?: boolean }; setup: unknown } };
+      const mod = (await import(`@tradekit/mt5-adapter${sub}`)) as {
+        default: { name: string; provides: string[]; requires: Record<string, string>; configSchema: { additionalProperties?: boolean }; setup: unknown };
+      };
       const m = mod.default;
       assert.equal(m.name, `@tradekit/mt5-adapter${sub}`);
       assert.deepEqual([...m.provides].sort(), provides, `${m.name} provides`);

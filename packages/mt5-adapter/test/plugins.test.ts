@@ -56,13 +56,24 @@ broker: { use: '@tradekit/mt5-adapter/broker', with: { fillingMode: [FOK] } }`),
     );
     const r = await loadConfig(f, { env: env(), searchPaths: [PKG] });
     const codes = r.errors.map((e) => `${e.code} ${e.path}`);
-    assert.ok(codes.some((c) => c.startsWith('TK_ERR_CONFIG_REQUIRED') && c.includes('data.with.bridge')), codes.join('; '));
-    assert.ok(codes.some((c) => c.startsWith('TK_ERR_CONFIG_UNKNOWN_KEY') && c.includes('broker.with')), codes.join('; '));
+    assert.ok(
+      codes.some((c) => c.startsWith('TK_ERR_CONFIG_REQUIRED') && c.includes('data.with.bridge')),
+      codes.join('; '),
+    );
+    assert.ok(
+      codes.some((c) => c.startsWith('TK_ERR_CONFIG_UNKNOWN_KEY') && c.includes('broker.with')),
+      codes.join('; '),
+    );
     assert.ok(r.errors.every((e: TradekitError) => e.line && e.file === f));
   });
 
   it('data + broker plugins share one terminal connection, and the run trades on it', async () => {
-    const f = config(dir, header(`data: { use: '@tradekit/mt5-adapter/data', with: { ${bridge} } }\nbroker: { use: '@tradekit/mt5-adapter/broker' }\nagents: [{ use: tradekit-plugin-sma-crossover, with: { fast: 5, slow: 20 } }]`));
+    const f = config(
+      dir,
+      header(
+        `data: { use: '@tradekit/mt5-adapter/data', with: { ${bridge} } }\nbroker: { use: '@tradekit/mt5-adapter/broker' }\nagents: [{ use: tradekit-plugin-sma-crossover, with: { fast: 5, slow: 20 } }]`,
+      ),
+    );
     const run = await Run.load({ configFile: f, env: env(), searchPaths: [PKG], overrides: { cycles: 60, stateUrl: 'memory:', logLevel: 'silent' } });
     try {
       await run.start();
@@ -77,7 +88,10 @@ broker: { use: '@tradekit/mt5-adapter/broker', with: { fillingMode: [FOK] } }`),
   });
 
   it('`@tradekit/mt5-adapter` in the data slot with the paper broker: paper trading on MT5 data', async () => {
-    const f = config(dir, header(`data: { use: '@tradekit/mt5-adapter', with: { ${bridge}, requireTrading: false } }\nbroker: { use: '@tradekit/core/paper' }`));
+    const f = config(
+      dir,
+      header(`data: { use: '@tradekit/mt5-adapter', with: { ${bridge}, requireTrading: false } }\nbroker: { use: '@tradekit/core/paper' }`),
+    );
     const run = await Run.load({ configFile: f, env: env(), searchPaths: [PKG], overrides: { cycles: 3, stateUrl: 'memory:', logLevel: 'silent' } });
     try {
       await run.start();

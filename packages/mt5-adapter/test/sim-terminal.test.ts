@@ -97,10 +97,13 @@ describe('simulator: broker symbol names and Market Watch selection', () => {
 describe('simulator: rates', () => {
   // 41 M5 bars, the last opening at WED 10:00 UTC; the clock 2 minutes into it.
   const bars = zigzagBars(WED + 300_000, 41);
-  const sim = () => new Simulator({ seed: 3, start: WED + 120_000, symbols: [{ name: 'EURUSD', feed: { kind: 'bars', bars: { ...bars, tfMs: 300_000 } } }], maxBars: 30 });
+  const sim = () =>
+    new Simulator({ seed: 3, start: WED + 120_000, symbols: [{ name: 'EURUSD', feed: { kind: 'bars', bars: { ...bars, tfMs: 300_000 } } }], maxBars: 30 });
 
   it('are ordered oldest → newest; index 0 of copy_rates_from_pos is the forming bar', () => {
-    const { rates } = term(new Simulator({ seed: 3, start: WED + 120_000, symbols: [{ name: 'EURUSD', feed: { kind: 'bars', bars: { ...bars, tfMs: 300_000 } } }] }));
+    const { rates } = term(
+      new Simulator({ seed: 3, start: WED + 120_000, symbols: [{ name: 'EURUSD', feed: { kind: 'bars', bars: { ...bars, tfMs: 300_000 } } }] }),
+    );
     const r = tableRows<Rate>(rates('copy_rates_from_pos', ['EURUSD', TIMEFRAME.M5, 0, 5])!);
     assert.equal(r.length, 5);
     for (let i = 1; i < r.length; i++) assert.ok(r[i]!.time > r[i - 1]!.time, 'ascending');
@@ -111,7 +114,9 @@ describe('simulator: rates', () => {
   });
 
   it('are built from the ticks and reproduce the source bars (OHLC, tick volume), with spread in points and real_volume 0', () => {
-    const { rates } = term(new Simulator({ seed: 3, start: WED + 120_000, symbols: [{ name: 'EURUSD', feed: { kind: 'bars', bars: { ...bars, tfMs: 300_000 } } }] }));
+    const { rates } = term(
+      new Simulator({ seed: 3, start: WED + 120_000, symbols: [{ name: 'EURUSD', feed: { kind: 'bars', bars: { ...bars, tfMs: 300_000 } } }] }),
+    );
     const r = tableRows<Rate>(rates('copy_rates_from_pos', ['EURUSD', TIMEFRAME.M5, 1, 10])!);
     for (let k = 0; k < 10; k++) {
       const i = 30 + k;
@@ -163,7 +168,12 @@ describe('simulator: broker server clock', () => {
   it('switches offset on the US DST day and aligns D1 bars on server midnight', () => {
     // 2026-03-08 is the second Sunday of March: DST starts 07:00 UTC.
     const before = Date.UTC(2026, 2, 6, 12, 0, 0);
-    const sim = new Simulator({ seed: 1, start: before, symbols: [{ name: 'EURUSD', feed: { kind: 'walk', meanTickMs: 600_000 } }], historyMs: 3 * 86_400_000 });
+    const sim = new Simulator({
+      seed: 1,
+      start: before,
+      symbols: [{ name: 'EURUSD', feed: { kind: 'walk', meanTickMs: 600_000 } }],
+      historyMs: 3 * 86_400_000,
+    });
     const t = term(sim);
     const tick1 = t.call('symbol_info_tick', ['EURUSD']).value as Mt5Tick;
     sim.advanceTo(Date.UTC(2026, 2, 10, 12, 0, 0));
@@ -188,7 +198,8 @@ describe('simulator: broker server clock', () => {
 });
 
 describe('simulator: ticks and determinism', () => {
-  const walk = (seed: number) => new Simulator({ seed, start: WED, symbols: [{ name: 'EURUSD', feed: { kind: 'walk', meanTickMs: 5_000 } }], historyMs: 3_600_000 });
+  const walk = (seed: number) =>
+    new Simulator({ seed, start: WED, symbols: [{ name: 'EURUSD', feed: { kind: 'walk', meanTickMs: 5_000 } }], historyMs: 3_600_000 });
 
   it('the same seed gives the same tick stream; another seed does not', () => {
     const a = term(walk(11)).call('copy_ticks_range', ['EURUSD', 0, 4_102_444_800, -1]).value;
@@ -200,7 +211,9 @@ describe('simulator: ticks and determinism', () => {
 
   it('copy_ticks honours flags (TRADE finds no FX ticks) and time_msc is server time in ms', () => {
     const t = term(walk(11));
-    const info = tableRows<{ time: number; time_msc: number; bid: number; ask: number; flags: number }>(t.call('copy_ticks_from', ['EURUSD', 0, 50, 1]).value as never);
+    const info = tableRows<{ time: number; time_msc: number; bid: number; ask: number; flags: number }>(
+      t.call('copy_ticks_from', ['EURUSD', 0, 50, 1]).value as never,
+    );
     assert.equal(info.length, 50);
     for (const k of info) {
       assert.equal(Math.floor(k.time_msc / 1000), k.time);
@@ -211,7 +224,12 @@ describe('simulator: ticks and determinism', () => {
   });
 
   it('spreads vary around the typical spread and widen right after the daily open', () => {
-    const sim = new Simulator({ seed: 5, start: Date.UTC(2026, 4, 14, 3, 0, 0), symbols: [{ name: 'EURUSD', feed: { kind: 'walk', meanTickMs: 20_000 } }], historyMs: 86_400_000 });
+    const sim = new Simulator({
+      seed: 5,
+      start: Date.UTC(2026, 4, 14, 3, 0, 0),
+      symbols: [{ name: 'EURUSD', feed: { kind: 'walk', meanTickMs: 20_000 } }],
+      historyMs: 86_400_000,
+    });
     const rows = tableRows<{ time_msc: number; bid: number; ask: number }>(term(sim).call('copy_ticks_range', ['EURUSD', 0, 4_102_444_800, -1]).value as never);
     const pts = (k: { bid: number; ask: number }) => Math.round((k.ask - k.bid) / 0.00001);
     const atOpen = rows.filter((k) => k.time_msc % 86_400_000 < 300_000).map(pts);
@@ -232,7 +250,10 @@ describe('simulator: ticks from the MT5 sample bars', () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
     const sim = await buildSimulator({ dataDir: path.join(root, 'examples', 'data'), symbols: ['EURUSD'], historyBars: 500 });
     const r = tableRows<Rate>(term(sim).rates('copy_rates_from_pos', ['EURUSD', TIMEFRAME.M5, 1, 50])!);
-    const lines = readFileSync(path.join(root, 'examples', 'data', 'EURUSD_M5.csv'), 'utf8').trim().split('\n').slice(1);
+    const lines = readFileSync(path.join(root, 'examples', 'data', 'EURUSD_M5.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
     const byTime = new Map(lines.map((l) => [l.split(',')[0]!.replace(' ', 'T').slice(0, 16), l.split(',').slice(1, 5).map(Number)]));
     for (const b of r) assert.deepEqual([b.open, b.high, b.low, b.close], byTime.get(iso(b.time)), `bar ${iso(b.time)}`);
   });

@@ -28,7 +28,14 @@ describe('simulator: request validation', () => {
   });
 
   it('checks run in the server’s order: the first violated rule decides the retcode', () => {
-    const sim = manualSim({ filling: 'IOC_ONLY', hidden: ['GBPUSD'], symbols: [{ name: 'EURUSD', feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } }, { name: 'GBPUSD', feed: { kind: 'manual', bid: 1.3, ask: 1.3002 } }] });
+    const sim = manualSim({
+      filling: 'IOC_ONLY',
+      hidden: ['GBPUSD'],
+      symbols: [
+        { name: 'EURUSD', feed: { kind: 'manual', bid: 1.1, ask: 1.1001 } },
+        { name: 'GBPUSD', feed: { kind: 'manual', bid: 1.3, ask: 1.3002 } },
+      ],
+    });
     const { send } = term(sim);
     // Bad volume AND unsupported filling: volume is checked first.
     assert.equal(send(deal({ volume: 0.015, type_filling: 0 })).retcode, 10014);
@@ -205,7 +212,12 @@ describe('simulator: execution and state', () => {
     const { send, positions } = term(manualSim());
     send(deal());
     send(deal({ type: 1 }));
-    assert.deepEqual(positions().map((p) => p.type).sort(), [0, 1]);
+    assert.deepEqual(
+      positions()
+        .map((p) => p.type)
+        .sort(),
+      [0, 1],
+    );
   });
 
   it('netting: an opposite deal reduces, closes, then reverses the one position (entries OUT, OUT, INOUT)', () => {
@@ -381,7 +393,10 @@ describe('simulator: execution and state', () => {
     const sim = manualSim();
     const { send, orders, positions, historyOrders } = term(sim);
     const nowServer = sim.clock.toServerSec(sim.now());
-    assert.equal(send({ action: 5, symbol: 'EURUSD', volume: 0.1, type: 2, price: 1.095, type_filling: 2, type_time: 2, expiration: nowServer - 1 }).retcode, 10022);
+    assert.equal(
+      send({ action: 5, symbol: 'EURUSD', volume: 0.1, type: 2, price: 1.095, type_filling: 2, type_time: 2, expiration: nowServer - 1 }).retcode,
+      10022,
+    );
     const e = send({ action: 5, symbol: 'EURUSD', volume: 0.1, type: 2, price: 1.095, type_filling: 2, type_time: 2, expiration: nowServer + 60 });
     assert.equal(e.retcode, 10008);
     const lim = send({ action: 5, symbol: 'EURUSD', volume: 0.1, type: 2, price: 1.094, type_filling: 2 });
@@ -481,7 +496,10 @@ describe('simulator: a walk over real sample bars', () => {
       const bid = sim.sym('EURUSD').last!.bid;
       t.send(deal({ sl: Number((bid - 0.0003).toFixed(5)), tp: Number((bid + 0.0003).toFixed(5)) }));
       sim.advance(6 * 3_600_000);
-      return t.deals().filter((d) => d.entry === 1).map((d) => [d.reason, d.price, d.time_msc]);
+      return t
+        .deals()
+        .filter((d) => d.entry === 1)
+        .map((d) => [d.reason, d.price, d.time_msc]);
     };
     const a = run();
     assert.equal(a.length, 1, 'closed by SL or TP');

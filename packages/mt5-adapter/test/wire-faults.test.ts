@@ -143,7 +143,7 @@ describe('wire: transport faults', () => {
       const send = async () => (await s.gw.call<Mt5OrderSendResult>('order_send', [deal()])).value!.retcode;
       sim.connected = false;
       assert.equal(await send(), 10031);
-      assert.equal(((await s.gw.call<{ connected: boolean }>('ping')).value!).connected, false);
+      assert.equal((await s.gw.call<{ connected: boolean }>('ping')).value!.connected, false);
       sim.connected = true;
       sim.autoTrading = false;
       assert.equal(await send(), 10027);
@@ -215,7 +215,16 @@ describe('wire: heartbeat', () => {
     const sim = manualSim();
     const server = new SimServer({ terminal: new SimTerminal(sim), token: TOKEN });
     const { host, port } = await server.listen();
-    const gw = new RpcGateway({ host, port, token: TOKEN, heartbeatMs: o.heartbeatMs, graceMs: o.graceMs ?? 30, connectTimeoutMs: 300, jitter: 0, reconnectMinMs: 10 });
+    const gw = new RpcGateway({
+      host,
+      port,
+      token: TOKEN,
+      heartbeatMs: o.heartbeatMs,
+      graceMs: o.graceMs ?? 30,
+      connectTimeoutMs: 300,
+      jitter: 0,
+      reconnectMinMs: 10,
+    });
     await gw.connect();
     await gw.call('initialize');
     const events: string[] = [];
@@ -249,10 +258,7 @@ describe('wire: heartbeat', () => {
       const ping = h.gw.call<PingValue>('ping', [], {}, { deadlineMs: 100 });
       const first = await Promise.race([send.then(() => 'order_send'), ping.then(() => 'ping')]);
       assert.equal(first, 'ping', 'the ping did not queue behind order_send');
-      assert.deepEqual(
-        [(await ping).value!.busy, (await ping).value!.method, (await ping).value!.connected],
-        [true, 'order_send', true],
-      );
+      assert.deepEqual([(await ping).value!.busy, (await ping).value!.method, (await ping).value!.connected], [true, 'order_send', true]);
       assert.equal((await send).value!.retcode, 10009);
     } finally {
       await h.close();
@@ -322,7 +328,11 @@ describe('wire: fencing (tk_fence, meta.fence)', () => {
       await rejects(s.gw.call('order_send', [deal()], {}, { fence: { run: 'run-a', token: 1 } }), 'TK_ERR_RUN_FENCED', 'not_sent');
       assert.equal((await s.positions()).length, 0, 'the stale write never reached the terminal');
       assert.equal((await s.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { fence: { run: 'run-a', token: 2 } })).value!.retcode, 10009);
-      assert.equal((await s.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { fence: { run: 'run-b', token: 0 } })).value!.retcode, 10009, 'runs are independent');
+      assert.equal(
+        (await s.gw.call<Mt5OrderSendResult>('order_send', [deal()], {}, { fence: { run: 'run-b', token: 0 } })).value!.retcode,
+        10009,
+        'runs are independent',
+      );
       assert.equal((await s.gw.call<Mt5Position[]>('positions_get', [], {})).value!.length, 2, 'reads carry no fence');
       assert.equal(server.fences.get('run-a'), 2);
       await rejects(s.gw.call('tk_fence', [], { run: '', token: 3 }), 'TK_ERR_MT5_PROTOCOL');

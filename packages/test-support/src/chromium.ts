@@ -22,7 +22,10 @@ export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
 export function ensureChromium(path = CHROMIUM_PATH): string {
   if (existsSync(path)) return path;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'chromium'],
+  ]) {
     const r = spawnSync('apt-get', args, { stdio: 'inherit', env, timeout: 600_000 });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${r.status ?? r.signal}); install Debian's chromium to run the browser tests`);
   }

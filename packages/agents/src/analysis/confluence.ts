@@ -40,7 +40,9 @@ export interface SideScore {
 
 /** `${timeframe} trend ${trend}` for the blocking trends, built once. */
 const BLOCKED: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze(
-  Object.fromEntries(['M5', 'H4', 'H1'].map((tf) => [tf, Object.freeze(Object.fromEntries(['up', 'down', 'flat', 'unknown'].map((t) => [t, `${tf} trend ${t}`])))])),
+  Object.fromEntries(
+    ['M5', 'H4', 'H1'].map((tf) => [tf, Object.freeze(Object.fromEntries(['up', 'down', 'flat', 'unknown'].map((t) => [t, `${tf} trend ${t}`])))]),
+  ),
 );
 
 export function scoreSide(side: 'buy' | 'sell', x: ConfluenceInput, p: ConfluenceParams): SideScore {

@@ -74,7 +74,7 @@ export function preTradeScore(x: PreTradeInput, p: PreTradeParams): PreTradeScor
   const rsi = clamp01(or(x.rsi, 50) / 100);
   const rsiDir = x.side === 'buy' ? rsi : 1 - rsi;
   const h = or(x.macdHist, 0);
-  const macdDir = h === 0 ? 0.5 : (h > 0) === (x.side === 'buy') ? 1 : 0;
+  const macdDir = h === 0 ? 0.5 : h > 0 === (x.side === 'buy') ? 1 : 0;
   const momentum = (rsiDir + macdDir) / 2;
   const volatility = clamp01(or(x.volRatio / x.volHighRatio, 0.5));
   const w = p.weights;

@@ -56,7 +56,13 @@ function viability(sl: number, spread: number, hour: number, maxSpreadRatio: num
 }
 
 /** A BOS on the newest bar (`bos` is undefined when the newest bar broke nothing). */
-export function bosSetup(bos: StructureBreak | undefined, f: Readonly<Features>, price: { bid: number; ask: number }, hourUtc: number, p: BosParams): SetupResult {
+export function bosSetup(
+  bos: StructureBreak | undefined,
+  f: Readonly<Features>,
+  price: { bid: number; ask: number },
+  hourUtc: number,
+  p: BosParams,
+): SetupResult {
   if (!p.enabled || !bos || bos.time !== f.time) return undefined;
   const side = bos.side === 'bull' ? 'buy' : 'sell';
   const spread = price.ask - price.bid;
@@ -79,7 +85,14 @@ export function bosSetup(bos: StructureBreak | undefined, f: Readonly<Features>,
 
 const MR_REGIMES: ReadonlySet<Regime> = new Set<Regime>(['RANGING', 'NORMAL', 'VOLATILE_LOW', 'REVERSAL_BULL', 'REVERSAL_BEAR']);
 
-export function meanReversionSetup(f: Readonly<Features>, regime: Regime, price: { bid: number; ask: number }, hourUtc: number, p: MeanReversionParams, bos: Pick<BosParams, 'maxSpreadRatio' | 'huntingHours'>): SetupResult {
+export function meanReversionSetup(
+  f: Readonly<Features>,
+  regime: Regime,
+  price: { bid: number; ask: number },
+  hourUtc: number,
+  p: MeanReversionParams,
+  bos: Pick<BosParams, 'maxSpreadRatio' | 'huntingHours'>,
+): SetupResult {
   if (!p.enabled || !(f.atr > 0)) return undefined;
   let side: 'buy' | 'sell' | undefined;
   if (f.close < f.bbLower && f.rsi < p.rsiLow) side = 'buy';
@@ -89,5 +102,13 @@ export function meanReversionSetup(f: Readonly<Features>, regime: Regime, price:
   const sl = p.slAtr * f.atr;
   const bad = viability(sl, price.ask - price.bid, hourUtc, bos.maxSpreadRatio, bos.huntingHours, 'MR');
   if (bad) return { reject: bad };
-  return { kind: 'mean-reversion', side, slDistance: sl, tpDistance: sl * p.riskReward, score: p.score, scaling: p.scaling, why: `close outside the ${side === 'buy' ? 'lower' : 'upper'} band, RSI ${f.rsi.toFixed(1)}` };
+  return {
+    kind: 'mean-reversion',
+    side,
+    slDistance: sl,
+    tpDistance: sl * p.riskReward,
+    score: p.score,
+    scaling: p.scaling,
+    why: `close outside the ${side === 'buy' ? 'lower' : 'upper'} band, RSI ${f.rsi.toFixed(1)}`,
+  };
 }

@@ -122,7 +122,15 @@ export class FeatureTrack {
   }
 
   /** Feeds every bar of a series newer than the last one seen; returns how many were new. */
-  feed(s: { length: number; time: ArrayLike<number>; open: ArrayLike<number>; high: ArrayLike<number>; low: ArrayLike<number>; close: ArrayLike<number>; volume: ArrayLike<number> }): number {
+  feed(s: {
+    length: number;
+    time: ArrayLike<number>;
+    open: ArrayLike<number>;
+    high: ArrayLike<number>;
+    low: ArrayLike<number>;
+    close: ArrayLike<number>;
+    volume: ArrayLike<number>;
+  }): number {
     // Columns read once (a source's series may build them on first access, behind a getter).
     const { length, time, open, high, low, close, volume } = s;
     const r = this.row;

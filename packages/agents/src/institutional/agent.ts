@@ -11,7 +11,20 @@
  * explanation, and the most frequent status ("Low Score") is reused while its numbers repeat. The
  * model's probability is computed once per primary bar.
  */
-import { TIMEFRAME_MS, isPromiseLike, type Agent, type Candidate, type CycleContext, type KeyValueStore, type Logger, type MaybePromise, type ScanContext, type ScanResult, type SymbolInfo, type Tick } from '@tradekit/core';
+import {
+  TIMEFRAME_MS,
+  isPromiseLike,
+  type Agent,
+  type Candidate,
+  type CycleContext,
+  type KeyValueStore,
+  type Logger,
+  type MaybePromise,
+  type ScanContext,
+  type ScanResult,
+  type SymbolInfo,
+  type Tick,
+} from '@tradekit/core';
 import { CONFLUENCE_MAX, scoreSide, sideBlock, sideScore, type ConfluenceInput, type ConfluenceParams } from '../analysis/confluence.js';
 import { preTradeScore, type PreTradeScore } from '../analysis/pre-trade.js';
 import { isTradeable, regimeKey, regimeOf, regimeScore, regimeWhy, type RegimeKey } from '../analysis/regime.js';
@@ -87,7 +100,14 @@ export class InstitutionalAgent implements Agent {
     this.primary = d.hub.entry(symbol, cfg.timeframe, d.featureParams);
     this.h1 = d.hub.trendEntry(symbol, 'H1');
     this.h4 = d.hub.trendEntry(symbol, 'H4');
-    this.conf = { m5Filter: cfg.m5TrendFilter, h1Filter: cfg.h1TrendFilter, h4Filter: cfg.h4TrendFilter, adxStrong: cfg.adxStrong, probStrong: cfg.probStrong, probThreshold: cfg.rfProbThreshold };
+    this.conf = {
+      m5Filter: cfg.m5TrendFilter,
+      h1Filter: cfg.h1TrendFilter,
+      h4Filter: cfg.h4TrendFilter,
+      adxStrong: cfg.adxStrong,
+      probStrong: cfg.probStrong,
+      probThreshold: cfg.rfProbThreshold,
+    };
   }
 
   get stateKey(): string {
@@ -134,7 +154,8 @@ export class InstitutionalAgent implements Agent {
       if (ev) return skipOf(Status.news(ev.currency, ev.title));
     }
     // 3. cooldown after our last fill on this symbol
-    if (st.lastFillAt && now - st.lastFillAt < c.cooldownSeconds * 1000) return skipOf(Status.cooldown((c.cooldownSeconds * 1000 - (now - st.lastFillAt)) / 1000));
+    if (st.lastFillAt && now - st.lastFillAt < c.cooldownSeconds * 1000)
+      return skipOf(Status.cooldown((c.cooldownSeconds * 1000 - (now - st.lastFillAt)) / 1000));
     // One working order per symbol: a limit that has not filled yet is not a trade, but a second one
     // would stack exposure when both fill.
     const orders = cycle.orders;
@@ -170,7 +191,16 @@ export class InstitutionalAgent implements Agent {
   }
 
   /** The H1 then the H4 trend (each only when its filter is on). */
-  private higherTrends(cycle: CycleContext, now: number, info: SymbolInfo, tick: Tick, track: FeatureTrack, m5: Trend, h1: Trend, from: number): MaybePromise<ScanResult> {
+  private higherTrends(
+    cycle: CycleContext,
+    now: number,
+    info: SymbolInfo,
+    tick: Tick,
+    track: FeatureTrack,
+    m5: Trend,
+    h1: Trend,
+    from: number,
+  ): MaybePromise<ScanResult> {
     const c = this.cfg;
     if (from === 0 && c.h1TrendFilter) {
       const t = this.d.hub.update(this.h1, cycle.data, now);
@@ -218,7 +248,10 @@ export class InstitutionalAgent implements Agent {
       } else probabilitySource = 'neutral (model inputs not ready)';
       if (!this.warnedInSample && model.trainedThrough !== undefined && now <= model.trainedThrough) {
         this.warnedInSample = true;
-        this.d.log.warn({ symbol: this.symbol, trainedThrough: new Date(model.trainedThrough).toISOString() }, 'the model was fitted on data up to this time: results before it are in-sample');
+        this.d.log.warn(
+          { symbol: this.symbol, trainedThrough: new Date(model.trainedThrough).toISOString() },
+          'the model was fitted on data up to this time: results before it are in-sample',
+        );
       }
     }
     const smc = track.smc;
@@ -235,7 +268,8 @@ export class InstitutionalAgent implements Agent {
     const buyScore = sideScore('buy', x, conf);
     const sellScore = sideScore('sell', x, conf);
     // The higher score wins; a tie goes to the more probable direction, else there is none.
-    const bestSide: 'buy' | 'sell' | undefined = buyScore > sellScore ? 'buy' : sellScore > buyScore ? 'sell' : probLong > 0.5 ? 'buy' : probLong < 0.5 ? 'sell' : undefined;
+    const bestSide: 'buy' | 'sell' | undefined =
+      buyScore > sellScore ? 'buy' : sellScore > buyScore ? 'sell' : probLong > 0.5 ? 'buy' : probLong < 0.5 ? 'sell' : undefined;
     const bestScore = bestSide === 'buy' ? buyScore : sellScore;
     const minScore = Math.max(c.minConfluenceScore, c.regimeParams[key].minScore);
 
@@ -255,7 +289,15 @@ export class InstitutionalAgent implements Agent {
       const regimeExit = c.regimeExits ? c.regimeParams[key] : undefined;
       const sl = f.atr * (regimeExit ? regimeExit.slAtr : c.atrSlMultiplier);
       const tp = regimeExit ? f.atr * regimeExit.tpAtr : c.smartExit ? f.atr * c.tpSafetyAtr : f.atr * c.atrTpMultiplier + spread;
-      chosen = { kind: 'confluence', side: bestSide, slDistance: sl, tpDistance: tp, score: bestScore, scaling: 1, why: `confluence ${bestScore}/${CONFLUENCE_MAX}` };
+      chosen = {
+        kind: 'confluence',
+        side: bestSide,
+        slDistance: sl,
+        tpDistance: tp,
+        score: bestScore,
+        scaling: 1,
+        why: `confluence ${bestScore}/${CONFLUENCE_MAX}`,
+      };
       if (bos && 'kind' in bos && bos.side === bestSide) {
         chosen = { ...bos, kind: 'bos+confluence', score: Math.max(bos.score, bestScore), why: `${bos.why}; confluence ${bestScore}/${CONFLUENCE_MAX}` };
       }
@@ -264,8 +306,18 @@ export class InstitutionalAgent implements Agent {
       const setup = bos && 'kind' in bos ? bos : mr && 'kind' in mr ? mr : undefined;
       if (setup) {
         // Pattern setups obey the higher-timeframe filters too (the original's overrides skipped them).
-        const against = setup.kind === 'bos' && c.m5TrendFilter && opposes(m5, setup.side) ? 'M5' : c.h1TrendFilter && opposes(h1, setup.side) ? 'H1' : c.h4TrendFilter && opposes(h4, setup.side) ? 'H4' : undefined;
-        if (against) return skipOf(Status.trendBlock(setup.kind === 'bos' ? 'BOS' : 'MR', setup.side.toUpperCase(), against, against === 'M5' ? m5 : against === 'H1' ? h1 : h4));
+        const against =
+          setup.kind === 'bos' && c.m5TrendFilter && opposes(m5, setup.side)
+            ? 'M5'
+            : c.h1TrendFilter && opposes(h1, setup.side)
+              ? 'H1'
+              : c.h4TrendFilter && opposes(h4, setup.side)
+                ? 'H4'
+                : undefined;
+        if (against)
+          return skipOf(
+            Status.trendBlock(setup.kind === 'bos' ? 'BOS' : 'MR', setup.side.toUpperCase(), against, against === 'M5' ? m5 : against === 'H1' ? h1 : h4),
+          );
         chosen = setup;
       }
     }
@@ -298,10 +350,19 @@ export class InstitutionalAgent implements Agent {
     let preTrade: PreTradeScore | undefined;
     if (c.preTrade.enabled) {
       preTrade = preTradeScore(
-        { side, trends: [m5, h1, h4], probability: side === 'buy' ? probLong : 1 - probLong, rsi: f.rsi, macdHist: f.macdHist, volRatio: f.volRatio, volHighRatio: c.regime.volHighRatio },
+        {
+          side,
+          trends: [m5, h1, h4],
+          probability: side === 'buy' ? probLong : 1 - probLong,
+          rsi: f.rsi,
+          macdHist: f.macdHist,
+          volRatio: f.volRatio,
+          volHighRatio: c.regime.volHighRatio,
+        },
         c.preTrade,
       );
-      if (preTrade.verdict === 'BLOCK') return skipOf(Status.preTrade(preTrade.score, c.preTrade.minScore, preTrade.trend, preTrade.model, preTrade.momentum, preTrade.volatility));
+      if (preTrade.verdict === 'BLOCK')
+        return skipOf(Status.preTrade(preTrade.score, c.preTrade.minScore, preTrade.trend, preTrade.model, preTrade.momentum, preTrade.volatility));
     }
 
     // 23. the candidate

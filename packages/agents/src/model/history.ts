@@ -17,7 +17,12 @@ export async function loadCsvHistory(o: HistoryOptions): Promise<BarSeries[]> {
   // A clock far in the future: training reads the whole file (labels look ahead on purpose; the
   // walk-forward split keeps them out of earlier windows).
   const clock = new SimClock(8.64e15);
-  const src = new CsvDataSource(clock, { dir: o.dir, symbols: o.symbols, timeframes: [o.timeframe], serverTime: o.serverTime ?? { utcOffsetHours: 2, dst: 'us' } });
+  const src = new CsvDataSource(clock, {
+    dir: o.dir,
+    symbols: o.symbols,
+    timeframes: [o.timeframe],
+    serverTime: o.serverTime ?? { utcOffsetHours: 2, dst: 'us' },
+  });
   await src.load();
   return o.symbols.map((s) => {
     const all = src.bars(s, o.timeframe, o.from !== undefined || o.to !== undefined ? { from: o.from ?? 0, to: o.to ?? 8.64e15 } : Number.MAX_SAFE_INTEGER);

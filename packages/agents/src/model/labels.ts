@@ -4,7 +4,16 @@
  * −1 = neither (the sample is dropped). Labels look ahead by construction; the walk-forward split
  * keeps them out of every earlier training window (embargo).
  */
-export function barrierLabel(high: ArrayLike<number>, low: ArrayLike<number>, entry: number, atr: number, i: number, horizon: number, tpAtr: number, slAtr: number): 1 | 0 | -1 {
+export function barrierLabel(
+  high: ArrayLike<number>,
+  low: ArrayLike<number>,
+  entry: number,
+  atr: number,
+  i: number,
+  horizon: number,
+  tpAtr: number,
+  slAtr: number,
+): 1 | 0 | -1 {
   const up = entry + tpAtr * atr;
   const down = entry - slAtr * atr;
   const end = Math.min(high.length - 1, i + horizon);

@@ -39,10 +39,11 @@ export function auc(p: ArrayLike<number>, y: ArrayLike<number>): number {
     let j = i;
     while (j + 1 < n && p[idx[j + 1]!] === p[idx[i]!]) j++;
     const avg = (i + j) / 2 + 1;
-    for (let m = i; m <= j; m++) if (y[idx[m]!]) {
-      pos++;
-      rankSum += avg;
-    }
+    for (let m = i; m <= j; m++)
+      if (y[idx[m]!]) {
+        pos++;
+        rankSum += avg;
+      }
     i = j + 1;
   }
   const neg = n - pos;

@@ -33,7 +33,18 @@ export interface ModelFile {
   mean: number[];
   std: number[];
   label: { timeframe: string; horizonBars: number; tpAtr: number; slAtr: number };
-  training: { symbols: string[]; from: string; to: string; samples: number; positives: number; trainedThrough: string; l2: number; iterations: number; converged: boolean; createdAt?: string };
+  training: {
+    symbols: string[];
+    from: string;
+    to: string;
+    samples: number;
+    positives: number;
+    trainedThrough: string;
+    l2: number;
+    iterations: number;
+    converged: boolean;
+    createdAt?: string;
+  };
   validation: { folds: (ClassifierMetrics & { from: string; to: string })[]; holdout?: ClassifierMetrics & { from: string; to: string } };
 }
 
@@ -71,7 +82,8 @@ export function validateModelFile(v: unknown, where: string): ModelFile {
   }
   for (const k of ['weights', 'mean', 'std'] as const) {
     const a = m[k];
-    if (!Array.isArray(a) || a.length !== FEATURE_COUNT || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) throw bad(`${k} must be ${FEATURE_COUNT} finite numbers`);
+    if (!Array.isArray(a) || a.length !== FEATURE_COUNT || !a.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      throw bad(`${k} must be ${FEATURE_COUNT} finite numbers`);
   }
   if (m.std!.some((s) => !(s > 0))) throw bad('std must be positive');
   if (typeof m.bias !== 'number' || !Number.isFinite(m.bias)) throw bad('bias must be a finite number');

@@ -111,7 +111,10 @@ export function trainModel(series: readonly BarSeries[], opts: Partial<TrainOpti
   const ds = buildDataset(series, o);
   const minSamples = 50 * (o.folds + 1);
   if (ds.length < minSamples) {
-    throw agentsError('TK_ERR_AGENTS_TRAIN_DATA', `only ${ds.length} labelled samples from ${series.map((s) => `${s.symbol} (${s.length} bars)`).join(', ')}; need at least ${minSamples}: add history or symbols, or lower --folds`);
+    throw agentsError(
+      'TK_ERR_AGENTS_TRAIN_DATA',
+      `only ${ds.length} labelled samples from ${series.map((s) => `${s.symbol} (${s.length} bars)`).join(', ')}; need at least ${minSamples}: add history or symbols, or lower --folds`,
+    );
   }
   const fit: Partial<FitOptions> = { l2: o.l2, maxIterations: o.maxIterations };
   const cut = Math.floor(ds.length * o.split);

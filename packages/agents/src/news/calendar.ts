@@ -26,7 +26,8 @@ export interface CalendarEvent {
 
 /** Parses ForexFactory-style JSON; throws TK_ERR_AGENTS_NEWS_FORMAT when it is not that shape. */
 export function parseCalendar(json: unknown, where: string): CalendarEvent[] {
-  if (!Array.isArray(json)) throw agentsError('TK_ERR_AGENTS_NEWS_FORMAT', `${where}: expected a JSON array of events, got ${json === null ? 'null' : typeof json}`);
+  if (!Array.isArray(json))
+    throw agentsError('TK_ERR_AGENTS_NEWS_FORMAT', `${where}: expected a JSON array of events, got ${json === null ? 'null' : typeof json}`);
   const out: CalendarEvent[] = [];
   json.forEach((e: unknown, i) => {
     if (!e || typeof e !== 'object') throw agentsError('TK_ERR_AGENTS_NEWS_FORMAT', `${where}[${i}]: not an object`);
@@ -99,7 +100,8 @@ export class NewsCalendar {
       this.set(parseCalendar(raw.events, this.o.cacheFile));
       return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ err: (e as Error).message, file: this.o.cacheFile }, 'news cache unreadable; ignoring it');
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.log.warn({ err: (e as Error).message, file: this.o.cacheFile }, 'news cache unreadable; ignoring it');
       return false;
     }
   }
@@ -138,9 +140,14 @@ export class NewsCalendar {
     this.loadedAt = now;
     this.nextAttempt = now;
     if (this.o.cacheFile && this.o.sources.some(isUrl)) {
-      await writeFile(this.o.cacheFile, JSON.stringify({ savedAt: now, events: this.events.map((e) => ({ title: e.title, country: e.currency, date: new Date(e.time).toISOString(), impact: e.impact })) }), 'utf8').catch(
-        (e: unknown) => this.log.warn({ err: (e as Error).message }, 'cannot write the news cache'),
-      );
+      await writeFile(
+        this.o.cacheFile,
+        JSON.stringify({
+          savedAt: now,
+          events: this.events.map((e) => ({ title: e.title, country: e.currency, date: new Date(e.time).toISOString(), impact: e.impact })),
+        }),
+        'utf8',
+      ).catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'cannot write the news cache'));
     }
   }
 

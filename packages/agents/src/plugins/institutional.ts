@@ -17,7 +17,13 @@ import { AGENTS_VERSION, CORE_RANGE } from '../version.js';
 export function featureParamsOf(c: InstitutionalConfig): FeatureParams {
   return {
     ...FEATURE_DEFAULTS,
-    smc: { lookback: c.bos.sweepLookback, momentum: c.bos.momentumMultiplier, sweepRecentBars: c.smc.sweepRecentBars, fvgMinAtr: c.smc.fvgMinAtr, maxZones: c.smc.maxZones },
+    smc: {
+      lookback: c.bos.sweepLookback,
+      momentum: c.bos.momentumMultiplier,
+      sweepRecentBars: c.smc.sweepRecentBars,
+      fvgMinAtr: c.smc.fvgMinAtr,
+      maxZones: c.smc.maxZones,
+    },
   };
 }
 
@@ -34,13 +40,20 @@ export default definePlugin<InstitutionalConfig>({
     if (unknown.length) throw agentsError('TK_ERR_AGENTS_CONFIG', `symbols ${unknown.join(', ')} are not run symbols (${ctx.symbols.join(', ')})`);
     const w = c.preTrade.weights;
     const sum = w.trend + w.model + w.memory + w.momentum + w.calm;
-    if (Math.abs(sum - 1) > 1e-9) throw agentsError('TK_ERR_AGENTS_CONFIG', `institutional: preTrade.weights sum to ${sum}, not 1 (the original's: trend 0.3, model 0.25, memory 0.2, momentum 0.15, calm 0.1)`);
+    if (Math.abs(sum - 1) > 1e-9)
+      throw agentsError(
+        'TK_ERR_AGENTS_CONFIG',
+        `institutional: preTrade.weights sum to ${sum}, not 1 (the original's: trend 0.3, model 0.25, memory 0.2, momentum 0.15, calm 0.1)`,
+      );
     const hub = featureHubOf(ctx);
     hub.requireHistory(Math.max(c.historyBars, c.htfBars));
     let model: ProbabilityModel | undefined;
     if (c.model) {
       model = await loadModelFile(ctx.resolvePath(c.model), { timeframe: c.timeframe });
-      ctx.log.info({ model: c.model, trainedThrough: model.trainedThrough ? new Date(model.trainedThrough).toISOString() : undefined }, 'probability model loaded');
+      ctx.log.info(
+        { model: c.model, trainedThrough: model.trainedThrough ? new Date(model.trainedThrough).toISOString() : undefined },
+        'probability model loaded',
+      );
     } else ctx.log.info('no probability model configured: probability is neutral (0.5) and the model gate is off');
     const news = ctx.isRegistered<NewsCalendar>(NewsCalendarToken) ? ctx.resolve<NewsCalendar>(NewsCalendarToken) : undefined;
     if (c.newsFilter && !news) ctx.log.info('newsFilter is on but no news plugin is configured: no news blackout');

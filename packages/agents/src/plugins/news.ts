@@ -30,15 +30,29 @@ export const NEWS_SCHEMA = {
       default: 'https://nfs.faireconomy.media/ff_calendar_thisweek.json',
       description: 'ForexFactory-style weekly calendar URL (original NEWS_CALENDAR_URL); null for files only',
     },
-    files: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'calendar JSON files (same format), relative to the config file: history for replays' },
+    files: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: [],
+      description: 'calendar JSON files (same format), relative to the config file: history for replays',
+    },
     cacheHours: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'original NEWS_CACHE_HOURS: re-fetch after this long' },
-    retryMinutes: { type: 'number', exclusiveMinimum: 0, default: 15, description: 'after a failed fetch, wait this long before trying again (offline: no fetch per call)' },
+    retryMinutes: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      default: 15,
+      description: 'after a failed fetch, wait this long before trying again (offline: no fetch per call)',
+    },
     fetchTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 10 },
     preMinutes: { type: 'number', minimum: 0, default: 15, description: 'original NEWS_PRE_MINUTES: blackout before an event' },
     postMinutes: { type: 'number', minimum: 0, default: 15, description: 'original NEWS_POST_MINUTES: blackout after an event' },
     impacts: { type: 'array', items: { type: 'string' }, default: ['High'], description: 'impact levels that cause a blackout' },
     cacheFile: { type: 'string', minLength: 1, description: 'keep the last download here (relative to the config) so an offline restart still has the week' },
-    gate: { type: 'boolean', default: false, description: 'also skip symbols in blackout for every agent (beforeScan), not only through the institutional agent and the risk policy' },
+    gate: {
+      type: 'boolean',
+      default: false,
+      description: 'also skip symbols in blackout for every agent (beforeScan), not only through the institutional agent and the risk policy',
+    },
   },
 } as const;
 

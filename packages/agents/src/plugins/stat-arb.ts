@@ -19,7 +19,8 @@ export default definePlugin<StatArbConfig>({
   async setup(ctx, c) {
     for (const p of c.pairs) {
       const missing = [p.a, p.b].filter((s) => !ctx.symbols.includes(s));
-      if (missing.length) throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: ${missing.join(', ')} not among the run symbols (${ctx.symbols.join(', ')})`);
+      if (missing.length)
+        throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: ${missing.join(', ')} not among the run symbols (${ctx.symbols.join(', ')})`);
       if (p.a === p.b) throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb pair ${p.a}/${p.b}: the legs must differ`);
     }
     if (c.exitZ >= c.entryZ) throw agentsError('TK_ERR_AGENTS_CONFIG', `stat-arb: exitZ (${c.exitZ}) must be below entryZ (${c.entryZ})`);
@@ -31,7 +32,14 @@ export default definePlugin<StatArbConfig>({
     ctx.hooks.afterExecute.tapPromise({ name: ctx.plugin.instance }, async (result, _cycle, intent) => {
       const d = intent.source?.details;
       if (result.status !== 'filled' || intent.source?.agent !== ctx.plugin.instance || !d?.statArb) return;
-      await agent.onLegFill(String(d.statArb), d.leg === 'b' ? 'b' : 'a', result.positionId, result.time, d.direction === 'short' ? 'short' : 'long', Number(d.beta));
+      await agent.onLegFill(
+        String(d.statArb),
+        d.leg === 'b' ? 'b' : 'a',
+        result.positionId,
+        result.time,
+        d.direction === 'short' ? 'short' : 'long',
+        Number(d.beta),
+      );
     });
     ctx.hooks.positionClosed.tapPromise({ name: ctx.plugin.instance }, async (trade) => {
       if (!trade.partial) await agent.onLegClosed(trade.positionId);

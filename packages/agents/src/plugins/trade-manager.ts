@@ -18,7 +18,8 @@ export default definePlugin<TradeManagerConfig>({
   provides: ['hook'],
   configSchema: TRADE_MANAGER_SCHEMA,
   setup(ctx, c) {
-    if (c.trailTightAtr > c.trailInitialAtr) throw agentsError('TK_ERR_AGENTS_CONFIG', `trade-manager: trailTightAtr (${c.trailTightAtr}) must not exceed trailInitialAtr (${c.trailInitialAtr})`);
+    if (c.trailTightAtr > c.trailInitialAtr)
+      throw agentsError('TK_ERR_AGENTS_CONFIG', `trade-manager: trailTightAtr (${c.trailTightAtr}) must not exceed trailInitialAtr (${c.trailInitialAtr})`);
     const hub = featureHubOf(ctx);
     const tm = new TradeManager(c, { hub, store: ctx.state, log: ctx.log, instance: ctx.plugin.instance, barMs: TIMEFRAME_MS[c.timeframe] });
     ctx.hooks.manage.tapPromise({ name: ctx.plugin.instance }, ((cycle: CycleContext, positions: Position[]) =>

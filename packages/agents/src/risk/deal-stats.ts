@@ -32,9 +32,7 @@ export class DealStats {
   private seenOpen: readonly Position[] = [];
   private seenDay = Number.NaN;
 
-  constructor(
-    private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run'; kellyTrades?: number },
-  ) {}
+  constructor(private readonly o: { windowMs: number; refreshMs: number; dailyScope: 'account' | 'run'; kellyTrades?: number }) {}
 
   invalidate(): void {
     this.dirty = true;

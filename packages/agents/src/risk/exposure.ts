@@ -23,7 +23,11 @@ export function currencyExposure(legs: readonly ExposureLeg[]): Map<string, numb
 }
 
 /** The first currency the new leg would push past the cap while growing an existing exposure. */
-export function exposureBreach(existing: readonly ExposureLeg[], next: ExposureLeg, cap: number): { currency: string; before: number; after: number } | undefined {
+export function exposureBreach(
+  existing: readonly ExposureLeg[],
+  next: ExposureLeg,
+  cap: number,
+): { currency: string; before: number; after: number } | undefined {
   const before = currencyExposure(existing);
   const after = currencyExposure([...existing, next]);
   for (const c of [next.baseCurrency, next.profitCurrency]) {

@@ -8,7 +8,28 @@
  *   size: the volume preTrade computed.
  * Only fills count as trades (limit orders that expire never do); counters are persisted.
  */
-import { andThen, canonicalSymbol, floorToStep, isPromiseLike, runFlow, wait, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type OrderIntent, type Position, type RiskPolicy, type RiskVerdict, type SymbolInfo, type Tick, type Account, type BarSeries } from '@tradekit/core';
+import {
+  andThen,
+  canonicalSymbol,
+  floorToStep,
+  isPromiseLike,
+  runFlow,
+  wait,
+  type Candidate,
+  type CycleContext,
+  type Flow,
+  type KeyValueStore,
+  type Logger,
+  type MaybePromise,
+  type OrderIntent,
+  type Position,
+  type RiskPolicy,
+  type RiskVerdict,
+  type SymbolInfo,
+  type Tick,
+  type Account,
+  type BarSeries,
+} from '@tradekit/core';
 import { maxSpreadPipsFor, pipSize } from '../market/pips.js';
 import { valuePerPriceUnit, type Quote } from '../market/money.js';
 import { sessionAt } from '../market/sessions.js';
@@ -87,7 +108,12 @@ export class RiskManager implements RiskPolicy {
   ) {
     this.name = d.instance;
     this.base = (s) => canonicalSymbol(s);
-    this.stats = new DealStats({ windowMs: cfg.statsWindowDays * 86_400_000, refreshMs: cfg.statsRefreshSeconds * 1000, dailyScope: cfg.dailyLossScope, kellyTrades: cfg.kellyWindowTrades });
+    this.stats = new DealStats({
+      windowMs: cfg.statsWindowDays * 86_400_000,
+      refreshMs: cfg.statsRefreshSeconds * 1000,
+      dailyScope: cfg.dailyLossScope,
+      kellyTrades: cfg.kellyWindowTrades,
+    });
   }
 
   get countersKey(): string {
@@ -261,7 +287,8 @@ export class RiskManager implements RiskPolicy {
     const info = this.infos.get(symbol) ?? (yield* this.info(cycle, symbol));
     const facts = this.factsOf(symbol);
     if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly') return block(RiskReason.tradeMode(info.tradeMode));
-    if ((info.tradeMode === 'longonly' && intent.side === 'sell') || (info.tradeMode === 'shortonly' && intent.side === 'buy')) return block(RiskReason.tradeMode(info.tradeMode));
+    if ((info.tradeMode === 'longonly' && intent.side === 'sell') || (info.tradeMode === 'shortonly' && intent.side === 'buy'))
+      return block(RiskReason.tradeMode(info.tradeMode));
     const now = cycle.clock.now();
     if (c.newsFilter && this.d.news) {
       const ev = this.d.news.blackout((facts.currencies ??= symbolCurrencies(info)), now);
@@ -337,7 +364,11 @@ export class RiskManager implements RiskPolicy {
     }
     if (c.maxCurrencyExposureLots > 0) {
       const legs = yield* this.legsFlow(cycle, all);
-      const breach = exposureBreach(legs, { side: intent.side, volume, baseCurrency: info.baseCurrency, profitCurrency: info.profitCurrency }, c.maxCurrencyExposureLots);
+      const breach = exposureBreach(
+        legs,
+        { side: intent.side, volume, baseCurrency: info.baseCurrency, profitCurrency: info.profitCurrency },
+        c.maxCurrencyExposureLots,
+      );
       if (breach) return block(RiskReason.exposure(breach.currency, breach.after, c.maxCurrencyExposureLots));
     }
     this.planned.set(cand, volume);

@@ -19,7 +19,16 @@ export interface RiskPlan {
   tailClamped: boolean;
 }
 
-export function plannedRisk(c: RiskConfig, balance: number, score: number, probability: number, neutralProbability: boolean, scaling: number, hist: TradeStats, tailSymbol: boolean): RiskPlan | { skip: string } {
+export function plannedRisk(
+  c: RiskConfig,
+  balance: number,
+  score: number,
+  probability: number,
+  neutralProbability: boolean,
+  scaling: number,
+  hist: TradeStats,
+  tailSymbol: boolean,
+): RiskPlan | { skip: string } {
   let pct: number | undefined;
   let basis = '';
   let probe = false;

@@ -24,5 +24,6 @@ export const RiskReason = {
   correlationGroup: (group: string, symbol: string, side: string) => `Correlation group ${group} (open ${symbol} ${side})`,
   exposure: (ccy: string, after: number, cap: number) => `Currency exposure (${ccy} ${f2(after)} lots > ${cap})`,
   cannotSize: (why: string) => `Cannot size: ${why}`,
-  margin: (perLot: number, allowed: number, min: number) => `Not enough free margin (${min} lots need ${(perLot * min).toFixed(2)}, ${allowed.toFixed(2)} allowed)`,
+  margin: (perLot: number, allowed: number, min: number) =>
+    `Not enough free margin (${min} lots need ${(perLot * min).toFixed(2)}, ${allowed.toFixed(2)} allowed)`,
 } as const;

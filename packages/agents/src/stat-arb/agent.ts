@@ -7,7 +7,26 @@
  * The spread's state (legs, direction, β) is persisted in the run's state store, so a restart manages
  * it (the original kept open spreads in memory only).
  */
-import { andThen, floorToStep, isPromiseLike, runFlow, type Action, type Agent, type BarSeries, type Candidate, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type ScanContext, type ScanResult, type SymbolInfo, type Tick } from '@tradekit/core';
+import {
+  andThen,
+  floorToStep,
+  isPromiseLike,
+  runFlow,
+  type Action,
+  type Agent,
+  type BarSeries,
+  type Candidate,
+  type CycleContext,
+  type Flow,
+  type KeyValueStore,
+  type Logger,
+  type MaybePromise,
+  type Position,
+  type ScanContext,
+  type ScanResult,
+  type SymbolInfo,
+  type Tick,
+} from '@tradekit/core';
 import type { Cointegration } from './cointegration.js';
 import { EngleGrangerFit } from './engle-granger-fit.js';
 import type { StatArbConfig } from './config.js';
@@ -255,7 +274,18 @@ export class StatArbAgent implements Agent {
     return volA < ia.volumeMin || volB < ib.volumeMin ? { volA, volB, tooSmall: `Leg Too Small (${p.name}: A ${volA}, B ${volB} lots)` } : { volA, volB };
   }
 
-  private candidate(p: PairState, symbol: string, isA: boolean, side: 'buy' | 'sell', volume: number, direction: 'long' | 'short', beta: number, why: string, ev: Cointegration | undefined, tick: Tick): Candidate {
+  private candidate(
+    p: PairState,
+    symbol: string,
+    isA: boolean,
+    side: 'buy' | 'sell',
+    volume: number,
+    direction: 'long' | 'short',
+    beta: number,
+    why: string,
+    ev: Cointegration | undefined,
+    tick: Tick,
+  ): Candidate {
     const c = this.cfg;
     const limitPrice = c.entry === 'limit' ? (side === 'buy' ? tick.bid : tick.ask) : undefined;
     const details: Record<string, unknown> = { statArb: p.name, leg: isA ? 'a' : 'b', probabilitySource: 'neutral' };
@@ -325,7 +355,8 @@ export class StatArbAgent implements Agent {
       const a = liveLeg(positions, s.legs.a);
       const b = liveLeg(positions, s.legs.b);
       if (s.status === 'opening') {
-        if (s.openedAt !== undefined && now - s.openedAt > c.brokenLegMinutes * 60_000) closeLegs(out, a, b, `stat-arb ${p.name}: other leg did not fill in ${c.brokenLegMinutes} min`);
+        if (s.openedAt !== undefined && now - s.openedAt > c.brokenLegMinutes * 60_000)
+          closeLegs(out, a, b, `stat-arb ${p.name}: other leg did not fill in ${c.brokenLegMinutes} min`);
         continue;
       }
       if (a === undefined || b === undefined) {

@@ -14,7 +14,20 @@
  * broker (the position's volume below its initial volume), so a restart can never repeat it, even if
  * the process died between the close and the state write.
  */
-import { roundTo, runFlow, wait, type Action, type CycleContext, type Flow, type KeyValueStore, type Logger, type MaybePromise, type Position, type SymbolInfo, floorToStep } from '@tradekit/core';
+import {
+  roundTo,
+  runFlow,
+  wait,
+  type Action,
+  type CycleContext,
+  type Flow,
+  type KeyValueStore,
+  type Logger,
+  type MaybePromise,
+  type Position,
+  type SymbolInfo,
+  floorToStep,
+} from '@tradekit/core';
 import type { FeatureHub, HubEntry } from '../features/hub.js';
 import { FEATURE_DEFAULTS } from '../features/track.js';
 import { pipSize } from '../market/pips.js';

@@ -23,7 +23,8 @@ interface SmaBar extends IBar {
 export function grademarkTrades(b: ParsedBars, fast: number, slow: number): { trades: SimpleTrade[]; finalized?: SimpleTrade; prepMs: number; runMs: number } {
   const t0 = performance.now();
   const rows: IBar[] = [];
-  for (let i = 0; i < b.length; i++) rows.push({ time: new Date(b.time[i]!), open: b.open[i]!, high: b.high[i]!, low: b.low[i]!, close: b.close[i]!, volume: b.volume[i]! });
+  for (let i = 0; i < b.length; i++)
+    rows.push({ time: new Date(b.time[i]!), open: b.open[i]!, high: b.high[i]!, low: b.low[i]!, close: b.close[i]!, volume: b.volume[i]! });
   const input = new dataForge.DataFrame<number, IBar>(rows);
   const avg = (n: number) =>
     input
@@ -32,7 +33,10 @@ export function grademarkTrades(b: ParsedBars, fast: number, slow: number): { tr
       .select<[number, number]>((w) => [w.getIndex().last(), w.sum() / n])
       .withIndex((pair) => pair[0])
       .select((pair) => pair[1]);
-  let series = input.withSeries('fast', avg(fast)).withSeries('slow', avg(slow)).skip(slow - 1) as unknown as dataForge.IDataFrame<number, SmaBar>;
+  let series = input
+    .withSeries('fast', avg(fast))
+    .withSeries('slow', avg(slow))
+    .skip(slow - 1) as unknown as dataForge.IDataFrame<number, SmaBar>;
   // "Always in the market from the first cross on": the first cross opens the first position.
   const arr = series.toArray();
   let armed = false;

@@ -28,7 +28,14 @@ export function referenceTrades(b: ParsedBars, fast: number, slow: number): { tr
     const t = b.time[i + 1]!;
     const px = b.open[i + 1]!;
     if (pos && ((trend > 0 && pos.side === 'sell') || (trend < 0 && pos.side === 'buy'))) {
-      trades.push({ side: pos.side, entryTime: pos.time, entryPrice: pos.price, exitTime: t, exitPrice: px, points: pos.side === 'buy' ? px - pos.price : pos.price - px });
+      trades.push({
+        side: pos.side,
+        entryTime: pos.time,
+        entryPrice: pos.price,
+        exitTime: t,
+        exitPrice: px,
+        points: pos.side === 'buy' ? px - pos.price : pos.price - px,
+      });
       pos = undefined;
     }
     if (cross !== 0 && !pos) pos = { side: cross > 0 ? 'buy' : 'sell', time: t, price: px };

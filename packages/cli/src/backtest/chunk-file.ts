@@ -71,6 +71,9 @@ export class ChunkFile {
   }
 
   private failed(e: unknown): Error {
-    return cliError('TK_ERR_REPORT_WRITE', `cannot write ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: this.file, cause: e });
+    return cliError('TK_ERR_REPORT_WRITE', `cannot write ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file: this.file,
+      cause: e,
+    });
   }
 }

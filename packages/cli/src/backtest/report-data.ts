@@ -48,11 +48,29 @@ export interface ReportData {
 export function reportData(result: BacktestResult, generatedBy: string): ReportData {
   const ec = result.equityColumns;
   const dd = drawdownsOf(ec.equity, result.stats.startBalance);
-  const eq = thinEquity(Array.from(ec.time), Array.from(ec.equity), Array.from(ec.balance), Array.from(dd.pct, (v) => -v), MAX_EQUITY_POINTS);
+  const eq = thinEquity(
+    Array.from(ec.time),
+    Array.from(ec.equity),
+    Array.from(ec.balance),
+    Array.from(dd.pct, (v) => -v),
+    MAX_EQUITY_POINTS,
+  );
   const tc = result.tradeColumns;
   const trades: ReportData['trades'] = new Array<ReportData['trades'][number]>(tc.length);
   for (let i = 0; i < tc.length; i++) {
-    trades[i] = [tc.id[i]!, tc.symbol[i]!, tc.side[i]!, tc.volume[i]!, tc.entryTime[i]! / 1000, tc.entryPrice[i]!, tc.exitTime[i]! / 1000, tc.exitPrice[i]!, tc.exitReason[i]!, tc.commission[i]!, tc.profit[i]!];
+    trades[i] = [
+      tc.id[i]!,
+      tc.symbol[i]!,
+      tc.side[i]!,
+      tc.volume[i]!,
+      tc.entryTime[i]! / 1000,
+      tc.entryPrice[i]!,
+      tc.exitTime[i]! / 1000,
+      tc.exitPrice[i]!,
+      tc.exitReason[i]!,
+      tc.commission[i]!,
+      tc.profit[i]!,
+    ];
   }
   const candles: Record<string, CandleData> = {};
   for (const [sym, s] of Object.entries(result.bars ?? {})) candles[sym] = thinCandles(s, MAX_CANDLES);

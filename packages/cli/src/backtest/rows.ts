@@ -21,7 +21,20 @@ export interface TradeRow {
   agent: string;
 }
 
-export const TRADE_COLUMNS: readonly (keyof TradeRow)[] = ['id', 'symbol', 'side', 'volume', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'exitReason', 'commission', 'profit', 'agent'];
+export const TRADE_COLUMNS: readonly (keyof TradeRow)[] = [
+  'id',
+  'symbol',
+  'side',
+  'volume',
+  'entryTime',
+  'entryPrice',
+  'exitTime',
+  'exitPrice',
+  'exitReason',
+  'commission',
+  'profit',
+  'agent',
+];
 
 export interface EquityRow {
   time: string;
@@ -61,7 +74,10 @@ export function tradeRow(t: BacktestTrade): TradeRow {
  * definition as the statistics' max drawdown, so `max(drawdownPct) === stats.maxDrawdownPct`.
  */
 export function drawdowns(equity: readonly EquityPoint[], startBalance: number): { money: Float64Array; pct: Float64Array } {
-  return drawdownsOf(Float64Array.from(equity, (p) => p.equity), startBalance);
+  return drawdownsOf(
+    Float64Array.from(equity, (p) => p.equity),
+    startBalance,
+  );
 }
 
 /** The same over an equity column. */

@@ -56,23 +56,57 @@ export function writeTrades(c: BacktestTradeColumns, csv?: TextSink, json?: Text
     const exit = iso(c.exitTime[i]!);
     if (csv) {
       ct +=
-        csvCell(id) + ',' + cell(symbol) + ',' + cell(side) + ',' + csvNum(volume) + ',' + entry + ',' + csvNum(entryPrice) + ',' + exit + ',' + csvNum(exitPrice) + ',' +
-        cell(reason) + ',' + csvNum(commission) + ',' + csvNum(profit) + ',' + cell(agent) + '\n';
+        csvCell(id) +
+        ',' +
+        cell(symbol) +
+        ',' +
+        cell(side) +
+        ',' +
+        csvNum(volume) +
+        ',' +
+        entry +
+        ',' +
+        csvNum(entryPrice) +
+        ',' +
+        exit +
+        ',' +
+        csvNum(exitPrice) +
+        ',' +
+        cell(reason) +
+        ',' +
+        csvNum(commission) +
+        ',' +
+        csvNum(profit) +
+        ',' +
+        cell(agent) +
+        '\n';
     }
     if (json) {
       jt +=
-        (i ? ',\n  {\n    "id": ' : '\n  {\n    "id": ') + JSON.stringify(id) +
-        ',\n    "symbol": ' + str(symbol) +
-        ',\n    "side": ' + str(side) +
-        ',\n    "volume": ' + jsonNum(volume) +
-        ',\n    "entryTime": "' + entry +
-        '",\n    "entryPrice": ' + jsonNum(entryPrice) +
-        ',\n    "exitTime": "' + exit +
-        '",\n    "exitPrice": ' + jsonNum(exitPrice) +
-        ',\n    "exitReason": ' + str(reason) +
-        ',\n    "commission": ' + jsonNum(commission) +
-        ',\n    "profit": ' + jsonNum(profit) +
-        ',\n    "agent": ' + str(agent) +
+        (i ? ',\n  {\n    "id": ' : '\n  {\n    "id": ') +
+        JSON.stringify(id) +
+        ',\n    "symbol": ' +
+        str(symbol) +
+        ',\n    "side": ' +
+        str(side) +
+        ',\n    "volume": ' +
+        jsonNum(volume) +
+        ',\n    "entryTime": "' +
+        entry +
+        '",\n    "entryPrice": ' +
+        jsonNum(entryPrice) +
+        ',\n    "exitTime": "' +
+        exit +
+        '",\n    "exitPrice": ' +
+        jsonNum(exitPrice) +
+        ',\n    "exitReason": ' +
+        str(reason) +
+        ',\n    "commission": ' +
+        jsonNum(commission) +
+        ',\n    "profit": ' +
+        jsonNum(profit) +
+        ',\n    "agent": ' +
+        str(agent) +
         '\n  }';
     }
     if (i % ROWS_PER_WRITE === ROWS_PER_WRITE - 1) {

@@ -41,9 +41,15 @@ export function writeReport(dir: string, result: BacktestResult, opts: { html: b
   try {
     mkdirSync(abs, { recursive: true });
   } catch (e) {
-    throw cliError('TK_ERR_REPORT_WRITE', `cannot create the output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir, cause: e });
+    throw cliError('TK_ERR_REPORT_WRITE', `cannot create the output folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file: dir,
+      cause: e,
+    });
   }
-  const out: WrittenReport = { dir: abs, files: { 'trades.csv': undefined, 'trades.json': undefined, 'equity.csv': undefined, 'stats.json': undefined, 'report.html': undefined } };
+  const out: WrittenReport = {
+    dir: abs,
+    files: { 'trades.csv': undefined, 'trades.json': undefined, 'equity.csv': undefined, 'stats.json': undefined, 'report.html': undefined },
+  };
   /** Writes the named files together (one pass over the rows); they are renamed into place once all are written. */
   const put = (names: (keyof WrittenReport['files'])[], write: (...f: ChunkFile[]) => void) => {
     const files: ChunkFile[] = [];

@@ -77,19 +77,22 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
   }
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({
-        ok: true,
-        name: result.name,
-        symbols: result.symbols,
-        timeframe: result.timeframe,
-        from: new Date(result.from).toISOString(),
-        to: new Date(result.to).toISOString(),
-        currency: result.currency,
-        stats: result.stats,
-        perf: result.perf,
-        out: written.dir,
-        files: Object.fromEntries(Object.entries(written.files).filter(([, v]) => v !== undefined)),
-      }, finiteOrNull)}\n`,
+      `${JSON.stringify(
+        {
+          ok: true,
+          name: result.name,
+          symbols: result.symbols,
+          timeframe: result.timeframe,
+          from: new Date(result.from).toISOString(),
+          to: new Date(result.to).toISOString(),
+          currency: result.currency,
+          stats: result.stats,
+          perf: result.perf,
+          out: written.dir,
+          files: Object.fromEntries(Object.entries(written.files).filter(([, v]) => v !== undefined)),
+        },
+        finiteOrNull,
+      )}\n`,
     );
   } else {
     process.stdout.write(summaryText(result, written.files['report.html'] ?? written.dir));
@@ -99,6 +102,9 @@ export async function backtestCommand(file: string, flags: BacktestFlags): Promi
 
 /** `backtests/<run name>-<UTC stamp>` under the working directory (a new folder per run). */
 export function defaultOutDir(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return path.join('backtests', `${name.replace(/[^\w.-]+/g, '_')}-${stamp}`);
 }

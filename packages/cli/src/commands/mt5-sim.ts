@@ -35,7 +35,12 @@ export interface Mt5SimFlags {
 export async function mt5SimCommand(flags: Mt5SimFlags): Promise<number> {
   const token = process.env[flags.tokenEnv] ?? '';
   if (token.length < 8) {
-    printError(new TradekitError('TK_ERR_MT5_CONFIG', `set ${flags.tokenEnv} to a shared secret of at least 8 characters (e.g. export ${flags.tokenEnv}=$(openssl rand -hex 16)); the adapter's bridge.token must match`));
+    printError(
+      new TradekitError(
+        'TK_ERR_MT5_CONFIG',
+        `set ${flags.tokenEnv} to a shared secret of at least 8 characters (e.g. export ${flags.tokenEnv}=$(openssl rand -hex 16)); the adapter's bridge.token must match`,
+      ),
+    );
     return EXIT.CONFIG;
   }
   let server: SimServer;
@@ -43,7 +48,10 @@ export async function mt5SimCommand(flags: Mt5SimFlags): Promise<number> {
   try {
     const sim = await buildSimulator({
       dataDir: flags.data,
-      symbols: flags.symbols.split(',').map((s) => s.trim()).filter(Boolean),
+      symbols: flags.symbols
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       historyBars: Number(flags.historyBars),
       start: flags.data ? undefined : wall.now(),
       // Wall clock over old bars: move the bars by whole weeks so the terminal's "now" is real now.

@@ -25,7 +25,15 @@ export interface RunFlags {
 
 /** `tradekit run`: validates, composes, recovers, then cycles until --cycles, end of data or Ctrl-C. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
-  const overrides: RunOverrides = { cycles: flags.cycles !== undefined ? Number(flags.cycles) : undefined, pace: flags.pace, stateUrl: flags.db, from: flags.from, to: flags.to, mode: flags.mode, logLevel: flags.logLevel };
+  const overrides: RunOverrides = {
+    cycles: flags.cycles !== undefined ? Number(flags.cycles) : undefined,
+    pace: flags.pace,
+    stateUrl: flags.db,
+    from: flags.from,
+    to: flags.to,
+    mode: flags.mode,
+    logLevel: flags.logLevel,
+  };
   if (flags.metricsPort === undefined && flags.metricsHost !== undefined) {
     printError(cliError('TK_ERR_CLI_ARG', '--metrics-host needs --metrics-port'));
     return EXIT.CONFIG;
@@ -33,7 +41,12 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   let metricsPort: number | undefined;
   if (flags.metricsPort !== undefined) {
     if (flags.serve) {
-      printError(cliError('TK_ERR_CLI_ARG', '--metrics-port is for a run without --serve: with --serve, scrape the server\'s /metrics with an API token (docs/observability.md)'));
+      printError(
+        cliError(
+          'TK_ERR_CLI_ARG',
+          "--metrics-port is for a run without --serve: with --serve, scrape the server's /metrics with an API token (docs/observability.md)",
+        ),
+      );
       return EXIT.CONFIG;
     }
     if (!/^\d{1,5}$/.test(flags.metricsPort.trim()) || Number(flags.metricsPort) > 65535) {
@@ -73,7 +86,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       printError(e);
       return EXIT.CONFIG;
     }
-    if (!isLoopbackHost(metrics.server.host)) process.stderr.write(`tradekit: metrics listen on ${metrics.server.host} without a token: keep that port behind a firewall\n`);
+    if (!isLoopbackHost(metrics.server.host))
+      process.stderr.write(`tradekit: metrics listen on ${metrics.server.host} without a token: keep that port behind a firewall\n`);
     // Always printed (also with --quiet): a scraper or a test needs the port that --metrics-port 0 got.
     process.stderr.write(`tradekit: metrics at ${metrics.server.url}\n`);
   }

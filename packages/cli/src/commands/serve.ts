@@ -1,6 +1,18 @@
 import path from 'node:path';
 import { ConsoleReporter, LiveClock, createLogger, redactUrl, type RunOverrides, type Sink } from '@tradekit/core';
-import { ServerDb, SCOPES, TokenAuthority, firstTokenNotice, isLoopback, loadServerConfig, serverConfig, startOrchestrator, type OrchestratorHost, type Scope, type ServerConfig } from '@tradekit/dashboard';
+import {
+  ServerDb,
+  SCOPES,
+  TokenAuthority,
+  firstTokenNotice,
+  isLoopback,
+  loadServerConfig,
+  serverConfig,
+  startOrchestrator,
+  type OrchestratorHost,
+  type Scope,
+  type ServerConfig,
+} from '@tradekit/dashboard';
 import type { ClusterRunner } from '@tradekit/cluster';
 import { cliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -73,8 +85,13 @@ export function clusterUrls(flags: { queue?: string; state?: string }): { queue:
     return undefined;
   }
   if (!/^rediss?:\/\//.test(queue)) throw cliError('TK_ERR_CLI_ARG', `--queue must be a redis:// URL, not "${redactUrl(queue)}"`);
-  if (!state) throw cliError('TK_ERR_CLI_ARG', '--queue needs --state postgres://… (or TRADEKIT_STATE_URL): every worker and replica reads and writes the runs\' journals there');
-  if (!/^(postgres(ql)?|sqlite):/.test(state)) throw cliError('TK_ERR_CLI_ARG', `--state must be postgres://… (sqlite:// only when every worker is on this machine), not "${redactUrl(state)}"`);
+  if (!state)
+    throw cliError(
+      'TK_ERR_CLI_ARG',
+      "--queue needs --state postgres://… (or TRADEKIT_STATE_URL): every worker and replica reads and writes the runs' journals there",
+    );
+  if (!/^(postgres(ql)?|sqlite):/.test(state))
+    throw cliError('TK_ERR_CLI_ARG', `--state must be postgres://… (sqlite:// only when every worker is on this machine), not "${redactUrl(state)}"`);
   // TRADEKIT_QUEUE_PREFIX: several clusters (or test suites) on one Redis.
   return { queue, state, prefix: process.env.TRADEKIT_QUEUE_PREFIX || undefined };
 }
@@ -84,7 +101,10 @@ export async function serveRunCommand(file: string, flags: { host?: string; port
   let host: OrchestratorHost;
   let config: ServerConfig;
   try {
-    config = serverConfig({ server: { host: flags.host ?? '127.0.0.1', port: flags.port !== undefined ? portOf(flags.port) : 8787 }, runs: { roots: [path.dirname(path.resolve(file)), process.cwd()] } });
+    config = serverConfig({
+      server: { host: flags.host ?? '127.0.0.1', port: flags.port !== undefined ? portOf(flags.port) : 8787 },
+      runs: { roots: [path.dirname(path.resolve(file)), process.cwd()] },
+    });
   } catch (e) {
     printError(e);
     return EXIT.CONFIG;
@@ -110,7 +130,9 @@ export async function serveRunCommand(file: string, flags: { host?: string; port
   process.stdout.write(`tradekit: run ${id} started; dashboard ${host.url}/#/runs/${encodeURIComponent(id)}\n`);
   void host.orch.settled(id).then(() => {
     const h = host.orch.has(id) ? host.orch.get(id) : undefined;
-    process.stdout.write(`tradekit: run ${id} ${h?.status ?? 'ended'}${h?.account ? `; equity ${h.account.equity.toFixed(2)} ${h.account.currency}` : ''}. Still serving its journal and chart at ${host.url}/ (Ctrl-C to exit)\n`);
+    process.stdout.write(
+      `tradekit: run ${id} ${h?.status ?? 'ended'}${h?.account ? `; equity ${h.account.equity.toFixed(2)} ${h.account.currency}` : ''}. Still serving its journal and chart at ${host.url}/ (Ctrl-C to exit)\n`,
+    );
   });
   return waitForSignal(host);
 }
@@ -122,14 +144,18 @@ function redactTokens(s: string): string {
 
 /** `--port`: an integer 0…65535 (0 = any free port), else TK_ERR_CLI_ARG before anything starts. */
 function portOf(flag: string): number {
-  if (!/^\d{1,5}$/.test(flag.trim()) || Number(flag) > 65535) throw cliError('TK_ERR_CLI_ARG', `--port takes a number from 0 to 65535 (0 = any free port), got "${flag}"`);
+  if (!/^\d{1,5}$/.test(flag.trim()) || Number(flag) > 65535)
+    throw cliError('TK_ERR_CLI_ARG', `--port takes a number from 0 to 65535 (0 = any free port), got "${flag}"`);
   return Number(flag);
 }
 
 function announce(host: OrchestratorHost, config: ServerConfig): void {
   // Printed only after the server listens (the token is generated then), so it is never lost to a failed start.
   if (host.generated) process.stderr.write(firstTokenNotice(host.generated.token, config.server.dataDir));
-  if (!isLoopback(config.server.host)) process.stderr.write(`tradekit: listening on ${config.server.host} (server.allowRemote): put TLS in front of it, tokens travel in headers (docs/security.md)\n`);
+  if (!isLoopback(config.server.host))
+    process.stderr.write(
+      `tradekit: listening on ${config.server.host} (server.allowRemote): put TLS in front of it, tokens travel in headers (docs/security.md)\n`,
+    );
   process.stdout.write(`tradekit: orchestrator at ${host.url}/ (API ${host.url}/api, ${host.authority.size} token${host.authority.size === 1 ? '' : 's'})\n`);
 }
 
@@ -169,7 +195,9 @@ async function addToken(config: ServerConfig, name: string, scopesFlag: string |
     const authority = await TokenAuthority.open({ db, tokens: [] });
     const t = await authority.issue(name, scopes, 'cli', new LiveClock().now());
     process.stdout.write(`${t.token}\n`);
-    process.stderr.write(`tradekit: token "${name}" (${scopes.join(', ')}) created; it is shown once and stored only as a hash. A running server accepts it now.\n`);
+    process.stderr.write(
+      `tradekit: token "${name}" (${scopes.join(', ')}) created; it is shown once and stored only as a hash. A running server accepts it now.\n`,
+    );
     return EXIT.OK;
   } finally {
     await db.close();
@@ -185,11 +213,18 @@ async function revokeToken(config: ServerConfig, name: string): Promise<number> 
     if (n === 0) {
       const inConfig = config.auth.tokens.some((t) => t.name === name);
       printError(
-        cliError('TK_ERR_CLI_ARG', inConfig ? `token "${name}" comes from the server config: remove it there and restart the server` : `no stored token is called "${name}" (in ${config.server.db ? redactUrl(config.server.db) : config.server.dataDir})`),
+        cliError(
+          'TK_ERR_CLI_ARG',
+          inConfig
+            ? `token "${name}" comes from the server config: remove it there and restart the server`
+            : `no stored token is called "${name}" (in ${config.server.db ? redactUrl(config.server.db) : config.server.dataDir})`,
+        ),
       );
       return EXIT.CONFIG;
     }
-    process.stderr.write(`tradekit: revoked ${n} token${n === 1 ? '' : 's'} called "${name}"; a running server refuses ${n === 1 ? 'it' : 'them'} from its next request\n`);
+    process.stderr.write(
+      `tradekit: revoked ${n} token${n === 1 ? '' : 's'} called "${name}"; a running server refuses ${n === 1 ? 'it' : 'them'} from its next request\n`,
+    );
     return EXIT.OK;
   } finally {
     await db.close();

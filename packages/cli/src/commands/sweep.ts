@@ -46,7 +46,15 @@ export interface SweepFlags {
  */
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<number> {
   let grid: Grid;
-  let plan: { metric: Metric; workers: number; samples: number | undefined; top: number; seed: number | undefined; base: SweepBase; queue: { url: string; sweepId: string } | undefined };
+  let plan: {
+    metric: Metric;
+    workers: number;
+    samples: number | undefined;
+    top: number;
+    seed: number | undefined;
+    base: SweepBase;
+    queue: { url: string; sweepId: string } | undefined;
+  };
   try {
     const metric = metricOf(flags.rankBy ?? 'sharpe');
     const workers = parseCount('--workers', flags.workers) ?? os.availableParallelism();
@@ -55,7 +63,11 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
     const seed = flags.seed !== undefined ? seedOf(flags.seed) : samples !== undefined ? newSeed() : undefined;
     grid = readGrid(flags.grid);
     if (samples === undefined && grid.size > MAX_FULL_GRID) {
-      throw cliError('TK_ERR_GRID_SHAPE', `the grid has ${grid.size.toLocaleString('en-US')} combinations (more than ${MAX_FULL_GRID.toLocaleString('en-US')}): add --samples N to run N of them at random`, { file: flags.grid, line: 1, column: 1, path: '$' });
+      throw cliError(
+        'TK_ERR_GRID_SHAPE',
+        `the grid has ${grid.size.toLocaleString('en-US')} combinations (more than ${MAX_FULL_GRID.toLocaleString('en-US')}): add --samples N to run N of them at random`,
+        { file: flags.grid, line: 1, column: 1, path: '$' },
+      );
     }
     const base: SweepBase = {
       configFile: path.resolve(file),
@@ -80,8 +92,10 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
     return exitCodeFor(e);
   }
   const { metric, workers, samples, top, seed, base, queue } = plan;
-  if (flags.seed !== undefined && samples === undefined) process.stderr.write('sweep: --seed has no effect without --samples (every combination runs, in grid order)\n');
-  if (queue && flags.workers !== undefined) process.stderr.write('sweep: --workers has no effect with --queue (each `tradekit worker` sets its own --jobs-concurrency)\n');
+  if (flags.seed !== undefined && samples === undefined)
+    process.stderr.write('sweep: --seed has no effect without --samples (every combination runs, in grid order)\n');
+  if (queue && flags.workers !== undefined)
+    process.stderr.write('sweep: --workers has no effect with --queue (each `tradekit worker` sets its own --jobs-concurrency)\n');
 
   const indices = samples !== undefined ? sampleIndices(grid.size, samples, seed!) : allIndices(grid.size);
   const jobs = indices.map((index) => ({ index, params: combinationAt(grid, index) }));
@@ -162,7 +176,13 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<num
       writeFileSync(path.join(flags.out, 'results.csv'), resultsCsv(ranked, paths));
       writeFileSync(path.join(flags.out, 'results.json'), toJson(summary));
     } catch (e) {
-      printError(cliError('TK_ERR_REPORT_WRITE', `cannot write sweep results to ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: flags.out, cause: e }), flags.json);
+      printError(
+        cliError('TK_ERR_REPORT_WRITE', `cannot write sweep results to ${flags.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+          file: flags.out,
+          cause: e,
+        }),
+        flags.json,
+      );
       return EXIT.FAILURE;
     }
   }
@@ -188,15 +208,30 @@ async function checkConfig(file: string, base: SweepBase, grid: Grid): Promise<v
   const load = (extra: Record<string, unknown>) =>
     loadConfig(file, {
       searchPaths: base.searchPaths,
-      overrides: (raw) => applyRunOverrides(raw, { from: base.from, to: base.to, timeframe: base.timeframe, symbols: base.symbols, set: { ...base.set, ...extra } }),
+      overrides: (raw) =>
+        applyRunOverrides(raw, { from: base.from, to: base.to, timeframe: base.timeframe, symbols: base.symbols, set: { ...base.set, ...extra } }),
     });
   const plain = await load({});
   if (plain.errors.length) throw new ConfigErrors(plain.errors);
   const first = await load(combinationAt(grid, 0));
   for (const e of first.errors) {
-    const axis = grid.axes.find((a) => e.path !== undefined && (e.path === a.path || e.path.startsWith(`${a.path}.`) || e.path.startsWith(`${a.path}[`) || a.path.startsWith(`${e.path}.`) || a.path.startsWith(`${e.path}[`)));
+    const axis = grid.axes.find(
+      (a) =>
+        e.path !== undefined &&
+        (e.path === a.path ||
+          e.path.startsWith(`${a.path}.`) ||
+          e.path.startsWith(`${a.path}[`) ||
+          a.path.startsWith(`${e.path}.`) ||
+          a.path.startsWith(`${e.path}[`)),
+    );
     if (axis && e.code === 'TK_ERR_CONFIG_UNKNOWN_KEY') {
-      throw cliError('TK_ERR_GRID_PATH', `${axis.path} is not a key of ${path.basename(file)}: ${e.message}`, { file: grid.file, line: axis.line, column: axis.column, path: axis.path, cause: e as TradekitError });
+      throw cliError('TK_ERR_GRID_PATH', `${axis.path} is not a key of ${path.basename(file)}: ${e.message}`, {
+        file: grid.file,
+        line: axis.line,
+        column: axis.column,
+        path: axis.path,
+        cause: e as TradekitError,
+      });
     }
   }
 }

@@ -73,10 +73,21 @@ export async function trainCommand(flags: TrainFlags): Promise<number> {
     printError(e, flags.json);
     return EXIT.CONFIG;
   }
-  const symbols = flags.symbols.split(',').map((s) => s.trim()).filter(Boolean);
+  const symbols = flags.symbols
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   try {
     const series = await loadCsvHistory({ dir: path.resolve(flags.data), symbols, timeframe: o.timeframe, serverTime: o.serverTime, from: o.from, to: o.to });
-    const { model, dataset } = trainModel(series, { timeframe: o.timeframe, horizonBars: o.horizonBars, tpAtr: o.tpAtr, slAtr: o.slAtr, folds: o.folds, split: o.split, l2: o.l2 });
+    const { model, dataset } = trainModel(series, {
+      timeframe: o.timeframe,
+      horizonBars: o.horizonBars,
+      tpAtr: o.tpAtr,
+      slAtr: o.slAtr,
+      folds: o.folds,
+      split: o.split,
+      l2: o.l2,
+    });
     model.training.createdAt = new Date().toISOString();
     const out = path.resolve(flags.out);
     await mkdir(path.dirname(out), { recursive: true });
@@ -84,11 +95,16 @@ export async function trainCommand(flags: TrainFlags): Promise<number> {
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ out, dataset, training: model.training, validation: model.validation })}\n`);
     } else {
-      process.stdout.write(`tradekit train: ${dataset.samples} labelled samples from ${symbols.join(', ')} (${o.timeframe}, ${o.horizonBars}-bar horizon, ±${o.tpAtr} ATR barriers)\n`);
+      process.stdout.write(
+        `tradekit train: ${dataset.samples} labelled samples from ${symbols.join(', ')} (${o.timeframe}, ${o.horizonBars}-bar horizon, ±${o.tpAtr} ATR barriers)\n`,
+      );
       process.stdout.write(`walk-forward folds (fit on everything before each, embargoed):\n`);
       for (const f of model.validation.folds) process.stdout.write(`  ${fmt(f)}\n`);
-      if (model.validation.holdout) process.stdout.write(`hold-out (last ${Math.round((1 - o.split) * 100)} %, never seen in fitting):\n  ${fmt(model.validation.holdout)}\n`);
-      process.stdout.write(`model fitted on ${dataset.train} samples through ${model.training.trainedThrough} (${model.training.iterations} Newton steps${model.training.converged ? '' : ', NOT converged'}) → ${out}\n`);
+      if (model.validation.holdout)
+        process.stdout.write(`hold-out (last ${Math.round((1 - o.split) * 100)} %, never seen in fitting):\n  ${fmt(model.validation.holdout)}\n`);
+      process.stdout.write(
+        `model fitted on ${dataset.train} samples through ${model.training.trainedThrough} (${model.training.iterations} Newton steps${model.training.converged ? '' : ', NOT converged'}) → ${out}\n`,
+      );
     }
     return EXIT.OK;
   } catch (e) {

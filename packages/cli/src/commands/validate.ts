@@ -19,10 +19,13 @@ export async function validateCommand(file: string, opts: { json?: boolean }): P
     return EXIT.CONFIG;
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ ok: true, plugins: result.plugins.map((p) => ({ slot: p.slot, instance: p.instance, name: p.manifest.name, version: p.manifest.version })) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: true, plugins: result.plugins.map((p) => ({ slot: p.slot, instance: p.instance, name: p.manifest.name, version: p.manifest.version })) })}\n`,
+    );
   } else {
     process.stdout.write(`✔ ${file} is valid (run "${result.config.run.name}", mode ${result.config.run.mode}, ${result.config.symbols.length} symbols)\n`);
-    for (const p of result.plugins) process.stdout.write(`  ${p.where.padEnd(12)} ${p.manifest.name}@${p.manifest.version}${p.instance !== p.manifest.name ? ` as "${p.instance}"` : ''}\n`);
+    for (const p of result.plugins)
+      process.stdout.write(`  ${p.where.padEnd(12)} ${p.manifest.name}@${p.manifest.version}${p.instance !== p.manifest.name ? ` as "${p.instance}"` : ''}\n`);
   }
   return EXIT.OK;
 }

@@ -42,7 +42,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   try {
     url = parseQueueUrl(flags.queue ?? process.env.TRADEKIT_QUEUE_URL ?? '');
     state = flags.state ?? process.env.TRADEKIT_STATE_URL;
-    if (state !== undefined && !/^(postgres(ql)?|sqlite):/.test(state)) throw cliError('TK_ERR_CLI_ARG', `--state must be postgres://… (sqlite:// only when every worker is on one machine), not "${redactUrl(state)}"`);
+    if (state !== undefined && !/^(postgres(ql)?|sqlite):/.test(state))
+      throw cliError('TK_ERR_CLI_ARG', `--state must be postgres://… (sqlite:// only when every worker is on one machine), not "${redactUrl(state)}"`);
     // Configs started through the API are held to the server's policy here too (roots, plugins, env).
     policy = hostedRunPolicy(loadServerConfig(flags.config));
     runs = parseCount('--runs-concurrency', flags.runsConcurrency) ?? 20;

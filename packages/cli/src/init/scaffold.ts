@@ -22,7 +22,10 @@ export function prepareTarget(dir: string, force: boolean): void {
     const entries = readdirSync(dir);
     if (entries.length && !force) {
       const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? ', …' : '');
-      throw cliError('TK_ERR_INIT_NOT_EMPTY', `${dir} is not empty (${shown}): choose an empty or new folder, or pass --force to write the scaffold's files over it (other files are left alone)`);
+      throw cliError(
+        'TK_ERR_INIT_NOT_EMPTY',
+        `${dir} is not empty (${shown}): choose an empty or new folder, or pass --force to write the scaffold's files over it (other files are left alone)`,
+      );
     }
   }
   try {

@@ -46,13 +46,22 @@ export function parseGrid(text: string, file: string): Grid {
   const at = (p: (string | number)[], key = false) => src.locate(p, { key }) ?? { line: 1, column: 1 };
   const keys = Object.keys(root ?? {});
   if (!keys.length) {
-    throw cliError('TK_ERR_GRID_SHAPE', `the grid file ${file} is empty: map config paths to value lists, e.g. "agents[0].with.fast: [5, 10, 20]"`, { file, line: 1, column: 1, path: '$' });
+    throw cliError('TK_ERR_GRID_SHAPE', `the grid file ${file} is empty: map config paths to value lists, e.g. "agents[0].with.fast: [5, 10, 20]"`, {
+      file,
+      line: 1,
+      column: 1,
+      path: '$',
+    });
   }
   const axes: GridAxis[] = [];
   for (const key of keys) {
     const pos = at([key], true);
     if (!CONFIG_PATH.test(key)) {
-      throw cliError('TK_ERR_GRID_PATH', `"${key}" is not a config path: write keys like agents[0].with.fast or broker.with.commissionPerLot`, { file, ...pos, path: key });
+      throw cliError('TK_ERR_GRID_PATH', `"${key}" is not a config path: write keys like agents[0].with.fast or broker.with.commissionPerLot`, {
+        file,
+        ...pos,
+        path: key,
+      });
     }
     axes.push({ path: key, values: axisValues(src, key, root[key], file), ...pos });
   }
@@ -77,9 +86,11 @@ function axisValues(src: ConfigSource, key: string, v: unknown, file: string): u
   if (v && typeof v === 'object') {
     const r = v as Record<string, unknown>;
     const extra = Object.keys(r).filter((k) => !['from', 'to', 'step'].includes(k));
-    if (extra.length) throw shape(`a range takes from, to and step; unknown ${extra.map((x) => `"${x}"`).join(', ')}`, src.locate([key, extra[0]!], { key: true }) ?? pos);
+    if (extra.length)
+      throw shape(`a range takes from, to and step; unknown ${extra.map((x) => `"${x}"`).join(', ')}`, src.locate([key, extra[0]!], { key: true }) ?? pos);
     for (const k of ['from', 'to', 'step'] as const) {
-      if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) throw shape(`range ${k} must be a number, got ${JSON.stringify(r[k] ?? null)}`, src.locate([key, k]) ?? pos);
+      if (typeof r[k] !== 'number' || !Number.isFinite(r[k]))
+        throw shape(`range ${k} must be a number, got ${JSON.stringify(r[k] ?? null)}`, src.locate([key, k]) ?? pos);
     }
     const from = r.from as number;
     const to = r.to as number;

@@ -27,5 +27,12 @@ export interface JobError {
 
 /** `worker`: the thread id (local sweeps) or `host:pid/thread` (sweeps on the queue). */
 export type SweepJobResult =
-  | { index: number; ok: true; stats: BacktestStats; perf: { cycles: number; bars: number; engineMs: number; setupMs: number }; wallMs: number; worker: number | string }
+  | {
+      index: number;
+      ok: true;
+      stats: BacktestStats;
+      perf: { cycles: number; bars: number; engineMs: number; setupMs: number };
+      wallMs: number;
+      worker: number | string;
+    }
   | { index: number; ok: false; error: JobError; wallMs: number; worker: number | string };

@@ -44,7 +44,13 @@ export function runPool(jobs: readonly SweepJob[], o: PoolOptions): Promise<Swee
       };
       const lost = (why: string) => {
         if (!current) return;
-        record({ index: current.index, ok: false, error: { code: 'TK_ERR_SWEEP_WORKER', message: `worker ${w.threadId} died: ${why}` }, wallMs: 0, worker: w.threadId });
+        record({
+          index: current.index,
+          ok: false,
+          error: { code: 'TK_ERR_SWEEP_WORKER', message: `worker ${w.threadId} died: ${why}` },
+          wallMs: 0,
+          worker: w.threadId,
+        });
         current = undefined;
       };
       w.on('message', (r: SweepJobResult) => {

@@ -33,11 +33,28 @@ export interface QueuedSweep {
 export async function runQueued(jobs: readonly SweepJob[], o: QueuedSweepOptions): Promise<QueuedSweep> {
   const q = await SweepQueue.open(o.url);
   try {
-    const base: BacktestBase = { configFile: o.base.configFile, from: o.base.from, to: o.base.to, symbols: o.base.symbols, timeframe: o.base.timeframe, set: o.base.set };
+    const base: BacktestBase = {
+      configFile: o.base.configFile,
+      from: o.base.from,
+      to: o.base.to,
+      symbols: o.base.symbols,
+      timeframe: o.base.timeframe,
+      set: o.base.set,
+    };
     const data = backtestJobs(o.sweepId, base, jobs, RESULTS_TTL_SECONDS);
-    const { resumed } = await q.begin(o.sweepId, { fingerprint: sweepFingerprint(base, o.axes, jobs.map((j) => j.index)), total: jobs.length, ttlSeconds: RESULTS_TTL_SECONDS });
+    const { resumed } = await q.begin(o.sweepId, {
+      fingerprint: sweepFingerprint(
+        base,
+        o.axes,
+        jobs.map((j) => j.index),
+      ),
+      total: jobs.length,
+      ttlSeconds: RESULTS_TTL_SECONDS,
+    });
     const { added, done } = await q.enqueue(data);
-    o.note(`sweep: ${resumed ? 'resumed' : 'started'} sweep ${o.sweepId} on ${q.where}: ${added} job${added === 1 ? '' : 's'} queued${done ? `, ${done} already done` : ''}; results kept ${RESULTS_TTL_SECONDS / 86_400} days (resume with --sweep-id ${o.sweepId})`);
+    o.note(
+      `sweep: ${resumed ? 'resumed' : 'started'} sweep ${o.sweepId} on ${q.where}: ${added} job${added === 1 ? '' : 's'} queued${done ? `, ${done} already done` : ''}; results kept ${RESULTS_TTL_SECONDS / 86_400} days (resume with --sweep-id ${o.sweepId})`,
+    );
     let lastError = '';
     const offError = q.onError((m) => {
       if (m !== lastError) o.note(`sweep: Redis error, still waiting: ${m}`);
@@ -50,7 +67,10 @@ export async function runQueued(jobs: readonly SweepJob[], o: QueuedSweepOptions
           lastError = '';
           o.onProgress(n, total);
         },
-        onRepair: (r) => o.note(`sweep: ${r.readded ? `${r.readded} lost job(s) queued again` : ''}${r.readded && r.failed ? ', ' : ''}${r.failed ? `${r.failed} job(s) failed for good` : ''}`),
+        onRepair: (r) =>
+          o.note(
+            `sweep: ${r.readded ? `${r.readded} lost job(s) queued again` : ''}${r.readded && r.failed ? ', ' : ''}${r.failed ? `${r.failed} job(s) failed for good` : ''}`,
+          ),
       });
       if (o.signal.aborted) {
         const removed = await q.removeWaiting(data);
@@ -68,5 +88,7 @@ export async function runQueued(jobs: readonly SweepJob[], o: QueuedSweepOptions
 }
 
 function toJobResult(r: CombinationResult): SweepJobResult {
-  return r.ok ? { index: r.index, ok: true, stats: r.stats, perf: r.perf, wallMs: r.wallMs, worker: r.worker } : { index: r.index, ok: false, error: r.error, wallMs: r.wallMs, worker: r.worker };
+  return r.ok
+    ? { index: r.index, ok: true, stats: r.stats, perf: r.perf, wallMs: r.wallMs, worker: r.worker }
+    : { index: r.index, ok: false, error: r.error, wallMs: r.wallMs, worker: r.worker };
 }

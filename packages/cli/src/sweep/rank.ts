@@ -27,15 +27,25 @@ const METRICS: Record<string, Metric> = {
   trades: { name: 'trades', key: 'trades', higher: true },
 };
 const ALIASES: Record<string, string> = {
-  totalReturnPct: 'return', cagrPct: 'cagr', maxDrawdownPct: 'drawdown', maxDrawdownDurationMs: 'drawdown-duration', profitFactor: 'profit-factor',
-  pf: 'profit-factor', winRatePct: 'win-rate', winrate: 'win-rate', exposurePct: 'exposure',
+  totalReturnPct: 'return',
+  cagrPct: 'cagr',
+  maxDrawdownPct: 'drawdown',
+  maxDrawdownDurationMs: 'drawdown-duration',
+  profitFactor: 'profit-factor',
+  pf: 'profit-factor',
+  winRatePct: 'win-rate',
+  winrate: 'win-rate',
+  exposurePct: 'exposure',
 };
 
 export function metricOf(name: string): Metric {
   const m = METRICS[name] ?? METRICS[ALIASES[name] ?? ''];
   if (!m) {
     const hint = suggest(name, Object.keys(METRICS));
-    throw cliError('TK_ERR_CLI_ARG', `--rank-by: unknown metric "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of ${Object.keys(METRICS).join(', ')}`);
+    throw cliError(
+      'TK_ERR_CLI_ARG',
+      `--rank-by: unknown metric "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of ${Object.keys(METRICS).join(', ')}`,
+    );
   }
   return m;
 }
@@ -79,7 +89,13 @@ export function rank(results: readonly SweepJobResult[], paramsOf: (index: numbe
 
 /** Column names for the grid's paths: the last segment when unambiguous, else the whole path. */
 export function paramLabels(paths: readonly string[]): string[] {
-  const last = paths.map((p) => p.split(/[.[\]]+/).filter(Boolean).pop() ?? p);
+  const last = paths.map(
+    (p) =>
+      p
+        .split(/[.[\]]+/)
+        .filter(Boolean)
+        .pop() ?? p,
+  );
   return paths.map((p, i) => (last.filter((x) => x === last[i]).length > 1 ? p : last[i]!));
 }
 
@@ -95,7 +111,19 @@ export function rankedTable(rows: readonly RankedRow[], paths: readonly string[]
     const p = paths.map((k) => show(r.params[k]));
     if (r.ok && r.stats) {
       const s = r.stats;
-      body.push([String(r.rank), String(r.index), ...p, fmtNum(s.totalReturnPct), fmtNum(s.maxDrawdownPct), fmtNum(s.sharpe), fmtNum(s.sortino), fmtNum(s.profitFactor), fmtNum(s.winRatePct, 1), String(s.trades), fmtNum(s.expectancy)]);
+      body.push([
+        String(r.rank),
+        String(r.index),
+        ...p,
+        fmtNum(s.totalReturnPct),
+        fmtNum(s.maxDrawdownPct),
+        fmtNum(s.sharpe),
+        fmtNum(s.sortino),
+        fmtNum(s.profitFactor),
+        fmtNum(s.winRatePct, 1),
+        String(s.trades),
+        fmtNum(s.expectancy),
+      ]);
     } else {
       const msg = r.error?.message ?? '';
       body.push([String(r.rank), String(r.index), ...p, `${r.error?.code}: ${msg.length > 100 ? `${msg.slice(0, 99)}…` : msg}`]);
@@ -105,13 +133,32 @@ export function rankedTable(rows: readonly RankedRow[], paths: readonly string[]
   const fmt = (cells: string[]) =>
     cells.length === head.length
       ? cells.map((c, i) => (i >= 2 && i < 2 + labels.length ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')
-      : `${cells.slice(0, -1).map((c, i) => (i >= 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join('  ')}  ${cells[cells.length - 1]}`;
+      : `${cells
+          .slice(0, -1)
+          .map((c, i) => (i >= 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!)))
+          .join('  ')}  ${cells[cells.length - 1]}`;
   const lines = [fmt(head), ...body.map(fmt)];
   if (rows.length > top) lines.push(`… ${rows.length - top} more (ranked by ${metric.name}; all rows in --out results.csv)`);
   return `${lines.join('\n')}\n`;
 }
 
-const STAT_COLUMNS: (keyof BacktestStats)[] = ['totalReturnPct', 'cagrPct', 'maxDrawdownPct', 'maxDrawdownDurationMs', 'sharpe', 'sortino', 'winRatePct', 'profitFactor', 'expectancy', 'exposurePct', 'trades', 'wins', 'losses', 'endBalance', 'endEquity'];
+const STAT_COLUMNS: (keyof BacktestStats)[] = [
+  'totalReturnPct',
+  'cagrPct',
+  'maxDrawdownPct',
+  'maxDrawdownDurationMs',
+  'sharpe',
+  'sortino',
+  'winRatePct',
+  'profitFactor',
+  'expectancy',
+  'exposurePct',
+  'trades',
+  'wins',
+  'losses',
+  'endBalance',
+  'endEquity',
+];
 
 export function resultsCsv(rows: readonly RankedRow[], paths: readonly string[]): string {
   const flat = rows.map((r) => {

@@ -65,7 +65,17 @@ export function decodeWindow(buf: Buffer, symbol: string, timeframe: Timeframe):
     else for (let i = 0; i < n; i++) col[i] = buf.readDoubleLE(off + i * 8);
     cols.push(col);
   }
-  const [time, open, high, low, close, volume, spread] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array?];
-  const series: BarSeries = spread ? { symbol, timeframe, length: n, time, open, high, low, close, volume, spread } : { symbol, timeframe, length: n, time, open, high, low, close, volume };
+  const [time, open, high, low, close, volume, spread] = cols as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array?,
+  ];
+  const series: BarSeries = spread
+    ? { symbol, timeframe, length: n, time, open, high, low, close, volume, spread }
+    : { symbol, timeframe, length: n, time, open, high, low, close, volume };
   return { series, expiresAt: buf.readDoubleLE(16), fetchedAt: buf.readDoubleLE(24) };
 }

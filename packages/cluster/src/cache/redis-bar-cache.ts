@@ -22,7 +22,19 @@
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { TIMEFRAME_MS, TradekitError, type BarQuery, type BarSeries, type Clock, type Coverage, type DataSource, type Logger, type SymbolInfo, type Tick, type Timeframe } from '@tradekit/core';
+import {
+  TIMEFRAME_MS,
+  TradekitError,
+  type BarQuery,
+  type BarSeries,
+  type Clock,
+  type Coverage,
+  type DataSource,
+  type Logger,
+  type SymbolInfo,
+  type Tick,
+  type Timeframe,
+} from '@tradekit/core';
 import { throttled } from '../log-throttle.js';
 import { redactorFor } from '../redis.js';
 import { decodeWindow, encodeWindow, encodedSize } from './bar-codec.js';

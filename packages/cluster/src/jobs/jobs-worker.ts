@@ -102,7 +102,9 @@ export async function startJobsWorker(o: JobsWorkerOptions): Promise<JobsWorker>
     log.warn({ job: job.id }, `jobs: ${message}`);
     if (typeof d?.sweep !== 'string' || typeof d.index !== 'number') return;
     const r: CombinationResult = { index: d.index, ok: false, error: { code: 'TK_ERR_CLUSTER_JOB', message }, wallMs: 0, worker: id };
-    recordResult(redis, d.sweep, d.index, encodeResult(r), d.ttlSeconds || 3600).catch((e: Error) => log.warn({ job: job.id }, `jobs: cannot record the failure: ${redact(e.message)}`));
+    recordResult(redis, d.sweep, d.index, encodeResult(r), d.ttlSeconds || 3600).catch((e: Error) =>
+      log.warn({ job: job.id }, `jobs: cannot record the failure: ${redact(e.message)}`),
+    );
   });
   await worker.waitUntilReady();
   log.info({ queue: where, concurrency: o.concurrency, ...stall }, `jobs: waiting for jobs on ${JOBS_QUEUE}`);

@@ -9,7 +9,13 @@ import type { BacktestBase, CombinationResult } from './types.js';
 
 const logger = silentLogger();
 
-export async function runBacktestJob(base: BacktestBase, index: number, params: Record<string, unknown>, searchPaths: readonly string[], worker: string): Promise<CombinationResult> {
+export async function runBacktestJob(
+  base: BacktestBase,
+  index: number,
+  params: Record<string, unknown>,
+  searchPaths: readonly string[],
+  worker: string,
+): Promise<CombinationResult> {
   const t0 = performance.now();
   try {
     const r = await runBacktest(

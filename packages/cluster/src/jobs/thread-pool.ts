@@ -74,7 +74,14 @@ export class BacktestThreads {
       if (i >= 0) this.slots.splice(i, 1);
       const b = slot.busy;
       slot.busy = undefined;
-      if (b) b.resolve({ index: b.index, ok: false, error: { code: 'TK_ERR_CLUSTER_JOB', message: `backtest thread ${tid} died: ${why}` }, wallMs: 0, worker: `${hostname()}:${process.pid}/${tid}` });
+      if (b)
+        b.resolve({
+          index: b.index,
+          ok: false,
+          error: { code: 'TK_ERR_CLUSTER_JOB', message: `backtest thread ${tid} died: ${why}` },
+          wallMs: 0,
+          worker: `${hostname()}:${process.pid}/${tid}`,
+        });
       // A waiter may now start a fresh thread in the freed place.
       if (!this.closed) this.waiting.shift()?.();
     };

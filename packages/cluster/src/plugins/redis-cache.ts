@@ -23,7 +23,8 @@ export interface RedisCachePluginConfig {
 export default definePlugin<RedisCachePluginConfig>({
   name: '@tradekit/cluster/redis-cache',
   version: CLUSTER_VERSION,
-  description: 'bar windows shared across processes in Redis: one source fetch per symbol, timeframe and query per TTL; single flight with a lock; binary columns',
+  description:
+    'bar windows shared across processes in Redis: one source fetch per symbol, timeframe and query per TTL; single flight with a lock; binary columns',
   requires: { '@tradekit/core': '^0.1.0' },
   provides: ['data'],
   configSchema: {
@@ -47,14 +48,25 @@ export default definePlugin<RedisCachePluginConfig>({
     const url = checkRedisUrl(c.url);
     const redis = acquireConnection(url);
     const inner = ctx.resolve(DataSourceToken);
-    const cache = new RedisBarCache(inner, ctx.clock, redis, { url, source: c.source, ttlMs: c.ttlSeconds * 1000, lockMs: c.lockSeconds * 1000, maxBytes: c.maxBytes, prefix: c.prefix, log: ctx.log });
+    const cache = new RedisBarCache(inner, ctx.clock, redis, {
+      url,
+      source: c.source,
+      ttlMs: c.ttlSeconds * 1000,
+      lockMs: c.lockSeconds * 1000,
+      maxBytes: c.maxBytes,
+      prefix: c.prefix,
+      log: ctx.log,
+    });
     ctx.setDataSource(cache);
     ctx.onClose(async () => {
       ctx.log.debug(cache.stats(), 'redis-cache');
       await releaseConnection(url);
     });
     if (!(await waitReady(redis, 5_000))) {
-      ctx.log.warn({ code: 'TK_ERR_CLUSTER_CACHE' }, `redis-cache: Redis at ${redactUrl(url)} does not answer yet; the run reads its source directly until it does`);
+      ctx.log.warn(
+        { code: 'TK_ERR_CLUSTER_CACHE' },
+        `redis-cache: Redis at ${redactUrl(url)} does not answer yet; the run reads its source directly until it does`,
+      );
     }
   },
 });

@@ -25,6 +25,11 @@ export function sweepFingerprint(base: BacktestBase, axes: readonly { path: stri
   return h.digest('hex').slice(0, 32);
 }
 
-export function backtestJobs(sweepId: string, base: BacktestBase, combinations: readonly { index: number; params: Record<string, unknown> }[], ttlSeconds = RESULTS_TTL_SECONDS): BacktestJobData[] {
+export function backtestJobs(
+  sweepId: string,
+  base: BacktestBase,
+  combinations: readonly { index: number; params: Record<string, unknown> }[],
+  ttlSeconds = RESULTS_TTL_SECONDS,
+): BacktestJobData[] {
   return combinations.map((c) => ({ kind: 'backtest', sweep: sweepId, index: c.index, ttlSeconds, base, params: c.params }));
 }

@@ -73,7 +73,10 @@ export class SweepQueue {
     if (!created) {
       const fp = await this.redis.hget(k.meta, 'fingerprint');
       if (fp !== meta.fingerprint) {
-        throw clusterError('TK_ERR_CLUSTER_SWEEP', `sweep ${sweepId} on ${this.where} was started with another config, grid or options: resume it with the same ones, or start a new sweep without --sweep-id`);
+        throw clusterError(
+          'TK_ERR_CLUSTER_SWEEP',
+          `sweep ${sweepId} on ${this.where} was started with another config, grid or options: resume it with the same ones, or start a new sweep without --sweep-id`,
+        );
       }
     }
     await this.redis.multi().hset(k.meta, 'total', String(meta.total)).expire(k.meta, meta.ttlSeconds).exec();
@@ -90,7 +93,9 @@ export class SweepQueue {
     const have = await this.recordedIndices(sweep);
     const todo = jobs.filter((j) => !have.has(j.index));
     for (let i = 0; i < todo.length; i += CHUNK) {
-      await this.queue.addBulk(todo.slice(i, i + CHUNK).map((d) => ({ name: d.kind, data: d, opts: jobOptions(combinationJobId(d.sweep, d.index), d.ttlSeconds) })));
+      await this.queue.addBulk(
+        todo.slice(i, i + CHUNK).map((d) => ({ name: d.kind, data: d, opts: jobOptions(combinationJobId(d.sweep, d.index), d.ttlSeconds) })),
+      );
     }
     return { added: todo.length, done: jobs.length - todo.length };
   }
@@ -164,7 +169,13 @@ export class SweepQueue {
           continue;
         }
         if ((await job.getState()) === 'failed') {
-          const r: CombinationResult = { index: d.index, ok: false, error: { code: 'TK_ERR_CLUSTER_JOB', message: `job ${job.id} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}` }, wallMs: 0, worker: 'queue' };
+          const r: CombinationResult = {
+            index: d.index,
+            ok: false,
+            error: { code: 'TK_ERR_CLUSTER_JOB', message: `job ${job.id} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}` },
+            wallMs: 0,
+            worker: 'queue',
+          };
           if (await recordResult(this.redis, sweep, d.index, encodeResult(r), d.ttlSeconds)) failed++;
         }
       }
@@ -183,7 +194,9 @@ export class SweepQueue {
     const missing = jobs.filter((j) => !have.has(j.index));
     let removed = 0;
     for (let c = 0; c < missing.length; c += 100) {
-      const found = await Promise.all(missing.slice(c, c + 100).map((d) => this.queue.getJob(combinationJobId(d.sweep, d.index)) as Promise<Job<JobData> | undefined>));
+      const found = await Promise.all(
+        missing.slice(c, c + 100).map((d) => this.queue.getJob(combinationJobId(d.sweep, d.index)) as Promise<Job<JobData> | undefined>),
+      );
       await Promise.all(
         found.map(async (job) => {
           if (!job) return;

@@ -24,12 +24,22 @@ export async function runBacktest(o: BacktestOptions, extra: Pick<RunOptions, 'l
     logger: extra.logger,
     sinks: extra.sinks,
     runId: o.runId,
-    overrides: { mode: 'backtest', pace: 'max', stateUrl: 'memory:compact', from: o.from, to: o.to, symbols: o.symbols, timeframe: o.timeframe, set: { 'engine.hookTimings': o.hookTimings ?? false, ...o.set } },
+    overrides: {
+      mode: 'backtest',
+      pace: 'max',
+      stateUrl: 'memory:compact',
+      from: o.from,
+      to: o.to,
+      symbols: o.symbols,
+      timeframe: o.timeframe,
+      set: { 'engine.hookTimings': o.hookTimings ?? false, ...o.set },
+    },
   });
   try {
     await run.start();
     const clock = run.clock;
-    if (!(clock instanceof SimClock) || !run.replayWindow) throw new TradekitError('TK_ERR_ENGINE_STATE', 'a backtest needs a simulated clock and a data source with history');
+    if (!(clock instanceof SimClock) || !run.replayWindow)
+      throw new TradekitError('TK_ERR_ENGINE_STATE', 'a backtest needs a simulated clock and a data source with history');
     const { start, end } = run.replayWindow;
     const data = run.data;
     const symbols = run.config.symbols;

@@ -8,7 +8,11 @@ const YEAR_MS = 365.25 * 86_400_000;
 export function computeStats(trades: readonly BacktestTrade[], equity: readonly EquityPoint[], startBalance: number, exposedCycles: number): BacktestStats {
   return computeStatsColumnar(
     trades.map((t) => t.profit),
-    { time: Float64Array.from(equity, (p) => p.time), balance: Float64Array.from(equity, (p) => p.balance), equity: Float64Array.from(equity, (p) => p.equity) },
+    {
+      time: Float64Array.from(equity, (p) => p.time),
+      balance: Float64Array.from(equity, (p) => p.balance),
+      equity: Float64Array.from(equity, (p) => p.equity),
+    },
     startBalance,
     exposedCycles,
   );

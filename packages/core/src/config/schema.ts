@@ -112,7 +112,11 @@ export const runConfigSchema = {
         from: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
         to: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' },
         warmupBars: { type: 'integer', minimum: 0, default: 300 },
-        timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN, description: 'primary timeframe: backtests run a cycle per closed bar of it (default: the finest the data has)' },
+        timeframe: {
+          type: 'string',
+          pattern: TIMEFRAME_PATTERN,
+          description: 'primary timeframe: backtests run a cycle per closed bar of it (default: the finest the data has)',
+        },
         maxCycles: { type: 'integer', minimum: 0, default: 0 },
         magic: { type: 'integer', minimum: 1, maximum: 2147483647 },
       },
@@ -130,8 +134,20 @@ export const runConfigSchema = {
       default: {},
       properties: {
         url: { type: 'string', default: 'sqlite://./tradekit.db' },
-        leaseSeconds: { type: 'number', minimum: 0.2, maximum: 3600, default: 30, description: 'run lease TTL: a crashed run can be taken over after this long' },
-        failureGraceSeconds: { type: 'number', minimum: 0, maximum: 86400, default: 30, description: 'state store failing this long ends the run (TK_ERR_STATE_IO); it is HALTED meanwhile' },
+        leaseSeconds: {
+          type: 'number',
+          minimum: 0.2,
+          maximum: 3600,
+          default: 30,
+          description: 'run lease TTL: a crashed run can be taken over after this long',
+        },
+        failureGraceSeconds: {
+          type: 'number',
+          minimum: 0,
+          maximum: 86400,
+          default: 30,
+          description: 'state store failing this long ends the run (TK_ERR_STATE_IO); it is HALTED meanwhile',
+        },
       },
     },
     engine: {

@@ -28,7 +28,8 @@ export function withoutExpandedValues<E>(err: E, expansions: readonly Expansion[
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(err));
   copy.message = scrubExpandedValues(err.message, expansions);
   if (typeof err.stack === 'string') copy.stack = scrubExpandedValues(err.stack, expansions);
-  if (err.cause !== undefined) copy.cause = err.cause instanceof Error ? withoutExpandedValues(err.cause, expansions) : scrubExpandedValues(String(err.cause), expansions);
+  if (err.cause !== undefined)
+    copy.cause = err.cause instanceof Error ? withoutExpandedValues(err.cause, expansions) : scrubExpandedValues(String(err.cause), expansions);
   if (Array.isArray(copy.errors)) copy.errors = copy.errors.map((x: unknown) => withoutExpandedValues(x, expansions));
   return copy as E;
 }

@@ -67,7 +67,10 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     if (max !== undefined && statSync(abs).size > max) return limitSource(file, { limit: 'maxBytes', max, line: 1, column: 1 });
     text = readFileSync(abs, 'utf8');
   } catch (e) {
-    throw new TradekitError('TK_ERR_CONFIG_FILE', `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file, cause: e });
+    throw new TradekitError('TK_ERR_CONFIG_FILE', `cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file,
+      cause: e,
+    });
   }
   return parseConfigText(text, file, env, opts);
 }
@@ -122,7 +125,9 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     }
   }
   if (errors.length === 0 && value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
-    errors.push(new TradekitError('TK_ERR_CONFIG_TYPE', 'the config must be a mapping of keys (run:, data:, broker:, …)', { file, line: 1, column: 1, path: '$' }));
+    errors.push(
+      new TradekitError('TK_ERR_CONFIG_TYPE', 'the config must be a mapping of keys (run:, data:, broker:, …)', { file, line: 1, column: 1, path: '$' }),
+    );
   }
   // Everything under `secrets:` is redacted wherever it appears.
   const secrets = (value as { secrets?: Record<string, unknown> } | undefined)?.secrets;
@@ -147,7 +152,14 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
 }
 
 function limitError(file: string, hit: LimitHit, cause?: unknown): TradekitError {
-  return new TradekitError('TK_ERR_CONFIG_LIMIT', describeLimitHit(hit), { file, line: hit.line, column: hit.column, path: '$', details: { limit: hit.limit, max: hit.max }, cause });
+  return new TradekitError('TK_ERR_CONFIG_LIMIT', describeLimitHit(hit), {
+    file,
+    line: hit.line,
+    column: hit.column,
+    path: '$',
+    details: { limit: hit.limit, max: hit.max },
+    cause,
+  });
 }
 
 /** A source with nothing but the limit error (the text was not parsed). */
@@ -190,12 +202,16 @@ function duplicateKeys(doc: Document, file: string, pos: (o: number) => { line: 
           const at = key.range ? pos(key.range[0]) : { line: 1, column: 1 };
           const was = first.range ? pos(first.range[0]).line : undefined;
           errors.push(
-            new TradekitError('TK_ERR_CONFIG_YAML', `malformed YAML: Map keys must be unique ("${String(key.value)}" is already set${was ? ` at line ${was}` : ''})`, {
-              file,
-              ...at,
-              path: '$',
-              details: { yamlCode: 'DUPLICATE_KEY' },
-            }),
+            new TradekitError(
+              'TK_ERR_CONFIG_YAML',
+              `malformed YAML: Map keys must be unique ("${String(key.value)}" is already set${was ? ` at line ${was}` : ''})`,
+              {
+                file,
+                ...at,
+                path: '$',
+                details: { yamlCode: 'DUPLICATE_KEY' },
+              },
+            ),
           );
         } else seen.set(id, key);
       }
@@ -239,12 +255,16 @@ function interpolate(
           if (dflt !== undefined) return dflt;
           const where = at();
           errors.push(
-            new TradekitError('TK_ERR_CONFIG_ENV_MISSING', `environment variable ${name} is not set: set ${name} in the environment, or write \${${name}:-default}, or remove it from ${path.basename(file)}:${where.line}`, {
-              file,
-              ...where,
-              path: formatPath(pathOf(ancestors, node)),
-              details: { variable: name },
-            }),
+            new TradekitError(
+              'TK_ERR_CONFIG_ENV_MISSING',
+              `environment variable ${name} is not set: set ${name} in the environment, or write \${${name}:-default}, or remove it from ${path.basename(file)}:${where.line}`,
+              {
+                file,
+                ...where,
+                path: formatPath(pathOf(ancestors, node)),
+                details: { variable: name },
+              },
+            ),
           );
           return '';
         }
@@ -298,7 +318,12 @@ function nodeAt(doc: Document, p: readonly PathSegment[]): Node | undefined {
   return (node ?? undefined) as Node | undefined;
 }
 
-function locateIn(doc: Document, p: readonly PathSegment[], key: boolean, pos: (o: number) => { line: number; column: number }): { line: number; column: number } | undefined {
+function locateIn(
+  doc: Document,
+  p: readonly PathSegment[],
+  key: boolean,
+  pos: (o: number) => { line: number; column: number },
+): { line: number; column: number } | undefined {
   let node: unknown = doc.contents;
   let lastPair: Pair | undefined;
   let best: { line: number; column: number } | undefined = rangeOf(node, pos);

@@ -135,7 +135,17 @@ export class BarWindow implements BarSeries {
 
   /** The same columns as plain data (for JSON and structured clone). */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = { symbol: this.symbol, timeframe: this.timeframe, length: this.length, time: [...this.time], open: [...this.open], high: [...this.high], low: [...this.low], close: [...this.close], volume: [...this.volume] };
+    const out: Record<string, unknown> = {
+      symbol: this.symbol,
+      timeframe: this.timeframe,
+      length: this.length,
+      time: [...this.time],
+      open: [...this.open],
+      high: [...this.high],
+      low: [...this.low],
+      close: [...this.close],
+      volume: [...this.volume],
+    };
     const sp = this.spread;
     if (sp !== undefined) out.spread = [...sp];
     return out;

@@ -32,7 +32,10 @@ export type Confine = (abs: string, what: string) => string;
 
 function candidates(csv: string, confine?: Confine): string[] {
   const hash = createHash('sha1').update(path.resolve(csv)).digest('hex').slice(0, 16);
-  const all = [path.join(path.dirname(csv), '.tkcache', `${path.basename(csv)}.tkcol`), path.join(tmpdir(), 'tradekit-cache', `${hash}-${path.basename(csv)}.tkcol`)];
+  const all = [
+    path.join(path.dirname(csv), '.tkcache', `${path.basename(csv)}.tkcol`),
+    path.join(tmpdir(), 'tradekit-cache', `${hash}-${path.basename(csv)}.tkcol`),
+  ];
   if (!confine) return all;
   const allowed: string[] = [];
   for (const file of all) {
@@ -88,7 +91,17 @@ export async function readColumnCache(csv: string, confine?: Confine): Promise<P
       }
       if (off !== bytes) continue;
       const col = (i: number): Float64Array => data.subarray(i * h.length, (i + 1) * h.length);
-      const out: ParsedBars = { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5), length: h.length, digits: h.digits, digitRows: h.digitRows };
+      const out: ParsedBars = {
+        time: col(0),
+        open: col(1),
+        high: col(2),
+        low: col(3),
+        close: col(4),
+        volume: col(5),
+        length: h.length,
+        digits: h.digits,
+        digitRows: h.digitRows,
+      };
       if (h.spread) out.spread = col(6);
       return out;
     } finally {
@@ -101,7 +114,17 @@ export async function readColumnCache(csv: string, confine?: Confine): Promise<P
 /** Writes the cache (temp file + rename, so a reader never sees half a file). Failures are reported, not thrown. */
 export async function writeColumnCache(csv: string, parsed: ParsedBars, confine?: Confine): Promise<string | undefined> {
   const st = await stat(csv);
-  const header = Buffer.from(JSON.stringify({ size: st.size, mtimeMs: st.mtimeMs, length: parsed.length, digits: parsed.digits, digitRows: parsed.digitRows, spread: parsed.spread !== undefined } satisfies Header), 'utf8');
+  const header = Buffer.from(
+    JSON.stringify({
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      length: parsed.length,
+      digits: parsed.digits,
+      digitRows: parsed.digitRows,
+      spread: parsed.spread !== undefined,
+    } satisfies Header),
+    'utf8',
+  );
   const prefix = Buffer.alloc(align8(12 + header.length));
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, 8);

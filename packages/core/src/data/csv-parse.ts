@@ -159,7 +159,14 @@ class BarParser {
       if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) pos = 3;
       const { cols, hasHeader } = detectColumns(latin1(b, pos, eol).trim(), this.file);
       this.cols = cols;
-      this.fast = cols.date < 0 && cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4 && (cols.spread < 0 || (cols.volume === 5 && cols.spread === 6));
+      this.fast =
+        cols.date < 0 &&
+        cols.time === 0 &&
+        cols.open === 1 &&
+        cols.high === 2 &&
+        cols.low === 3 &&
+        cols.close === 4 &&
+        (cols.spread < 0 || (cols.volume === 5 && cols.spread === 6));
       this.ncol = cols.spread >= 0 ? 7 : 6;
       if (hasHeader) {
         pos = eol + 1;
@@ -189,7 +196,17 @@ class BarParser {
     const n = this.n;
     if (n < this.cap * 0.9) this.allocate(n);
     const col = (a: Float64Array): Float64Array => (a.length === n ? a : a.subarray(0, n));
-    const out: ParsedBars = { time: col(this.time), open: col(this.open), high: col(this.high), low: col(this.low), close: col(this.close), volume: col(this.volume), length: n, digits: this.digits, digitRows: this.digitRows };
+    const out: ParsedBars = {
+      time: col(this.time),
+      open: col(this.open),
+      high: col(this.high),
+      low: col(this.low),
+      close: col(this.close),
+      volume: col(this.volume),
+      length: n,
+      digits: this.digits,
+      digitRows: this.digitRows,
+    };
     if (this.spread) out.spread = col(this.spread);
     return out;
   }
@@ -397,12 +414,16 @@ export function parseMt5Csv(input: string | Uint8Array, file: string, chunkBytes
   if (/[\u0100-\uffff]/.test(input)) return parseMt5Csv(Buffer.from(input, 'utf8'), file);
   const p = new BarParser(file, input.length);
   let at = 0;
-  return chunked(p, (buf, offset, max) => {
-    const n = Math.min(max, input.length - at);
-    if (n > 0) buf.write(input.slice(at, at + n), offset, n, 'latin1');
-    at += n;
-    return n;
-  }, chunkBytes);
+  return chunked(
+    p,
+    (buf, offset, max) => {
+      const n = Math.min(max, input.length - at);
+      if (n > 0) buf.write(input.slice(at, at + n), offset, n, 'latin1');
+      at += n;
+      return n;
+    },
+    chunkBytes,
+  );
 }
 
 /** Bars from a CSV file, read in 1 MB chunks: neither its text nor its bytes are ever whole in memory. */

@@ -59,7 +59,6 @@ export interface CsvSourceOptions {
 /** The default `digitsFromBars`. */
 export const DIGITS_FROM_BARS = 100;
 
-
 export class CsvDataSource implements DataSource {
   readonly name = 'csv';
   private readonly stores = new Map<string, Map<Timeframe, BarStore>>();
@@ -81,7 +80,10 @@ export class CsvDataSource implements DataSource {
   async load(): Promise<void> {
     const pattern = this.options.pattern ?? '{symbol}_{timeframe}.csv';
     const re = new RegExp(
-      `^${pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`,
+      `^${pattern
+        .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+        .replace('{symbol}', '(?<symbol>.+?)')
+        .replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`,
     );
     let names: string[];
     try {
@@ -106,11 +108,17 @@ export class CsvDataSource implements DataSource {
     this.digitRows.clear();
     for (const s of wanted ?? []) {
       if (!this.stores.has(s)) {
-        throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no CSV file for symbol ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s)})`, { symbol: s });
+        throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no CSV file for symbol ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s)})`, {
+          symbol: s,
+        });
       }
       for (const tf of this.options.timeframes ?? []) {
         if (!this.stores.get(s)!.has(tf)) {
-          throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no ${tf} file for ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s).replace('{timeframe}', tf)})`, { symbol: s });
+          throw new TradekitError(
+            'TK_ERR_DATA_NOT_FOUND',
+            `no ${tf} file for ${s} in ${this.options.dir} (expected ${pattern.replace('{symbol}', s).replace('{timeframe}', tf)})`,
+            { symbol: s },
+          );
         }
       }
     }
@@ -247,7 +255,15 @@ export class CsvDataSource implements DataSource {
     if (q === undefined) {
       const tf = this.finest.get(symbol);
       if (!tf) throw unknownSymbol(symbol, this.listSymbols());
-      q = { store: this.stores.get(symbol)!.get(tf)!, tfMs: TIMEFRAME_MS[tf], info: this.infos.get(symbol)!, now: Number.NaN, i: -1, forming: false, tick: undefined };
+      q = {
+        store: this.stores.get(symbol)!.get(tf)!,
+        tfMs: TIMEFRAME_MS[tf],
+        info: this.infos.get(symbol)!,
+        now: Number.NaN,
+        i: -1,
+        forming: false,
+        tick: undefined,
+      };
       this.ticks.set(symbol, q);
     }
     const now = this.clock.now();
@@ -255,7 +271,11 @@ export class CsvDataSource implements DataSource {
     const s = q.store;
     const i = s.countUpTo(now) - 1;
     if (i < 0) {
-      throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no price for ${symbol} at ${new Date(now).toISOString()}: data starts ${new Date(s.time[0] ?? 0).toISOString()}`, { symbol });
+      throw new TradekitError(
+        'TK_ERR_DATA_NO_PRICE',
+        `no price for ${symbol} at ${new Date(now).toISOString()}: data starts ${new Date(s.time[0] ?? 0).toISOString()}`,
+        { symbol },
+      );
     }
     const open = s.time[i]!;
     const forming = now < open + q.tfMs;
@@ -293,4 +313,3 @@ interface QuoteState {
 function unknownSymbol(symbol: string, known: string[]): TradekitError {
   return new TradekitError('TK_ERR_DATA_SYMBOL', `unknown symbol ${symbol}; this source has ${known.join(', ') || 'no symbols'}`, { symbol });
 }
-

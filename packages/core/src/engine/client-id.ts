@@ -30,7 +30,7 @@ export function makeClientOrderId(parts: { run: string; cycleTime: number; cycle
   let w = hashString(parts.run);
   a = mix(a, w, 0x01000193);
   b = mix(b, w, 0x5bd1e995);
-  w = parts.cycleTime % 0x100000000 >>> 0;
+  w = (parts.cycleTime % 0x100000000) >>> 0;
   a = mix(a, w, 0x01000193);
   b = mix(b, w, 0x5bd1e995);
   w = Math.floor(parts.cycleTime / 0x100000000) >>> 0;

@@ -11,10 +11,36 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { inject, injectable } from 'tsyringe';
 import { TradekitError } from '../errors.js';
-import { BrokerToken, ClockToken, DataSourceToken, EngineSettingsToken, EventBusToken, HooksToken, LoggerToken, RunInfoToken, StateStoreToken, TradingStateToken } from '../tokens.js';
+import {
+  BrokerToken,
+  ClockToken,
+  DataSourceToken,
+  EngineSettingsToken,
+  EventBusToken,
+  HooksToken,
+  LoggerToken,
+  RunInfoToken,
+  StateStoreToken,
+  TradingStateToken,
+} from '../tokens.js';
 import type { EngineHooks } from '../hooks.js';
 import type { ActionResult, Broker, ClientIdLookup, Clock, CycleContext, DataSource, Logger, RunInfo, StateStore } from '../interfaces.js';
-import type { Account, Action, Candidate, CycleSummary, ExecutionRecord, MaybePromise, OrderIntent, OrderResult, PendingOrder, Position, PositionFilter, SymbolInfo, Tick, Veto } from '../types.js';
+import type {
+  Account,
+  Action,
+  Candidate,
+  CycleSummary,
+  ExecutionRecord,
+  MaybePromise,
+  OrderIntent,
+  OrderResult,
+  PendingOrder,
+  Position,
+  PositionFilter,
+  SymbolInfo,
+  Tick,
+  Veto,
+} from '../types.js';
 import { isVeto } from '../types.js';
 import type { EngineSection } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
@@ -78,7 +104,21 @@ export class Engine {
     @inject(EngineSettingsToken) settings: EngineSettings,
   ) {
     this.guard = settings.guard ?? new WriteGuard();
-    this.d = { hooks, clock, data, broker, store, log, run, tradingState, bus, symbols: settings.symbols, options: settings.options, metrics: settings.metrics, guard: this.guard };
+    this.d = {
+      hooks,
+      clock,
+      data,
+      broker,
+      store,
+      log,
+      run,
+      tradingState,
+      bus,
+      symbols: settings.symbols,
+      options: settings.options,
+      metrics: settings.metrics,
+      guard: this.guard,
+    };
     this.hooks = hooks;
     this.ledger = new TradeLedger(broker, store.journal, bus, hooks, run, log);
     this.reconciler = new Reconciler({ broker, journal: store.journal, kv: store, clock, log, run, bus, ledger: this.ledger });
@@ -86,7 +126,12 @@ export class Engine {
 
   /** Builds an engine without a container (tests, benchmarks). */
   static of(d: EngineDeps): Engine {
-    return new Engine(d.hooks, d.clock, d.data, d.broker, d.store, d.log, d.run, d.tradingState, d.bus, { symbols: d.symbols, options: d.options, metrics: d.metrics, guard: d.guard });
+    return new Engine(d.hooks, d.clock, d.data, d.broker, d.store, d.log, d.run, d.tradingState, d.bus, {
+      symbols: d.symbols,
+      options: d.options,
+      metrics: d.metrics,
+      guard: d.guard,
+    });
   }
 
   get cycles(): number {
@@ -248,12 +293,12 @@ export class Engine {
     const broker = this.d.broker;
     // Outside a cycle (startup, shutdown, the end of a backtest) read the positions first: a broker that
     // polls its deals announces them there, so what happened up to now is settled, not next cycle.
-    if (!refresh) ctx.positions = ((yield broker.positions(this.own)) as Position[]);
-    ctx.orders = ((yield broker.orders(this.own)) as PendingOrder[]);
+    if (!refresh) ctx.positions = (yield broker.positions(this.own)) as Position[];
+    ctx.orders = (yield broker.orders(this.own)) as PendingOrder[];
     try {
       if (this.ledger.hasWork) yield* this.ledger.process(ctx);
       if (refresh) {
-        ctx.positions = ((yield broker.positions(this.own)) as Position[]);
+        ctx.positions = (yield broker.positions(this.own)) as Position[];
         if (this.reconciler.needsPass(ctx.positions)) yield* this.reconciler.pass(ctx);
       }
     } catch (e) {
@@ -392,7 +437,12 @@ export class Engine {
     if (st.emitting) {
       bus.emit('scan.summary', {
         ...summary,
-        executions: summary.executions.map((e) => ({ symbol: e.candidate.symbol, side: e.candidate.side, status: e.result?.status ?? 'vetoed', reason: e.veto ?? (e.result?.status === 'rejected' ? e.result.reason : undefined) })),
+        executions: summary.executions.map((e) => ({
+          symbol: e.candidate.symbol,
+          side: e.candidate.side,
+          status: e.result?.status ?? 'vetoed',
+          reason: e.veto ?? (e.result?.status === 'rejected' ? e.result.reason : undefined),
+        })),
       });
       const orders = ctx.orders.length || st.executions.length ? ((yield broker.orders(this.own)) as PendingOrder[]) : ctx.orders;
       bus.emit('position.update', { positions, orders });
@@ -429,8 +479,8 @@ export class Engine {
         return rec;
       }
     }
-    const info = ((yield data.symbolInfo(c.symbol)) as SymbolInfo);
-    const tick = ((yield data.tick(c.symbol)) as Tick);
+    const info = (yield data.symbolInfo(c.symbol)) as SymbolInfo;
+    const tick = (yield data.tick(c.symbol)) as Tick;
     const market = c.side === 'buy' ? tick.ask : tick.bid;
     const price = c.entry === 'limit' && c.limitPrice !== undefined ? roundTo(c.limitPrice, info.digits) : market;
     const dir = c.side === 'buy' ? 1 : -1;
@@ -507,7 +557,15 @@ export class Engine {
       switch (result.status) {
         case 'filled':
           yield store.journal.recordFill(
-            extend(orderRec, { status: 'filled', brokerOrderId: result.orderId, positionId: result.positionId, volume: result.volume, price: result.price, updatedAt: updated, result }),
+            extend(orderRec, {
+              status: 'filled',
+              brokerOrderId: result.orderId,
+              positionId: result.positionId,
+              volume: result.volume,
+              price: result.price,
+              updatedAt: updated,
+              result,
+            }),
             tradeOfFill(clientId, result, { sl: intent.sl, tp: intent.tp, agent: c.agent, score: c.score, probability: c.probability, details: c.details }),
           );
           this.ledger.known.add(result.positionId);
@@ -526,7 +584,13 @@ export class Engine {
           const unknown = extend(orderRec, { status: 'unknown' as const, reason: result.reason, updatedAt: updated, result });
           yield store.journal.saveOrder(unknown);
           this.reconciler.trackUnknown(unknown);
-          this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `outcome of ${clientId} (${intent.side} ${intent.volume} ${intent.symbol}) is unknown: ${result.reason}; it will be reconciled, not resent`, { symbol: intent.symbol }));
+          this.report(
+            new TradekitError(
+              'TK_ERR_BROKER_UNKNOWN_OUTCOME',
+              `outcome of ${clientId} (${intent.side} ${intent.volume} ${intent.symbol}) is unknown: ${result.reason}; it will be reconciled, not resent`,
+              { symbol: intent.symbol },
+            ),
+          );
           break;
         }
       }
@@ -536,7 +600,8 @@ export class Engine {
       this.storeFailed(e);
       return rec;
     }
-    if (result.status === 'rejected' && result.code === 'TK_ERR_RUN_FENCED') this.storeFailed(new TradekitError('TK_ERR_RUN_FENCED', `the broker refused ${clientId}: ${result.reason}`, { classification: 'fatal' }));
+    if (result.status === 'rejected' && result.code === 'TK_ERR_RUN_FENCED')
+      this.storeFailed(new TradekitError('TK_ERR_RUN_FENCED', `the broker refused ${clientId}: ${result.reason}`, { classification: 'fatal' }));
     if (hooks.afterExecute.taps.length) yield series(hooks.afterExecute, result, ctx, intent);
     return rec;
   }
@@ -553,7 +618,7 @@ export class Engine {
     }
     if (result.status !== 'unknown') return result;
     try {
-      const found = ((yield broker.lookup(intent.clientId)) as ClientIdLookup);
+      const found = (yield broker.lookup(intent.clientId)) as ClientIdLookup;
       const outcome = outcomeOfLookup(intent, found);
       if (outcome) return outcome;
     } catch (e) {
@@ -589,9 +654,9 @@ export class Engine {
         failpoint(`action.before.${a.type}`);
         if (a.type === 'close') {
           this.ledger.noteClose(a.positionId, a.reason);
-          r = ((yield broker.close(a.positionId, a.volume, this.signal)) as ActionResult);
-        } else if (a.type === 'modify') r = ((yield broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal)) as ActionResult);
-        else r = ((yield broker.cancel(a.orderId, this.signal)) as ActionResult);
+          r = (yield broker.close(a.positionId, a.volume, this.signal)) as ActionResult;
+        } else if (a.type === 'modify') r = (yield broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal)) as ActionResult;
+        else r = (yield broker.cancel(a.orderId, this.signal)) as ActionResult;
         failpoint(`action.after.${a.type}`);
       } catch (e) {
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)} failed: ${(e as Error).message}`, { cause: e }));
@@ -601,7 +666,10 @@ export class Engine {
       else if (r.status === 'rejected') {
         log.warn({ action: a, code: r.code }, `${describeAction(a)} rejected: ${r.reason}`);
         this.d.bus.emit('error', { code: r.code, message: `${describeAction(a)} rejected: ${r.reason}` });
-      } else this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)}: outcome unknown (${r.reason}); next cycle will see the broker's state`));
+      } else
+        this.report(
+          new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)}: outcome unknown (${r.reason}); next cycle will see the broker's state`),
+        );
     }
     if (done) {
       try {
@@ -617,7 +685,10 @@ export class Engine {
   /** Errors caught by the engine: to the `error` hook, the log and the event stream. */
   report(err: TradekitError): void {
     this.d.hooks.error.call(err);
-    this.d.log.warn({ code: err.code, plugin: err.plugin, hook: err.hook, symbol: err.symbol, cause: err.cause instanceof Error ? err.cause.message : undefined }, err.message);
+    this.d.log.warn(
+      { code: err.code, plugin: err.plugin, hook: err.hook, symbol: err.symbol, cause: err.cause instanceof Error ? err.cause.message : undefined },
+      err.message,
+    );
     this.d.bus.emit('error', { code: err.code, message: err.message, plugin: err.plugin, hook: err.hook, symbol: err.symbol });
   }
 

@@ -250,11 +250,15 @@ function wrapTap(hook: HookName, tap: FullTap, opts: InstrumentOptions, watchdog
 
 function timeoutError(plugin: string, hook: HookName, ms: number, args: unknown[]): TradekitError {
   const symbol = symbolOf(hook, args);
-  return new TradekitError('TK_ERR_PLUGIN_TIMEOUT', `plugin "${plugin}" did not answer hook "${hook}"${symbol ? ` for ${symbol}` : ''} within ${ms} ms; raise engine.tapTimeoutMs or fix the plugin`, {
-    plugin,
-    hook,
-    symbol,
-  });
+  return new TradekitError(
+    'TK_ERR_PLUGIN_TIMEOUT',
+    `plugin "${plugin}" did not answer hook "${hook}"${symbol ? ` for ${symbol}` : ''} within ${ms} ms; raise engine.tapTimeoutMs or fix the plugin`,
+    {
+      plugin,
+      hook,
+      symbol,
+    },
+  );
 }
 
 function record(s: TapStats, ms: number): void {

@@ -61,7 +61,7 @@ export class TradeLedger {
       deals = this.queue.splice(0);
     } else {
       const now = ctx.clock.now();
-      deals = ((yield this.broker.history({ from: this.cursor, to: now })) as Deal[]);
+      deals = (yield this.broker.history({ from: this.cursor, to: now })) as Deal[];
       deals.sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
       if (deals.length) this.cursor = Math.max(this.cursor, deals[deals.length - 1]!.time);
     }
@@ -103,7 +103,7 @@ export class TradeLedger {
   }
 
   private *closed(d: Deal): Flow<void> {
-    const trade = ((yield this.journal.getTrade(d.positionId)) as TradeRecord | undefined);
+    const trade = (yield this.journal.getTrade(d.positionId)) as TradeRecord | undefined;
     const reason = d.reason === 'client' ? (this.closeReasons.get(d.positionId) ?? 'client') : d.reason;
     const exit = exitOfDeal(d, trade, reason);
     if (!exit.partial) this.closeReasons.delete(d.positionId);
@@ -122,7 +122,7 @@ export class TradeLedger {
     const live = new Set(ctx.orders.map((o: PendingOrder) => o.clientId));
     for (const rec of [...this.pending.values()]) {
       if (live.has(rec.clientId)) continue;
-      const found = ((yield this.broker.lookup(rec.clientId)) as ClientIdLookup);
+      const found = (yield this.broker.lookup(rec.clientId)) as ClientIdLookup;
       const fill = found.deals.find((d) => d.entry === 'in');
       if (fill) {
         if (!this.seen.has(fill.id)) {
@@ -138,7 +138,16 @@ export class TradeLedger {
       const status = expired ? 'expired' : 'cancelled';
       yield this.journal.saveOrder(extend(rec, { status, reason: expired ? 'expired unfilled' : 'cancelled before fill', updatedAt: ctx.clock.now() }));
       this.bus.emit('order.cancelled', {
-        order: { id: rec.brokerOrderId ?? '', clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type === 'stop' ? 'stop' : 'limit', volume: rec.volume, price: rec.price ?? 0, placedAt: rec.createdAt },
+        order: {
+          id: rec.brokerOrderId ?? '',
+          clientId: rec.clientId,
+          symbol: rec.symbol,
+          side: rec.side,
+          type: rec.type === 'stop' ? 'stop' : 'limit',
+          volume: rec.volume,
+          price: rec.price ?? 0,
+          placedAt: rec.createdAt,
+        },
         reason: status,
       });
       this.log.info({ clientId: rec.clientId, symbol: rec.symbol }, `pending order ${status}`);

@@ -19,7 +19,11 @@ export interface TradeSource {
 }
 
 /** The journal row of a trade opened by `fill`. */
-export function tradeOfFill(clientId: string, fill: Pick<FilledResult, 'positionId' | 'symbol' | 'side' | 'volume' | 'price' | 'time' | 'commission'>, src: TradeSource): OpenTradeRecord {
+export function tradeOfFill(
+  clientId: string,
+  fill: Pick<FilledResult, 'positionId' | 'symbol' | 'side' | 'volume' | 'price' | 'time' | 'commission'>,
+  src: TradeSource,
+): OpenTradeRecord {
   return {
     positionId: fill.positionId,
     clientId,
@@ -40,29 +44,70 @@ export function tradeOfFill(clientId: string, fill: Pick<FilledResult, 'position
 
 /** The intent an order record was sent with (older records without one: rebuilt from its fields). */
 export function intentOf(rec: OrderRecord): OrderIntent {
-  return rec.intent ?? { clientId: rec.clientId, symbol: rec.symbol, side: rec.side, type: rec.type as OrderIntent['type'], volume: rec.volume, price: rec.price, sl: rec.sl, tp: rec.tp };
+  return (
+    rec.intent ?? {
+      clientId: rec.clientId,
+      symbol: rec.symbol,
+      side: rec.side,
+      type: rec.type as OrderIntent['type'],
+      volume: rec.volume,
+      price: rec.price,
+      sl: rec.sl,
+      tp: rec.tp,
+    }
+  );
 }
 
 /** What an order record says about its trade (a fill found later has no candidate at hand). */
 export function sourceOfOrder(rec: OrderRecord): TradeSource {
-  return { sl: rec.sl, tp: rec.tp, agent: rec.agent, score: rec.intent?.source?.score, probability: rec.intent?.source?.probability, details: rec.intent?.source?.details };
+  return {
+    sl: rec.sl,
+    tp: rec.tp,
+    agent: rec.agent,
+    score: rec.intent?.source?.score,
+    probability: rec.intent?.source?.probability,
+    details: rec.intent?.source?.details,
+  };
 }
 
 /** An entry deal as a fill result for `rec`. */
 export function fillOfDeal(rec: Pick<OrderRecord, 'clientId' | 'volume'>, d: Deal): FilledResult {
-  return { status: 'filled', clientId: rec.clientId, orderId: d.orderId, positionId: d.positionId, symbol: d.symbol, side: d.side, volume: d.volume, requestedVolume: rec.volume, price: d.price, time: d.time, commission: d.commission };
+  return {
+    status: 'filled',
+    clientId: rec.clientId,
+    orderId: d.orderId,
+    positionId: d.positionId,
+    symbol: d.symbol,
+    side: d.side,
+    volume: d.volume,
+    requestedVolume: rec.volume,
+    price: d.price,
+    time: d.time,
+    commission: d.commission,
+  };
 }
 
 /** The order record after its fill (the result it is journaled with). */
 export function filledOrder(rec: OrderRecord, fill: FilledResult, now: number): OrderRecord {
-  return extend(rec, { status: 'filled' as const, brokerOrderId: fill.orderId, positionId: fill.positionId, volume: fill.volume, price: fill.price, updatedAt: now, result: fill });
+  return extend(rec, {
+    status: 'filled' as const,
+    brokerOrderId: fill.orderId,
+    positionId: fill.positionId,
+    volume: fill.volume,
+    price: fill.price,
+    updatedAt: now,
+    result: fill,
+  });
 }
 
 /**
  * What a lookup by client id proves happened to an order: it filled (a position or an entry deal
  * carries the id), it is working (a pending order carries it), or nothing carries it (undefined).
  */
-export function outcomeOfLookup(intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume'>, found: ClientIdLookup): FilledResult | PlacedResult | undefined {
+export function outcomeOfLookup(
+  intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume'>,
+  found: ClientIdLookup,
+): FilledResult | PlacedResult | undefined {
   const pos = found.positions[0];
   const fill = found.deals.find((d) => d.entry === 'in');
   if (pos || fill) {
@@ -81,7 +126,18 @@ export function outcomeOfLookup(intent: Pick<OrderIntent, 'clientId' | 'symbol' 
     };
   }
   const order = found.orders[0];
-  if (order) return { status: 'placed', clientId: intent.clientId, orderId: order.id, symbol: intent.symbol, side: intent.side, type: order.type, volume: order.volume, price: order.price, time: order.placedAt };
+  if (order)
+    return {
+      status: 'placed',
+      clientId: intent.clientId,
+      orderId: order.id,
+      symbol: intent.symbol,
+      side: intent.side,
+      type: order.type,
+      volume: order.volume,
+      price: order.price,
+      time: order.placedAt,
+    };
   return undefined;
 }
 
@@ -130,5 +186,17 @@ export function missingExit(t: TradeRecord, now: number): ClosedTrade {
 
 /** A broker position of this run that the journal does not know: adopted as an open trade. */
 export function adoptedTrade(p: Position): OpenTradeRecord {
-  return { positionId: p.id, clientId: p.clientId, symbol: p.symbol, side: p.side, volume: p.volume, entryTime: p.openTime, entryPrice: p.openPrice, sl: p.sl, tp: p.tp, details: { adopted: true }, commission: p.commission };
+  return {
+    positionId: p.id,
+    clientId: p.clientId,
+    symbol: p.symbol,
+    side: p.side,
+    volume: p.volume,
+    entryTime: p.openTime,
+    entryPrice: p.openPrice,
+    sl: p.sl,
+    tp: p.tp,
+    details: { adopted: true },
+    commission: p.commission,
+  };
 }

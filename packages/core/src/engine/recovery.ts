@@ -109,9 +109,14 @@ export class Reconciler {
     });
     if (stale.length) {
       const from = Math.min(...stale.map((t) => t.entryTime));
-      const deals = (await broker.history({ from, to: clock.now() })).filter((x) => x.entry === 'out').sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
+      const deals = (await broker.history({ from, to: clock.now() }))
+        .filter((x) => x.entry === 'out')
+        .sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : 1));
       for (const t of stale) {
-        const r = await this.recordExits(t, deals.filter((x) => x.positionId === t.positionId));
+        const r = await this.recordExits(
+          t,
+          deals.filter((x) => x.positionId === t.positionId),
+        );
         out.exits += r.exits;
         if (!atBroker.has(t.positionId)) {
           if (r.left > 1e-9) {
@@ -190,7 +195,13 @@ export class Reconciler {
       } else if (++u.misses >= UNKNOWN_LOOKUPS) {
         this.unknown.delete(clientId);
         this.differences.failed++;
-        yield journal.saveOrder(extend(u.rec, { status: 'failed', reason: `nothing carries the client id after ${UNKNOWN_LOOKUPS} lookups: it never reached the broker`, updatedAt: now }));
+        yield journal.saveOrder(
+          extend(u.rec, {
+            status: 'failed',
+            reason: `nothing carries the client id after ${UNKNOWN_LOOKUPS} lookups: it never reached the broker`,
+            updatedAt: now,
+          }),
+        );
         log.warn({ clientId }, 'order of unknown outcome not found at the broker: marked failed');
       }
     }
@@ -201,7 +212,19 @@ export class Reconciler {
       this.differences.adopted++;
       if (rec) {
         this.unknown.delete(rec.clientId);
-        yield* ledger.filled(ctx, rec, { status: 'filled', clientId: rec.clientId, orderId: p.id, positionId: p.id, symbol: p.symbol, side: p.side, volume: p.volume, requestedVolume: rec.volume, price: p.openPrice, time: p.openTime, commission: p.commission });
+        yield* ledger.filled(ctx, rec, {
+          status: 'filled',
+          clientId: rec.clientId,
+          orderId: p.id,
+          positionId: p.id,
+          symbol: p.symbol,
+          side: p.side,
+          volume: p.volume,
+          requestedVolume: rec.volume,
+          price: p.openPrice,
+          time: p.openTime,
+          commission: p.commission,
+        });
       } else {
         yield journal.openTrade(adoptedTrade(p));
         ledger.known.add(p.id);

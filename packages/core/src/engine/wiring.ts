@@ -41,7 +41,9 @@ export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): voi
   }
   const onFill = agent.onFill?.bind(agent);
   if (onFill) {
-    tapMaybe(hooks, 'afterExecute', opts, (result: OrderResult, ctx: CycleContext) => (result.status === 'filled' && handles(agent, result.symbol) ? onFill(result, ctx) : undefined));
+    tapMaybe(hooks, 'afterExecute', opts, (result: OrderResult, ctx: CycleContext) =>
+      result.status === 'filled' && handles(agent, result.symbol) ? onFill(result, ctx) : undefined,
+    );
   }
   const onClose = agent.onClose?.bind(agent);
   if (onClose) tapMaybe(hooks, 'positionClosed', opts, (trade: ClosedTrade) => (handles(agent, trade.symbol) ? onClose(trade) : undefined));
@@ -80,7 +82,13 @@ export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskP
 }
 
 /** Asks `fn` about each position (of the agent's symbols) and pushes the actions; sync when `fn` is. */
-function collectActions(ctx: CycleContext, positions: Position[], agent: Agent | undefined, fn: (ctx: CycleContext, p: Position) => MaybePromise<Action[] | void>, from = 0): MaybePromise<void> {
+function collectActions(
+  ctx: CycleContext,
+  positions: Position[],
+  agent: Agent | undefined,
+  fn: (ctx: CycleContext, p: Position) => MaybePromise<Action[] | void>,
+  from = 0,
+): MaybePromise<void> {
   for (let i = from; i < positions.length; i++) {
     const p = positions[i]!;
     if (agent && !handles(agent, p.symbol)) continue;
@@ -106,7 +114,5 @@ export function wireBuiltins(hooks: EngineHooks, tradingState: TradingStateContr
     if (tradingState.state === 'REDUCING') return STATUS.reducingGate;
     return undefined;
   });
-  hooks.candidates.tap({ name: RANK_TAP, stage: 1000 }, (list) =>
-    [...list].sort((a, b) => b.score - a.score || b.probability - a.probability),
-  );
+  hooks.candidates.tap({ name: RANK_TAP, stage: 1000 }, (list) => [...list].sort((a, b) => b.score - a.score || b.probability - a.probability));
 }

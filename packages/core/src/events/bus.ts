@@ -82,7 +82,11 @@ export class EventBus {
       await this.reserveAhead();
     }
     if (resumeFrom > last && this.persisting) {
-      this.emit('stream.gap', { from: last + 1, to: resumeFrom, reason: 'the previous process stopped without persisting these events (crash); some may have been published' });
+      this.emit('stream.gap', {
+        from: last + 1,
+        to: resumeFrom,
+        reason: 'the previous process stopped without persisting these events (crash); some may have been published',
+      });
     }
   }
 
@@ -197,7 +201,8 @@ export class EventBus {
   private dropOldest(): void {
     const n = this.queue.length - this.maxBacklog;
     this.queue.splice(0, n);
-    if (this.counters.dropped === 0) this.o.log?.error({ kept: this.maxBacklog }, 'event backlog full while persistence fails: dropping the oldest unpersisted events');
+    if (this.counters.dropped === 0)
+      this.o.log?.error({ kept: this.maxBacklog }, 'event backlog full while persistence fails: dropping the oldest unpersisted events');
     this.counters.dropped += n;
   }
 

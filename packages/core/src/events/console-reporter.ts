@@ -37,13 +37,18 @@ export class ConsoleReporter implements Sink {
         const { result, intent } = e.data as EventPayloads['order.filled'];
         if (result.status === 'filled') {
           const stops = intent ? ` sl ${intent.sl ?? '-'} tp ${intent.tp ?? '-'}` : '';
-          this.write(`   ${this.c('green', '↳ filled')} ${result.side.toUpperCase()} ${result.volume} ${result.symbol} @ ${result.price}${stops} #${result.positionId}\n`);
+          this.write(
+            `   ${this.c('green', '↳ filled')} ${result.side.toUpperCase()} ${result.volume} ${result.symbol} @ ${result.price}${stops} #${result.positionId}\n`,
+          );
         }
         break;
       }
       case 'order.placed': {
         const { result } = e.data as EventPayloads['order.placed'];
-        if (result.status === 'placed') this.write(`   ${this.c('cyan', '↳ placed')} ${result.side.toUpperCase()} ${result.type.toUpperCase()} ${result.volume} ${result.symbol} @ ${result.price} #${result.orderId}\n`);
+        if (result.status === 'placed')
+          this.write(
+            `   ${this.c('cyan', '↳ placed')} ${result.side.toUpperCase()} ${result.type.toUpperCase()} ${result.volume} ${result.symbol} @ ${result.price} #${result.orderId}\n`,
+          );
         break;
       }
       case 'order.rejected': {
@@ -54,7 +59,9 @@ export class ConsoleReporter implements Sink {
       case 'position.closed': {
         const { trade } = e.data as EventPayloads['position.closed'];
         const pnl = trade.profit >= 0 ? this.c('green', `+${trade.profit.toFixed(2)}`) : this.c('red', trade.profit.toFixed(2));
-        this.write(`   ${this.c('yellow', '↳ closed')} ${trade.side.toUpperCase()} ${trade.volume} ${trade.symbol} #${trade.positionId} @ ${trade.closePrice} (${trade.reason}${trade.partial ? ', partial' : ''}) ${pnl}\n`);
+        this.write(
+          `   ${this.c('yellow', '↳ closed')} ${trade.side.toUpperCase()} ${trade.volume} ${trade.symbol} #${trade.positionId} @ ${trade.closePrice} (${trade.reason}${trade.partial ? ', partial' : ''}) ${pnl}\n`,
+        );
         break;
       }
       case 'state.changed': {
@@ -86,7 +93,10 @@ export class ConsoleReporter implements Sink {
         list.push(sym);
         groups.set(st, list);
       }
-      const parts = [...groups].map(([st, syms]) => `${st.startsWith('CANDIDATE') || st.startsWith('FILLED') || st.startsWith('PLACED') ? this.c('green', st) : st.startsWith('Error') ? this.c('red', st) : st}: ${syms.join(' ')}`);
+      const parts = [...groups].map(
+        ([st, syms]) =>
+          `${st.startsWith('CANDIDATE') || st.startsWith('FILLED') || st.startsWith('PLACED') ? this.c('green', st) : st.startsWith('Error') ? this.c('red', st) : st}: ${syms.join(' ')}`,
+      );
       this.write(`   ${parts.join(' | ')}\n`);
     }
   }

@@ -207,13 +207,25 @@ export class Run {
     this.redact = createRedactor(this.loaded.source.secretValues);
     this.log =
       this.options.logger ??
-      createLogger({ level: cfg.logging.level, format: this.options.logDestination ? 'json' : cfg.logging.format, redact: this.redact, destination: this.options.logDestination as never });
+      createLogger({
+        level: cfg.logging.level,
+        format: this.options.logDestination ? 'json' : cfg.logging.format,
+        redact: this.redact,
+        destination: this.options.logDestination as never,
+      });
     const id = this.options.runId ?? (live ? cfg.run.name : `${cfg.run.name}@${sessionStamp()}`);
     this.info = Object.freeze({ id, name: cfg.run.name, mode: cfg.run.mode, magic: cfg.run.magic ?? magicOf(cfg.run.name) });
     this.log = this.log.child({ run: id });
 
     const scrub = (e: unknown) => withoutExpandedValues(e, this.loaded.source.expansions);
-    this.store = await openStateStore({ url: this.confinedStateUrl(), baseDir: this.loaded.source.dir, run: id, now: () => this.clock.now(), redact: this.redact, log: this.log }).catch((e: unknown) => {
+    this.store = await openStateStore({
+      url: this.confinedStateUrl(),
+      baseDir: this.loaded.source.dir,
+      run: id,
+      now: () => this.clock.now(),
+      redact: this.redact,
+      log: this.log,
+    }).catch((e: unknown) => {
       throw scrub(e);
     });
     try {
@@ -246,7 +258,10 @@ export class Run {
     this.leaseState = state;
     this.lastRenew = this.wall.now();
     if (previous && previous.expiresAt > 0) {
-      this.log.warn({ previous: previous.holder, expiredAt: new Date(previous.expiresAt).toISOString(), token: state.token }, 'took the run over from a process that stopped without releasing it: reconciling before trading');
+      this.log.warn(
+        { previous: previous.holder, expiredAt: new Date(previous.expiresAt).toISOString(), token: state.token },
+        'took the run over from a process that stopped without releasing it: reconciling before trading',
+      );
     }
     this.leaseTimer = setInterval(() => void this.renewLease(), Math.max(50, ttlMs / 3));
     this.leaseTimer.unref();
@@ -268,7 +283,8 @@ export class Run {
 
   /** The state store failed (TK_ERR_STATE_IO: halt, retry, end after the grace period) or the run was fenced (stop now). */
   private stateFailure(e: unknown): void {
-    const err = e instanceof TradekitError ? e : new TradekitError('TK_ERR_STATE_IO', `state store failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    const err =
+      e instanceof TradekitError ? e : new TradekitError('TK_ERR_STATE_IO', `state store failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     if (err.code !== 'TK_ERR_RUN_FENCED' && err.code !== 'TK_ERR_STATE_IO') {
       this.log.warn({ code: err.code }, err.message);
       return;
@@ -318,10 +334,14 @@ export class Run {
       this.log.debug({ code: (e as { code?: string }).code, err: (e as Error).message }, 'state store still failing');
       const since = this.storeFailedAt ?? this.wall.now();
       if (this.wall.now() - since >= this.config.state.failureGraceSeconds * 1000) {
-        throw new TradekitError('TK_ERR_STATE_IO', `the state store failed for more than ${this.config.state.failureGraceSeconds} s (state.failureGraceSeconds): ${failed.message}; the run ends. Fix the store (disk space, permissions, server), then start the run again: startup reconciles the journal with the broker`, {
-          cause: failed,
-          classification: 'fatal',
-        });
+        throw new TradekitError(
+          'TK_ERR_STATE_IO',
+          `the state store failed for more than ${this.config.state.failureGraceSeconds} s (state.failureGraceSeconds): ${failed.message}; the run ends. Fix the store (disk space, permissions, server), then start the run again: startup reconciles the journal with the broker`,
+          {
+            cause: failed,
+            classification: 'fatal',
+          },
+        );
       }
       return false;
     }
@@ -377,12 +397,16 @@ export class Run {
     const missing = cfg.symbols.filter((s) => !known.has(s));
     if (missing.length) {
       const loc = this.loaded.source.locate(['symbols']);
-      throw new TradekitError('TK_ERR_DATA_SYMBOL', `the data source "${this.data.name}" has no ${missing.join(', ')}; it has ${[...known].join(', ') || 'nothing'}`, {
-        file: this.loaded.source.file,
-        line: loc?.line,
-        column: loc?.column,
-        path: 'symbols',
-      });
+      throw new TradekitError(
+        'TK_ERR_DATA_SYMBOL',
+        `the data source "${this.data.name}" has no ${missing.join(', ')}; it has ${[...known].join(', ') || 'nothing'}`,
+        {
+          file: this.loaded.source.file,
+          line: loc?.line,
+          column: loc?.column,
+          path: 'symbols',
+        },
+      );
     }
     if (this.clock instanceof SimClock) this.setWindow(this.clock);
 
@@ -402,7 +426,14 @@ export class Run {
     if (this.broker.fence) await this.broker.fence({ run: this.info.id, token: this.lease.token });
     await this.engine.recover();
     failpoint('run.recovered');
-    await this.store.registerRun({ id: this.info.id, name: this.info.name, mode: this.info.mode, configFile: this.loaded.source.file, startedAt: this.clock.now(), status: 'running' });
+    await this.store.registerRun({
+      id: this.info.id,
+      name: this.info.name,
+      mode: this.info.mode,
+      configFile: this.loaded.source.file,
+      startedAt: this.clock.now(),
+      status: 'running',
+    });
   }
 
   private async setupPlugin(p: LoadedPlugin): Promise<Registration> {
@@ -469,7 +500,10 @@ export class Run {
     if (p.slot === 'risk' && reg.policies.length === 0 && !this.tappedBy(p.instance)) contract.push('a RiskPolicy (ctx.addRiskPolicy) or a hook tap');
     if (p.slot === 'sinks' && reg.sinks.length === 0) contract.push('a Sink (ctx.addSink)');
     if (contract.length) {
-      throw new TradekitError('TK_ERR_PLUGIN_CONTRACT', `plugin "${p.instance}" is in \`${p.slot}\` but registered no ${contract.join(', ')} during setup`, { plugin: p.instance, path: p.where });
+      throw new TradekitError('TK_ERR_PLUGIN_CONTRACT', `plugin "${p.instance}" is in \`${p.slot}\` but registered no ${contract.join(', ')} during setup`, {
+        plugin: p.instance,
+        path: p.where,
+      });
     }
     return reg;
   }
@@ -483,7 +517,10 @@ export class Run {
     const cfg = this.config;
     const cycleMs = cfg.run.cycleSeconds * 1000;
     if (!this.data.coverage || this.data.hasCoverage === false) {
-      throw new TradekitError('TK_ERR_ENGINE_STATE', `mode ${cfg.run.mode} with pace ${cfg.run.pace} replays history, but the data source "${this.data.name}" has no coverage(); use pace: live`);
+      throw new TradekitError(
+        'TK_ERR_ENGINE_STATE',
+        `mode ${cfg.run.mode} with pace ${cfg.run.pace} replays history, but the data source "${this.data.name}" has no coverage(); use pace: live`,
+      );
     }
     let start = -Infinity;
     let end = Infinity;
@@ -499,7 +536,10 @@ export class Run {
     if (cfg.run.to) end = Math.min(end, Date.parse(cfg.run.to.length === 10 ? `${cfg.run.to}T23:59:59Z` : cfg.run.to));
     start = Math.ceil(start / cycleMs) * cycleMs;
     if (!(start < end)) {
-      throw new TradekitError('TK_ERR_DATA_NOT_FOUND', `no replay window: the data of ${cfg.symbols.join(', ')} overlaps from ${iso(start)} to ${iso(end)} after ${cfg.run.warmupBars} warm-up bars`);
+      throw new TradekitError(
+        'TK_ERR_DATA_NOT_FOUND',
+        `no replay window: the data of ${cfg.symbols.join(', ')} overlaps from ${iso(start)} to ${iso(end)} after ${cfg.run.warmupBars} warm-up bars`,
+      );
     }
     clock.set(start);
     this.window = { start, end };
@@ -613,7 +653,9 @@ export class Run {
     if (this.lease?.token) {
       // Every event persisted: the next holder numbers on from the last one, with no gap.
       const clean = this.bus && this.bus.backlog === 0 && !this.bus.persistFailing;
-      await this.lease.release(clean ? { seqHwm: this.bus.lastSeq } : {}).catch((e: unknown) => this.log?.warn({ code: (e as { code?: string }).code }, 'could not release the run lease (it expires by itself)'));
+      await this.lease
+        .release(clean ? { seqHwm: this.bus.lastSeq } : {})
+        .catch((e: unknown) => this.log?.warn({ code: (e as { code?: string }).code }, 'could not release the run lease (it expires by itself)'));
     }
     await this.store?.close();
   }
@@ -692,6 +734,10 @@ function resolveIn<R>(plugin: string, token: InjectionToken<unknown>, resolve: (
     return resolve();
   } catch (e) {
     const name = typeof token === 'symbol' ? (token.description ?? 'a symbol') : typeof token === 'function' ? token.name : String(token);
-    throw new TradekitError('TK_ERR_DI', `plugin "${plugin}" asked for ${name}, which nothing registered before it (register it in an earlier plugin with ctx.register, or order the plugins): ${(e as Error).message}`, { plugin, cause: e });
+    throw new TradekitError(
+      'TK_ERR_DI',
+      `plugin "${plugin}" asked for ${name}, which nothing registered before it (register it in an earlier plugin with ctx.register, or order the plugins): ${(e as Error).message}`,
+      { plugin, cause: e },
+    );
   }
 }

@@ -76,7 +76,8 @@ export const SLOT_ORDER: readonly SlotName[] = ['data', 'broker', 'plugins', 'ri
 
 export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const parse = { envAllow: opts.envAllow, limits: opts.limits };
-  const source = opts.text !== undefined ? parseConfigText(opts.text, file, opts.env ?? process.env, parse) : readConfigFile(file, opts.env ?? process.env, parse);
+  const source =
+    opts.text !== undefined ? parseConfigText(opts.text, file, opts.env ?? process.env, parse) : readConfigFile(file, opts.env ?? process.env, parse);
   const result = await check(source, opts);
   // Whatever a message says (a plugin that cannot be resolved, a value a schema refuses), it does not show a `${NAME}`'s value.
   result.errors = result.errors.map((e) => withoutExpandedValues(e, source.expansions));
@@ -86,7 +87,8 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
 async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = { source, config: source.value as RunConfig, plugins: [], errors: [...source.errors] };
   if (result.errors.length) return result;
-  if (opts.plugins && !opts.paths) throw new TradekitError('TK_ERR_ENGINE_STATE', 'loadConfig: a plugin policy needs a path policy (LoadOptions.paths) for file plugins');
+  if (opts.plugins && !opts.paths)
+    throw new TradekitError('TK_ERR_ENGINE_STATE', 'loadConfig: a plugin policy needs a path policy (LoadOptions.paths) for file plugins');
 
   const raw = source.value as Record<string, unknown>;
   // Shorthand: `- '@tradekit/core/console'` means `{ use: '@tradekit/core/console' }`.
@@ -104,7 +106,10 @@ async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResul
   // that is itself malformed was reported above and is skipped here.
   const bad = new Set(result.errors.map((e) => e.path ?? ''));
   const usable = (p: string, e: unknown): e is PluginEntry =>
-    typeof e === 'object' && e !== null && typeof (e as PluginEntry).use === 'string' && ![...bad].some((b) => b === p || b.startsWith(`${p}.`) || b.startsWith(`${p}[`));
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as PluginEntry).use === 'string' &&
+    ![...bad].some((b) => b === p || b.startsWith(`${p}.`) || b.startsWith(`${p}[`));
   const entries: { slot: SlotName; index?: number; path: PathSegment[]; entry: PluginEntry }[] = [];
   for (const slot of ['data', 'broker'] as const) if (usable(slot, raw[slot])) entries.push({ slot, path: [slot], entry: raw[slot] as PluginEntry });
   for (const slot of ['plugins', 'risk', 'agents', 'sinks'] as const) {
@@ -138,7 +143,9 @@ async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResul
       } catch (err) {
         refused = true;
         const code = err instanceof TradekitError && err.code === 'TK_ERR_PLUGIN_URL' ? 'TK_ERR_PLUGIN_URL' : 'TK_ERR_PLUGIN_FORBIDDEN';
-        result.errors.push(new TradekitError(code, `plugin "${e.entry.use}" is not allowed here: ${(err as Error).message}`, { ...at([...e.path, 'use']), cause: err }));
+        result.errors.push(
+          new TradekitError(code, `plugin "${e.entry.use}" is not allowed here: ${(err as Error).message}`, { ...at([...e.path, 'use']), cause: err }),
+        );
         return undefined;
       }
     });
@@ -163,14 +170,23 @@ async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResul
       try {
         mod = (await import(res.url)) as Record<string, unknown>;
       } catch (err) {
-        result.errors.push(new TradekitError('TK_ERR_PLUGIN_IMPORT', `plugin "${e.entry.use}" failed to load: ${(err as Error).message}`, { ...at([...e.path, 'use']), cause: err }));
+        result.errors.push(
+          new TradekitError('TK_ERR_PLUGIN_IMPORT', `plugin "${e.entry.use}" failed to load: ${(err as Error).message}`, {
+            ...at([...e.path, 'use']),
+            cause: err,
+          }),
+        );
         return undefined;
       }
       const manifest = (mod.default ?? mod.plugin) as PluginManifest | undefined;
       const problems = manifestProblems(manifest);
       if (problems.length) {
         result.errors.push(
-          new TradekitError('TK_ERR_PLUGIN_MANIFEST', `"${e.entry.use}" is not a valid tradekit plugin: ${problems.join('; ')} (export default definePlugin({ name, version, provides, setup }))`, at([...e.path, 'use'])),
+          new TradekitError(
+            'TK_ERR_PLUGIN_MANIFEST',
+            `"${e.entry.use}" is not a valid tradekit plugin: ${problems.join('; ')} (export default definePlugin({ name, version, provides, setup }))`,
+            at([...e.path, 'use']),
+          ),
         );
         return undefined;
       }
@@ -198,7 +214,11 @@ async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResul
     const other = byManifest.get(e.manifest.name);
     if (other && other !== e.url) {
       result.errors.push(
-        new TradekitError('TK_ERR_CONFIG_DUPLICATE_NAME', `two different modules both call themselves "${e.manifest.name}" (${other} and ${e.url})`, at([...e.path, 'use'])),
+        new TradekitError(
+          'TK_ERR_CONFIG_DUPLICATE_NAME',
+          `two different modules both call themselves "${e.manifest.name}" (${other} and ${e.url})`,
+          at([...e.path, 'use']),
+        ),
       );
       continue;
     }
@@ -213,21 +233,31 @@ async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResul
     if (need && !e.manifest.provides.includes(need)) {
       fine = false;
       result.errors.push(
-        new TradekitError('TK_ERR_PLUGIN_PROVIDES', `"${e.manifest.name}" is in \`${e.slot}\` but provides [${e.manifest.provides.join(', ')}], not "${need}"`, where),
+        new TradekitError(
+          'TK_ERR_PLUGIN_PROVIDES',
+          `"${e.manifest.name}" is in \`${e.slot}\` but provides [${e.manifest.provides.join(', ')}], not "${need}"`,
+          where,
+        ),
       );
     }
     for (const [dep, range] of Object.entries(e.manifest.requires ?? {})) {
       const have = dep === '@tradekit/core' ? CORE_VERSION : (versions.get(dep) ?? installedVersion(dep, e.url));
       if (have === undefined) {
         fine = false;
-        result.errors.push(new TradekitError('TK_ERR_PLUGIN_REQUIRES', `"${e.manifest.name}" requires ${dep} ${range}, which is neither loaded nor installed`, where));
+        result.errors.push(
+          new TradekitError('TK_ERR_PLUGIN_REQUIRES', `"${e.manifest.name}" requires ${dep} ${range}, which is neither loaded nor installed`, where),
+        );
       } else if (!semver.satisfies(have, range, { includePrerelease: true })) {
         fine = false;
         result.errors.push(
-          new TradekitError('TK_ERR_PLUGIN_REQUIRES', `"${e.manifest.name}" requires ${dep} ${range}, but ${have} is ${dep === '@tradekit/core' ? 'running' : 'loaded'}`, {
-            ...where,
-            details: { dependency: dep, range, found: have },
-          }),
+          new TradekitError(
+            'TK_ERR_PLUGIN_REQUIRES',
+            `"${e.manifest.name}" requires ${dep} ${range}, but ${have} is ${dep === '@tradekit/core' ? 'running' : 'loaded'}`,
+            {
+              ...where,
+              details: { dependency: dep, range, found: have },
+            },
+          ),
         );
       }
     }
@@ -237,7 +267,9 @@ async function check(source: ConfigSource, opts: LoadOptions): Promise<LoadResul
         compileSchema(e.manifest.configSchema);
       } catch (err) {
         fine = false;
-        result.errors.push(new TradekitError('TK_ERR_PLUGIN_MANIFEST', `"${e.manifest.name}" has an invalid configSchema: ${(err as Error).message}`, { ...where, cause: err }));
+        result.errors.push(
+          new TradekitError('TK_ERR_PLUGIN_MANIFEST', `"${e.manifest.name}" has an invalid configSchema: ${(err as Error).message}`, { ...where, cause: err }),
+        );
       }
       if (fine) {
         const errs = validateAt(e.manifest.configSchema, cfg, source, [...e.path, 'with'], `${e.manifest.name}'s config`);
@@ -293,7 +325,10 @@ function suggestBuiltin(spec: string): string {
 }
 
 /** Why a specifier may not be loaded at all (before resolving it), or undefined. */
-function specifierProblem(spec: string, policy: PluginPolicy | undefined): { code: 'TK_ERR_PLUGIN_URL' | 'TK_ERR_PLUGIN_FORBIDDEN'; message: string } | undefined {
+function specifierProblem(
+  spec: string,
+  policy: PluginPolicy | undefined,
+): { code: 'TK_ERR_PLUGIN_URL' | 'TK_ERR_PLUGIN_FORBIDDEN'; message: string } | undefined {
   if (isUrlSpecifier(spec)) {
     const shown = spec.length > 48 ? `${spec.slice(0, 45)}…` : spec;
     return {

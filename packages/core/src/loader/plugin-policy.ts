@@ -9,7 +9,12 @@
 import path from 'node:path';
 
 /** core's own plugins, always allowed. */
-export const BUILTIN_PLUGINS: readonly string[] = Object.freeze(['@tradekit/core/csv', '@tradekit/core/paper', '@tradekit/core/cache', '@tradekit/core/console']);
+export const BUILTIN_PLUGINS: readonly string[] = Object.freeze([
+  '@tradekit/core/csv',
+  '@tradekit/core/paper',
+  '@tradekit/core/cache',
+  '@tradekit/core/console',
+]);
 
 export interface PluginPolicy {
   /**

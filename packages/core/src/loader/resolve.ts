@@ -30,7 +30,8 @@ export function isPathSpecifier(spec: string): boolean {
  * file that is not JavaScript.
  */
 export function resolvePlugin(spec: string, configDir: string, searchPaths: readonly string[], paths?: PathPolicy): Resolution | undefined {
-  if (isUrlSpecifier(spec)) throw new TradekitError('TK_ERR_PLUGIN_URL', `plugin "${shorten(spec)}" is a URL: plugins load from an installed package or a file`);
+  if (isUrlSpecifier(spec))
+    throw new TradekitError('TK_ERR_PLUGIN_URL', `plugin "${shorten(spec)}" is a URL: plugins load from an installed package or a file`);
   if (isPathSpecifier(spec)) {
     const abs = path.resolve(configDir, spec);
     if (!paths) {
@@ -42,7 +43,10 @@ export function resolvePlugin(spec: string, configDir: string, searchPaths: read
     if (!file) return undefined;
     const real = paths.confine(file, 'plugin file');
     if (!isJsFile(real)) {
-      throw new TradekitError('TK_ERR_PLUGIN_FORBIDDEN', `plugin "${spec}" resolves to ${path.basename(real)}, which is not a JavaScript file (.js, .mjs, .cjs)`);
+      throw new TradekitError(
+        'TK_ERR_PLUGIN_FORBIDDEN',
+        `plugin "${spec}" resolves to ${path.basename(real)}, which is not a JavaScript file (.js, .mjs, .cjs)`,
+      );
     }
     return { url: pathToFileURL(real).href, via: abs };
   }

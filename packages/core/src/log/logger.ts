@@ -19,7 +19,13 @@ export function createLogger(o: LoggerOptions = {}): Logger {
     o.destination ??
     (o.format === 'json'
       ? pino.destination({ dest: 2, sync: true })
-      : (pretty as unknown as (opts: Record<string, unknown>) => DestinationStream)({ destination: 2, sync: true, colorize: process.stderr.isTTY, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }));
+      : (pretty as unknown as (opts: Record<string, unknown>) => DestinationStream)({
+          destination: 2,
+          sync: true,
+          colorize: process.stderr.isTTY,
+          ignore: 'pid,hostname',
+          translateTime: 'SYS:HH:MM:ss.l',
+        }));
   // pino rejects `hooks: undefined`: only pass hooks when there is something to redact.
   const options: LoggerOptionsPino = { level: o.level ?? 'info', base: o.base ?? null };
   if (redact) options.hooks = { streamWrite: (s: string) => redact(s) };

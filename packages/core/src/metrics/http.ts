@@ -34,7 +34,8 @@ function hostnameOf(header: string | undefined): string | undefined {
 /** Listens on `host:port` (port 0: any free port); TK_ERR_METRICS_BIND when it cannot. */
 export async function serveMetrics(source: MetricsSource, o: { port: number; host?: string }): Promise<MetricsServer> {
   const host = o.host ?? '127.0.0.1';
-  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new TradekitError('TK_ERR_METRICS_BIND', `metrics port ${String(o.port)} is not a port number: use 0 to 65535 (0 = any free port)`);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw new TradekitError('TK_ERR_METRICS_BIND', `metrics port ${String(o.port)} is not a port number: use 0 to 65535 (0 = any free port)`);
   const bound = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   const server: Server = createServer((req, res) => {
     const name = hostnameOf(req.headers.host);

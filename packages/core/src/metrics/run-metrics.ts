@@ -82,11 +82,22 @@ export class TradekitMetrics {
       buckets: CYCLE_BUCKETS,
       registers: [this.registry],
     });
-    const each = (fn: (a: Attached) => Iterable<[Labels, number]>) => (): Iterable<[Labels, number]> => [...this.attached.values()].flatMap((a) => [...fn(a)].map(([l, v]) => [{ run: a.label, ...l }, v] as [Labels, number]));
+    const each = (fn: (a: Attached) => Iterable<[Labels, number]>) => (): Iterable<[Labels, number]> =>
+      [...this.attached.values()].flatMap((a) => [...fn(a)].map(([l, v]) => [{ run: a.label, ...l }, v] as [Labels, number]));
     const counts = (m: Map<string, number>, label: string): [Labels, number][] => [...m].map(([k, v]) => [{ [label]: k }, v]);
 
-    this.counter('tradekit_cycles_total', 'Cycles the run has completed.', [], each((a) => [[{}, a.run.engine.cycles]]));
-    this.counter('tradekit_orders_total', 'Orders by outcome: filled, placed (pending at the broker), rejected, cancelled, unknown (outcome lost; reconciled, never resent).', ['outcome'], each((a) => ORDER_OUTCOMES.map((o) => [{ outcome: o }, a.orders[o]])));
+    this.counter(
+      'tradekit_cycles_total',
+      'Cycles the run has completed.',
+      [],
+      each((a) => [[{}, a.run.engine.cycles]]),
+    );
+    this.counter(
+      'tradekit_orders_total',
+      'Orders by outcome: filled, placed (pending at the broker), rejected, cancelled, unknown (outcome lost; reconciled, never resent).',
+      ['outcome'],
+      each((a) => ORDER_OUTCOMES.map((o) => [{ outcome: o }, a.orders[o]])),
+    );
     this.counter(
       'tradekit_order_rejects_total',
       'Rejected orders by class (retryable, non_retryable, fatal) and error code.',
@@ -98,28 +109,103 @@ export class TradekitMetrics {
         }),
       ),
     );
-    this.counter('tradekit_errors_total', 'Errors the run reported (plugin failures, refused actions, unknown outcomes, store failures), by code.', ['code'], each((a) => counts(a.errors, 'code')));
+    this.counter(
+      'tradekit_errors_total',
+      'Errors the run reported (plugin failures, refused actions, unknown outcomes, store failures), by code.',
+      ['code'],
+      each((a) => counts(a.errors, 'code')),
+    );
     this.counter(
       'tradekit_reconciliation_differences_total',
       'Differences between the journal and the broker that reconciliation settled: resolved (unknown outcomes found), adopted (positions the journal lacked), closed, exits (exit deals recorded), failed (never reached the broker).',
       ['kind'],
       each((a) => Object.entries(a.run.engine.reconciler?.differences ?? {}).map(([k, v]) => [{ kind: k }, v])),
     );
-    this.counter('tradekit_breaker_trips_total', 'Times a breaker closed the cycle gate (a cycle gated by it after one that was not).', ['breaker'], each((a) => counts(a.trips, 'breaker')));
-    this.counter('tradekit_gated_cycles_total', 'Cycles whose gate was closed, by breaker.', ['breaker'], each((a) => counts(a.gatedCycles, 'breaker')));
-    this.gauge('tradekit_breaker_open', '1 while the breaker closed the last cycle\'s gate (breakers that tripped before read 0).', ['breaker'], each((a) => [...a.trips.keys()].map((b) => [{ breaker: b }, a.gate === b ? 1 : 0])));
-    this.gauge('tradekit_trading_state', 'The effective trading state: 1 for the current one of ACTIVE, HALTED, REDUCING.', ['state'], each((a) => STATES.map((s) => [{ state: s }, a.run.tradingState.state === s ? 1 : 0])));
-    this.counter('tradekit_trading_state_changes_total', 'Trading state changes, by the state changed to.', ['to'], each((a) => counts(a.stateChanges, 'to')));
-    this.gauge('tradekit_event_backlog', 'Events emitted but not yet persisted to the journal (the event bus queue).', [], each((a) => [[{}, a.run.bus.backlog]]));
-    this.counter('tradekit_events_total', 'Events the run emitted.', [], each((a) => [[{}, a.run.bus.counters.emitted]]));
-    this.counter('tradekit_events_dropped_total', 'Unpersisted events dropped while persistence failed for long.', [], each((a) => [[{}, a.run.bus.counters.dropped]]));
-    this.counter('tradekit_event_persist_errors_total', 'Failed attempts to persist a batch of events.', [], each((a) => [[{}, a.run.bus.counters.persistErrors]]));
+    this.counter(
+      'tradekit_breaker_trips_total',
+      'Times a breaker closed the cycle gate (a cycle gated by it after one that was not).',
+      ['breaker'],
+      each((a) => counts(a.trips, 'breaker')),
+    );
+    this.counter(
+      'tradekit_gated_cycles_total',
+      'Cycles whose gate was closed, by breaker.',
+      ['breaker'],
+      each((a) => counts(a.gatedCycles, 'breaker')),
+    );
+    this.gauge(
+      'tradekit_breaker_open',
+      "1 while the breaker closed the last cycle's gate (breakers that tripped before read 0).",
+      ['breaker'],
+      each((a) => [...a.trips.keys()].map((b) => [{ breaker: b }, a.gate === b ? 1 : 0])),
+    );
+    this.gauge(
+      'tradekit_trading_state',
+      'The effective trading state: 1 for the current one of ACTIVE, HALTED, REDUCING.',
+      ['state'],
+      each((a) => STATES.map((s) => [{ state: s }, a.run.tradingState.state === s ? 1 : 0])),
+    );
+    this.counter(
+      'tradekit_trading_state_changes_total',
+      'Trading state changes, by the state changed to.',
+      ['to'],
+      each((a) => counts(a.stateChanges, 'to')),
+    );
+    this.gauge(
+      'tradekit_event_backlog',
+      'Events emitted but not yet persisted to the journal (the event bus queue).',
+      [],
+      each((a) => [[{}, a.run.bus.backlog]]),
+    );
+    this.counter(
+      'tradekit_events_total',
+      'Events the run emitted.',
+      [],
+      each((a) => [[{}, a.run.bus.counters.emitted]]),
+    );
+    this.counter(
+      'tradekit_events_dropped_total',
+      'Unpersisted events dropped while persistence failed for long.',
+      [],
+      each((a) => [[{}, a.run.bus.counters.dropped]]),
+    );
+    this.counter(
+      'tradekit_event_persist_errors_total',
+      'Failed attempts to persist a batch of events.',
+      [],
+      each((a) => [[{}, a.run.bus.counters.persistErrors]]),
+    );
     const hooks = (pick: (h: HookStats) => number) => each((a) => Object.entries(a.run.metrics?.snapshot() ?? {}).map(([hook, h]) => [{ hook }, pick(h)]));
-    this.counter('tradekit_hook_calls_total', 'Calls of a hook (its busiest tap), with engine.hookTimings on.', ['hook'], hooks((h) => h.calls));
-    this.counter('tradekit_hook_seconds_total', 'Time spent in a hook\'s taps; divide its rate by tradekit_hook_calls_total\'s for the mean latency.', ['hook'], hooks((h) => h.totalMs / 1000));
-    this.gauge('tradekit_hook_max_seconds', 'The slowest single tap call of a hook since the run started.', ['hook'], hooks((h) => h.maxMs / 1000));
-    this.counter('tradekit_hook_errors_total', 'Tap calls of a hook that threw, rejected or timed out.', ['hook'], hooks((h) => h.errors));
-    this.gauge('tradekit_run_info', 'One per observed run, with its mode.', ['mode'], each((a) => [[{ mode: a.run.info?.mode ?? 'unknown' }, 1]]));
+    this.counter(
+      'tradekit_hook_calls_total',
+      'Calls of a hook (its busiest tap), with engine.hookTimings on.',
+      ['hook'],
+      hooks((h) => h.calls),
+    );
+    this.counter(
+      'tradekit_hook_seconds_total',
+      "Time spent in a hook's taps; divide its rate by tradekit_hook_calls_total's for the mean latency.",
+      ['hook'],
+      hooks((h) => h.totalMs / 1000),
+    );
+    this.gauge(
+      'tradekit_hook_max_seconds',
+      'The slowest single tap call of a hook since the run started.',
+      ['hook'],
+      hooks((h) => h.maxMs / 1000),
+    );
+    this.counter(
+      'tradekit_hook_errors_total',
+      'Tap calls of a hook that threw, rejected or timed out.',
+      ['hook'],
+      hooks((h) => h.errors),
+    );
+    this.gauge(
+      'tradekit_run_info',
+      'One per observed run, with its mode.',
+      ['mode'],
+      each((a) => [[{ mode: a.run.info?.mode ?? 'unknown' }, 1]]),
+    );
   }
 
   private counter(name: string, help: string, labels: string[], values: () => Iterable<[Labels, number]>): void {

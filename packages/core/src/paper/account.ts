@@ -162,7 +162,13 @@ export abstract class PaperAccount {
   /** Whether `deals` is sorted by time (true unless a deal was booked with an earlier time). */
   protected dealsInTimeOrder = true;
 
-  protected open(info: SymbolInfo, ticket: string, intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume' | 'sl' | 'tp' | 'magic' | 'comment'>, price: number, time: number): PaperPosition {
+  protected open(
+    info: SymbolInfo,
+    ticket: string,
+    intent: Pick<OrderIntent, 'clientId' | 'symbol' | 'side' | 'volume' | 'sl' | 'tp' | 'magic' | 'comment'>,
+    price: number,
+    time: number,
+  ): PaperPosition {
     const commission = roundMoney(-this.opts.commissionPerLot * intent.volume);
     this.balance = roundMoney(this.balance + commission);
     const pos: PaperPosition = {

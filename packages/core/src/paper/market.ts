@@ -200,7 +200,8 @@ export abstract class PaperMarket extends PaperAccount {
     if (filledInside) {
       for (let i = 0; i < list.length; ) {
         const p = list[i]!;
-        if (p.openTime > time && p.openTime <= closeTime && p.sl && (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl)) this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
+        if (p.openTime > time && p.openTime <= closeTime && p.sl && (p.side === 'buy' ? l <= p.sl : h + sp >= p.sl))
+          this.closeAt(p, p.volume, p.sl, closeTime, 'sl', st.info);
         if (list[i] === p) i++;
       }
     }

@@ -11,7 +11,20 @@ import { inject, injectable } from 'tsyringe';
 import { TradekitError, type ErrorCode } from '../errors.js';
 import { ClockToken, DataSourceToken, PaperBrokerOptionsToken } from '../tokens.js';
 import type { ActionResult, Broker, ClientIdLookup, Clock, DataSource } from '../interfaces.js';
-import type { Account, Deal, DealReason, OrderIntent, OrderResult, PendingOrder, Position, PositionFilter, RejectedResult, Side, SymbolInfo, Tick } from '../types.js';
+import type {
+  Account,
+  Deal,
+  DealReason,
+  OrderIntent,
+  OrderResult,
+  PendingOrder,
+  Position,
+  PositionFilter,
+  RejectedResult,
+  Side,
+  SymbolInfo,
+  Tick,
+} from '../types.js';
 import { roundTo } from '../util/round.js';
 import { isVolumeStepMultiple, roundMoney } from './money.js';
 import { PAPER_DEFAULTS, type PaperBrokerOptions } from './account.js';
@@ -138,7 +151,12 @@ export class PaperBroker extends PaperMarket implements Broker {
     } catch (e) {
       return this.remember(intent, rejection(intent, e));
     }
-    return r ? r.then(() => this.placeSynced(intent), (e: unknown) => this.remember(intent, rejection(intent, e))) : this.placeSynced(intent);
+    return r
+      ? r.then(
+          () => this.placeSynced(intent),
+          (e: unknown) => this.remember(intent, rejection(intent, e)),
+        )
+      : this.placeSynced(intent);
   }
 
   private placeSynced(intent: OrderIntent): OrderResult {
@@ -258,7 +276,9 @@ export class PaperBroker extends PaperMarket implements Broker {
   private orderSnapshot(filter?: PositionFilter): PendingOrder[] {
     const c = this.ordCache;
     if (c && c.version === this.version && c.filter === filter) return c.list;
-    const list = [...this.pending.values()].filter((o) => (!filter?.symbol || o.symbol === filter.symbol) && (filter?.magic === undefined || o.magic === filter.magic)).map((o) => Object.freeze({ ...o }));
+    const list = [...this.pending.values()]
+      .filter((o) => (!filter?.symbol || o.symbol === filter.symbol) && (filter?.magic === undefined || o.magic === filter.magic))
+      .map((o) => Object.freeze({ ...o }));
     Object.freeze(list);
     this.ordCache = { version: this.version, filter, list };
     return list;
@@ -272,9 +292,17 @@ export class PaperBroker extends PaperMarket implements Broker {
     const q = st.quote!;
     const now = this.clock.now();
     const base = intent;
-    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({ status: 'rejected', clientId: intent.clientId, symbol: intent.symbol, code, reason, retryable });
+    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({
+      status: 'rejected',
+      clientId: intent.clientId,
+      symbol: intent.symbol,
+      code,
+      reason,
+      retryable,
+    });
 
-    if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly') return rej('TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
+    if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly')
+      return rej('TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
     if (info.tradeMode === 'longonly' && intent.side === 'sell') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
     if (info.tradeMode === 'shortonly' && intent.side === 'buy') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
     const volErr = this.checkVolume(info, intent.volume);
@@ -290,8 +318,32 @@ export class PaperBroker extends PaperMarket implements Broker {
       const id = String(this.nextTicket++);
       const price = intent.side === 'buy' ? q.ask : q.bid;
       this.changed();
-      this.addPending({ id, clientId: intent.clientId, symbol: intent.symbol, side: intent.side, type: 'market', volume: intent.volume, price, sl: intent.sl || undefined, tp: intent.tp || undefined, placedAt: now, expiresAt: intent.expiresAt, magic: intent.magic, comment: intent.comment });
-      return { status: 'placed', clientId: base.clientId, symbol: base.symbol, orderId: id, side: intent.side, type: 'market', volume: intent.volume, price, time: now };
+      this.addPending({
+        id,
+        clientId: intent.clientId,
+        symbol: intent.symbol,
+        side: intent.side,
+        type: 'market',
+        volume: intent.volume,
+        price,
+        sl: intent.sl || undefined,
+        tp: intent.tp || undefined,
+        placedAt: now,
+        expiresAt: intent.expiresAt,
+        magic: intent.magic,
+        comment: intent.comment,
+      });
+      return {
+        status: 'placed',
+        clientId: base.clientId,
+        symbol: base.symbol,
+        orderId: id,
+        side: intent.side,
+        type: 'market',
+        volume: intent.volume,
+        price,
+        time: now,
+      };
     }
 
     if (intent.type === 'market') {
@@ -300,7 +352,8 @@ export class PaperBroker extends PaperMarket implements Broker {
       if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
       const required = this.marginFor(info, intent.volume, price);
       const free = this.freeMargin();
-      if (required > free) return rej('TK_ERR_BROKER_NO_MONEY', `margin ${required.toFixed(2)} ${this.opts.currency} needed, free margin is ${free.toFixed(2)}`);
+      if (required > free)
+        return rej('TK_ERR_BROKER_NO_MONEY', `margin ${required.toFixed(2)} ${this.opts.currency} needed, free margin is ${free.toFixed(2)}`);
       const ticket = String(this.nextTicket++);
       const pos = this.open(info, ticket, intent, price, now);
       return {
@@ -330,8 +383,10 @@ export class PaperBroker extends PaperMarket implements Broker {
         : intent.side === 'buy'
           ? p >= q.ask + minDist
           : p <= q.bid - minDist;
-    if (!ok) return rej('TK_ERR_BROKER_INVALID_PRICE', `${intent.side} ${intent.type} at ${p} is on the wrong side of the market (bid ${q.bid} / ask ${q.ask})`);
-    if (intent.expiresAt !== undefined && intent.expiresAt <= now) return rej('TK_ERR_BROKER_INVALID_PRICE', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
+    if (!ok)
+      return rej('TK_ERR_BROKER_INVALID_PRICE', `${intent.side} ${intent.type} at ${p} is on the wrong side of the market (bid ${q.bid} / ask ${q.ask})`);
+    if (intent.expiresAt !== undefined && intent.expiresAt <= now)
+      return rej('TK_ERR_BROKER_INVALID_PRICE', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
     const fakeQuote = { ...q, bid: intent.side === 'buy' ? p : p - (q.ask - q.bid), ask: intent.side === 'sell' ? p : p + (q.ask - q.bid) };
     const stopsErr = checkStops(info, intent.side, fakeQuote, intent.sl, intent.tp);
     if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
@@ -353,7 +408,17 @@ export class PaperBroker extends PaperMarket implements Broker {
     };
     this.addPending(order);
     this.changed();
-    return { status: 'placed', clientId: base.clientId, symbol: base.symbol, orderId: id, side: intent.side, type: intent.type, volume: intent.volume, price: p, time: now };
+    return {
+      status: 'placed',
+      clientId: base.clientId,
+      symbol: base.symbol,
+      orderId: id,
+      side: intent.side,
+      type: intent.type,
+      volume: intent.volume,
+      price: p,
+      time: now,
+    };
   }
 
   private modifyNow(positionId: string, stops: { sl?: number; tp?: number }): ActionResult {

@@ -45,12 +45,17 @@ export default definePlugin<CsvPluginConfig>({
       },
       pattern: { type: 'string', default: '{symbol}_{timeframe}.csv' },
       columnCache: { type: 'boolean', default: true, description: 'keep parsed columns in a binary cache (.tkcache/ next to the data, or the OS temp dir)' },
-      barSpread: { type: 'boolean', default: true, description: "quote and fill with a file's per-bar spread column (points) when it has one; false: always the symbol's fixed spread" },
+      barSpread: {
+        type: 'boolean',
+        default: true,
+        description: "quote and fill with a file's per-bar spread column (points) when it has one; false: always the symbol's fixed spread",
+      },
       digitsFromBars: {
         type: 'integer',
         minimum: 1,
         default: 100,
-        description: "a symbol's digits (point, spread, rounding) come from its first N finest-timeframe bars (and other files' bars opening no later), never from later rows; set symbolInfo.<S>.digits to give them",
+        description:
+          "a symbol's digits (point, spread, rounding) come from its first N finest-timeframe bars (and other files' bars opening no later), never from later rows; set symbolInfo.<S>.digits to give them",
       },
       symbolInfo: {
         type: 'object',

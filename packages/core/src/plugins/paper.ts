@@ -30,7 +30,12 @@ export default definePlugin<PaperPluginConfig>({
       balance: { type: 'number', exclusiveMinimum: 0, default: 10000 },
       currency: { type: 'string', pattern: '^[A-Z]{3}$', default: 'USD' },
       leverage: { type: 'number', minimum: 1, default: 100 },
-      leverageBy: { type: 'object', default: {}, additionalProperties: { type: 'number', minimum: 1 }, description: 'per symbol or asset class, e.g. { index: 20 }' },
+      leverageBy: {
+        type: 'object',
+        default: {},
+        additionalProperties: { type: 'number', minimum: 1 },
+        description: 'per symbol or asset class, e.g. { index: 20 }',
+      },
       commissionPerLot: { type: 'number', minimum: 0, default: 0, description: 'per lot per side, account currency' },
       slippagePoints: { type: 'number', minimum: 0, default: 0 },
       stopOutLevel: { type: 'number', minimum: 0, default: 50, description: 'margin level % that triggers stop-out' },
@@ -38,12 +43,14 @@ export default definePlugin<PaperPluginConfig>({
       marketClosed: {
         enum: ['auto', 'reject', 'queue'],
         default: 'auto',
-        description: 'market orders and closes while the market is closed: reject (retryable, like a live broker) or queue for the next open; auto = queue under a simulated clock, reject under the wall clock',
+        description:
+          'market orders and closes while the market is closed: reject (retryable, like a live broker) or queue for the next open; auto = queue under a simulated clock, reject under the wall clock',
       },
       persist: {
         anyOf: [{ const: 'auto' }, { type: 'boolean' }],
         default: 'auto',
-        description: 'save the account in the state store after every change and restore it at start; auto = under the wall clock with a persistent store (forward-testing restarts like live)',
+        description:
+          'save the account in the state store after every change and restore it at start; auto = under the wall clock with a persistent store (forward-testing restarts like live)',
       },
     },
   },

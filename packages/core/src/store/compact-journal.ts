@@ -16,7 +16,21 @@ import { exitTotals, type ExitTotals } from './trade-math.js';
 import { StringTable, grown, numOpt, optNum } from './columns.js';
 import { appendBySeq } from './event-log.js';
 
-const TRADE_NUMS = ['volume', 'openVolume', 'entryTime', 'entryPrice', 'sl', 'tp', 'exitTime', 'exitPrice', 'profit', 'commission', 'swap', 'score', 'probability'] as const;
+const TRADE_NUMS = [
+  'volume',
+  'openVolume',
+  'entryTime',
+  'entryPrice',
+  'sl',
+  'tp',
+  'exitTime',
+  'exitPrice',
+  'profit',
+  'commission',
+  'swap',
+  'score',
+  'probability',
+] as const;
 const TRADE_INTS = ['symbol', 'side', 'closed', 'agent', 'exitReason'] as const;
 const ORDER_NUMS = ['volume', 'price', 'sl', 'tp', 'createdAt', 'updatedAt'] as const;
 const ORDER_INTS = ['symbol', 'side', 'type', 'status', 'agent'] as const;
@@ -180,7 +194,15 @@ export class CompactJournal implements Journal {
     let r = this.tradeRow.get(exit.positionId);
     if (r === undefined) {
       // An exit of a position never journaled as opened (adopted, or its entry was lost).
-      this.openTrade({ positionId: exit.positionId, clientId: exit.clientId, symbol: exit.symbol, side: exit.side, volume: exit.volume, entryTime: exit.openTime, entryPrice: exit.openPrice });
+      this.openTrade({
+        positionId: exit.positionId,
+        clientId: exit.clientId,
+        symbol: exit.symbol,
+        side: exit.side,
+        volume: exit.volume,
+        entryTime: exit.openTime,
+        entryPrice: exit.openPrice,
+      });
       r = this.tradeRow.get(exit.positionId)!;
     }
     const b = this.before;

@@ -91,7 +91,28 @@ const TRANSIENT = new Set([
 ]);
 
 /** Failures of reaching the database at all (no use trying a migration again at once). */
-const CONNECTION = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECTION_LOST', 'POOL_TIMEOUT', '57P01', '57P02', '57P03', '28000', '28P01', '3D000', 'SQLITE_CANTOPEN', 'SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_PERM', 'EACCES']);
+const CONNECTION = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_LOST',
+  'POOL_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '28000',
+  '28P01',
+  '3D000',
+  'SQLITE_CANTOPEN',
+  'SQLITE_NOTADB',
+  'SQLITE_CORRUPT',
+  'SQLITE_PERM',
+  'EACCES',
+]);
 
 /** The driver's code of a database error (`SQLITE_FULL`, `ENOSPC`, a PostgreSQL SQLSTATE…), or ours for what it reports in words only. */
 export function dbErrorCode(e: unknown): string | undefined {
@@ -116,7 +137,8 @@ export function isConnectionFailure(e: unknown): boolean {
 /** `host:port` a network error names (Node's errors carry them), if any. */
 function endpointOf(e: unknown): string | undefined {
   const err = e as { address?: unknown; port?: unknown; hostname?: unknown; errors?: unknown } | null;
-  if (typeof err?.address === 'string') return typeof err.port === 'number' ? `${err.address.includes(':') ? `[${err.address}]` : err.address}:${err.port}` : err.address;
+  if (typeof err?.address === 'string')
+    return typeof err.port === 'number' ? `${err.address.includes(':') ? `[${err.address}]` : err.address}:${err.port}` : err.address;
   if (typeof err?.hostname === 'string') return err.hostname;
   if (Array.isArray(err?.errors) && err.errors.length) return endpointOf(err.errors[0]);
   return undefined;
@@ -126,7 +148,8 @@ function endpointOf(e: unknown): string | undefined {
 export function stateIoError(e: unknown, what: string, url: string): TradekitError {
   if (e instanceof TradekitError) return e;
   const code = dbErrorCode(e) ?? 'UNKNOWN';
-  const words = KNOWN[code] ?? (code.startsWith('SQLITE_') ? 'SQLite error' : code.startsWith('08') ? 'the connection to the database server failed' : 'database error');
+  const words =
+    KNOWN[code] ?? (code.startsWith('SQLITE_') ? 'SQLite error' : code.startsWith('08') ? 'the connection to the database server failed' : 'database error');
   const at = endpointOf(e);
   return new TradekitError('TK_ERR_STATE_IO', `state store ${url}: ${what} failed: ${words} (${code}${at ? ` at ${at}` : ''})`, {
     classification: TRANSIENT.has(code) || code.startsWith('08') ? 'retryable' : 'fatal',

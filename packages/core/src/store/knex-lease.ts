@@ -51,7 +51,10 @@ export class KnexRunLease extends LeaseBase {
         // then does nothing, so both go on to decide on the one row, one after the other (on SQLite the
         // insert takes the database's write lock). The placeholder (token 0, expired) is only ever seen
         // by this transaction: it is replaced below, or rolled back.
-        await trx('tk_leases').insert({ run: this.run, holder: '', token: 0, acquired_at: 0, renewed_at: 0, expires_at: 0, seq_hwm: 0 }).onConflict('run').ignore();
+        await trx('tk_leases')
+          .insert({ run: this.run, holder: '', token: 0, acquired_at: 0, renewed_at: 0, expires_at: 0, seq_hwm: 0 })
+          .onConflict('run')
+          .ignore();
         // A write first, so the transaction holds the row's lock (and SQLite's write lock) before it reads.
         await trx('tk_leases').where({ run: this.run }).update({ run: this.run });
         const row = (await trx('tk_leases').where({ run: this.run }).first()) as Record<string, unknown> | undefined;
@@ -61,14 +64,35 @@ export class KnexRunLease extends LeaseBase {
           state = cur;
           return;
         }
-        const next = { holder: h.id, host: h.host ?? null, pid: h.pid ?? null, token: (cur?.token ?? 0) + 1, acquired_at: now, renewed_at: now, expires_at: now + this.ttlMs };
+        const next = {
+          holder: h.id,
+          host: h.host ?? null,
+          pid: h.pid ?? null,
+          token: (cur?.token ?? 0) + 1,
+          acquired_at: now,
+          renewed_at: now,
+          expires_at: now + this.ttlMs,
+        };
         await trx('tk_leases').where({ run: this.run }).update(next);
         previous = cur;
-        state = { run: this.run, holder: h.id, host: h.host, pid: h.pid, token: next.token, acquiredAt: now, renewedAt: now, expiresAt: next.expires_at, seqHwm: cur?.seqHwm ?? 0 };
+        state = {
+          run: this.run,
+          holder: h.id,
+          host: h.host,
+          pid: h.pid,
+          token: next.token,
+          acquiredAt: now,
+          renewedAt: now,
+          expiresAt: next.expires_at,
+          seqHwm: cur?.seqHwm ?? 0,
+        };
         // Runs registered as running whose process died (their lease expired) are marked crashed. On
         // PostgreSQL rows locked by someone else (another acquisition marking them, or their run
         // finishing) are left to them: nobody waits on anybody in an order that could deadlock.
-        const dead = trx('tk_runs').select('id').where({ status: 'running' }).whereIn('id', trx('tk_leases').select('run').where('expires_at', '<=', now));
+        const dead = trx('tk_runs')
+          .select('id')
+          .where({ status: 'running' })
+          .whereIn('id', trx('tk_leases').select('run').where('expires_at', '<=', now));
         if (!isSqlite(trx)) dead.orderBy('id').forUpdate().skipLocked();
         await trx('tk_runs').whereIn('id', dead).update({ status: 'crashed', ended_at: now, fence: null });
       });

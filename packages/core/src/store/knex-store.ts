@@ -12,7 +12,20 @@
  */
 import type { Knex } from 'knex';
 import { TradekitError } from '../errors.js';
-import type { Clock, Journal, LeaseOptions, Logger, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
+import type {
+  Clock,
+  Journal,
+  LeaseOptions,
+  Logger,
+  OpenTradeRecord,
+  OrderRecord,
+  OrderStatus,
+  RunLease,
+  RunRecord,
+  StateStore,
+  TradeQuery,
+  TradeRecord,
+} from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { FENCED_MARK, migrationSource } from './migrations.js';
@@ -57,10 +70,14 @@ class Db {
   }
 
   private fenced(what: string): TradekitError {
-    return new TradekitError('TK_ERR_RUN_FENCED', `run ${this.run}: ${what} refused: this process (token ${this.token}) no longer holds the run; another process took it over`, {
-      classification: 'fatal',
-      details: { run: this.run, token: this.token },
-    });
+    return new TradekitError(
+      'TK_ERR_RUN_FENCED',
+      `run ${this.run}: ${what} refused: this process (token ${this.token}) no longer holds the run; another process took it over`,
+      {
+        classification: 'fatal',
+        details: { run: this.run, token: this.token },
+      },
+    );
   }
 
   async read<T>(what: string, q: (db: Knex) => Promise<T>): Promise<T> {
@@ -150,7 +167,15 @@ export class KnexStateStore implements StateStore {
    * connection per file per process) or `pg` (`connection`: the postgres:// URL; one shared pool per
    * URL per process). `url` is what messages show: never a password.
    */
-  static async open(opts: { url: string; client: 'sqlite3' | 'pg'; connection: Knex.StaticConnectionConfig | string; run: string; redact?: (s: string) => string; now: () => number; log?: Logger }): Promise<KnexStateStore> {
+  static async open(opts: {
+    url: string;
+    client: 'sqlite3' | 'pg';
+    connection: Knex.StaticConnectionConfig | string;
+    run: string;
+    redact?: (s: string) => string;
+    now: () => number;
+    log?: Logger;
+  }): Promise<KnexStateStore> {
     let db: Knex;
     let close: () => Promise<void>;
     let ready: Promise<void>;
@@ -161,7 +186,8 @@ export class KnexStateStore implements StateStore {
       close = () => h.release();
       ready = h.ready((k) => withSqliteMigrationLock(filename, (exclusive) => migrateLatest(k, exclusive)));
     } else {
-      if (typeof opts.connection !== 'string') throw new TradekitError('TK_ERR_STATE_URL', `${opts.url}: a PostgreSQL store takes its connection as a postgres:// URL`);
+      if (typeof opts.connection !== 'string')
+        throw new TradekitError('TK_ERR_STATE_URL', `${opts.url}: a PostgreSQL store takes its connection as a postgres:// URL`);
       const pg = parsePgUrl(opts.connection);
       const h = openPgDatabase(pg, opts.log);
       db = h.db;
@@ -183,7 +209,10 @@ export class KnexStateStore implements StateStore {
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const row = await this.d.read(`reading ${key}`, (db) => db('tk_kv').where({ run: this.d.run, key }).first('value') as Promise<{ value: string } | undefined>);
+    const row = await this.d.read(
+      `reading ${key}`,
+      (db) => db('tk_kv').where({ run: this.d.run, key }).first('value') as Promise<{ value: string } | undefined>,
+    );
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -208,26 +237,49 @@ export class KnexStateStore implements StateStore {
   }
 
   async updatedAt(key: string): Promise<number | undefined> {
-    const row = await this.d.read(`reading ${key}`, (db) => db('tk_kv').where({ run: this.d.run, key }).first('updated_at') as Promise<{ updated_at: number | string } | undefined>);
+    const row = await this.d.read(
+      `reading ${key}`,
+      (db) => db('tk_kv').where({ run: this.d.run, key }).first('updated_at') as Promise<{ updated_at: number | string } | undefined>,
+    );
     return row ? Number(row.updated_at) : undefined;
   }
 
   async registerRun(r: RunRecord): Promise<void> {
     await this.d.write1('registering the run', (db) =>
       db('tk_runs')
-        .insert(this.d.tag({ id: r.id, name: r.name, mode: r.mode, config_file: r.configFile ?? null, started_at: r.startedAt, ended_at: null, status: r.status, summary: null }))
+        .insert(
+          this.d.tag({
+            id: r.id,
+            name: r.name,
+            mode: r.mode,
+            config_file: r.configFile ?? null,
+            started_at: r.startedAt,
+            ended_at: null,
+            status: r.status,
+            summary: null,
+          }),
+        )
         .onConflict('id')
         .merge(['status', 'ended_at', 'fence']),
     );
   }
 
   async finishRun(id: string, status: string, summary?: unknown): Promise<void> {
-    await this.d.write1('recording the end of the run', (db) => db('tk_runs').where({ id }).update(this.d.tag({ status, ended_at: this.now(), summary: summary === undefined ? null : this.redact(JSON.stringify(summary)) })));
+    await this.d.write1('recording the end of the run', (db) =>
+      db('tk_runs')
+        .where({ id })
+        .update(this.d.tag({ status, ended_at: this.now(), summary: summary === undefined ? null : this.redact(JSON.stringify(summary)) })),
+    );
   }
 
   /** Runs, newest first; a run still marked running whose lease expired (its process died) reads `crashed`. */
   async listRuns(): Promise<RunRecord[]> {
-    const [rows, leases] = await this.d.read('listing runs', (db) => Promise.all([db('tk_runs').orderBy('started_at', 'desc') as Promise<Record<string, unknown>[]>, db('tk_leases').select() as Promise<Record<string, unknown>[]>]));
+    const [rows, leases] = await this.d.read('listing runs', (db) =>
+      Promise.all([
+        db('tk_runs').orderBy('started_at', 'desc') as Promise<Record<string, unknown>[]>,
+        db('tk_leases').select() as Promise<Record<string, unknown>[]>,
+      ]),
+    );
     const byRun = new Map(leases.map((l) => [String(l.run), toLease(l)]));
     const now = this.leaseClock.now();
     return rows.map((r) => {
@@ -301,25 +353,25 @@ class KnexJournal implements Journal {
     return trx('tk_trades')
       .insert(
         this.d.tag({
-        run: this.run,
-        position_id: rec.positionId,
-        client_id: rec.clientId ?? null,
-        symbol: rec.symbol,
-        side: rec.side,
-        volume: rec.volume,
-        open_volume: rec.volume,
-        entry_time: rec.entryTime,
-        entry_price: rec.entryPrice,
-        sl: rec.sl ?? null,
-        tp: rec.tp ?? null,
-        profit: commission,
-        commission,
-        swap: 0,
-        status: 'open',
-        agent: rec.agent ?? null,
-        score: rec.score ?? null,
-        probability: rec.probability ?? null,
-        details: rec.details ? this.redact(JSON.stringify(rec.details)) : null,
+          run: this.run,
+          position_id: rec.positionId,
+          client_id: rec.clientId ?? null,
+          symbol: rec.symbol,
+          side: rec.side,
+          volume: rec.volume,
+          open_volume: rec.volume,
+          entry_time: rec.entryTime,
+          entry_price: rec.entryPrice,
+          sl: rec.sl ?? null,
+          tp: rec.tp ?? null,
+          profit: commission,
+          commission,
+          swap: 0,
+          status: 'open',
+          agent: rec.agent ?? null,
+          score: rec.score ?? null,
+          probability: rec.probability ?? null,
+          details: rec.details ? this.redact(JSON.stringify(rec.details)) : null,
         }),
       )
       .onConflict(['run', 'position_id'])
@@ -369,17 +421,17 @@ class KnexJournal implements Journal {
       const after = applyExit(before, exit);
       await trx('tk_trade_exits').insert(
         this.d.tag({
-        run: this.run,
-        position_id: exit.positionId,
-        deal_id: exit.dealId ?? null,
-        volume: exit.volume,
-        price: exit.closePrice,
-        time: exit.closeTime,
-        reason: exit.reason,
-        profit: exit.profit,
-        commission: exit.commission,
-        swap: exit.swap,
-        partial: exit.partial,
+          run: this.run,
+          position_id: exit.positionId,
+          deal_id: exit.dealId ?? null,
+          volume: exit.volume,
+          price: exit.closePrice,
+          time: exit.closeTime,
+          reason: exit.reason,
+          profit: exit.profit,
+          commission: exit.commission,
+          swap: exit.swap,
+          partial: exit.partial,
         }),
       );
       const patch = this.d.tag({
@@ -442,17 +494,28 @@ class KnexJournal implements Journal {
   }
 
   async events(sinceSeq: number, limit = 1000): Promise<TradekitEvent[]> {
-    const rows = (await this.d.read('reading events', (db) => db('tk_events').where({ run: this.run }).andWhere('seq', '>', sinceSeq).orderBy('seq', 'asc').limit(limit))) as {
+    const rows = (await this.d.read('reading events', (db) =>
+      db('tk_events').where({ run: this.run }).andWhere('seq', '>', sinceSeq).orderBy('seq', 'asc').limit(limit),
+    )) as {
       seq: number | string;
       type: string;
       time: number | string;
       data: string;
     }[];
-    return rows.map((r) => ({ v: 1, type: r.type as TradekitEvent['type'], run: this.run, seq: Number(r.seq), time: Number(r.time), data: JSON.parse(r.data) as never }));
+    return rows.map((r) => ({
+      v: 1,
+      type: r.type as TradekitEvent['type'],
+      run: this.run,
+      seq: Number(r.seq),
+      time: Number(r.time),
+      data: JSON.parse(r.data) as never,
+    }));
   }
 
   async lastEventSeq(): Promise<number> {
-    const row = (await this.d.read('reading the last event', (db) => db('tk_events').where({ run: this.run }).max('seq as m').first())) as { m: number | string | null } | undefined;
+    const row = (await this.d.read('reading the last event', (db) => db('tk_events').where({ run: this.run }).max('seq as m').first())) as
+      | { m: number | string | null }
+      | undefined;
     return Number(row?.m ?? 0);
   }
 }

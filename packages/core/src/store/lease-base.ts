@@ -40,10 +40,14 @@ export abstract class LeaseBase implements RunLease {
 
   protected fenced(current: LeaseState | undefined): TradekitError {
     const by = current ? `${current.holder} (token ${current.token})` : 'nobody (the lease row is gone)';
-    this.fencedBy = new TradekitError('TK_ERR_RUN_FENCED', `run ${this.run}: this process (token ${this.token}) lost its lease to ${by}; it stops writing at once`, {
-      classification: 'fatal',
-      details: { run: this.run, token: this.token, holder: current?.holder, holderToken: current?.token },
-    });
+    this.fencedBy = new TradekitError(
+      'TK_ERR_RUN_FENCED',
+      `run ${this.run}: this process (token ${this.token}) lost its lease to ${by}; it stops writing at once`,
+      {
+        classification: 'fatal',
+        details: { run: this.run, token: this.token, holder: current?.holder, holderToken: current?.token },
+      },
+    );
     this.validUntil = -Infinity;
     return this.fencedBy;
   }
@@ -54,7 +58,11 @@ export abstract class LeaseBase implements RunLease {
     return new TradekitError(
       'TK_ERR_RUN_LOCKED',
       `run ${this.run} is held by ${current.holder}${where} since ${iso(current.acquiredAt)}; its lease ends at ${iso(current.expiresAt)} (in ${Math.max(0, Math.ceil((current.expiresAt - now) / 1000))} s). Stop that process first; if it died, start again after the lease has expired`,
-      { classification: 'retryable', retryAfterMs: Math.max(0, current.expiresAt - now), details: { run: this.run, holder: current.holder, host: current.host, pid: current.pid, expiresAt: current.expiresAt } },
+      {
+        classification: 'retryable',
+        retryAfterMs: Math.max(0, current.expiresAt - now),
+        details: { run: this.run, holder: current.holder, host: current.host, pid: current.pid, expiresAt: current.expiresAt },
+      },
     );
   }
 

@@ -1,5 +1,17 @@
 /** An in-process StateStore for backtests and tests: same contract as the SQLite store, no I/O. */
-import type { Journal, LeaseOptions, LeaseState, OpenTradeRecord, OrderRecord, OrderStatus, RunLease, RunRecord, StateStore, TradeQuery, TradeRecord } from '../interfaces.js';
+import type {
+  Journal,
+  LeaseOptions,
+  LeaseState,
+  OpenTradeRecord,
+  OrderRecord,
+  OrderStatus,
+  RunLease,
+  RunRecord,
+  StateStore,
+  TradeQuery,
+  TradeRecord,
+} from '../interfaces.js';
 import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
@@ -13,7 +25,8 @@ import { appendBySeq } from './event-log.js';
  * mutating their object); nested `intent`/`details` objects are shared — cheap enough for a
  * backtest's thousands of trades.
  */
-const clone = <T>(v: T): T => (v === undefined || v === null || typeof v !== 'object' ? v : Array.isArray(v) ? (v.map((x) => clone(x)) as T) : (Object.assign({}, v) as T));
+const clone = <T>(v: T): T =>
+  v === undefined || v === null || typeof v !== 'object' ? v : Array.isArray(v) ? (v.map((x) => clone(x)) as T) : (Object.assign({}, v) as T);
 
 export class MemoryStateStore implements StateStore {
   readonly url: string;
@@ -102,7 +115,9 @@ class MemoryJournal implements Journal {
     return clone(this.orders.get(clientId));
   }
   listOrders(f: { status?: OrderStatus[]; symbol?: string; limit?: number } = {}): OrderRecord[] {
-    const out = [...this.orders.values()].filter((o) => (!f.status?.length || f.status.includes(o.status)) && (!f.symbol || o.symbol === f.symbol)).sort((a, b) => b.createdAt - a.createdAt);
+    const out = [...this.orders.values()]
+      .filter((o) => (!f.status?.length || f.status.includes(o.status)) && (!f.symbol || o.symbol === f.symbol))
+      .sort((a, b) => b.createdAt - a.createdAt);
     return clone(f.limit ? out.slice(0, f.limit) : out);
   }
   recordFill(order: OrderRecord, trade: OpenTradeRecord): void {
@@ -127,7 +142,13 @@ class MemoryJournal implements Journal {
   }
   listTrades(q: TradeQuery = {}): TradeRecord[] {
     const out = [...this.trades.values()]
-      .filter((t) => (!q.status || t.status === q.status) && (!q.symbol || t.symbol === q.symbol) && (q.from === undefined || t.entryTime >= q.from) && (q.to === undefined || t.entryTime <= q.to))
+      .filter(
+        (t) =>
+          (!q.status || t.status === q.status) &&
+          (!q.symbol || t.symbol === q.symbol) &&
+          (q.from === undefined || t.entryTime >= q.from) &&
+          (q.to === undefined || t.entryTime <= q.to),
+      )
       .sort((a, b) => b.entryTime - a.entryTime || (b.positionId < a.positionId ? -1 : 1));
     const start = q.offset ?? 0;
     return clone(out.slice(start, q.limit ? start + q.limit : undefined));
@@ -162,7 +183,17 @@ class MemoryRunLease extends LeaseBase {
     const now = this.clock.now();
     const previous = this.store.leaseRow();
     if (previous && previous.expiresAt > now && previous.holder !== this.holder.id) throw this.locked(previous);
-    const state: LeaseState = { run: this.run, holder: this.holder.id, host: this.holder.host, pid: this.holder.pid, token: (previous?.token ?? 0) + 1, acquiredAt: now, renewedAt: now, expiresAt: now + this.ttlMs, seqHwm: previous?.seqHwm ?? 0 };
+    const state: LeaseState = {
+      run: this.run,
+      holder: this.holder.id,
+      host: this.holder.host,
+      pid: this.holder.pid,
+      token: (previous?.token ?? 0) + 1,
+      acquiredAt: now,
+      renewedAt: now,
+      expiresAt: now + this.ttlMs,
+      seqHwm: previous?.seqHwm ?? 0,
+    };
     this.store.leaseRow(state);
     this.token = state.token;
     this.renewedAt(now);

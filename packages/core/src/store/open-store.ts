@@ -46,7 +46,10 @@ export async function openStateStore(o: OpenStoreOptions): Promise<StateStore> {
       // A dependency of @tradekit/core: missing only from a broken or pruned install.
       await import('pg' as string);
     } catch {
-      throw new TradekitError('TK_ERR_STATE_DRIVER_MISSING', `state.url ${pg.display} is PostgreSQL but its driver, the "pg" package (a dependency of @tradekit/core), cannot be loaded: reinstall tradekit (npm install)`);
+      throw new TradekitError(
+        'TK_ERR_STATE_DRIVER_MISSING',
+        `state.url ${pg.display} is PostgreSQL but its driver, the "pg" package (a dependency of @tradekit/core), cannot be loaded: reinstall tradekit (npm install)`,
+      );
     }
     return KnexStateStore.open({ url: pg.display, client: 'pg', connection: url, run: o.run, redact: o.redact, now: o.now, log: o.log });
   }

@@ -24,7 +24,6 @@ export function isPgUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url.trim());
 }
 
-
 export function parsePgUrl(url: string): PgUrl {
   let u: URL;
   try {
@@ -36,7 +35,8 @@ export function parsePgUrl(url: string): PgUrl {
   const raw = u.searchParams.get('pool_max');
   if (raw !== null) {
     poolMax = Number(raw);
-    if (!Number.isInteger(poolMax) || poolMax < 1 || poolMax > 1000) throw new TradekitError('TK_ERR_STATE_URL', `state.url ${redactUrl(url)}: pool_max must be a whole number from 1 to 1000 (got "${raw}")`);
+    if (!Number.isInteger(poolMax) || poolMax < 1 || poolMax > 1000)
+      throw new TradekitError('TK_ERR_STATE_URL', `state.url ${redactUrl(url)}: pool_max must be a whole number from 1 to 1000 (got "${raw}")`);
     u.searchParams.delete('pool_max');
   }
   const host = u.hostname || u.searchParams.get('host') || 'localhost';

@@ -92,7 +92,8 @@ export async function withSqliteMigrationLock<T>(filename: string, fn: (exclusiv
         rmSync(lock, { force: true });
         continue;
       }
-      if (performance.now() - started > MIGRATION_WAIT_MS) throw new Error(`the migration lock ${lock} is held by process ${holder || '?'} for more than ${MIGRATION_WAIT_MS / 1000} s`);
+      if (performance.now() - started > MIGRATION_WAIT_MS)
+        throw new Error(`the migration lock ${lock} is held by process ${holder || '?'} for more than ${MIGRATION_WAIT_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

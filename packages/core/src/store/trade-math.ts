@@ -35,11 +35,16 @@ export interface ExitTotals {
  * into its columns without an object per exit): volume-weighted exit price, money totals, closed
  * when nothing remains.
  */
-export function exitTotals(t: Readonly<Pick<TradeRecord, 'volume' | 'openVolume' | 'exitPrice' | 'profit' | 'commission' | 'swap'>>, exit: ClosedTrade, out: ExitTotals): ExitTotals {
+export function exitTotals(
+  t: Readonly<Pick<TradeRecord, 'volume' | 'openVolume' | 'exitPrice' | 'profit' | 'commission' | 'swap'>>,
+  exit: ClosedTrade,
+  out: ExitTotals,
+): ExitTotals {
   const closedBefore = t.volume - t.openVolume;
   const closedAfter = closedBefore + exit.volume;
   // The first (usually only) exit is the fill price itself: p·v/v is not always p in binary floating point.
-  const exitPrice = closedBefore > 1e-9 && closedAfter > 0 ? ((t.exitPrice ?? 0) * closedBefore + exit.closePrice * exit.volume) / closedAfter : exit.closePrice;
+  const exitPrice =
+    closedBefore > 1e-9 && closedAfter > 0 ? ((t.exitPrice ?? 0) * closedBefore + exit.closePrice * exit.volume) / closedAfter : exit.closePrice;
   const openVolume = Math.max(0, Math.round((t.openVolume - exit.volume) * 1e8) / 1e8);
   const done = !exit.partial || openVolume <= 1e-9;
   out.openVolume = done ? 0 : openVolume;

@@ -16,7 +16,11 @@ export class TestkitAssertionError extends TradekitError {
   readonly showDiff: boolean;
   readonly generatedMessage = false;
 
-  constructor(code: TestkitCode, message: string, o: { actual?: unknown; expected?: unknown; operator?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: TestkitCode,
+    message: string,
+    o: { actual?: unknown; expected?: unknown; operator?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(code, message, { details: o.details, cause: o.cause });
     this.name = 'AssertionError';
     this.actual = o.actual;

@@ -47,7 +47,11 @@ function intent(h: BrokerHarness, clientId: string, o: Partial<OrderIntent> = {}
 }
 
 function filled(r: OrderResult, what: string): Extract<OrderResult, { status: 'filled' }> {
-  assert.equal(r.status, 'filled', `${what}: expected filled, got ${r.status}${r.status === 'rejected' ? ` (${r.code}: ${r.reason})` : r.status === 'unknown' ? ` (${r.reason})` : ''}`);
+  assert.equal(
+    r.status,
+    'filled',
+    `${what}: expected filled, got ${r.status}${r.status === 'rejected' ? ` (${r.code}: ${r.reason})` : r.status === 'unknown' ? ` (${r.reason})` : ''}`,
+  );
   return r as Extract<OrderResult, { status: 'filled' }>;
 }
 
@@ -116,8 +120,14 @@ export const BROKER_CONFORMANCE: readonly ConformanceCase[] = [
     async run(h) {
       const r = filled(await h.broker.place(intent(h, 'ck-look-1')), 'buy');
       const f = await h.broker.lookup('ck-look-1');
-      assert.ok(f.positions.some((p) => p.id === r.positionId), 'position found');
-      assert.ok(f.deals.some((d) => d.entry === 'in' && d.positionId === r.positionId), 'opening deal found');
+      assert.ok(
+        f.positions.some((p) => p.id === r.positionId),
+        'position found',
+      );
+      assert.ok(
+        f.deals.some((d) => d.entry === 'in' && d.positionId === r.positionId),
+        'opening deal found',
+      );
       const none = await h.broker.lookup('ck-never-used');
       assert.deepEqual([none.positions.length, none.orders.length, none.deals.length], [0, 0, 0]);
     },
@@ -294,7 +304,10 @@ export const BROKER_CONFORMANCE: readonly ConformanceCase[] = [
       assert.ok(pos[0]!.openPrice <= 1.095 + P / 2, `filled at or below the limit (${pos[0]!.openPrice})`);
       assert.equal((await h.broker.orders({ symbol: h.symbol })).length, 0);
       const f = await h.broker.lookup('ck-limf-1');
-      assert.ok(f.deals.some((d) => d.entry === 'in'), 'opening deal carries the client id');
+      assert.ok(
+        f.deals.some((d) => d.entry === 'in'),
+        'opening deal carries the client id',
+      );
     },
   },
   {
@@ -323,7 +336,10 @@ export const BROKER_CONFORMANCE: readonly ConformanceCase[] = [
       assert.deepEqual(hist.map((d) => d.entry).sort(), ['in', 'out']);
       for (const d of hist) near(d.time, h.now(), 5000, `deal ${d.id} time (ms UTC)`);
       if (unsub) {
-        assert.ok(got.some((d) => d.positionId === r.positionId && d.entry === 'out'), 'subscriber saw the closing deal');
+        assert.ok(
+          got.some((d) => d.positionId === r.positionId && d.entry === 'out'),
+          'subscriber saw the closing deal',
+        );
         unsub();
       }
     },
@@ -337,7 +353,10 @@ export const BROKER_CONFORMANCE: readonly ConformanceCase[] = [
       const d = (await historyAround(h, t0)).find((x) => x.positionId === r.positionId && x.entry === 'in');
       assert.ok(d, 'opening deal');
       const exact = await h.broker.history({ from: d.time, to: d.time });
-      assert.ok(exact.some((x) => x.id === d.id), 'deal at from = to = its time');
+      assert.ok(
+        exact.some((x) => x.id === d.id),
+        'deal at from = to = its time',
+      );
     },
   },
   {
@@ -456,7 +475,14 @@ export async function runConformanceCase(c: ConformanceCase, create: HarnessFact
  * Registers every case with a test runner: `defineBrokerConformance(it, () => makeHarness())`.
  * `capabilities` says which optional harness features the factory's harnesses have.
  */
-export function defineBrokerConformance(register: (title: string, fn: () => Promise<void>) => unknown, create: HarnessFactory, capabilities: { loseNextResponse?: boolean; closeMarket?: boolean } = {}): void {
-  const probe = { loseNextResponse: capabilities.loseNextResponse ? () => undefined : undefined, closeMarket: capabilities.closeMarket ? () => undefined : undefined };
+export function defineBrokerConformance(
+  register: (title: string, fn: () => Promise<void>) => unknown,
+  create: HarnessFactory,
+  capabilities: { loseNextResponse?: boolean; closeMarket?: boolean } = {},
+): void {
+  const probe = {
+    loseNextResponse: capabilities.loseNextResponse ? () => undefined : undefined,
+    closeMarket: capabilities.closeMarket ? () => undefined : undefined,
+  };
   for (const c of conformanceCases(probe)) register(`${c.id}: ${c.title}`, () => runConformanceCase(c, create));
 }

@@ -39,7 +39,12 @@ export interface ReadFixtureOptions {
 /** Reads every matching CSV file of `dir` (as the CSV source would). */
 export async function readFixtureBars(dir: string, o: ReadFixtureOptions): Promise<FixtureBars> {
   const pattern = o.pattern ?? '{symbol}_{timeframe}.csv';
-  const re = new RegExp(`^${pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace('{symbol}', '(?<symbol>.+?)').replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace('{symbol}', '(?<symbol>.+?)')
+      .replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`,
+  );
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -155,7 +160,16 @@ export function trimBefore(f: BarFile, t: number, keep: number): Columns {
 
 function copy(b: ParsedBars, from: number, to: number): Columns {
   const c = (a: Float64Array): Float64Array => a.slice(from, to);
-  return { time: c(b.time), open: c(b.open), high: c(b.high), low: c(b.low), close: c(b.close), volume: c(b.volume), spread: b.spread && c(b.spread), length: to - from };
+  return {
+    time: c(b.time),
+    open: c(b.open),
+    high: c(b.high),
+    low: c(b.low),
+    close: c(b.close),
+    volume: c(b.volume),
+    spread: b.spread && c(b.spread),
+    length: to - from,
+  };
 }
 
 /** Writes one variant of every file into `dir` (`time,open,high,low,close,volume[,spread]`, server time). */

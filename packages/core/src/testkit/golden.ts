@@ -29,7 +29,10 @@ export function stableJson(value: unknown): string {
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
     if (Array.isArray(v)) return v.map(norm);
     if (v && typeof v === 'object') {
-      const src = typeof (v as { toJSON?: unknown }).toJSON === 'function' ? ((v as { toJSON(): unknown }).toJSON() as Record<string, unknown>) : (v as Record<string, unknown>);
+      const src =
+        typeof (v as { toJSON?: unknown }).toJSON === 'function'
+          ? ((v as { toJSON(): unknown }).toJSON() as Record<string, unknown>)
+          : (v as Record<string, unknown>);
       if (src !== v) return norm(src);
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(src).sort()) if (src[k] !== undefined) out[k] = norm(src[k]);
@@ -92,7 +95,11 @@ export function matchGolden(file: string, value: unknown, o: GoldenOptions = {})
   const abs = path.resolve(file);
   if (update || !existsSync(abs)) {
     if (!update && env.CI) {
-      throw new TestkitAssertionError('TK_ERR_TESTKIT_GOLDEN', `golden file ${abs} is missing (CI: not written); run the test once with TK_UPDATE_GOLDEN=1 and commit the file`, { details: { file: abs } });
+      throw new TestkitAssertionError(
+        'TK_ERR_TESTKIT_GOLDEN',
+        `golden file ${abs} is missing (CI: not written); run the test once with TK_UPDATE_GOLDEN=1 and commit the file`,
+        { details: { file: abs } },
+      );
     }
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, text);

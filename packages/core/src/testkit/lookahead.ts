@@ -72,7 +72,12 @@ export async function checkLookahead(o: LookaheadOptions): Promise<LookaheadRepo
   const setup = await prepareStrategy(o);
   const tmp = await mkdtemp(path.join(tmpdir(), 'tk-lookahead-'));
   try {
-    const bars = await readFixtureBars(setup.csv.dir, { serverTime: setup.csv.serverTime, pattern: setup.csv.pattern, symbols: setup.symbols, timeframes: setup.csv.timeframes });
+    const bars = await readFixtureBars(setup.csv.dir, {
+      serverTime: setup.csv.serverTime,
+      pattern: setup.csv.pattern,
+      symbols: setup.symbols,
+      timeframes: setup.csv.timeframes,
+    });
     const run = { ...o, closeAtEnd: false };
     const reference = await runPrepared(setup, run);
     const cycles = [...new Set(reference.decisions.map((d) => d.time))].sort((a, b) => a - b);
@@ -83,10 +88,16 @@ export async function checkLookahead(o: LookaheadOptions): Promise<LookaheadRepo
         const t = toMs(c);
         let i = cycles.length - 1;
         while (i >= 0 && cycles[i]! > t) i--;
-        if (!(i >= 1)) throw testkitInput(`checkpoint ${String(c)} is not after the first cycle of the replay (${iso(cycles[0]!)} … ${iso(cycles[cycles.length - 1]!)})`);
+        if (!(i >= 1))
+          throw testkitInput(`checkpoint ${String(c)} is not after the first cycle of the replay (${iso(cycles[0]!)} … ${iso(cycles[cycles.length - 1]!)})`);
         return cycles[i]!;
       });
-    } else checkpoints = pickCheckpoints(cycles, reference.signals.map((s) => s.time), o.checkpoints ?? 4);
+    } else
+      checkpoints = pickCheckpoints(
+        cycles,
+        reference.signals.map((s) => s.time),
+        o.checkpoints ?? 4,
+      );
     const kinds: ('cut' | MutationKind)[] = [...(o.cut === false ? [] : ['cut' as const]), ...(o.mutations ?? ['noise', 'reverse'])];
     const random = seededRandom(o.seed ?? 1);
     const variants: LookaheadVariant[] = [];

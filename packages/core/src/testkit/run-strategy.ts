@@ -100,7 +100,14 @@ export interface StrategySetup {
   symbols: string[];
   warmupBars: number;
   cycleMs: number;
-  csv: { dir: string; serverTime: ServerTimeConfig; pattern: string; timeframes?: Timeframe[]; symbolInfo: Record<string, Partial<SymbolInfo>>; digitsFromBars?: number };
+  csv: {
+    dir: string;
+    serverTime: ServerTimeConfig;
+    pattern: string;
+    timeframes?: Timeframe[];
+    symbolInfo: Record<string, Partial<SymbolInfo>>;
+    digitsFromBars?: number;
+  };
   /** Removes the temporary config (agent mode). */
   dispose(): Promise<void>;
 }
@@ -153,7 +160,16 @@ export async function prepareStrategy(o: StrategyRunOptions): Promise<StrategySe
     const config = {
       run: { name: 'testkit', mode: 'paper', cycleSeconds: TIMEFRAME_MS[tf] / 1000, pace: 'max', warmupBars: o.warmupBars ?? 300 },
       symbols: o.symbols,
-      data: { use: '@tradekit/core/csv', with: { dir: dataDir, ...(d.timeframes && { timeframes: d.timeframes }), ...(d.serverTime && { serverTime: d.serverTime }), ...(d.pattern && { pattern: d.pattern }), ...(d.symbolInfo && { symbolInfo: d.symbolInfo }) } },
+      data: {
+        use: '@tradekit/core/csv',
+        with: {
+          dir: dataDir,
+          ...(d.timeframes && { timeframes: d.timeframes }),
+          ...(d.serverTime && { serverTime: d.serverTime }),
+          ...(d.pattern && { pattern: d.pattern }),
+          ...(d.symbolInfo && { symbolInfo: d.symbolInfo }),
+        },
+      },
       broker: { use: '@tradekit/core/paper', with: { balance: 10000, currency: 'USD', leverage: 100 } },
       agents: [{ use, with: o.agent.with ?? {} }],
       state: { url: 'memory:' },
@@ -188,7 +204,14 @@ export async function prepareStrategy(o: StrategyRunOptions): Promise<StrategySe
       symbols: [...loaded.config.symbols],
       warmupBars: loaded.config.run.warmupBars,
       cycleMs: loaded.config.run.cycleSeconds * 1000,
-      csv: { dir: path.resolve(loaded.source.dir, c.dir), serverTime: c.serverTime, pattern: c.pattern, timeframes: c.timeframes, symbolInfo: c.symbolInfo ?? {}, digitsFromBars: c.digitsFromBars },
+      csv: {
+        dir: path.resolve(loaded.source.dir, c.dir),
+        serverTime: c.serverTime,
+        pattern: c.pattern,
+        timeframes: c.timeframes,
+        symbolInfo: c.symbolInfo ?? {},
+        digitsFromBars: c.digitsFromBars,
+      },
       dispose,
     };
   } catch (e) {

@@ -34,7 +34,8 @@ export class ScriptedMarket implements DataSource {
     const q = this.series(symbol);
     const time = this.clock.now();
     const last = q[q.length - 1];
-    if (last && time < last.time) throw new TradekitError('TK_ERR_DATA_BAD_BAR', `quote for ${symbol} at ${new Date(time).toISOString()} is before the previous one`);
+    if (last && time < last.time)
+      throw new TradekitError('TK_ERR_DATA_BAD_BAR', `quote for ${symbol} at ${new Date(time).toISOString()} is before the previous one`);
     if (!(bid > 0) || !(ask >= bid)) throw new TradekitError('TK_ERR_DATA_NO_PRICE', `bad quote for ${symbol}: bid ${bid} ask ${ask}`);
     if (last && last.time === time) q[q.length - 1] = { time, bid, ask };
     else q.push({ time, bid, ask });
@@ -85,7 +86,17 @@ export class ScriptedMarket implements DataSource {
     }
     const sel = typeof query === 'number' ? out.slice(Math.max(0, out.length - query)) : out.filter((b) => b.t >= query.from && b.t <= query.to);
     const col = (f: (b: (typeof out)[number]) => number) => Float64Array.from(sel, f);
-    return { symbol, timeframe, length: sel.length, time: col((b) => b.t), open: col((b) => b.o), high: col((b) => b.h), low: col((b) => b.l), close: col((b) => b.c), volume: col((b) => b.v) };
+    return {
+      symbol,
+      timeframe,
+      length: sel.length,
+      time: col((b) => b.t),
+      open: col((b) => b.o),
+      high: col((b) => b.h),
+      low: col((b) => b.l),
+      close: col((b) => b.c),
+      volume: col((b) => b.v),
+    };
   }
 
   coverage(symbol: string): Coverage {

@@ -56,7 +56,12 @@ export async function checkWarmup(o: WarmupOptions): Promise<WarmupReport> {
   const setup = await prepareStrategy(o);
   const tmp = await mkdtemp(path.join(tmpdir(), 'tk-warmup-'));
   try {
-    const bars = await readFixtureBars(setup.csv.dir, { serverTime: setup.csv.serverTime, pattern: setup.csv.pattern, symbols: setup.symbols, timeframes: setup.csv.timeframes });
+    const bars = await readFixtureBars(setup.csv.dir, {
+      serverTime: setup.csv.serverTime,
+      pattern: setup.csv.pattern,
+      symbols: setup.symbols,
+      timeframes: setup.csv.timeframes,
+    });
     let at: number;
     if (o.at !== undefined) at = typeof o.at === 'number' ? o.at : Date.parse(o.at);
     else {
@@ -126,9 +131,14 @@ export async function assertWarmup(o: WarmupOptions): Promise<WarmupReport> {
       { actual: d.actual, expected: d.expected, details: { at: report.at, bars: v.bars, stableFrom: report.stableFrom, kind: d.kind, time: d.time } },
     );
   }
-  if (!report.variants.length) throw testkitInput(`warm-up: the data has no more than ${Math.min(...(o.history ?? [report.warmupBars + 1]))} bars before ${iso(report.at)}: nothing to compare; choose a later \`at\``);
+  if (!report.variants.length)
+    throw testkitInput(
+      `warm-up: the data has no more than ${Math.min(...(o.history ?? [report.warmupBars + 1]))} bars before ${iso(report.at)}: nothing to compare; choose a later \`at\``,
+    );
   if (report.decisions < (o.minDecisions ?? 1)) {
-    throw new TestkitAssertionError('TK_ERR_TESTKIT_WEAK', `warm-up check too weak: ${report.decisions} decision(s) from ${iso(report.at)} on`, { details: { decisions: report.decisions } });
+    throw new TestkitAssertionError('TK_ERR_TESTKIT_WEAK', `warm-up check too weak: ${report.decisions} decision(s) from ${iso(report.at)} on`, {
+      details: { decisions: report.decisions },
+    });
   }
   return report;
 }

@@ -26,7 +26,12 @@ export function writeCsv(dir: string, symbol: string, tf: string, rows: readonly
 }
 
 /** `n` bars of `tfMin` minutes from `start` (UTC text, no zone), flat at `price` unless `shape` says otherwise. */
-export function bars(start: string, tfMin: number, n: number, shape: (i: number) => [o: number, h: number, l: number, c: number] = () => [1.1, 1.1, 1.1, 1.1]): Row[] {
+export function bars(
+  start: string,
+  tfMin: number,
+  n: number,
+  shape: (i: number) => [o: number, h: number, l: number, c: number] = () => [1.1, 1.1, 1.1, 1.1],
+): Row[] {
   const t0 = Date.parse(`${start.replace(' ', 'T')}Z`);
   const out: Row[] = [];
   for (let i = 0; i < n; i++) {

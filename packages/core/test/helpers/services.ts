@@ -6,5 +6,7 @@ export function pgTestUrl(): string {
   const url = process.env.TK_TEST_PG_URL;
   if (url) return url;
   const why = process.env.TK_TEST_SERVICES_ERROR;
-  throw new Error(`this test needs PostgreSQL: run it through scripts/test.mjs (it starts PostgreSQL and sets TK_TEST_PG_URL)${why ? `; starting it failed: ${why}` : '; TK_TEST_PG_URL is not set'}`);
+  throw new Error(
+    `this test needs PostgreSQL: run it through scripts/test.mjs (it starts PostgreSQL and sets TK_TEST_PG_URL)${why ? `; starting it failed: ${why}` : '; TK_TEST_PG_URL is not set'}`,
+  );
 }

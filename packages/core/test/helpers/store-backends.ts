@@ -57,7 +57,11 @@ export const sqliteBackend: StoreBackend = {
   async fresh() {
     const d = tempDir('tk-store-');
     const file = path.join(d.dir, 'state.db');
-    return tracked(() => `sqlite://${file}`, d.dir, async () => d.cleanup());
+    return tracked(
+      () => `sqlite://${file}`,
+      d.dir,
+      async () => d.cleanup(),
+    );
   },
 };
 
@@ -65,7 +69,11 @@ export const pgBackend: StoreBackend = {
   name: 'PostgreSQL',
   async fresh() {
     const db = await createPgDatabase();
-    return tracked((as) => db.url(as ? { application_name: `tk-test-${as}` } : {}), process.cwd(), () => db.drop());
+    return tracked(
+      (as) => db.url(as ? { application_name: `tk-test-${as}` } : {}),
+      process.cwd(),
+      () => db.drop(),
+    );
   },
 };
 
@@ -75,7 +83,11 @@ export function memoryBackend(compact: boolean): StoreBackend {
     name: compact ? 'memory:compact' : 'memory:',
     inProcess: { keepsPayloads: !compact },
     async fresh() {
-      return tracked(() => (compact ? 'memory:compact' : 'memory:'), process.cwd(), async () => undefined);
+      return tracked(
+        () => (compact ? 'memory:compact' : 'memory:'),
+        process.cwd(),
+        async () => undefined,
+      );
     },
   };
 }

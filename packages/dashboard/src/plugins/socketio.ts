@@ -49,7 +49,11 @@ export default definePlugin<SocketIoSinkConfig>({
           type: 'object',
           additionalProperties: false,
           required: ['name', 'scopes', 'sha256'],
-          properties: { name: { type: 'string' }, scopes: { type: 'array', items: { enum: ['read', 'trade'] } }, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          properties: {
+            name: { type: 'string' },
+            scopes: { type: 'array', items: { enum: ['read', 'trade'] } },
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
         },
       },
     },
@@ -62,7 +66,14 @@ export default definePlugin<SocketIoSinkConfig>({
     }
     const cfg = serverConfig(
       {
-        server: { host: config.host, port: config.port, allowRemote: config.allowRemote, allowedHosts: config.allowedHosts, dataDir: ctx.resolvePath(config.dataDir, 'dataDir'), origins: config.origins },
+        server: {
+          host: config.host,
+          port: config.port,
+          allowRemote: config.allowRemote,
+          allowedHosts: config.allowedHosts,
+          dataDir: ctx.resolvePath(config.dataDir, 'dataDir'),
+          origins: config.origins,
+        },
         auth: { tokens: config.tokens },
         runs: { roots: [ctx.configDir] },
         stream: { clientBuffer: config.clientBuffer },

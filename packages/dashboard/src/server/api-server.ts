@@ -58,7 +58,10 @@ export class ApiServer {
       version: DASHBOARD_VERSION,
       audit: async (e: Omit<AuditEntry, 'time'>) => {
         const entry = { ...e, time: orch.clock.now() };
-        o.log?.info({ audit: { actor: e.actor, action: e.action, run: e.run, outcome: e.outcome, code: e.code } }, `audit: ${e.actor} ${e.action}${e.run ? ` ${e.run}` : ''} → ${e.outcome}`);
+        o.log?.info(
+          { audit: { actor: e.actor, action: e.action, run: e.run, outcome: e.outcome, code: e.code } },
+          `audit: ${e.actor} ${e.action}${e.run ? ` ${e.run}` : ''} → ${e.outcome}`,
+        );
         try {
           await o.db?.audit(entry);
         } catch (err) {
@@ -67,7 +70,14 @@ export class ApiServer {
       },
     };
     const hosts = allowedHostnames(cfg);
-    const app = createHttpApp({ ctx: this.ctx, origins: cfg.server.origins, bodyLimitKb: cfg.server.bodyLimitKb, allowedHosts: hosts, uiDir: o.uiDir ?? DEFAULT_UI_DIR, log: o.log });
+    const app = createHttpApp({
+      ctx: this.ctx,
+      origins: cfg.server.origins,
+      bodyLimitKb: cfg.server.bodyLimitKb,
+      allowedHosts: hosts,
+      uiDir: o.uiDir ?? DEFAULT_UI_DIR,
+      log: o.log,
+    });
     this.http = createServer(app);
     this.io = new IoServer(this.http, {
       serveClient: false,
@@ -79,7 +89,10 @@ export class ApiServer {
     this.ctx.hub = this.hub;
     orch.onEvent = (h, e) => this.hub.push(h.id, e);
     orch.onChange(() => {
-      void orch.list().then((items) => this.io.emit('runs', items)).catch(() => undefined);
+      void orch
+        .list()
+        .then((items) => this.io.emit('runs', items))
+        .catch(() => undefined);
     });
 
     this.io.use((socket, next) => {
@@ -108,7 +121,10 @@ export class ApiServer {
       }
     });
     // HTTP requests re-check on their own; this catches sockets that only listen.
-    this.tokenWatch = setInterval(() => void o.authority.refresh().catch((e: unknown) => o.log?.warn({ err: (e as Error).message }, 'could not re-read the tokens')), TOKEN_RECHECK_MS);
+    this.tokenWatch = setInterval(
+      () => void o.authority.refresh().catch((e: unknown) => o.log?.warn({ err: (e as Error).message }, 'could not re-read the tokens')),
+      TOKEN_RECHECK_MS,
+    );
     this.tokenWatch.unref();
   }
 
@@ -139,7 +155,8 @@ export class ApiServer {
   /** Listens on the configured host and port (port 0: any free port); TK_ERR_API_BIND when it cannot or must not. */
   async listen(host = this.o.orch.config.server.host, port = this.o.orch.config.server.port): Promise<{ host: string; port: number; url: string }> {
     checkBindAllowed(host, this.o.orch.config.server.allowRemote);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw apiError('TK_ERR_API_BIND', `port ${String(port)} is not a port number: use 0 to 65535 (0 = any free port)`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw apiError('TK_ERR_API_BIND', `port ${String(port)} is not a port number: use 0 to 65535 (0 = any free port)`);
     await new Promise<void>((resolve, reject) => {
       const fail = (e: NodeJS.ErrnoException) => reject(bindError(e, host, port));
       this.http.once('error', fail);
@@ -166,8 +183,12 @@ export class ApiServer {
 
 function bindError(e: NodeJS.ErrnoException, host: string, port: number): Error {
   const where = `${host}:${port}`;
-  if (e.code === 'EADDRINUSE') return apiError('TK_ERR_API_BIND', `${where} is already in use: stop the other server, or choose another port (--port, server.port; 0 = any free port)`, { cause: e });
+  if (e.code === 'EADDRINUSE')
+    return apiError('TK_ERR_API_BIND', `${where} is already in use: stop the other server, or choose another port (--port, server.port; 0 = any free port)`, {
+      cause: e,
+    });
   if (e.code === 'EACCES') return apiError('TK_ERR_API_BIND', `not allowed to listen on ${where}: use a port above 1023`, { cause: e });
-  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return apiError('TK_ERR_API_BIND', `${host} is not an address of this machine: check --host / server.host`, { cause: e });
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+    return apiError('TK_ERR_API_BIND', `${host} is not an address of this machine: check --host / server.host`, { cause: e });
   return apiError('TK_ERR_API_BIND', `cannot listen on ${where}: ${e.code ?? e.message}`, { cause: e });
 }

@@ -92,7 +92,11 @@ const schema = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8787 },
         origins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/]+$' }, default: [] },
         dataDir: { type: 'string', minLength: 1, default: './.tradekit/server' },
-        db: { type: 'string', pattern: '^postgres(ql)?://', description: 'a PostgreSQL URL (postgres://user:password@host:5432/db) for tokens, audit log and run registry; default <dataDir>/server.db' },
+        db: {
+          type: 'string',
+          pattern: '^postgres(ql)?://',
+          description: 'a PostgreSQL URL (postgres://user:password@host:5432/db) for tokens, audit log and run registry; default <dataDir>/server.db',
+        },
         bodyLimitKb: { type: 'integer', minimum: 1, maximum: 10240, default: 256 },
         allowRemote: { type: 'boolean', default: false },
         allowedHosts: { type: 'array', default: [], items: { type: 'string', pattern: '^[A-Za-z0-9.-]+$|^\\[[0-9A-Fa-f:.]+\\]$' } },
@@ -103,7 +107,12 @@ const schema = {
       additionalProperties: false,
       default: {},
       properties: {
-        allow: { type: 'array', default: [], uniqueItems: true, items: { type: 'string', pattern: '^(?![./])[^:\\s\\\\]+$', description: 'a package name like @tradekit/agents or tradekit-plugin-x' } },
+        allow: {
+          type: 'array',
+          default: [],
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^(?![./])[^:\\s\\\\]+$', description: 'a package name like @tradekit/agents or tradekit-plugin-x' },
+        },
       },
     },
     env: {
@@ -199,7 +208,11 @@ function resolveServerConfig(c: Omit<ServerConfig, 'baseDir'>, baseDir: string):
   return {
     ...c,
     server: { ...c.server, dataDir: path.resolve(baseDir, c.server.dataDir) },
-    runs: { ...c.runs, roots: c.runs.roots.map((r) => path.resolve(baseDir, r)), autostart: c.runs.autostart.map((a) => ({ ...a, config: path.resolve(baseDir, a.config) })) },
+    runs: {
+      ...c.runs,
+      roots: c.runs.roots.map((r) => path.resolve(baseDir, r)),
+      autostart: c.runs.autostart.map((a) => ({ ...a, config: path.resolve(baseDir, a.config) })),
+    },
     baseDir,
   };
 }

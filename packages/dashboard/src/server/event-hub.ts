@@ -92,7 +92,11 @@ export class EventHub {
       this.counters.batches++;
       if (backlogged.length === 0) this.io.to(room).emit('events', batch);
       else {
-        if (backlogged.length < members.size) this.io.to(room).except(backlogged.map((c) => c.socket.id)).emit('events', batch);
+        if (backlogged.length < members.size)
+          this.io
+            .to(room)
+            .except(backlogged.map((c) => c.socket.id))
+            .emit('events', batch);
         for (const c of backlogged) {
           const before = c.queue.dropped;
           for (const e of batch) c.queue.push(e);

@@ -41,7 +41,10 @@ export function hostAllowed(header: string | undefined, allowed: ReadonlySet<str
 /** The refusal for a request whose Host is not allowed. */
 export function hostRefused(header: string | undefined): Error {
   const shown = (header ?? '').slice(0, 100);
-  return apiError('TK_ERR_API_HOST', `Host "${shown}" is not served here: use a loopback address, the address the server listens on, or a name in server.allowedHosts`);
+  return apiError(
+    'TK_ERR_API_HOST',
+    `Host "${shown}" is not served here: use a loopback address, the address the server listens on, or a name in server.allowedHosts`,
+  );
 }
 
 /** Throws TK_ERR_API_BIND unless `host` is loopback or `server.allowRemote` is set. */

@@ -45,7 +45,8 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     if (origin) {
       if (!originAllowed(origin, req.headers.host, o.origins)) {
         // No CORS headers: the browser blocks reads. Writes from a foreign page are refused outright.
-        if (req.method !== 'GET' && req.method !== 'HEAD') return next(apiError('TK_ERR_API_ORIGIN', `origin ${origin} is not allowed (server.origins in the server config)`));
+        if (req.method !== 'GET' && req.method !== 'HEAD')
+          return next(apiError('TK_ERR_API_ORIGIN', `origin ${origin} is not allowed (server.origins in the server config)`));
       } else {
         res.set('Access-Control-Allow-Origin', origin);
         res.set('Vary', 'Origin');
@@ -93,7 +94,10 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
       }),
     );
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
-      res.set('Content-Security-Policy', "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'");
+      res.set(
+        'Content-Security-Policy',
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+      );
       res.set('Cache-Control', 'no-cache');
       res.sendFile(path.join(ui, 'index.html'));
     });
@@ -107,7 +111,11 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
     void _next;
     const body = toErrorBody(err);
     const status = body.status;
-    if (status >= 500) o.log?.error({ code: body.error.code, method: req.method, path: req.path, err: isTradekitError(err) ? undefined : (err as Error)?.message }, String(body.error.message));
+    if (status >= 500)
+      o.log?.error(
+        { code: body.error.code, method: req.method, path: req.path, err: isTradekitError(err) ? undefined : (err as Error)?.message },
+        String(body.error.message),
+      );
     res.status(status).json({ error: body.error });
   });
   return app;
@@ -116,10 +124,14 @@ export function createHttpApp(o: HttpAppOptions): express.Express {
 /** Any thrown thing → `{ status, error: { code, message, … } }`; internals never leak (no stack, no cause text). */
 export function toErrorBody(err: unknown): { status: number; error: Record<string, unknown> } {
   const e = err as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.too.large') return { status: 413, error: { code: 'TK_ERR_API_BODY_TOO_LARGE', message: 'request body too large (server.bodyLimitKb)' } };
+  if (e?.type === 'entity.too.large')
+    return { status: 413, error: { code: 'TK_ERR_API_BODY_TOO_LARGE', message: 'request body too large (server.bodyLimitKb)' } };
   if (e?.type === 'entity.parse.failed') return { status: 400, error: { code: 'TK_ERR_API_BAD_REQUEST', message: 'the body is not valid JSON' } };
   if (err instanceof ConfigErrors) {
-    return { status: 422, error: { code: err.code, message: `${err.errors.length} config error${err.errors.length > 1 ? 's' : ''}`, errors: err.errors.map(publicError) } };
+    return {
+      status: 422,
+      error: { code: err.code, message: `${err.errors.length} config error${err.errors.length > 1 ? 's' : ''}`, errors: err.errors.map(publicError) },
+    };
   }
   if (isTradekitError(err)) return { status: statusOf(err.code), error: publicError(err) };
   return { status: 500, error: { code: 'TK_ERR_API_INTERNAL', message: 'internal error (see the server log)' } };

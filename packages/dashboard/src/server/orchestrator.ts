@@ -11,7 +11,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LiveClock, Run, TradekitError as TradekitErrorCtor, isTradekitError, magicOf, openStateStore, redactUrl, sqliteFileOf, type Clock, type Journal, type Logger, type RunOverrides, type Sink, type StateStore, type TradekitError, type TradingState } from '@tradekit/core';
+import {
+  LiveClock,
+  Run,
+  TradekitError as TradekitErrorCtor,
+  isTradekitError,
+  magicOf,
+  openStateStore,
+  redactUrl,
+  sqliteFileOf,
+  type Clock,
+  type Journal,
+  type Logger,
+  type RunOverrides,
+  type Sink,
+  type StateStore,
+  type TradekitError,
+  type TradingState,
+} from '@tradekit/core';
 import { apiError } from '../errors.js';
 import type { ServerConfig } from './config.js';
 import type { Principal } from './auth.js';
@@ -156,7 +173,8 @@ export class Orchestrator {
    */
   async start(req: StartRequest, trust: StartTrust = {}): Promise<RunHandle> {
     if (!this.canStart) throw apiError('TK_ERR_API_UNSUPPORTED', 'this server hosts one run and cannot start others (use `tradekit serve`)');
-    if (this.active().length >= this.config.runs.maxRuns) throw apiError('TK_ERR_API_RUN_LIMIT', `${this.config.runs.maxRuns} runs are active (runs.maxRuns); stop one first`);
+    if (this.active().length >= this.config.runs.maxRuns)
+      throw apiError('TK_ERR_API_RUN_LIMIT', `${this.config.runs.maxRuns} runs are active (runs.maxRuns); stop one first`);
     let configFile: string;
     let text: string | undefined;
     let source: 'path' | 'upload';
@@ -197,7 +215,11 @@ export class Orchestrator {
       // A database server is a network address: an API-started config may not make this server connect
       // to one of its choosing (its journal is SQLite under the roots, or memory; a cluster's is the server's).
       if (!local && !/^(sqlite:|memory)/.test(run.config.state.url.trim())) {
-        throw apiError('TK_ERR_API_PATH_FORBIDDEN', `state.url ${redactUrl(run.config.state.url)}: a run started through the API keeps its journal in an SQLite file under runs.roots (or memory); for PostgreSQL run the server with --queue --state`, { details: { what: 'state url' } });
+        throw apiError(
+          'TK_ERR_API_PATH_FORBIDDEN',
+          `state.url ${redactUrl(run.config.state.url)}: a run started through the API keeps its journal in an SQLite file under runs.roots (or memory); for PostgreSQL run the server with --queue --state`,
+          { details: { what: 'state url' } },
+        );
       }
       // The run confines its state file (before opening it), data dir, caches and plugin files itself.
       await run.start();
@@ -292,7 +314,8 @@ export class Orchestrator {
     const h = this.get(id);
     const why = reason ?? `${action} from the API`;
     if (action === 'close') {
-      if (h.status === 'running' || h.status === 'starting' || h.status === 'stopping') throw apiError('TK_ERR_API_RUN_STATE', `run ${id} is ${h.status}: stop it before closing`);
+      if (h.status === 'running' || h.status === 'starting' || h.status === 'stopping')
+        throw apiError('TK_ERR_API_RUN_STATE', `run ${id} is ${h.status}: stop it before closing`);
       await this.closeRun(id);
       return h.summary();
     }
@@ -345,18 +368,23 @@ export class Orchestrator {
   private historyStore(row: RunRegistryRow): Promise<StateStore> {
     let store = this.history.get(row.id);
     if (!store && row.stateUrl === CLUSTER_STATE) {
-      if (!this.o.remote) throw apiError('TK_ERR_API_UNAVAILABLE', `run ${row.id} ran on a cluster: its journal is read through a server started with --queue and --state`);
+      if (!this.o.remote)
+        throw apiError('TK_ERR_API_UNAVAILABLE', `run ${row.id} ran on a cluster: its journal is read through a server started with --queue and --state`);
       store = openStateStore({ url: this.o.remote.stateUrl, baseDir: row.baseDir, run: row.id, now: () => this.clock.now() });
       this.history.set(row.id, store);
       store.catch(() => this.history.delete(row.id));
     }
     if (!store && row.stateUrl.includes('***')) {
-      throw apiError('TK_ERR_API_UNAVAILABLE', `run ${row.id} kept its journal in ${row.stateUrl}; the registry keeps no password, so it is read while the run is hosted here (or through a server started with --state on that database)`);
+      throw apiError(
+        'TK_ERR_API_UNAVAILABLE',
+        `run ${row.id} kept its journal in ${row.stateUrl}; the registry keeps no password, so it is read while the run is hosted here (or through a server started with --state on that database)`,
+      );
     }
     if (!store) {
       // Confined again: the registry row was checked when the run started, a symlink may have moved since.
       const file = sqliteFileOf(row.stateUrl, row.baseDir);
-      const url = file === undefined || file === ':memory:' || row.source === 'adopted' ? row.stateUrl : `sqlite://${this.policy.paths.confine(file, 'state file')}`;
+      const url =
+        file === undefined || file === ':memory:' || row.source === 'adopted' ? row.stateUrl : `sqlite://${this.policy.paths.confine(file, 'state file')}`;
       store = openStateStore({ url, baseDir: row.baseDir, run: row.id, now: () => this.clock.now() });
       this.history.set(row.id, store);
       store.catch(() => this.history.delete(row.id));
@@ -376,7 +404,9 @@ export class Orchestrator {
   async attachRemote(): Promise<void> {
     const remote = this.o.remote;
     if (!remote) return;
-    this.unlisten = remote.onLifecycle((m) => void this.onLifecycle(m).catch((e: unknown) => this.o.log?.warn({ run: m.id, err: (e as Error).message }, 'could not follow a queued run')));
+    this.unlisten = remote.onLifecycle(
+      (m) => void this.onLifecycle(m).catch((e: unknown) => this.o.log?.warn({ run: m.id, err: (e as Error).message }, 'could not follow a queued run')),
+    );
     for (const r of await remote.active()) await this.hostRemote(r.view, r.status === 'running' ? 'running' : 'queued');
   }
 
@@ -385,20 +415,32 @@ export class Orchestrator {
     remote: RemoteRunner,
     s: { configFile: string; text?: string; source: 'path' | 'upload'; overrides?: RunOverrides; policy: Record<string, unknown>; by: string },
   ): Promise<RunHandle> {
-    const run = await Run.load({ configFile: s.configFile, text: s.text, env: this.o.env, searchPaths: this.o.searchPaths, overrides: s.overrides, ...s.policy });
+    const run = await Run.load({
+      configFile: s.configFile,
+      text: s.text,
+      env: this.o.env,
+      searchPaths: this.o.searchPaths,
+      overrides: s.overrides,
+      ...s.policy,
+    });
     const cfg = run.config;
     const live = cfg.run.mode === 'live' || cfg.run.pace === 'live';
     const id = live ? cfg.run.name : `${cfg.run.name}@${stamp(this.clock.now())}-${randomBytes(2).toString('hex')}`;
-    if (this.handles.get(id)?.open && this.handles.get(id)!.status !== 'finished') throw apiError('TK_ERR_API_RUN_STATE', `run "${id}" is already queued or running on the cluster`);
+    if (this.handles.get(id)?.open && this.handles.get(id)!.status !== 'finished')
+      throw apiError('TK_ERR_API_RUN_STATE', `run "${id}" is already queued or running on the cluster`);
     const store = await openStateStore({ url: remote.stateUrl, baseDir: run.loaded.source.dir, run: id, now: () => this.clock.now() });
     try {
       // Held by a process outside the queue (a `tradekit run` somewhere): refuse now rather than queue forever.
       const lease = await store.lease({ holder: { id: 'orchestrator', host: '', pid: 0 }, ttlMs: 1, clock: new LiveClock() }).read();
       const wall = new LiveClock().now();
       if (lease && lease.expiresAt > wall && !(await remote.active()).some((r) => r.view.id === id)) {
-        throw new TradekitErrorCtor('TK_ERR_RUN_LOCKED', `run ${id} is held by ${lease.holder}${lease.host ? ` on ${lease.host} (pid ${lease.pid})` : ''} until ${new Date(lease.expiresAt).toISOString()}; stop that process first`, {
-          details: { holder: lease.holder },
-        });
+        throw new TradekitErrorCtor(
+          'TK_ERR_RUN_LOCKED',
+          `run ${id} is held by ${lease.holder}${lease.host ? ` on ${lease.host} (pid ${lease.pid})` : ''} until ${new Date(lease.expiresAt).toISOString()}; stop that process first`,
+          {
+            details: { holder: lease.holder },
+          },
+        );
       }
       const view: RemoteRunView = {
         id,
@@ -418,7 +460,17 @@ export class Orchestrator {
       await remote.enqueue({ view, configFile: s.configFile, text: s.text, overrides, resumable: live });
       const h = await this.hostRemote(view, 'queued', store);
       await this.o.db
-        ?.saveRun({ id, name: view.name, mode: view.mode, configFile: view.configFile, baseDir: run.loaded.source.dir, stateUrl: CLUSTER_STATE, startedAt: view.startedAt, status: 'running', source: s.source })
+        ?.saveRun({
+          id,
+          name: view.name,
+          mode: view.mode,
+          configFile: view.configFile,
+          baseDir: run.loaded.source.dir,
+          stateUrl: CLUSTER_STATE,
+          startedAt: view.startedAt,
+          status: 'running',
+          source: s.source,
+        })
         .catch((e: unknown) => this.o.log?.warn({ err: e }, 'could not write the run registry'));
       return h;
     } catch (e) {
@@ -439,13 +491,21 @@ export class Orchestrator {
     const id = view.id;
     const store = opened ?? (await openStateStore({ url: remote.stateUrl, baseDir: this.config.baseDir, run: id, now: () => this.clock.now() }));
     const saved = await store.get<{ state: TradingState }>('engine.tradingState').catch(() => undefined);
-    const ts = new RemoteTradingState(saved?.state ?? 'ACTIVE', async (to, reason, by) => (await remote.control(id, to === 'HALTED' ? 'pause' : to === 'REDUCING' ? 'reduce' : 'resume', reason, by)).tradingState);
+    const ts = new RemoteTradingState(
+      saved?.state ?? 'ACTIVE',
+      async (to, reason, by) => (await remote.control(id, to === 'HALTED' ? 'pause' : to === 'REDUCING' ? 'reduce' : 'resume', reason, by)).tradingState,
+    );
     const handle = new RunHandle(view.source, view.startedAt, this.config.stream.ringSize, view.configFile);
     handle.onEvent = (h, e) => {
       if (e.type === 'state.changed') ts.observe((e.data as { to: TradingState }).to, (e.data as { reason?: string }).reason, (e.data as { by?: string }).by);
       this.onEvent?.(h, e);
     };
-    const rr = { ended: Promise.resolve(), end: () => undefined } as { unfollow?: () => void; ended: Promise<void>; end: () => void; timeframes?: Record<string, string[]> };
+    const rr = { ended: Promise.resolve(), end: () => undefined } as {
+      unfollow?: () => void;
+      ended: Promise<void>;
+      end: () => void;
+      timeframes?: Record<string, string[]>;
+    };
     rr.ended = new Promise<void>((r) => (rr.end = r));
     this.remoteRuns.set(id, rr);
     const data = remoteData(remote, id);
@@ -456,7 +516,10 @@ export class Orchestrator {
       store,
       data: { ...data, timeframes: (symbol: string) => (rr.timeframes?.[symbol] ?? []) as never },
       tradingState: ts,
-      stop: (reason) => void remote.control(id, 'stop', reason, 'api').catch((e: unknown) => this.o.log?.warn({ run: id, code: (e as { code?: string }).code }, 'stop request failed')),
+      stop: (reason) =>
+        void remote
+          .control(id, 'stop', reason, 'api')
+          .catch((e: unknown) => this.o.log?.warn({ run: id, code: (e as { code?: string }).code }, 'stop request failed')),
     });
     handle.status = status;
     this.handles.set(id, handle);
@@ -485,7 +548,10 @@ export class Orchestrator {
     if (m.error) h.error = m.error;
     h.endedAt = this.clock.now();
     this.remoteRuns.get(m.id)?.end();
-    await this.o.db?.run(m.id).then((row) => row && this.o.db!.saveRun({ ...row, status: m.status === 'finished' ? 'finished' : m.status, endedAt: h.endedAt })).catch(() => undefined);
+    await this.o.db
+      ?.run(m.id)
+      .then((row) => row && this.o.db!.saveRun({ ...row, status: m.status === 'finished' ? 'finished' : m.status, endedAt: h.endedAt }))
+      .catch(() => undefined);
     this.changed(h);
     void this.trimFinished();
   }
@@ -529,5 +595,8 @@ function llmCallsOf(run: Run, q: { kind?: string; limit: number }): Promise<LlmD
 
 export async function mergeLlmCalls(sources: readonly LlmCallsSource[], q: { kind?: string; limit: number }): Promise<LlmDecisionView[]> {
   const lists = await Promise.all(sources.map((s) => s.list({ kind: q.kind, limit: q.limit })));
-  return lists.flat().sort((a, b) => b.time - a.time).slice(0, q.limit);
+  return lists
+    .flat()
+    .sort((a, b) => b.time - a.time)
+    .slice(0, q.limit);
 }

@@ -41,7 +41,10 @@ export interface RemoteLifecycle {
   tradingState?: TradingState;
 }
 
-export type RemoteQuery = { kind: 'bars'; symbol: string; timeframe: Timeframe; query: BarQuery } | { kind: 'quote'; symbol: string } | { kind: 'symbol'; symbol: string };
+export type RemoteQuery =
+  | { kind: 'bars'; symbol: string; timeframe: Timeframe; query: BarQuery }
+  | { kind: 'quote'; symbol: string }
+  | { kind: 'symbol'; symbol: string };
 
 export interface RemoteRunner {
   /** The state store every run on the cluster uses (journals, trading state, leases). */
@@ -101,7 +104,15 @@ export class RemoteTradingState {
 }
 
 /** The bars, quotes and symbol specs a chart asks of a run held by a worker (the worker answers at its run's clock). */
-export function remoteData(runner: RemoteRunner, id: string): { name: string; bars(symbol: string, timeframe: Timeframe, query: BarQuery): Promise<BarSeries>; tick(symbol: string): Promise<Tick>; symbolInfo(symbol: string): Promise<SymbolInfo> } {
+export function remoteData(
+  runner: RemoteRunner,
+  id: string,
+): {
+  name: string;
+  bars(symbol: string, timeframe: Timeframe, query: BarQuery): Promise<BarSeries>;
+  tick(symbol: string): Promise<Tick>;
+  symbolInfo(symbol: string): Promise<SymbolInfo>;
+} {
   return {
     name: 'remote',
     bars: async (symbol, timeframe, query) => fromWire((await runner.query(id, { kind: 'bars', symbol, timeframe, query })) as WireBars),

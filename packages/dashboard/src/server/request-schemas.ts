@@ -38,18 +38,41 @@ export const schemas = {
   trades: {
     type: 'object',
     additionalProperties: false,
-    properties: { status: { enum: ['open', 'closed'] }, symbol, from: int(0, 8.64e15), to: int(0, 8.64e15), limit: int(1, 1000, 100), offset: int(0, 10_000_000, 0) },
+    properties: {
+      status: { enum: ['open', 'closed'] },
+      symbol,
+      from: int(0, 8.64e15),
+      to: int(0, 8.64e15),
+      limit: int(1, 1000, 100),
+      offset: int(0, 10_000_000, 0),
+    },
   },
   orders: {
     type: 'object',
     additionalProperties: false,
-    properties: { status: { type: 'string', pattern: '^(pending|placed|filled|rejected|unknown|cancelled|expired|failed)(,(pending|placed|filled|rejected|unknown|cancelled|expired|failed))*$' }, symbol, limit: int(1, 1000, 100) },
+    properties: {
+      status: {
+        type: 'string',
+        pattern: '^(pending|placed|filled|rejected|unknown|cancelled|expired|failed)(,(pending|placed|filled|rejected|unknown|cancelled|expired|failed))*$',
+      },
+      symbol,
+      limit: int(1, 1000, 100),
+    },
   },
   stats: { type: 'object', additionalProperties: false, properties: { symbol, from: int(0, 8.64e15), to: int(0, 8.64e15), minTrades: int(1, 1000, 3) } },
   events: { type: 'object', additionalProperties: false, properties: { since: int(0, Number.MAX_SAFE_INTEGER, 0), limit: int(1, 5000, 1000) } },
   quote: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol } },
-  bars: { type: 'object', additionalProperties: false, required: ['symbol'], properties: { symbol, timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN }, count: int(1, 5000, 300) } },
-  audit: { type: 'object', additionalProperties: false, properties: { run: { type: 'string', maxLength: 200 }, limit: int(1, 1000, 100), before: int(1, Number.MAX_SAFE_INTEGER) } },
+  bars: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['symbol'],
+    properties: { symbol, timeframe: { type: 'string', pattern: TIMEFRAME_PATTERN }, count: int(1, 5000, 300) },
+  },
+  audit: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { run: { type: 'string', maxLength: 200 }, limit: int(1, 1000, 100), before: int(1, Number.MAX_SAFE_INTEGER) },
+  },
   llm: { type: 'object', additionalProperties: false, properties: { kind: { enum: ['sentiment', 'researcher', 'critic'] }, limit: int(1, 1000, 100) } },
   empty: { type: 'object', additionalProperties: false, properties: {} },
 } as const;
@@ -60,7 +83,7 @@ const compiled = new Map<object, ValidateFunction>();
 export function check<T>(schema: object, value: unknown, where: 'query' | 'body'): T {
   let v = compiled.get(schema);
   if (!v) compiled.set(schema, (v = ajv.compile(schema)));
-  const copy = value && typeof value === 'object' ? { ...(value as object) } : value ?? {};
+  const copy = value && typeof value === 'object' ? { ...(value as object) } : (value ?? {});
   if (!v(copy)) {
     const problems = (v.errors ?? []).map((e) => {
       const at = `${where}${e.instancePath.replace(/\//g, '.')}`;

@@ -4,7 +4,21 @@
  * equity curve, day P&L, drawdown). The snapshot is what the API serves and what a socket.io client
  * gets on join, so reading the dashboard never calls the broker in the middle of a cycle.
  */
-import type { Account, Broker, Clock, DataSource, PendingOrder, Position, RunConfig, RunInfo, Sink, StateStore, TradekitEvent, TradingState, TradingStateController } from '@tradekit/core';
+import type {
+  Account,
+  Broker,
+  Clock,
+  DataSource,
+  PendingOrder,
+  Position,
+  RunConfig,
+  RunInfo,
+  Sink,
+  StateStore,
+  TradekitEvent,
+  TradingState,
+  TradingStateController,
+} from '@tradekit/core';
 import { apiError } from '../errors.js';
 import { classifyStatus } from '../shared/scan-status.js';
 import type { AccountView, LlmDecisionView, RunStatus, RunSummaryView, ScanRow } from '../shared/api-types.js';

@@ -125,7 +125,9 @@ BEGIN
   RETURN NULL;
 END
 $$`);
-      await knex.raw('CREATE TRIGGER tk_srv_tokens_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tk_srv_tokens FOR EACH STATEMENT EXECUTE FUNCTION tk_srv_tokens_changed()');
+      await knex.raw(
+        'CREATE TRIGGER tk_srv_tokens_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tk_srv_tokens FOR EACH STATEMENT EXECUTE FUNCTION tk_srv_tokens_changed()',
+      );
     },
   },
 ];
@@ -154,7 +156,13 @@ export class ServerDb {
     let where: string;
     if (loc.db) {
       where = redacted(loc.db);
-      db = knexFactory({ client: 'pg', connection: { connectionString: loc.db, keepAlive: true, connectionTimeoutMillis: 10_000 }, pool: { min: 0, max: 4 }, acquireConnectionTimeout: 10_000, log: klog });
+      db = knexFactory({
+        client: 'pg',
+        connection: { connectionString: loc.db, keepAlive: true, connectionTimeoutMillis: 10_000 },
+        pool: { min: 0, max: 4 },
+        acquireConnectionTimeout: 10_000,
+        log: klog,
+      });
     } else {
       mkdirSync(loc.dataDir, { recursive: true, mode: 0o700 });
       where = path.join(loc.dataDir, 'server.db');
@@ -181,7 +189,14 @@ export class ServerDb {
 
   async tokens(): Promise<TokenRow[]> {
     const rows = (await this.q('reading tokens', () => this.db('tk_srv_tokens').select())) as Record<string, unknown>[];
-    return rows.map((r) => ({ id: String(r.id), name: String(r.name), scopes: String(r.scopes).split(',') as Scope[], sha256: String(r.sha256), source: r.source as TokenRow['source'], createdAt: Number(r.created_at) }));
+    return rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      scopes: String(r.scopes).split(',') as Scope[],
+      sha256: String(r.sha256),
+      source: r.source as TokenRow['source'],
+      createdAt: Number(r.created_at),
+    }));
   }
 
   /**
@@ -191,7 +206,8 @@ export class ServerDb {
    */
   async dataVersion(): Promise<number> {
     return this.q('checking for token changes', async () => {
-      if (isPg(this.db)) return Number(((await this.db('tk_srv_meta').where({ key: 'tokens' }).first('value')) as { value: string | number } | undefined)?.value);
+      if (isPg(this.db))
+        return Number(((await this.db('tk_srv_meta').where({ key: 'tokens' }).first('value')) as { value: string | number } | undefined)?.value);
       const rows = (await this.db.raw('PRAGMA data_version')) as { data_version: number }[];
       return Number(rows[0]?.data_version);
     });
@@ -203,12 +219,23 @@ export class ServerDb {
   }
 
   async addToken(t: TokenRow): Promise<void> {
-    await this.q('storing a token', () => this.db('tk_srv_tokens').insert({ id: t.id, name: t.name, scopes: t.scopes.join(','), sha256: t.sha256, source: t.source, created_at: t.createdAt }));
+    await this.q('storing a token', () =>
+      this.db('tk_srv_tokens').insert({ id: t.id, name: t.name, scopes: t.scopes.join(','), sha256: t.sha256, source: t.source, created_at: t.createdAt }),
+    );
   }
 
   async audit(e: AuditEntry): Promise<void> {
     await this.q('writing the audit log', () =>
-      this.db('tk_srv_audit').insert({ time: e.time, actor: e.actor, action: e.action, run: e.run ?? null, params: e.params ? JSON.stringify(e.params) : null, outcome: e.outcome, code: e.code ?? null, ip: e.ip ?? null }),
+      this.db('tk_srv_audit').insert({
+        time: e.time,
+        actor: e.actor,
+        action: e.action,
+        run: e.run ?? null,
+        params: e.params ? JSON.stringify(e.params) : null,
+        outcome: e.outcome,
+        code: e.code ?? null,
+        ip: e.ip ?? null,
+      }),
     );
   }
 
@@ -233,7 +260,18 @@ export class ServerDb {
   async saveRun(r: RunRegistryRow): Promise<void> {
     await this.q('saving the run registry', () =>
       this.db('tk_srv_runs')
-        .insert({ id: r.id, name: r.name, mode: r.mode, config_file: r.configFile, base_dir: r.baseDir, state_url: r.stateUrl, started_at: r.startedAt, ended_at: r.endedAt ?? null, status: r.status, source: r.source })
+        .insert({
+          id: r.id,
+          name: r.name,
+          mode: r.mode,
+          config_file: r.configFile,
+          base_dir: r.baseDir,
+          state_url: r.stateUrl,
+          started_at: r.startedAt,
+          ended_at: r.endedAt ?? null,
+          status: r.status,
+          source: r.source,
+        })
         .onConflict('id')
         .merge(['status', 'ended_at']),
     );
@@ -289,10 +327,21 @@ function dbError(e: unknown, what: string): TradekitError {
   const first = Array.isArray(err?.errors) && err.errors.length ? (err.errors[0] as typeof err) : err;
   const code = typeof first?.code === 'string' ? first.code : typeof err?.name === 'string' ? err.name : 'UNKNOWN';
   const at = typeof first?.address === 'string' ? ` at ${first.address}${typeof first.port === 'number' ? `:${first.port}` : ''}` : '';
-  const hint = code === 'ECONNREFUSED' ? ': the database server refused the connection (is it running and listening there?)' : code === '3D000' ? ': the database does not exist' : code === '28P01' ? ': the password was refused' : '';
+  const hint =
+    code === 'ECONNREFUSED'
+      ? ': the database server refused the connection (is it running and listening there?)'
+      : code === '3D000'
+        ? ': the database does not exist'
+        : code === '28P01'
+          ? ': the password was refused'
+          : '';
   const cause = new Error(code);
   cause.name = 'DatabaseError';
-  return new TradekitError('TK_ERR_STATE_IO', `${what}${hint} (${code}${at})`, { classification: code === 'ECONNREFUSED' || code.startsWith('08') || code.startsWith('57P') ? 'retryable' : 'fatal', details: { dbCode: code }, cause });
+  return new TradekitError('TK_ERR_STATE_IO', `${what}${hint} (${code}${at})`, {
+    classification: code === 'ECONNREFUSED' || code.startsWith('08') || code.startsWith('57P') ? 'retryable' : 'fatal',
+    details: { dbCode: code },
+    cause,
+  });
 }
 
 function registryRow(r: Record<string, unknown>): RunRegistryRow {

@@ -16,7 +16,14 @@ function bucket(ts: TradeRecord[]): Bucket {
   const wins = ts.filter((t) => t.profit > 0).length;
   const losses = ts.filter((t) => t.profit < 0).length;
   const net = ts.reduce((s, t) => s + t.profit, 0);
-  return { trades: ts.length, wins, losses, winRate: ts.length ? r4(wins / ts.length) : null, netProfit: r2(net), expectancy: ts.length ? r2(net / ts.length) : null };
+  return {
+    trades: ts.length,
+    wins,
+    losses,
+    winRate: ts.length ? r4(wins / ts.length) : null,
+    netProfit: r2(net),
+    expectancy: ts.length ? r2(net / ts.length) : null,
+  };
 }
 
 function group(ts: TradeRecord[], key: (t: TradeRecord) => string): Record<string, Bucket> {

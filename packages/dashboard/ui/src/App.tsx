@@ -86,19 +86,24 @@ export function App() {
   const onEvent = useCallback(
     (e: TkEvent) => {
       if (!notes.enabled) return;
-      if (e.type === 'order.filled') notify(`Filled ${e.data.result.side.toUpperCase()} ${e.data.result.volume} ${e.data.result.symbol}`, `@ ${e.data.result.price} · ${e.run}`);
-      else if (e.type === 'position.closed') notify(`Closed ${e.data.trade.symbol} ${e.data.trade.profit >= 0 ? '+' : ''}${e.data.trade.profit.toFixed(2)}`, `${e.data.trade.reason} · ${e.run}`);
+      if (e.type === 'order.filled')
+        notify(`Filled ${e.data.result.side.toUpperCase()} ${e.data.result.volume} ${e.data.result.symbol}`, `@ ${e.data.result.price} · ${e.run}`);
+      else if (e.type === 'position.closed')
+        notify(`Closed ${e.data.trade.symbol} ${e.data.trade.profit >= 0 ? '+' : ''}${e.data.trade.profit.toFixed(2)}`, `${e.data.trade.reason} · ${e.run}`);
       else if (e.type === 'state.changed' && e.data.to !== 'ACTIVE') notify(`${e.run}: ${e.data.to}`, e.data.reason ?? '');
     },
     [notes.enabled],
   );
   const view = useRun(me ? selected : undefined, onEvent);
-  useEffect(() => setLiveRun(view.run ? { ...view.run, equity: view.account?.equity ?? view.run.equity, positions: view.positions.length } : undefined), [view.run, view.account, view.positions]);
+  useEffect(
+    () => setLiveRun(view.run ? { ...view.run, equity: view.account?.equity ?? view.run.equity, positions: view.positions.length } : undefined),
+    [view.run, view.account, view.positions],
+  );
 
   if (!token || !me) {
     return (
       <Login
-        error={authError ?? (conn === 'unauthorized' ? connDetail ?? 'unauthorized' : null)}
+        error={authError ?? (conn === 'unauthorized' ? (connDetail ?? 'unauthorized') : null)}
         onToken={(t) => {
           setToken(t);
           resetSocket();
@@ -129,7 +134,13 @@ export function App() {
           <span className={`conn conn-${conn}`} data-testid="conn" title={connDetail}>
             ● {conn === 'live' ? 'live' : conn}
           </span>
-          <button type="button" className="ghost" onClick={notes.toggle} title="browser notifications on fills, closes and state changes" aria-pressed={notes.enabled}>
+          <button
+            type="button"
+            className="ghost"
+            onClick={notes.toggle}
+            title="browser notifications on fills, closes and state changes"
+            aria-pressed={notes.enabled}
+          >
             {notes.enabled ? '● alerts' : '○ alerts'}
           </button>
           <span className="who" title={me.scopes.join(', ')}>
@@ -155,7 +166,9 @@ export function App() {
           {!selected ? (
             <div className="empty">
               <h2>No runs yet</h2>
-              <p>Start one from a config with “+ new run”, or with <code>tradekit run config.yaml --serve</code>.</p>
+              <p>
+                Start one from a config with “+ new run”, or with <code>tradekit run config.yaml --serve</code>.
+              </p>
             </div>
           ) : (
             <>

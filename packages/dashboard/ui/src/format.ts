@@ -1,5 +1,7 @@
 export const money = (v: number | undefined | null, cur = '') =>
-  v === undefined || v === null || !Number.isFinite(v) ? '—' : `${v < 0 ? '−' : ''}${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${cur ? ` ${cur}` : ''}`;
+  v === undefined || v === null || !Number.isFinite(v)
+    ? '—'
+    : `${v < 0 ? '−' : ''}${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${cur ? ` ${cur}` : ''}`;
 export const signed = (v: number | undefined | null) => (v === undefined || v === null ? '—' : `${v > 0 ? '+' : ''}${money(v)}`);
 export const pct = (v: number | undefined | null, digits = 1) => (v === undefined || v === null ? '—' : `${(v * 100).toFixed(digits)} %`);
 export const num = (v: number | undefined | null, digits = 2) => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits));

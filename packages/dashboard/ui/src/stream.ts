@@ -25,7 +25,13 @@ function setConn(c: Conn, detail?: string) {
 
 export function socket(): Socket {
   if (shared) return shared;
-  const s = io({ path: '/socket.io', auth: (cb) => cb({ token: getToken() ?? '' }), transports: ['websocket'], reconnectionDelay: 500, reconnectionDelayMax: 5000 });
+  const s = io({
+    path: '/socket.io',
+    auth: (cb) => cb({ token: getToken() ?? '' }),
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
   s.on('connect', () => setConn('live'));
   s.on('disconnect', () => setConn('reconnecting'));
   s.on('connect_error', (err: Error & { data?: { code?: string } }) => {

@@ -82,7 +82,15 @@ export default definePlugin<CriticConfig>({
     const client = await clientFor(ctx, c.llm, 'critic');
     const pending = new Set<Promise<void>>();
     const review = async (t: ClosedTrade): Promise<void> => {
-      const o = await client.ask<CriticReview>({ kind: 'critic', subject: t.positionId, system: SYSTEM, user: JSON.stringify(tradeData(t)), schemaName: 'critic', schema: CRITIC_SCHEMA, time: t.closeTime });
+      const o = await client.ask<CriticReview>({
+        kind: 'critic',
+        subject: t.positionId,
+        system: SYSTEM,
+        user: JSON.stringify(tradeData(t)),
+        schemaName: 'critic',
+        schema: CRITIC_SCHEMA,
+        time: t.closeTime,
+      });
       if (!o.ok) {
         ctx.log.warn({ positionId: t.positionId, code: o.code }, `critic: no review (${o.message})`);
         return;

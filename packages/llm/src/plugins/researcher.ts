@@ -95,7 +95,15 @@ export default definePlugin<ResearcherConfig>({
         closes = Array.from(series.close);
       }
       const now = cycle.clock.now();
-      const o = await client.ask<ResearchVerdict>({ kind: 'researcher', subject: cand.symbol, system: SYSTEM, user: JSON.stringify({ time: new Date(now).toISOString(), candidate: candidateData(cand, closes) }), schemaName: 'research', schema: RESEARCH_SCHEMA, time: now });
+      const o = await client.ask<ResearchVerdict>({
+        kind: 'researcher',
+        subject: cand.symbol,
+        system: SYSTEM,
+        user: JSON.stringify({ time: new Date(now).toISOString(), candidate: candidateData(cand, closes) }),
+        schemaName: 'research',
+        schema: RESEARCH_SCHEMA,
+        time: now,
+      });
       if (!o.ok) {
         ctx.log.warn({ symbol: cand.symbol, code: o.code, failure: o.failure }, `researcher unavailable: ${o.message}`);
         return c.onFailure === 'block' ? `Researcher unavailable (${o.code}): blocked (onFailure: block)` : undefined;

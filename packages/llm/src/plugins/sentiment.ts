@@ -37,7 +37,12 @@ export const SENTIMENT_PLUGIN_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        files: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'headline JSON files (relative to the config): history for backtests' },
+        files: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          default: [],
+          description: 'headline JSON files (relative to the config): history for backtests',
+        },
         url: { type: 'string', pattern: '^https?://', description: 'an HTTP feed answering the same JSON' },
         ttlMinutes: { type: 'number', exclusiveMinimum: 0, default: 15 },
         timeoutMs: { type: 'integer', minimum: 100, default: 5000 },
@@ -45,11 +50,22 @@ export const SENTIMENT_PLUGIN_SCHEMA = {
     },
     lookbackHours: { type: 'number', exclusiveMinimum: 0, default: 24, description: 'headlines of this many hours before the decision' },
     maxHeadlines: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-    cacheMinutes: { type: 'number', minimum: 0, default: 15, description: 'one answer per symbol per this many minutes (the original 15-minute cache); 0 = per bar' },
+    cacheMinutes: {
+      type: 'number',
+      minimum: 0,
+      default: 15,
+      description: 'one answer per symbol per this many minutes (the original 15-minute cache); 0 = per bar',
+    },
     gate: { type: 'boolean', default: true, description: 'veto entries against confident sentiment' },
     overlay: { type: 'boolean', default: true, description: 'scale size down by the emotion' },
     minConfidence: { type: 'number', minimum: 0, maximum: 1, default: 0.6 },
-    blockScore: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'BUY is vetoed below −blockScore, SELL above +blockScore (at minConfidence or more)' },
+    blockScore: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'BUY is vetoed below −blockScore, SELL above +blockScore (at minConfidence or more)',
+    },
     blockHighRisk: { type: 'boolean', default: true },
     highRiskConfidence: { type: 'number', minimum: 0, maximum: 1, default: 0.7 },
     fearFactor: { type: 'number', minimum: 0, maximum: 1, default: 0.6, description: 'size × this on FEAR/PANIC (≤ 1: only reduces)' },
@@ -71,7 +87,11 @@ export default definePlugin<SentimentConfig>({
     const mode = effectiveMode(c.llm);
     const useUrl = c.feed.url && mode === 'live' ? c.feed.url : undefined;
     if (c.feed.url && !useUrl) {
-      if (!c.feed.files.length) throw llmError('TK_ERR_LLM_CONFIG', `sentiment: llm.mode ${mode} reads headlines from feed.files only (an HTTP feed cannot be replayed): add headline history files`);
+      if (!c.feed.files.length)
+        throw llmError(
+          'TK_ERR_LLM_CONFIG',
+          `sentiment: llm.mode ${mode} reads headlines from feed.files only (an HTTP feed cannot be replayed): add headline history files`,
+        );
       ctx.log.warn({ mode }, 'sentiment: feed.url is not read in record/replay mode; headlines come from feed.files');
     }
     const sources: HeadlineSource[] = [];
@@ -81,9 +101,22 @@ export default definePlugin<SentimentConfig>({
       sources.push(f);
     }
     if (useUrl) sources.push(new HttpHeadlines(useUrl, { ttlMs: c.feed.ttlMinutes * 60_000, timeoutMs: c.feed.timeoutMs, clock: ctx.clock, log: ctx.log }));
-    const feed: HeadlineSource = sources.length === 1 ? sources[0]! : { headlines: async (cur, from, to, limit) => (await Promise.all(sources.map((s) => s.headlines(cur, from, to, limit)))).flat().sort((a, b) => b.time - a.time).slice(0, limit) };
+    const feed: HeadlineSource =
+      sources.length === 1
+        ? sources[0]!
+        : {
+            headlines: async (cur, from, to, limit) =>
+              (await Promise.all(sources.map((s) => s.headlines(cur, from, to, limit))))
+                .flat()
+                .sort((a, b) => b.time - a.time)
+                .slice(0, limit),
+          };
     const client = await clientFor(ctx, c.llm, 'sentiment');
-    const analyzer = new SentimentAnalyzer(client, feed, { lookbackMs: c.lookbackHours * 3_600_000, maxHeadlines: c.maxHeadlines, bucketMs: c.cacheMinutes * 60_000 });
+    const analyzer = new SentimentAnalyzer(client, feed, {
+      lookbackMs: c.lookbackHours * 3_600_000,
+      maxHeadlines: c.maxHeadlines,
+      bucketMs: c.cacheMinutes * 60_000,
+    });
     const overlay = new SizeOverlay();
     const currencies = new Map<string, string[]>();
 

@@ -16,7 +16,12 @@ export function retryAfterMs(get: (name: string) => string | null | undefined): 
 
 export function httpError(provider: string, status: number, body: string, headers?: (name: string) => string | null | undefined): TradekitError {
   const what = `${provider}: HTTP ${status}${body ? ` ${body.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`;
-  if (status === 429) return llmError('TK_ERR_LLM_RATE_LIMITED', `${what}: rate limited`, { classification: 'retryable', retryAfterMs: headers ? retryAfterMs(headers) : undefined, details: { status } });
+  if (status === 429)
+    return llmError('TK_ERR_LLM_RATE_LIMITED', `${what}: rate limited`, {
+      classification: 'retryable',
+      retryAfterMs: headers ? retryAfterMs(headers) : undefined,
+      details: { status },
+    });
   if (status >= 500 || status === 408) return llmError('TK_ERR_LLM_PROVIDER', `${what}: server error`, { classification: 'retryable', details: { status } });
   return llmError('TK_ERR_LLM_PROVIDER', `${what}: check the model name, baseURL and key`, { classification: 'nonRetryable', details: { status } });
 }

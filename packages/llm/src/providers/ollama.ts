@@ -35,7 +35,13 @@ export class OllamaProvider implements LlmProvider {
         method: 'POST',
         signal,
         headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
-        body: JSON.stringify({ model: req.model, messages: req.messages, stream: false, format: req.schema, options: { temperature: req.temperature, num_predict: req.maxTokens } }),
+        body: JSON.stringify({
+          model: req.model,
+          messages: req.messages,
+          stream: false,
+          format: req.schema,
+          options: { temperature: req.temperature, num_predict: req.maxTokens },
+        }),
       });
     } catch (e) {
       if (signal.aborted) throw e;

@@ -38,7 +38,15 @@ export class MemoryLlmStore implements LlmRecordStore {
   }
 
   async list(q: LlmCallQuery = {}): Promise<LlmCallRecord[]> {
-    const out = this.rows.filter((r) => (q.run === undefined || r.run === q.run) && (q.plugin === undefined || r.plugin === q.plugin) && (q.kind === undefined || r.kind === q.kind) && (q.subject === undefined || r.subject === q.subject)).reverse();
+    const out = this.rows
+      .filter(
+        (r) =>
+          (q.run === undefined || r.run === q.run) &&
+          (q.plugin === undefined || r.plugin === q.plugin) &&
+          (q.kind === undefined || r.kind === q.kind) &&
+          (q.subject === undefined || r.subject === q.subject),
+      )
+      .reverse();
     return q.limit ? out.slice(0, q.limit) : out;
   }
 

@@ -62,9 +62,22 @@ export class SentimentAnalyzer {
       symbol,
       currencies,
       time: new Date(at).toISOString(),
-      headlines: headlines.map((h) => ({ time: new Date(h.time).toISOString(), currencies: h.currencies, title: h.title, ...(h.source ? { source: h.source } : {}) })),
+      headlines: headlines.map((h) => ({
+        time: new Date(h.time).toISOString(),
+        currencies: h.currencies,
+        title: h.title,
+        ...(h.source ? { source: h.source } : {}),
+      })),
     };
-    const outcome = await this.client.ask<Sentiment>({ kind: 'sentiment', subject: symbol, system: SYSTEM, user: JSON.stringify(data), schemaName: 'sentiment', schema: SENTIMENT_SCHEMA, time: at });
+    const outcome = await this.client.ask<Sentiment>({
+      kind: 'sentiment',
+      subject: symbol,
+      system: SYSTEM,
+      user: JSON.stringify(data),
+      schemaName: 'sentiment',
+      schema: SENTIMENT_SCHEMA,
+      time: at,
+    });
     return { headlines, outcome };
   }
 }

@@ -32,7 +32,12 @@ export function parseHeadlines(json: unknown, where: string): Headline[] {
     if (typeof r.title !== 'string' || !r.title.trim()) throw llmError('TK_ERR_LLM_FEED', `${where}[${i}]: title must be a non-empty string`);
     const cur = Array.isArray(r.currencies) ? r.currencies : typeof r.currency === 'string' ? [r.currency] : undefined;
     if (!cur?.every((c) => typeof c === 'string')) throw llmError('TK_ERR_LLM_FEED', `${where}[${i}]: needs currencies (array of codes) or currency`);
-    return { time, title: r.title.trim().slice(0, MAX_TITLE), currencies: (cur as string[]).map((c) => c.toUpperCase()), ...(typeof r.source === 'string' ? { source: r.source.slice(0, 64) } : {}) };
+    return {
+      time,
+      title: r.title.trim().slice(0, MAX_TITLE),
+      currencies: (cur as string[]).map((c) => c.toUpperCase()),
+      ...(typeof r.source === 'string' ? { source: r.source.slice(0, 64) } : {}),
+    };
   });
 }
 

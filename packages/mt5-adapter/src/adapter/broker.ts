@@ -11,7 +11,23 @@
  * answers `unknown` for the engine to reconcile. Only a proof that the terminal never saw the request
  * allows a resend or a plain rejection (see ambiguity.ts).
  */
-import { TradekitError, type ActionResult, type Account, type Broker, type ClientIdLookup, type Clock, type Deal, type FencingToken, type Logger, type OrderIntent, type OrderResult, type PendingOrder, type Position, type PositionFilter, type RejectedResult } from '@tradekit/core';
+import {
+  TradekitError,
+  type ActionResult,
+  type Account,
+  type Broker,
+  type ClientIdLookup,
+  type Clock,
+  type Deal,
+  type FencingToken,
+  type Logger,
+  type OrderIntent,
+  type OrderResult,
+  type PendingOrder,
+  type Position,
+  type PositionFilter,
+  type RejectedResult,
+} from '@tradekit/core';
 import { outcomeOf } from '../errors.js';
 import { DEAL_ENTRY, ORDER_FILLING, ORDER_TIME, ORDER_TYPE, TRADE_ACTION } from '../mt5/constants.js';
 import { classifyRetcode, RETCODE } from '../mt5/retcodes.js';
@@ -121,11 +137,18 @@ export class Mt5Broker implements Broker {
     const kw: Record<string, unknown> = {};
     if (filter?.symbol) kw.symbol = await this.session.brokerSymbol(filter.symbol);
     const list = await this.session.must<Mt5Order[]>('orders_get', [], kw, 'read orders');
-    return list.filter((o) => isPendingType(o.type) && (filter?.magic === undefined || o.magic === filter.magic)).map((o) => pendingOf(o, this.sc, this.session.canonical(o.symbol)));
+    return list
+      .filter((o) => isPendingType(o.type) && (filter?.magic === undefined || o.magic === filter.magic))
+      .map((o) => pendingOf(o, this.sc, this.session.canonical(o.symbol)));
   }
 
   async history(range: { from: number; to: number }): Promise<Deal[]> {
-    const raw = await this.session.must<Mt5Deal[]>('history_deals_get', [this.sc.toServerSec(range.from), this.sc.toServerSec(range.to) + 1], {}, 'read deal history');
+    const raw = await this.session.must<Mt5Deal[]>(
+      'history_deals_get',
+      [this.sc.toServerSec(range.from), this.sc.toServerSec(range.to) + 1],
+      {},
+      'read deal history',
+    );
     const out: Deal[] = [];
     for (const d of raw) for (const x of await this.toDeals(d)) if (x.time >= range.from && x.time <= range.to) out.push(x);
     return out;
@@ -154,9 +177,14 @@ export class Mt5Broker implements Broker {
     const orders = (await this.session.must<Mt5Order[]>('orders_get', [], {}, 'read orders')).filter(ours);
     const now = this.clock.now();
     // Padded window: history is keyed on server time and may lag behind the execution.
-    const deals = (await this.session.must<Mt5Deal[]>('history_deals_get', [this.sc.toServerSec(now - this.opts.lookupDays * DAY), this.sc.toServerSec(now + 3_600_000)], {}, 'read deal history')).filter(
-      (d) => ours(d) && (d.type === 0 || d.type === 1),
-    );
+    const deals = (
+      await this.session.must<Mt5Deal[]>(
+        'history_deals_get',
+        [this.sc.toServerSec(now - this.opts.lookupDays * DAY), this.sc.toServerSec(now + 3_600_000)],
+        {},
+        'read deal history',
+      )
+    ).filter((d) => ours(d) && (d.type === 0 || d.type === 1));
     return { positions, orders, deals };
   }
 
@@ -229,7 +257,10 @@ export class Mt5Broker implements Broker {
   async fence(token: FencingToken): Promise<void> {
     await this.session.open();
     if (!this.session.hello?.methods.includes(FENCE_METHOD)) {
-      this.log.warn({ run: token.run, server: this.session.hello?.server, version: this.session.hello?.version }, 'this bridge does not enforce fencing (no tk_fence): upgrade bridge/mt5_bridge.py; the run lease in the state store still protects the run');
+      this.log.warn(
+        { run: token.run, server: this.session.hello?.server, version: this.session.hello?.version },
+        'this bridge does not enforce fencing (no tk_fence): upgrade bridge/mt5_bridge.py; the run lease in the state store still protects the run',
+      );
     } else await this.sendFence(token);
     this.fenceToken = { run: token.run, token: token.token };
   }
@@ -272,7 +303,11 @@ export class Mt5Broker implements Broker {
       await this.session.call('symbol_select', [sym, true]);
       r = await this.session.call<Mt5Tick>('symbol_info_tick', [sym]);
     }
-    if (!r.value) throw new TradekitError('TK_ERR_MT5_NO_QUOTES', `no quote for ${sym}: last_error (${r.lastError[0]}, '${r.lastError[1]}')`, { classification: 'retryable', symbol: sym });
+    if (!r.value)
+      throw new TradekitError('TK_ERR_MT5_NO_QUOTES', `no quote for ${sym}: last_error (${r.lastError[0]}, '${r.lastError[1]}')`, {
+        classification: 'retryable',
+        symbol: sym,
+      });
     return r.value;
   }
 
@@ -301,7 +336,16 @@ export class Mt5Broker implements Broker {
     const o = raw.orders[0];
     if (o) {
       this.log.info({ clientId: intent.clientId, order: o.ticket }, 'reconciled: the order is working; not resending');
-      return { status: 'placed', ...base, orderId: o.ticket, side: intent.side, type: intent.type, volume: o.volume_current, price: o.price_open || 0, time: this.sc.fromServerMs(o.time_setup_msc) };
+      return {
+        status: 'placed',
+        ...base,
+        orderId: o.ticket,
+        side: intent.side,
+        type: intent.type,
+        volume: o.volume_current,
+        price: o.price_open || 0,
+        time: this.sc.fromServerMs(o.time_setup_msc),
+      };
     }
     return undefined;
   }
@@ -319,13 +363,27 @@ export class Mt5Broker implements Broker {
       return { status: 'unknown', ...base, reason: `${reason}; the lookup by client id failed too: ${(e as Error).message}` };
     }
     if (found) return found;
-    this.log.warn({ clientId: intent.clientId, reason }, 'outcome unknown and nothing carries the client id yet (the terminal may still execute it): not resending');
-    return { status: 'unknown', ...base, reason: `${reason}; nothing carries the client id yet and the terminal may still execute it: reconcile later, never resend` };
+    this.log.warn(
+      { clientId: intent.clientId, reason },
+      'outcome unknown and nothing carries the client id yet (the terminal may still execute it): not resending',
+    );
+    return {
+      status: 'unknown',
+      ...base,
+      reason: `${reason}; nothing carries the client id yet and the terminal may still execute it: reconcile later, never resend`,
+    };
   }
 
   private async placeOnce(intent: OrderIntent): Promise<OrderResult> {
     const base = { clientId: intent.clientId, symbol: intent.symbol };
-    const rej = (code: string, reason: string, retryable = false, extra: Partial<RejectedResult> = {}): RejectedResult => ({ status: 'rejected', ...base, code, reason, retryable, ...extra });
+    const rej = (code: string, reason: string, retryable = false, extra: Partial<RejectedResult> = {}): RejectedResult => ({
+      status: 'rejected',
+      ...base,
+      code,
+      reason,
+      retryable,
+      ...extra,
+    });
     // True while an order_send of this intent may have executed: an error we then cannot explain is
     // `unknown`, never a rejection (which would let the engine forget a live position).
     let mayHaveExecuted = false;
@@ -343,7 +401,17 @@ export class Mt5Broker implements Broker {
         action: market ? TRADE_ACTION.DEAL : TRADE_ACTION.PENDING,
         symbol: sym,
         volume,
-        type: market ? (buy ? ORDER_TYPE.BUY : ORDER_TYPE.SELL) : intent.type === 'limit' ? (buy ? ORDER_TYPE.BUY_LIMIT : ORDER_TYPE.SELL_LIMIT) : buy ? ORDER_TYPE.BUY_STOP : ORDER_TYPE.SELL_STOP,
+        type: market
+          ? buy
+            ? ORDER_TYPE.BUY
+            : ORDER_TYPE.SELL
+          : intent.type === 'limit'
+            ? buy
+              ? ORDER_TYPE.BUY_LIMIT
+              : ORDER_TYPE.SELL_LIMIT
+            : buy
+              ? ORDER_TYPE.BUY_STOP
+              : ORDER_TYPE.SELL_STOP,
         sl,
         tp,
         deviation: this.opts.deviationPoints,
@@ -355,7 +423,8 @@ export class Mt5Broker implements Broker {
         if (!(intent.price! > 0)) return rej('TK_ERR_BROKER_INVALID_PRICE', `${intent.type} order needs a positive price`);
         req.price = normalizePrice(intent.price!, info);
         if (intent.expiresAt !== undefined) {
-          if (intent.expiresAt <= this.clock.now()) return rej('TK_ERR_MT5_INVALID_EXPIRATION', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
+          if (intent.expiresAt <= this.clock.now())
+            return rej('TK_ERR_MT5_INVALID_EXPIRATION', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
           req.type_time = ORDER_TIME.SPECIFIED;
           req.expiration = Math.ceil(this.sc.toServerMs(intent.expiresAt) / 1000);
         }
@@ -381,13 +450,22 @@ export class Mt5Broker implements Broker {
           const chk = await this.session.call<{ retcode: number; comment: string }>('order_check', [req]);
           if (chk.value && chk.value.retcode !== 0) {
             const c = classifyRetcode(chk.value.retcode);
-            if (c.action === 'reject') return rej(c.errorCode, `order_check: ${c.name} (${chk.value.retcode}): ${chk.value.comment}`, c.errorClass === 'retryable', { retryAfterMs: undefined, errorClass: c.errorClass });
+            if (c.action === 'reject')
+              return rej(c.errorCode, `order_check: ${c.name} (${chk.value.retcode}): ${chk.value.comment}`, c.errorClass === 'retryable', {
+                retryAfterMs: undefined,
+                errorClass: c.errorClass,
+              });
           }
         }
         let res: CallResult<Mt5OrderSendResult>;
         try {
           mayHaveExecuted = true;
-          res = await this.session.call<Mt5OrderSendResult>('order_send', [req], {}, { deadlineMs: this.opts.sendTimeoutMs, clientOrderId: intent.clientId, attempt, fence: this.fenceToken });
+          res = await this.session.call<Mt5OrderSendResult>(
+            'order_send',
+            [req],
+            {},
+            { deadlineMs: this.opts.sendTimeoutMs, clientOrderId: intent.clientId, attempt, fence: this.fenceToken },
+          );
         } catch (e) {
           if (isFenced(e)) return rej(e.code, e.message, false);
           const outcome = outcomeOf(e);
@@ -502,13 +580,28 @@ export class Mt5Broker implements Broker {
     const base = { clientId: intent.clientId, symbol: intent.symbol };
     if (v.retcode === RETCODE.PLACED || !v.deal || v.deal === '0') {
       // Pending order, or a market order the server accepted asynchronously (filled later).
-      return { status: 'placed', ...base, orderId: v.order, side: intent.side, type: intent.type, volume, price: (req.price as number) || v.price, time: this.clock.now() };
+      return {
+        status: 'placed',
+        ...base,
+        orderId: v.order,
+        side: intent.side,
+        type: intent.type,
+        volume,
+        price: (req.price as number) || v.price,
+        time: this.clock.now(),
+      };
     }
     const deal = await this.bestEffort(() => this.fillDeal(v), 'read the fill deal');
     let positionId = deal?.position_id;
     if (!positionId) {
-      if (this.session.hedging) positionId = v.order; // a new hedging position's ticket is its order's
-      else positionId = (await this.bestEffort(async () => (await this.session.must<Mt5Position[]>('positions_get', [], { symbol: sym }, 'read positions'))[0]?.ticket, 'read the position')) ?? v.order;
+      if (this.session.hedging)
+        positionId = v.order; // a new hedging position's ticket is its order's
+      else
+        positionId =
+          (await this.bestEffort(
+            async () => (await this.session.must<Mt5Position[]>('positions_get', [], { symbol: sym }, 'read positions'))[0]?.ticket,
+            'read the position',
+          )) ?? v.order;
     }
     if (deal) await this.bestEffort(async () => this.emit(await this.toDeals(deal)), 'emit the fill');
     return {
@@ -569,8 +662,14 @@ export class Mt5Broker implements Broker {
     }
     if (notSent) return reject('TK_ERR_MT5_INVALID_REQUEST', `${reason}: the package refused the request before it reached the terminal`);
     this.unsettledCloses.set(pos.ticket, { fromVolume: pos.volume, volume: vol });
-    this.log.warn({ position: pos.ticket, volume: vol, reason }, 'close outcome unknown and the position is unchanged (the terminal may still execute it): not resending');
-    return { status: 'unknown', reason: `${reason}; position ${pos.ticket} still holds ${now.volume} and the terminal may still execute the close: reconcile later, never resend` };
+    this.log.warn(
+      { position: pos.ticket, volume: vol, reason },
+      'close outcome unknown and the position is unchanged (the terminal may still execute it): not resending',
+    );
+    return {
+      status: 'unknown',
+      reason: `${reason}; position ${pos.ticket} still holds ${now.volume} and the terminal may still execute the close: reconcile later, never resend`,
+    };
   }
 
   async close(positionId: string, volume?: number): Promise<ActionResult> {
@@ -585,7 +684,10 @@ export class Mt5Broker implements Broker {
           return { status: 'done', deal: await this.closingDeal(pos?.identifier ?? positionId, earlier.volume) };
         }
         if (volume !== undefined && volume < pos.volume - EPS) {
-          return { status: 'unknown', reason: `an earlier close of ${earlier.volume} of position ${positionId} has an unknown outcome and the position still holds ${pos.volume}: no further partial close until it resolves (a full close is allowed)` };
+          return {
+            status: 'unknown',
+            reason: `an earlier close of ${earlier.volume} of position ${positionId} has an unknown outcome and the position still holds ${pos.volume}: no further partial close until it resolves (a full close is allowed)`,
+          };
         }
         this.unsettledCloses.delete(positionId); // a full close settles it whichever way it went
       }
@@ -596,10 +698,17 @@ export class Mt5Broker implements Broker {
       if (volume !== undefined) {
         if (volume > pos.volume + EPS) return reject('TK_ERR_BROKER_INVALID_VOLUME', `close volume ${volume} exceeds the position's ${pos.volume} (10038)`);
         vol = normalizeVolume(volume, info);
-        if (!(vol > 0) || vol < info.volume_min - EPS) return reject('TK_ERR_BROKER_INVALID_VOLUME', `partial close of ${volume} floors to ${vol} (step ${info.volume_step}), below the minimum ${info.volume_min} for ${sym}`);
+        if (!(vol > 0) || vol < info.volume_min - EPS)
+          return reject(
+            'TK_ERR_BROKER_INVALID_VOLUME',
+            `partial close of ${volume} floors to ${vol} (step ${info.volume_step}), below the minimum ${info.volume_min} for ${sym}`,
+          );
         if (vol >= pos.volume - EPS) vol = pos.volume;
         else if (pos.volume - vol < info.volume_min - EPS) {
-          return reject('TK_ERR_BROKER_INVALID_VOLUME', `closing ${vol} of ${pos.volume} would leave ${Number((pos.volume - vol).toFixed(8))}, below the minimum ${info.volume_min} for ${sym}; close it all or less`);
+          return reject(
+            'TK_ERR_BROKER_INVALID_VOLUME',
+            `closing ${vol} of ${pos.volume} would leave ${Number((pos.volume - vol).toFixed(8))}, below the minimum ${info.volume_min} for ${sym}; close it all or less`,
+          );
         }
       }
       const clientId = decodeComment(pos.comment);
@@ -670,7 +779,10 @@ export class Mt5Broker implements Broker {
         if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED) return this.ambiguousClose(pos, vol, `close: ${reason}`, false);
         if (cls.action === 'reconcile' || cls.action === 'retry') {
           const now = await this.position(positionId);
-          if (!now) return v.retcode === RETCODE.POSITION_CLOSED ? reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} is already closed (${reason})`) : { status: 'done' };
+          if (!now)
+            return v.retcode === RETCODE.POSITION_CLOSED
+              ? reject('TK_ERR_BROKER_POSITION_NOT_FOUND', `position ${positionId} is already closed (${reason})`)
+              : { status: 'done' };
           if (now.volume <= pos.volume - vol + EPS) return { status: 'done' };
         }
         return reject(cls.errorCode, reason, cls.errorClass === 'retryable');
@@ -728,7 +840,8 @@ export class Mt5Broker implements Broker {
         if (!v) return this.ambiguousModify(positionId, sl, tp, `modify: ${describeNone(res.lastError)}`, noneProvesNotSent(res.lastError));
         const cls = classifyRetcode(v.retcode);
         if (cls.action === 'success') return { status: 'done' };
-        if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED) return this.ambiguousModify(positionId, sl, tp, `modify: ${cls.name} (${v.retcode})`, false);
+        if (v.retcode === RETCODE.TIMEOUT || v.retcode === RETCODE.ORDER_CHANGED)
+          return this.ambiguousModify(positionId, sl, tp, `modify: ${cls.name} (${v.retcode})`, false);
         if ((cls.action === 'refresh' || cls.action === 'backoff' || cls.action === 'retry') && attempt < this.opts.maxRequotes) {
           await this.timer.sleep(this.opts.backoffMs);
           continue;

@@ -2,8 +2,29 @@
  * MT5 records → tradekit domain types, with every time converted from server time to UTC and every
  * broker symbol name mapped back to the canonical name the run uses.
  */
-import { roundTo, type Account, type AssetClass, type Deal, type DealReason, type FillingMode, type PendingOrder, type Position, type SymbolInfo, type Timeframe, type TradeMode } from '@tradekit/core';
-import { DEAL_ENTRY, DEAL_REASON, ORDER_TYPE, SYMBOL_CALC_MODE, SYMBOL_FILLING, SYMBOL_TRADE_EXECUTION, SYMBOL_TRADE_MODE, TIMEFRAME } from '../mt5/constants.js';
+import {
+  roundTo,
+  type Account,
+  type AssetClass,
+  type Deal,
+  type DealReason,
+  type FillingMode,
+  type PendingOrder,
+  type Position,
+  type SymbolInfo,
+  type Timeframe,
+  type TradeMode,
+} from '@tradekit/core';
+import {
+  DEAL_ENTRY,
+  DEAL_REASON,
+  ORDER_TYPE,
+  SYMBOL_CALC_MODE,
+  SYMBOL_FILLING,
+  SYMBOL_TRADE_EXECUTION,
+  SYMBOL_TRADE_MODE,
+  TIMEFRAME,
+} from '../mt5/constants.js';
 import type { ServerClock } from '../mt5/server-clock.js';
 import type { Mt5AccountInfo, Mt5Deal, Mt5Order, Mt5Position, Mt5SymbolInfo } from '../mt5/types.js';
 import { decodeComment } from './comment.js';
@@ -124,7 +145,14 @@ export function positionOf(p: Mt5Position, clock: ServerClock, canonical: string
   };
 }
 
-const PENDING_TYPES = new Set<number>([ORDER_TYPE.BUY_LIMIT, ORDER_TYPE.SELL_LIMIT, ORDER_TYPE.BUY_STOP, ORDER_TYPE.SELL_STOP, ORDER_TYPE.BUY_STOP_LIMIT, ORDER_TYPE.SELL_STOP_LIMIT]);
+const PENDING_TYPES = new Set<number>([
+  ORDER_TYPE.BUY_LIMIT,
+  ORDER_TYPE.SELL_LIMIT,
+  ORDER_TYPE.BUY_STOP,
+  ORDER_TYPE.SELL_STOP,
+  ORDER_TYPE.BUY_STOP_LIMIT,
+  ORDER_TYPE.SELL_STOP_LIMIT,
+]);
 
 export function isPendingType(t: number): boolean {
   return PENDING_TYPES.has(t);

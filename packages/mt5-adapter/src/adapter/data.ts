@@ -5,7 +5,19 @@
  * terminal has hidden it); specifications from `symbol_info`. Bad bars (NaN, non-positive, out of
  * order) fail at this edge with TK_ERR_DATA_BAD_BAR.
  */
-import { TIMEFRAMES, TIMEFRAME_MS, TradekitError, type BarQuery, type BarSeries, type Clock, type Coverage, type DataSource, type SymbolInfo, type Tick, type Timeframe } from '@tradekit/core';
+import {
+  TIMEFRAMES,
+  TIMEFRAME_MS,
+  TradekitError,
+  type BarQuery,
+  type BarSeries,
+  type Clock,
+  type Coverage,
+  type DataSource,
+  type SymbolInfo,
+  type Tick,
+  type Timeframe,
+} from '@tradekit/core';
 import type { Mt5SymbolInfo, Mt5Table, Mt5Tick } from '../mt5/types.js';
 import { symbolInfoOf, TF_VALUE } from './convert.js';
 import type { Mt5Session } from './session.js';
@@ -62,9 +74,11 @@ export class Mt5DataSource implements DataSource {
       await this.session.call('symbol_select', [b, true]);
       r = await this.session.call<Mt5Tick>('symbol_info_tick', [b]);
     }
-    if (!r.value) throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no quote for ${symbol} (${b}): last_error (${r.lastError[0]}, '${r.lastError[1]}')`, { symbol });
+    if (!r.value)
+      throw new TradekitError('TK_ERR_DATA_NO_PRICE', `no quote for ${symbol} (${b}): last_error (${r.lastError[0]}, '${r.lastError[1]}')`, { symbol });
     const t = r.value;
-    if (!(t.bid > 0) || !(t.ask > 0) || t.ask < t.bid) throw new TradekitError('TK_ERR_DATA_NO_PRICE', `bad quote for ${symbol}: bid ${t.bid} ask ${t.ask}`, { symbol });
+    if (!(t.bid > 0) || !(t.ask > 0) || t.ask < t.bid)
+      throw new TradekitError('TK_ERR_DATA_NO_PRICE', `bad quote for ${symbol}: bid ${t.bid} ask ${t.ask}`, { symbol });
     return { symbol, time: this.session.serverClock.fromServerMs(t.time_msc || t.time * 1000), bid: t.bid, ask: t.ask };
   }
 
@@ -96,7 +110,11 @@ export class Mt5DataSource implements DataSource {
       const l = r[li] as number;
       const c = r[ci] as number;
       if (![o, h, l, c].every((x) => Number.isFinite(x) && x > 0) || h < l || open <= prev) {
-        throw new TradekitError('TK_ERR_DATA_BAD_BAR', `bad ${timeframe} bar for ${symbol} at ${new Date(open).toISOString()}: o ${o} h ${h} l ${l} c ${c}${open <= prev ? ' (not after the previous bar)' : ''}`, { symbol });
+        throw new TradekitError(
+          'TK_ERR_DATA_BAD_BAR',
+          `bad ${timeframe} bar for ${symbol} at ${new Date(open).toISOString()}: o ${o} h ${h} l ${l} c ${c}${open <= prev ? ' (not after the previous bar)' : ''}`,
+          { symbol },
+        );
       }
       prev = open;
       if (open + len > now) continue; // still forming
@@ -131,6 +149,16 @@ function series(symbol: string, timeframe: Timeframe, rows: number[][], withSpre
   const n = rows.length;
   const cols = Array.from({ length: withSpread ? 7 : 6 }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) for (let k = 0; k < cols.length; k++) cols[k]![i] = rows[i]![k]!;
-  const [time, open, high, low, close, volume, spread] = cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array?];
-  return spread ? { symbol, timeframe, length: n, time, open, high, low, close, volume, spread } : { symbol, timeframe, length: n, time, open, high, low, close, volume };
+  const [time, open, high, low, close, volume, spread] = cols as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array?,
+  ];
+  return spread
+    ? { symbol, timeframe, length: n, time, open, high, low, close, volume, spread }
+    : { symbol, timeframe, length: n, time, open, high, low, close, volume };
 }

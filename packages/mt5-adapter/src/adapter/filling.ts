@@ -15,7 +15,11 @@ export const FILLING_VALUE: Record<FillingName, number> = { FOK: ORDER_FILLING.F
 export function allowedFillings(info: Pick<Mt5SymbolInfo, 'filling_mode' | 'trade_exemode'>, preference: readonly FillingName[]): FillingName[] {
   const bits = info.filling_mode;
   const ok = (m: FillingName): boolean =>
-    m === 'FOK' ? (bits & SYMBOL_FILLING.FOK) !== 0 : m === 'IOC' ? (bits & SYMBOL_FILLING.IOC) !== 0 : info.trade_exemode === SYMBOL_TRADE_EXECUTION.EXCHANGE || (bits & (SYMBOL_FILLING.FOK | SYMBOL_FILLING.IOC)) === 0;
+    m === 'FOK'
+      ? (bits & SYMBOL_FILLING.FOK) !== 0
+      : m === 'IOC'
+        ? (bits & SYMBOL_FILLING.IOC) !== 0
+        : info.trade_exemode === SYMBOL_TRADE_EXECUTION.EXCHANGE || (bits & (SYMBOL_FILLING.FOK | SYMBOL_FILLING.IOC)) === 0;
   const first = preference.filter(ok);
   // Then the rest of the preference list as fallbacks (the bits can be wrong on some servers).
   return [...first, ...preference.filter((m) => !first.includes(m))];

@@ -25,7 +25,13 @@ export function volumeProblem(volume: number, info: Pick<Mt5SymbolInfo, 'volume_
 }
 
 /** SL/TP on the right side of the market and at least `trade_stops_level` points away (docs/reference/mt5-notes.md §4.3 item 15). */
-export function stopsProblem(side: 'buy' | 'sell', q: { bid: number; ask: number }, sl: number, tp: number, info: Pick<Mt5SymbolInfo, 'trade_stops_level' | 'point'>): string | undefined {
+export function stopsProblem(
+  side: 'buy' | 'sell',
+  q: { bid: number; ask: number },
+  sl: number,
+  tp: number,
+  info: Pick<Mt5SymbolInfo, 'trade_stops_level' | 'point'>,
+): string | undefined {
   const d = info.trade_stops_level * info.point;
   const lvl = d ? ` by at least ${info.trade_stops_level} points` : '';
   const eps = info.point / 1000;

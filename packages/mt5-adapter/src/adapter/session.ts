@@ -55,7 +55,13 @@ export const SESSION_DEFAULTS: SessionOptions = {
   specTtlMs: 60_000,
 };
 
-const IPC_ERRORS = new Set<number>([RES.E_INTERNAL_FAIL_CONNECT, RES.E_INTERNAL_FAIL_SEND, RES.E_INTERNAL_FAIL_RECEIVE, RES.E_INTERNAL_FAIL_INIT, RES.E_INTERNAL_FAIL_TIMEOUT]);
+const IPC_ERRORS = new Set<number>([
+  RES.E_INTERNAL_FAIL_CONNECT,
+  RES.E_INTERNAL_FAIL_SEND,
+  RES.E_INTERNAL_FAIL_RECEIVE,
+  RES.E_INTERNAL_FAIL_INIT,
+  RES.E_INTERNAL_FAIL_TIMEOUT,
+]);
 const TRADE_METHODS = new Set(['order_send']);
 
 export class Mt5Session {
@@ -94,10 +100,17 @@ export class Mt5Session {
     }
     gateway.on('up', () => {
       // After a reconnect the bridge (or terminal) may have restarted: initialize again.
-      if (this.hello) void this.initialize().catch((e: unknown) => this.log.warn({ code: (e as { code?: string }).code }, `terminal re-initialization failed: ${(e as Error).message}`));
+      if (this.hello)
+        void this.initialize().catch((e: unknown) =>
+          this.log.warn({ code: (e as { code?: string }).code }, `terminal re-initialization failed: ${(e as Error).message}`),
+        );
     });
     gateway.on('down', ({ reason, lostWrites }) => {
-      if (lostWrites.length) this.log.warn({ reason, writes: lostWrites.map((w) => w.clientOrderId ?? w.method) }, 'writes in flight when the bridge link dropped will be reconciled');
+      if (lostWrites.length)
+        this.log.warn(
+          { reason, writes: lostWrites.map((w) => w.clientOrderId ?? w.method) },
+          'writes in flight when the bridge link dropped will be reconciled',
+        );
     });
   }
 
@@ -134,7 +147,10 @@ export class Mt5Session {
       }
       const st = await this.gateway.call<SimStatus>('sim_status');
       this.simStatus = st.value ?? undefined;
-      if (!this.simStatus?.driven) throw mt5Error('TK_ERR_MT5_REPLAY_UNSUPPORTED', 'the simulator follows the wall clock (--clock wall); start it with --clock driven for a replay', { classification: 'fatal' });
+      if (!this.simStatus?.driven)
+        throw mt5Error('TK_ERR_MT5_REPLAY_UNSUPPORTED', 'the simulator follows the wall clock (--clock wall); start it with --clock driven for a replay', {
+          classification: 'fatal',
+        });
       this.driven = true;
     }
     await this.initialize();
@@ -159,19 +175,27 @@ export class Mt5Session {
         if (r.value === true) return;
         last = r.lastError;
         if (last[0] === RES.E_AUTH_FAILED) {
-          throw mt5Error('TK_ERR_MT5_AUTH_FAILED', `the terminal refused login ${this.opts.login ?? '(saved account)'} on ${this.opts.server ?? 'its server'}: ${last[1]} (check the login, MT5_PASSWORD and the server name)`, {
-            classification: 'fatal',
-            details: { lastError: last },
-          });
+          throw mt5Error(
+            'TK_ERR_MT5_AUTH_FAILED',
+            `the terminal refused login ${this.opts.login ?? '(saved account)'} on ${this.opts.server ?? 'its server'}: ${last[1]} (check the login, MT5_PASSWORD and the server name)`,
+            {
+              classification: 'fatal',
+              details: { lastError: last },
+            },
+          );
         }
         if (!IPC_ERRORS.has(last[0])) break;
         this.log.warn({ attempt, lastError: last }, 'terminal not reachable yet (IPC); retrying initialize');
         await this.timer.sleep(Math.min(10_000, 1000 * 2 ** (attempt - 1)));
       }
-      throw mt5Error('TK_ERR_MT5_IPC', `initialize() failed: (${last[0]}, '${last[1]}'): is the terminal running, logged in, and not showing a dialog? (under Wine the first start compiles MQL5 files: raise initTimeoutMs)`, {
-        classification: 'retryable',
-        details: { lastError: last },
-      });
+      throw mt5Error(
+        'TK_ERR_MT5_IPC',
+        `initialize() failed: (${last[0]}, '${last[1]}'): is the terminal running, logged in, and not showing a dialog? (under Wine the first start compiles MQL5 files: raise initTimeoutMs)`,
+        {
+          classification: 'retryable',
+          details: { lastError: last },
+        },
+      );
     })().finally(() => {
       this.reinit = undefined;
     });
@@ -186,12 +210,25 @@ export class Mt5Session {
     await this.open();
     const t = (this.terminal = await this.must<Mt5TerminalInfo>('terminal_info', [], {}, 'read terminal info'));
     const a = (this.account = await this.must<Mt5AccountInfo>('account_info', [], {}, 'read account info'));
-    if (!t.connected) throw mt5Error('TK_ERR_MT5_NOT_CONNECTED', 'the terminal is not connected to the trade server (check its network and the account server)', { classification: 'retryable' });
+    if (!t.connected)
+      throw mt5Error('TK_ERR_MT5_NOT_CONNECTED', 'the terminal is not connected to the trade server (check its network and the account server)', {
+        classification: 'retryable',
+      });
     if (!t.trade_allowed) {
-      throw mt5Error('TK_ERR_MT5_AUTOTRADING_DISABLED', 'Algo Trading is off in the terminal (10027): press "Algo Trading" in the toolbar, and under Wine/Docker set [Experts] Enabled=1 in terminal.ini', { classification: 'fatal' });
+      throw mt5Error(
+        'TK_ERR_MT5_AUTOTRADING_DISABLED',
+        'Algo Trading is off in the terminal (10027): press "Algo Trading" in the toolbar, and under Wine/Docker set [Experts] Enabled=1 in terminal.ini',
+        { classification: 'fatal' },
+      );
     }
-    if (!a.trade_expert) throw mt5Error('TK_ERR_MT5_AUTOTRADING_DISABLED', 'the trade server disables expert trading on this account (10026): ask the broker', { classification: 'fatal' });
-    if (!a.trade_allowed) throw new TradekitError('TK_ERR_BROKER_TRADE_DISABLED', 'trading is disabled for this account (10017): investor password, or a blocked account', { classification: 'fatal' });
+    if (!a.trade_expert)
+      throw mt5Error('TK_ERR_MT5_AUTOTRADING_DISABLED', 'the trade server disables expert trading on this account (10026): ask the broker', {
+        classification: 'fatal',
+      });
+    if (!a.trade_allowed)
+      throw new TradekitError('TK_ERR_BROKER_TRADE_DISABLED', 'trading is disabled for this account (10017): investor password, or a blocked account', {
+        classification: 'fatal',
+      });
   }
 
   // ------------------------------------------------------------------ calls
@@ -225,8 +262,13 @@ export class Mt5Session {
         if (WRITE_METHODS.has(method)) {
           // It may have executed before the answer was lost: never repeat it. Re-initialize so the
           // broker's lookups reach the terminal; the None goes back to the broker to reconcile.
-          this.log.warn({ method, lastError: r.lastError, clientOrderId: opts.clientOrderId }, 'terminal IPC lost during a write: re-initializing; the write is reconciled, not repeated');
-          await this.initialize().catch((e: unknown) => this.log.warn({ code: (e as { code?: string }).code }, `terminal re-initialization failed: ${(e as Error).message}`));
+          this.log.warn(
+            { method, lastError: r.lastError, clientOrderId: opts.clientOrderId },
+            'terminal IPC lost during a write: re-initializing; the write is reconciled, not repeated',
+          );
+          await this.initialize().catch((e: unknown) =>
+            this.log.warn({ code: (e as { code?: string }).code }, `terminal re-initialization failed: ${(e as Error).message}`),
+          );
           return r;
         }
         // A read (or order_check) cannot change anything: initialize again, then repeat it once.
@@ -244,7 +286,9 @@ export class Mt5Session {
   async must<T>(method: string, args: unknown[], kwargs: Record<string, unknown>, what: string, opts?: CallOptions): Promise<T> {
     const r = await this.call<T>(method, args, kwargs, opts);
     if (r.value === null || r.value === undefined) {
-      throw mt5Error('TK_ERR_MT5_CALL_FAILED', `could not ${what}: ${method}() returned None, last_error (${r.lastError[0]}, '${r.lastError[1]}')`, { details: { method, lastError: r.lastError } });
+      throw mt5Error('TK_ERR_MT5_CALL_FAILED', `could not ${what}: ${method}() returned None, last_error (${r.lastError[0]}, '${r.lastError[1]}')`, {
+        details: { method, lastError: r.lastError },
+      });
     }
     return r.value;
   }
@@ -273,7 +317,10 @@ export class Mt5Session {
       this.specs.set(name, { at: this.timer.now(), info: r.value });
       if (!r.value.select) {
         const sel = await this.call<boolean>('symbol_select', [name, true]);
-        if (sel.value !== true) throw mt5Error('TK_ERR_MT5_SYMBOL_NOT_FOUND', `could not add ${name} to Market Watch: last_error (${sel.lastError[0]}, '${sel.lastError[1]}')`, { symbol: canonical });
+        if (sel.value !== true)
+          throw mt5Error('TK_ERR_MT5_SYMBOL_NOT_FOUND', `could not add ${name} to Market Watch: last_error (${sel.lastError[0]}, '${sel.lastError[1]}')`, {
+            symbol: canonical,
+          });
       }
       return name;
     }

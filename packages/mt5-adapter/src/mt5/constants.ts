@@ -26,7 +26,18 @@ export const SYMBOL_FILLING = { FOK: 1, IOC: 2, BOC: 4 } as const;
 
 export const ORDER_TIME = { GTC: 0, DAY: 1, SPECIFIED: 2, SPECIFIED_DAY: 3 } as const;
 
-export const ORDER_STATE = { STARTED: 0, PLACED: 1, CANCELED: 2, PARTIAL: 3, FILLED: 4, REJECTED: 5, EXPIRED: 6, REQUEST_ADD: 7, REQUEST_MODIFY: 8, REQUEST_CANCEL: 9 } as const;
+export const ORDER_STATE = {
+  STARTED: 0,
+  PLACED: 1,
+  CANCELED: 2,
+  PARTIAL: 3,
+  FILLED: 4,
+  REJECTED: 5,
+  EXPIRED: 6,
+  REQUEST_ADD: 7,
+  REQUEST_MODIFY: 8,
+  REQUEST_CANCEL: 9,
+} as const;
 
 export const POSITION_TYPE = { BUY: 0, SELL: 1 } as const;
 

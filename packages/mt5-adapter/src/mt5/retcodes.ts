@@ -139,6 +139,14 @@ export function retcodeDescription(code: number): string {
 /** Classifies a retcode. Codes not in the table (future builds) are rejected as nonRetryable. */
 export function classifyRetcode(code: number): RetcodeClass {
   const row = TABLE[code];
-  if (!row) return { code, name: `UNKNOWN_${code}`, description: `Unknown retcode ${code}`, action: 'reject', errorClass: 'nonRetryable', errorCode: 'TK_ERR_MT5_RETCODE' };
+  if (!row)
+    return {
+      code,
+      name: `UNKNOWN_${code}`,
+      description: `Unknown retcode ${code}`,
+      action: 'reject',
+      errorClass: 'nonRetryable',
+      errorCode: 'TK_ERR_MT5_RETCODE',
+    };
   return { code, name: row[0], description: row[1], action: row[2], errorClass: row[3], errorCode: row[4] };
 }

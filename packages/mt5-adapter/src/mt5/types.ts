@@ -234,7 +234,16 @@ export interface Mt5OrderCheckResult {
 }
 
 /** Field names of MT5 results and requests that hold tickets (sent as decimal strings). */
-export const TICKET_FIELDS: ReadonlySet<string> = new Set(['ticket', 'order', 'deal', 'position', 'position_by', 'position_id', 'position_by_id', 'identifier']);
+export const TICKET_FIELDS: ReadonlySet<string> = new Set([
+  'ticket',
+  'order',
+  'deal',
+  'position',
+  'position_by',
+  'position_id',
+  'position_by_id',
+  'identifier',
+]);
 
 /** Converts a `{columns, rows}` table to objects. */
 export function tableRows<T>(t: Mt5Table): T[] {

@@ -34,7 +34,11 @@ export default definePlugin<SessionConfig & BrokerConfig>({
   configSchema: {
     type: 'object',
     additionalProperties: false,
-    properties: { ...sessionProperties, bridge: { ...sessionProperties.bridge, description: 'omit to share the MT5 data plugin’s terminal' }, ...brokerProperties },
+    properties: {
+      ...sessionProperties,
+      bridge: { ...sessionProperties.bridge, description: 'omit to share the MT5 data plugin’s terminal' },
+      ...brokerProperties,
+    },
   },
   async setup(ctx, c) {
     ctx.setBroker(await setupBroker(ctx, c));

@@ -63,7 +63,12 @@ export const sessionProperties = {
     default: {},
     properties: {
       suffixes: { type: 'array', items: { type: 'string' }, default: ['', 'm', 'c'], description: 'tried after the canonical name, in order' },
-      map: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, default: {}, description: 'canonical → broker name, e.g. { XAUUSD: XAUUSD.sd }' },
+      map: {
+        type: 'object',
+        additionalProperties: { type: 'string', minLength: 1 },
+        default: {},
+        description: 'canonical → broker name, e.g. { XAUUSD: XAUUSD.sd }',
+      },
     },
   },
   rateLimit: {

@@ -20,7 +20,10 @@ export async function checkServerOffset(session: Mt5Session, symbols: readonly s
     if (Math.abs(serverMs - nowUtc - observed * 3_600_000) > 5 * 60_000) continue;
     const configured = Math.round((session.serverClock.toServerMs(nowUtc) - nowUtc) / 3_600_000);
     if (observed !== configured) {
-      log.warn({ symbol: s, observedOffsetHours: observed, configuredOffsetHours: configured }, `the broker's server time looks like UTC${observed >= 0 ? '+' : ''}${observed}, but serverTime is configured as UTC${configured >= 0 ? '+' : ''}${configured}: fix serverTime or every bar and deal time will be shifted`);
+      log.warn(
+        { symbol: s, observedOffsetHours: observed, configuredOffsetHours: configured },
+        `the broker's server time looks like UTC${observed >= 0 ? '+' : ''}${observed}, but serverTime is configured as UTC${configured >= 0 ? '+' : ''}${configured}: fix serverTime or every bar and deal time will be shifted`,
+      );
     }
     return observed;
   }

@@ -33,9 +33,15 @@ export async function openSession(ctx: PluginContext, c: SessionConfig): Promise
   if (!c.bridge) {
     const only = [...reg.sessions.values()];
     if (only.length === 1) return only[0]!;
-    throw mt5Error('TK_ERR_MT5_CONFIG', only.length ? 'several MT5 terminals are open in this run: give this plugin its own `bridge:`' : 'no `bridge:` given and no other MT5 plugin in this run opened one: add bridge: { host, port, token: ${MT5_BRIDGE_TOKEN} }', {
-      plugin: ctx.plugin.instance,
-    });
+    throw mt5Error(
+      'TK_ERR_MT5_CONFIG',
+      only.length
+        ? 'several MT5 terminals are open in this run: give this plugin its own `bridge:`'
+        : 'no `bridge:` given and no other MT5 plugin in this run opened one: add bridge: { host, port, token: ${MT5_BRIDGE_TOKEN} }',
+      {
+        plugin: ctx.plugin.instance,
+      },
+    );
   }
   const port = num(c.bridge.port)!;
   const key = `${c.bridge.host}:${port}`;

@@ -123,9 +123,49 @@ for (let i = 0; i < MAJORS.length; i++) {
     TABLE.set(s.name, s);
   }
 }
-TABLE.set('XAUUSD', cfdSpec('XAUUSD', { digits: 2, contractSize: 100, refPrice: 3300, spread: 20, currencyBase: 'XAU', path: 'Metals\\XAUUSD', description: 'Gold vs US Dollar', volatility: 0.00015 }));
-TABLE.set('NAS100', cfdSpec('NAS100', { digits: 2, contractSize: 1, refPrice: 21000, spread: 150, volumeMin: 0.1, volumeStep: 0.1, volumeMax: 500, calcMode: SYMBOL_CALC_MODE.CFDINDEX, path: 'Indices\\NAS100', description: 'US Tech 100 Index' }));
-TABLE.set('US30', cfdSpec('US30', { digits: 2, contractSize: 1, refPrice: 44000, spread: 200, volumeMin: 0.1, volumeStep: 0.1, volumeMax: 500, calcMode: SYMBOL_CALC_MODE.CFDINDEX, path: 'Indices\\US30', description: 'Wall Street 30 Index' }));
+TABLE.set(
+  'XAUUSD',
+  cfdSpec('XAUUSD', {
+    digits: 2,
+    contractSize: 100,
+    refPrice: 3300,
+    spread: 20,
+    currencyBase: 'XAU',
+    path: 'Metals\\XAUUSD',
+    description: 'Gold vs US Dollar',
+    volatility: 0.00015,
+  }),
+);
+TABLE.set(
+  'NAS100',
+  cfdSpec('NAS100', {
+    digits: 2,
+    contractSize: 1,
+    refPrice: 21000,
+    spread: 150,
+    volumeMin: 0.1,
+    volumeStep: 0.1,
+    volumeMax: 500,
+    calcMode: SYMBOL_CALC_MODE.CFDINDEX,
+    path: 'Indices\\NAS100',
+    description: 'US Tech 100 Index',
+  }),
+);
+TABLE.set(
+  'US30',
+  cfdSpec('US30', {
+    digits: 2,
+    contractSize: 1,
+    refPrice: 44000,
+    spread: 200,
+    volumeMin: 0.1,
+    volumeStep: 0.1,
+    volumeMax: 500,
+    calcMode: SYMBOL_CALC_MODE.CFDINDEX,
+    path: 'Indices\\US30',
+    description: 'Wall Street 30 Index',
+  }),
+);
 
 /** The 28 major FX pairs (every pair of EUR, GBP, AUD, NZD, USD, CAD, CHF, JPY). */
 export const FX28: readonly string[] = [...TABLE.keys()].filter((k) => k.length === 6 && k !== 'XAUUSD');

@@ -14,11 +14,24 @@ export function barsFromCsv(text: string, file: string, tf: Timeframe, serverTim
   const toUtc = serverToUtcConverter(serverTime);
   for (let i = 0; i < p.length; i++) time[i] = toUtc(p.time[i]!);
   const n = p.length;
-  return { time, open: p.open.subarray(0, n), high: p.high.subarray(0, n), low: p.low.subarray(0, n), close: p.close.subarray(0, n), volume: p.volume.subarray(0, n), tfMs: TIMEFRAME_MS[tf] };
+  return {
+    time,
+    open: p.open.subarray(0, n),
+    high: p.high.subarray(0, n),
+    low: p.low.subarray(0, n),
+    close: p.close.subarray(0, n),
+    volume: p.volume.subarray(0, n),
+    tfMs: TIMEFRAME_MS[tf],
+  };
 }
 
 /** `{dir}/{symbol}_{tf}.csv` for the finest of `timeframes` that exists. */
-export async function loadCsvBars(dir: string, symbol: string, timeframes: readonly Timeframe[], serverTime: ServerTimeConfig): Promise<{ bars: BarsInput; timeframe: Timeframe }> {
+export async function loadCsvBars(
+  dir: string,
+  symbol: string,
+  timeframes: readonly Timeframe[],
+  serverTime: ServerTimeConfig,
+): Promise<{ bars: BarsInput; timeframe: Timeframe }> {
   const sorted = [...timeframes].sort((a, b) => TIMEFRAME_MS[a] - TIMEFRAME_MS[b]);
   for (const tf of sorted) {
     const file = path.join(dir, `${symbol}_${tf}.csv`);

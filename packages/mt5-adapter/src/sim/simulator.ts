@@ -347,7 +347,15 @@ export class Simulator implements Quotes {
     profit = roundMoney(profit);
     margin = roundMoney(margin);
     const equity = roundMoney(this.balance + this.credit + profit);
-    return { balance: this.balance, credit: this.credit, profit, equity, margin, marginFree: roundMoney(equity - margin), marginLevel: margin > 0 ? roundMoney((equity / margin) * 100) : 0 };
+    return {
+      balance: this.balance,
+      credit: this.credit,
+      profit,
+      equity,
+      margin,
+      marginFree: roundMoney(equity - margin),
+      marginLevel: margin > 0 ? roundMoney((equity / margin) * 100) : 0,
+    };
   }
 
   // ------------------------------------------------------------------ ticks and triggers
@@ -420,7 +428,17 @@ export class Simulator implements Quotes {
         this.emit({ type: 'order', order: o, state: 'rejected' });
         continue;
       }
-      this.execute(s, { side, volume: o.volumeCurrent, price, magic: o.magic, comment: o.comment, sl: o.sl, tp: o.tp, reason: o.reason, orderTicket: o.ticket });
+      this.execute(s, {
+        side,
+        volume: o.volumeCurrent,
+        price,
+        magic: o.magic,
+        comment: o.comment,
+        sl: o.sl,
+        tp: o.tp,
+        reason: o.reason,
+        orderTicket: o.ticket,
+      });
       o.volumeCurrent = 0;
       this.finishOrder(o, ORDER_STATE.FILLED, this.t);
     }
@@ -431,7 +449,18 @@ export class Simulator implements Quotes {
     const side: 0 | 1 = o.type === ORDER_TYPE.BUY ? 0 : 1;
     const vol = Math.min(o.volumeCurrent, s.spec.liquidity ?? o.volumeCurrent);
     const into = o.closes ?? (o.fillsInto !== undefined && this.positions.has(o.fillsInto) ? o.fillsInto : undefined);
-    const x = this.execute(s, { side, volume: vol, price: side === 0 ? q.ask : q.bid, magic: o.magic, comment: o.comment, sl: o.sl, tp: o.tp, reason: o.reason, orderTicket: o.ticket, positionTicket: into });
+    const x = this.execute(s, {
+      side,
+      volume: vol,
+      price: side === 0 ? q.ask : q.bid,
+      magic: o.magic,
+      comment: o.comment,
+      sl: o.sl,
+      tp: o.tp,
+      reason: o.reason,
+      orderTicket: o.ticket,
+      positionTicket: into,
+    });
     if (o.closes === undefined) o.fillsInto = x.position;
     o.volumeCurrent = roundVol(o.volumeCurrent - vol);
     if (o.volumeCurrent <= 1e-9) {
@@ -525,7 +554,18 @@ export class Simulator implements Quotes {
     }
     const side: 0 | 1 = o.type === ORDER_TYPE.BUY ? 0 : 1;
     const price = side === 0 ? s.last.ask : s.last.bid;
-    this.execute(s, { side, volume: o.volumeCurrent, price, magic: o.magic, comment: o.comment, sl: o.sl, tp: o.tp, reason: o.reason, orderTicket: o.ticket, positionTicket: o.closes });
+    this.execute(s, {
+      side,
+      volume: o.volumeCurrent,
+      price,
+      magic: o.magic,
+      comment: o.comment,
+      sl: o.sl,
+      tp: o.tp,
+      reason: o.reason,
+      orderTicket: o.ticket,
+      positionTicket: o.closes,
+    });
     o.priceOpen = price;
     o.volumeCurrent = 0;
     this.finishOrder(o, ORDER_STATE.FILLED, t);
@@ -535,7 +575,22 @@ export class Simulator implements Quotes {
 
   newOrder(
     s: SymState,
-    o: { ticket: bigint; type: number; volume: number; price: number; magic: number; comment: string; reason: number; positionId?: bigint; sl?: number; tp?: number; typeFilling?: number; typeTime?: number; expirationMs?: number; stoplimit?: number },
+    o: {
+      ticket: bigint;
+      type: number;
+      volume: number;
+      price: number;
+      magic: number;
+      comment: string;
+      reason: number;
+      positionId?: bigint;
+      sl?: number;
+      tp?: number;
+      typeFilling?: number;
+      typeTime?: number;
+      expirationMs?: number;
+      stoplimit?: number;
+    },
   ): SimOrder {
     return {
       ticket: o.ticket,
@@ -576,7 +631,18 @@ export class Simulator implements Quotes {
    */
   execute(
     s: SymState,
-    x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; orderTicket: bigint; positionTicket?: bigint; sl?: number; tp?: number },
+    x: {
+      side: 0 | 1;
+      volume: number;
+      price: number;
+      magic: number;
+      comment: string;
+      reason: number;
+      orderTicket: bigint;
+      positionTicket?: bigint;
+      sl?: number;
+      tp?: number;
+    },
   ): { deal: SimDeal; position: bigint } {
     const commission = roundMoney(-this.exec.commissionPerLot * x.volume);
     let target: SimPosition | undefined;
@@ -618,7 +684,12 @@ export class Simulator implements Quotes {
     return { deal, position: target.ticket };
   }
 
-  private open(s: SymState, x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; sl?: number; tp?: number }, commission: number, ticket: bigint): SimDeal {
+  private open(
+    s: SymState,
+    x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; sl?: number; tp?: number },
+    commission: number,
+    ticket: bigint,
+  ): SimDeal {
     this.openPosition(s, x, ticket, ticket);
     this.balance = roundMoney(this.balance + commission);
     const deal = this.addDeal(s, { ...x, orderTicket: ticket }, DEAL_ENTRY.IN, ticket, 0, commission);
@@ -626,7 +697,12 @@ export class Simulator implements Quotes {
     return deal;
   }
 
-  private openPosition(s: SymState, x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; sl?: number; tp?: number }, ticket: bigint, identifier: bigint): SimPosition {
+  private openPosition(
+    s: SymState,
+    x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; sl?: number; tp?: number },
+    ticket: bigint,
+    identifier: bigint,
+  ): SimPosition {
     const p: SimPosition = {
       ticket,
       identifier,
@@ -649,7 +725,15 @@ export class Simulator implements Quotes {
     return p;
   }
 
-  private addDeal(s: SymState, x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; orderTicket: bigint }, entry: number, positionId: bigint, profit: number, commission: number, swap = 0): SimDeal {
+  private addDeal(
+    s: SymState,
+    x: { side: 0 | 1; volume: number; price: number; magic: number; comment: string; reason: number; orderTicket: bigint },
+    entry: number,
+    positionId: bigint,
+    profit: number,
+    commission: number,
+    swap = 0,
+  ): SimDeal {
     const d: SimDeal = {
       ticket: this.nextDeal++,
       order: x.orderTicket,
@@ -703,9 +787,7 @@ export class Simulator implements Quotes {
   }
 }
 
-export type SimEvent =
-  | { type: 'deal'; deal: SimDeal }
-  | { type: 'order'; order: SimOrder; state: 'rejected' | 'expired'; retcode?: number };
+export type SimEvent = { type: 'deal'; deal: SimDeal } | { type: 'order'; order: SimOrder; state: 'rejected' | 'expired'; retcode?: number };
 
 /** A symbol the catalog does not know: a plain USD CFD the options complete. */
 function defaultSpec(name: string, digits: number): SymbolSpec {

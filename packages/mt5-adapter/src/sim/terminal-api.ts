@@ -120,7 +120,11 @@ export class SimTerminal {
     const fail = this.sim.initFailure;
     if (fail) {
       this.sim.initFailure = undefined;
-      return { value: false, lastError: fail === 'timeout' ? [RES.E_INTERNAL_FAIL_TIMEOUT, 'IPC timeout'] : [RES.E_INTERNAL_FAIL_INIT, 'IPC initialize failed, MetaTrader 5 x64 not found'] };
+      return {
+        value: false,
+        lastError:
+          fail === 'timeout' ? [RES.E_INTERNAL_FAIL_TIMEOUT, 'IPC timeout'] : [RES.E_INTERNAL_FAIL_INIT, 'IPC initialize failed, MetaTrader 5 x64 not found'],
+      };
     }
     if (a.login !== undefined && !this.credentialsOk(a)) return { value: false, lastError: [RES.E_AUTH_FAILED, 'Terminal: Authorization failed'] };
     if (a.login === undefined && this.sim.requireCredentials) return { value: false, lastError: [RES.E_AUTH_FAILED, 'Terminal: Authorization failed'] };
@@ -197,7 +201,8 @@ export class SimTerminal {
         if (!a) return { value: null, lastError: INVALID };
         const match = this.filter(a);
         if (!match) return { value: null, lastError: INVALID };
-        if (method === 'positions_get') return { value: [...sim.positions.values()].filter((p) => match(p.symbol, p.ticket)).map((p) => this.positionOf(p)), lastError: OK };
+        if (method === 'positions_get')
+          return { value: [...sim.positions.values()].filter((p) => match(p.symbol, p.ticket)).map((p) => this.positionOf(p)), lastError: OK };
         return { value: [...sim.orders.values()].filter((o) => match(o.symbol, o.ticket)).map((o) => this.orderOf(o)), lastError: OK };
       }
       case 'history_orders_get':
@@ -214,7 +219,8 @@ export class SimTerminal {
       }
       case 'order_calc_profit': {
         const a = bind(args, kwargs, ['action', 'symbol', 'volume', 'price_open', 'price_close']);
-        if (!a || !isInt(a.action) || !isStr(a.symbol) || !isNum(a.volume) || !isNum(a.price_open) || !isNum(a.price_close)) return { value: null, lastError: INVALID };
+        if (!a || !isInt(a.action) || !isStr(a.symbol) || !isNum(a.volume) || !isNum(a.price_open) || !isNum(a.price_close))
+          return { value: null, lastError: INVALID };
         const s = sim.symbols.get(a.symbol);
         if (!s) return { value: null, lastError: NOT_FOUND };
         const side: 0 | 1 = a.action === ORDER_TYPE.BUY ? 0 : 1;
@@ -261,7 +267,11 @@ export class SimTerminal {
 
   private rates(method: string, args: unknown[], kwargs: Record<string, unknown>): CallResult {
     const names =
-      method === 'copy_rates_from_pos' ? ['symbol', 'timeframe', 'start_pos', 'count'] : method === 'copy_rates_from' ? ['symbol', 'timeframe', 'date_from', 'count'] : ['symbol', 'timeframe', 'date_from', 'date_to'];
+      method === 'copy_rates_from_pos'
+        ? ['symbol', 'timeframe', 'start_pos', 'count']
+        : method === 'copy_rates_from'
+          ? ['symbol', 'timeframe', 'date_from', 'count']
+          : ['symbol', 'timeframe', 'date_from', 'date_to'];
     const a = bind(args, kwargs, names);
     if (!a || !isStr(a.symbol) || !isInt(a.timeframe) || names.slice(2).some((n) => !isInt(a[n]))) return { value: null, lastError: INVALID };
     if (!timeframeName(a.timeframe)) return { value: null, lastError: [RES.E_INVALID_PARAMS, 'Invalid timeframe'] };
@@ -330,7 +340,8 @@ export class SimTerminal {
     const deals = method.startsWith('history_deals');
     const byTicket = a.ticket !== undefined ? ticketArg(a.ticket) : undefined;
     const byPosition = a.position !== undefined ? ticketArg(a.position) : undefined;
-    if ((a.ticket !== undefined && byTicket === undefined) || (a.position !== undefined && byPosition === undefined)) return { value: null, lastError: INVALID };
+    if ((a.ticket !== undefined && byTicket === undefined) || (a.position !== undefined && byPosition === undefined))
+      return { value: null, lastError: INVALID };
     let inRange: (t: number) => boolean = () => true;
     if (byTicket === undefined && byPosition === undefined) {
       if (!isNum(a.date_from) || !isNum(a.date_to)) return { value: null, lastError: INVALID };
@@ -347,13 +358,23 @@ export class SimTerminal {
       // As documented for the package: `ticket=` is an ORDER ticket (the deals of that order,
       // DEAL_ORDER), `position=` a position identifier (DEAL_POSITION_ID) — not a deal ticket.
       const list = sim.deals.filter(
-        (d) => d.visibleAt <= now && inRange(d.timeMs) && (byTicket === undefined || d.order === byTicket) && (byPosition === undefined || d.positionId === byPosition) && (a.group === undefined || g(d.symbol)),
+        (d) =>
+          d.visibleAt <= now &&
+          inRange(d.timeMs) &&
+          (byTicket === undefined || d.order === byTicket) &&
+          (byPosition === undefined || d.positionId === byPosition) &&
+          (a.group === undefined || g(d.symbol)),
       );
       if (method === 'history_deals_total') return { value: list.length, lastError: OK };
       return { value: list.map((d) => this.dealOf(d)), lastError: OK };
     }
     const list = sim.historyOrders.filter(
-      (o) => o.visibleAt <= now && inRange(o.timeSetupMs) && (byTicket === undefined || o.ticket === byTicket) && (byPosition === undefined || o.positionId === byPosition) && (a.group === undefined || g(o.symbol)),
+      (o) =>
+        o.visibleAt <= now &&
+        inRange(o.timeSetupMs) &&
+        (byTicket === undefined || o.ticket === byTicket) &&
+        (byPosition === undefined || o.positionId === byPosition) &&
+        (a.group === undefined || g(o.symbol)),
     );
     if (method === 'history_orders_total') return { value: list.length, lastError: OK };
     return { value: list.map((o) => this.orderOf(o)), lastError: OK };
@@ -591,4 +612,3 @@ export class SimTerminal {
     };
   }
 }
-

@@ -6,7 +6,19 @@
  * account limits, margin, liquidity — then execution.
  */
 import { roundMoney } from '@tradekit/core';
-import { DEAL_REASON, ORDER_FILLING, ORDER_REASON, ORDER_STATE, ORDER_TIME, ORDER_TYPE, RES, SYMBOL_FILLING, SYMBOL_TRADE_EXECUTION, SYMBOL_TRADE_MODE, TRADE_ACTION } from '../mt5/constants.js';
+import {
+  DEAL_REASON,
+  ORDER_FILLING,
+  ORDER_REASON,
+  ORDER_STATE,
+  ORDER_TIME,
+  ORDER_TYPE,
+  RES,
+  SYMBOL_FILLING,
+  SYMBOL_TRADE_EXECUTION,
+  SYMBOL_TRADE_MODE,
+  TRADE_ACTION,
+} from '../mt5/constants.js';
 import { RETCODE, retcodeDescription } from '../mt5/retcodes.js';
 import type { LastError, Mt5OrderCheckResult, Mt5OrderSendResult, Mt5TradeRequest } from '../mt5/types.js';
 import { roundVol, type Simulator } from './simulator.js';
@@ -46,7 +58,8 @@ export function parseRequest(raw: unknown): ParsedRequest | LastError {
     if (FLOAT_FIELDS.has(k) || INT_FIELDS.has(k)) {
       if (typeof v !== 'number' || !Number.isFinite(v) || (INT_FIELDS.has(k) && !Number.isInteger(v))) return [RES.E_INVALID_PARAMS, `Invalid "${k}" argument`];
     } else if (TICKET_REQ_FIELDS.has(k)) {
-      if (!(typeof v === 'string' && /^\d+$/.test(v)) && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) return [RES.E_INVALID_PARAMS, `Invalid "${k}" argument`];
+      if (!(typeof v === 'string' && /^\d+$/.test(v)) && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
+        return [RES.E_INVALID_PARAMS, `Invalid "${k}" argument`];
     } else if (k === 'symbol' || k === 'comment') {
       if (typeof v !== 'string') return [RES.E_INVALID_PARAMS, `Invalid "${k}" argument`];
     } else return [RES.E_INVALID_PARAMS, `Invalid "${k}" argument`];
@@ -134,7 +147,19 @@ class Reply {
     if (this.check) return { value: this.checkResult(code, comment), lastError: OK };
     const q = s?.last;
     return {
-      value: { retcode: code, deal: '0', order: '0', volume: 0, price: 0, bid: code === RETCODE.REQUOTE && q ? q.bid : 0, ask: code === RETCODE.REQUOTE && q ? q.ask : 0, comment, request_id: ++this.sim.requestId, retcode_external: 0, request: echo(this.p) },
+      value: {
+        retcode: code,
+        deal: '0',
+        order: '0',
+        volume: 0,
+        price: 0,
+        bid: code === RETCODE.REQUOTE && q ? q.bid : 0,
+        ask: code === RETCODE.REQUOTE && q ? q.ask : 0,
+        comment,
+        request_id: ++this.sim.requestId,
+        retcode_external: 0,
+        request: echo(this.p),
+      },
       lastError: OK,
     };
   }
@@ -296,7 +321,8 @@ function deal(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   }
   if (!volumeOk(s, p.volume)) return r.fail(RETCODE.INVALID_VOLUME, 'Invalid volume', s);
   if (pos && p.volume > pos.volume + 1e-9) return r.fail(RETCODE.INVALID_CLOSE_VOLUME, 'Invalid close volume', s);
-  if (s.spec.volumeLimit > 0 && openingVolume > 0 && directionVolume(sim, s, side) + openingVolume > s.spec.volumeLimit + 1e-9) return r.fail(RETCODE.LIMIT_VOLUME, 'Volume limit reached', s);
+  if (s.spec.volumeLimit > 0 && openingVolume > 0 && directionVolume(sim, s, side) + openingVolume > s.spec.volumeLimit + 1e-9)
+    return r.fail(RETCODE.LIMIT_VOLUME, 'Volume limit reached', s);
   if (p.price && !onGrid(p.price, s.spec.tickSize)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
   if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   if (!fillingAllowed(s, p.typeFilling, false)) return r.fail(RETCODE.INVALID_FILL, 'Unsupported filling mode', s);
@@ -306,7 +332,10 @@ function deal(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   let fillPrice = marketPrice;
   if (exe === SYMBOL_TRADE_EXECUTION.INSTANT || exe === SYMBOL_TRADE_EXECUTION.REQUEST) {
     if (!p.price) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
-    if (!r.check && (Math.abs(marketPrice - p.price) > p.deviation * s.spec.point + 1e-9 || (sim.exec.requoteProbability > 0 && s.rng.next() < sim.exec.requoteProbability))) {
+    if (
+      !r.check &&
+      (Math.abs(marketPrice - p.price) > p.deviation * s.spec.point + 1e-9 || (sim.exec.requoteProbability > 0 && s.rng.next() < sim.exec.requoteProbability))
+    ) {
       return r.fail(RETCODE.REQUOTE, 'Requote', s);
     }
   } else if (sim.exec.slippagePoints > 0 && !r.check) {
@@ -320,15 +349,19 @@ function deal(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
     for (const o of sim.positions.values()) if (o.symbol === s.name && o.type !== side) return r.fail(RETCODE.HEDGE_PROHIBITED, 'Hedge prohibited', s);
   }
   if (pos && sim.account.fifoClose) {
-    for (const o of sim.positions.values()) if (o.symbol === s.name && o !== pos && (o.timeMs < pos.timeMs || (o.timeMs === pos.timeMs && o.ticket < pos.ticket))) return r.fail(RETCODE.FIFO_CLOSE, 'FIFO close rule', s);
+    for (const o of sim.positions.values())
+      if (o.symbol === s.name && o !== pos && (o.timeMs < pos.timeMs || (o.timeMs === pos.timeMs && o.ticket < pos.ticket)))
+        return r.fail(RETCODE.FIFO_CLOSE, 'FIFO close rule', s);
   }
-  if (openingVolume > 0 && !closing && sim.account.limitPositions > 0 && sim.positions.size >= sim.account.limitPositions) return r.fail(RETCODE.LIMIT_POSITIONS, 'Positions limit reached', s);
+  if (openingVolume > 0 && !closing && sim.account.limitPositions > 0 && sim.positions.size >= sim.account.limitPositions)
+    return r.fail(RETCODE.LIMIT_POSITIONS, 'Positions limit reached', s);
   const needMargin = openingVolume > 0 ? sim.margin(s, openingVolume, fillPrice) : 0;
   if (needMargin > sim.accountState().marginFree + 1e-9) return r.fail(RETCODE.NO_MONEY, 'No money', s);
   let fillVolume = p.volume;
   const liq = s.spec.liquidity;
   if (liq !== undefined && p.volume > liq + 1e-9) {
-    if (p.typeFilling === ORDER_FILLING.FOK) return r.fail(sim.exec.fokShortfallRetcode, sim.exec.fokShortfallRetcode === RETCODE.INVALID_FILL ? 'Unsupported filling mode' : 'Request rejected', s);
+    if (p.typeFilling === ORDER_FILLING.FOK)
+      return r.fail(sim.exec.fokShortfallRetcode, sim.exec.fokShortfallRetcode === RETCODE.INVALID_FILL ? 'Unsupported filling mode' : 'Request rejected', s);
     fillVolume = liq;
   }
   if (r.check) return r.okCheck(needMargin);
@@ -358,7 +391,18 @@ function deal(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
     sim.orders.set(ticket, order);
     return r.done(RETCODE.PLACED, { order: ticket, volume: p.volume, price: 0, s, comment: 'Request placed' });
   }
-  const x = sim.execute(s, { side, volume: fillVolume, price: fillPrice, magic: p.magic, comment: order.comment, reason: DEAL_REASON.EXPERT, orderTicket: ticket, positionTicket: pos?.ticket, sl: closing ? undefined : p.sl, tp: closing ? undefined : p.tp });
+  const x = sim.execute(s, {
+    side,
+    volume: fillVolume,
+    price: fillPrice,
+    magic: p.magic,
+    comment: order.comment,
+    reason: DEAL_REASON.EXPERT,
+    orderTicket: ticket,
+    positionTicket: pos?.ticket,
+    sl: closing ? undefined : p.sl,
+    tp: closing ? undefined : p.tp,
+  });
   order.positionId = x.deal.positionId;
   order.priceOpen = fillPrice;
   const rest = roundVol(p.volume - fillVolume);
@@ -435,9 +479,11 @@ function pending(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const refused = tradeModeRefusal(r, s, side);
   if (refused) return refused;
   if (!volumeOk(s, p.volume)) return r.fail(RETCODE.INVALID_VOLUME, 'Invalid volume', s);
-  if (s.spec.volumeLimit > 0 && directionVolume(sim, s, side) + p.volume > s.spec.volumeLimit + 1e-9) return r.fail(RETCODE.LIMIT_VOLUME, 'Volume limit reached', s);
+  if (s.spec.volumeLimit > 0 && directionVolume(sim, s, side) + p.volume > s.spec.volumeLimit + 1e-9)
+    return r.fail(RETCODE.LIMIT_VOLUME, 'Volume limit reached', s);
   const stopLimit = p.type === ORDER_TYPE.BUY_STOP_LIMIT || p.type === ORDER_TYPE.SELL_STOP_LIMIT;
-  if (!p.price || !onGrid(p.price, s.spec.tickSize) || (stopLimit && (!p.stoplimit || !onGrid(p.stoplimit, s.spec.tickSize)))) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
+  if (!p.price || !onGrid(p.price, s.spec.tickSize) || (stopLimit && (!p.stoplimit || !onGrid(p.stoplimit, s.spec.tickSize))))
+    return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
   if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   if (!fillingAllowed(s, p.typeFilling, true)) return r.fail(RETCODE.INVALID_FILL, 'Unsupported filling mode', s);
   if (!pendingPriceOk(s, p.type, p.price, p.stoplimit)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
@@ -480,7 +526,8 @@ function sltp(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   if (isReply(m)) return m;
   const s = m;
   if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
-  if (pos.sl === p.sl && pos.tp === p.tp) return r.check ? r.fail(RETCODE.NO_CHANGES, 'No changes', s) : r.done(RETCODE.NO_CHANGES, { order: 0n, s, comment: 'No changes' });
+  if (pos.sl === p.sl && pos.tp === p.tp)
+    return r.check ? r.fail(RETCODE.NO_CHANGES, 'No changes', s) : r.done(RETCODE.NO_CHANGES, { order: 0n, s, comment: 'No changes' });
   if (frozen(s, pos.type, pos.sl, pos.tp)) return r.fail(RETCODE.FROZEN, 'Position frozen', s);
   if (!stopsOk(s, pos.type, s.last!, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
   if (r.check) return r.okCheck(0);
@@ -499,7 +546,9 @@ function modifyOrder(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   const stopLimit = o.type === ORDER_TYPE.BUY_STOP_LIMIT || o.type === ORDER_TYPE.SELL_STOP_LIMIT;
   if (!p.price || !onGrid(p.price, s.spec.tickSize)) return r.fail(RETCODE.INVALID_PRICE, 'Invalid price', s);
   if (stopsOffGrid(s, p.sl, p.tp)) return r.fail(RETCODE.INVALID_STOPS, 'Invalid stops', s);
-  const sameExp = (p.typeTime === o.typeTime && (p.typeTime !== ORDER_TIME.SPECIFIED || sim.clock.fromServerSec(p.expiration) === o.expirationMs)) || (p.typeTime === ORDER_TIME.GTC && !o.expirationMs);
+  const sameExp =
+    (p.typeTime === o.typeTime && (p.typeTime !== ORDER_TIME.SPECIFIED || sim.clock.fromServerSec(p.expiration) === o.expirationMs)) ||
+    (p.typeTime === ORDER_TIME.GTC && !o.expirationMs);
   if (p.price === o.priceOpen && p.sl === o.sl && p.tp === o.tp && (!stopLimit || p.stoplimit === o.priceStoplimit) && sameExp) {
     return r.check ? r.fail(RETCODE.NO_CHANGES, 'No changes', s) : r.done(RETCODE.NO_CHANGES, { order: o.ticket, s, comment: 'No changes' });
   }
@@ -541,11 +590,38 @@ function closeBy(sim: Simulator, p: ParsedRequest, r: Reply): SendOutcome {
   if (r.check) return r.okCheck(0);
   const v = Math.min(a.volume, b.volume);
   const ticket = sim.nextTicket++;
-  const order = sim.newOrder(s, { ticket, type: ORDER_TYPE.CLOSE_BY, volume: v, price: b.priceOpen, magic: p.magic, comment: truncate(sim, p.comment), reason: ORDER_REASON.EXPERT, positionId: a.identifier });
+  const order = sim.newOrder(s, {
+    ticket,
+    type: ORDER_TYPE.CLOSE_BY,
+    volume: v,
+    price: b.priceOpen,
+    magic: p.magic,
+    comment: truncate(sim, p.comment),
+    reason: ORDER_REASON.EXPERT,
+    positionId: a.identifier,
+  });
   order.positionById = b.identifier;
   // Each closes at the other's open price: the pair's net result is realized without a spread.
-  const d1 = sim.execute(s, { side: b.type, volume: v, price: b.priceOpen, magic: p.magic, comment: order.comment, reason: DEAL_REASON.EXPERT, orderTicket: ticket, positionTicket: a.ticket });
-  sim.execute(s, { side: a.type, volume: v, price: b.priceOpen, magic: p.magic, comment: order.comment, reason: DEAL_REASON.EXPERT, orderTicket: ticket, positionTicket: b.ticket });
+  const d1 = sim.execute(s, {
+    side: b.type,
+    volume: v,
+    price: b.priceOpen,
+    magic: p.magic,
+    comment: order.comment,
+    reason: DEAL_REASON.EXPERT,
+    orderTicket: ticket,
+    positionTicket: a.ticket,
+  });
+  sim.execute(s, {
+    side: a.type,
+    volume: v,
+    price: b.priceOpen,
+    magic: p.magic,
+    comment: order.comment,
+    reason: DEAL_REASON.EXPERT,
+    orderTicket: ticket,
+    positionTicket: b.ticket,
+  });
   for (const d of sim.deals.slice(-2)) d.entry = 3;
   order.volumeCurrent = 0;
   sim.finishOrder(order, ORDER_STATE.FILLED, sim.now());

@@ -121,10 +121,23 @@ export class RpcGateway implements Mt5Gateway {
         socket.destroy();
         reject(e);
       };
-      const ct = this.timer.setTimeout(() => fail(mt5Error('TK_ERR_MT5_CONNECT', `no answer from the bridge at ${this.o.host}:${this.o.port} within ${this.o.connectTimeoutMs} ms`, { classification: 'retryable' })), this.o.connectTimeoutMs);
+      const ct = this.timer.setTimeout(
+        () =>
+          fail(
+            mt5Error('TK_ERR_MT5_CONNECT', `no answer from the bridge at ${this.o.host}:${this.o.port} within ${this.o.connectTimeoutMs} ms`, {
+              classification: 'retryable',
+            }),
+          ),
+        this.o.connectTimeoutMs,
+      );
       socket.once('error', (e) => {
         ct.clear();
-        fail(mt5Error('TK_ERR_MT5_CONNECT', `cannot connect to the bridge at ${this.o.host}:${this.o.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { classification: 'retryable', cause: e }));
+        fail(
+          mt5Error('TK_ERR_MT5_CONNECT', `cannot connect to the bridge at ${this.o.host}:${this.o.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, {
+            classification: 'retryable',
+            cause: e,
+          }),
+        );
       });
       socket.once('connect', () => {
         this.attach(socket);
@@ -270,10 +283,17 @@ export class RpcGateway implements Mt5Gateway {
     }
     const e = msg.error;
     const outcome = e.data?.outcome ?? 'unknown';
-    if (e.code === RPC_ERROR.UNAUTHORIZED) p.reject(mt5Error('TK_ERR_MT5_UNAUTHORIZED', 'the bridge refused the token: check MT5_BRIDGE_TOKEN on both sides', { classification: 'fatal' }));
-    else if (e.code === RPC_ERROR.TIMEOUT) p.reject(transportError(`${p.method} did not finish within its deadline (${outcome === 'not_sent' ? 'it never started' : 'it may have run'})`, outcome, { code: 'TK_ERR_MT5_TIMEOUT' }));
+    if (e.code === RPC_ERROR.UNAUTHORIZED)
+      p.reject(mt5Error('TK_ERR_MT5_UNAUTHORIZED', 'the bridge refused the token: check MT5_BRIDGE_TOKEN on both sides', { classification: 'fatal' }));
+    else if (e.code === RPC_ERROR.TIMEOUT)
+      p.reject(
+        transportError(`${p.method} did not finish within its deadline (${outcome === 'not_sent' ? 'it never started' : 'it may have run'})`, outcome, {
+          code: 'TK_ERR_MT5_TIMEOUT',
+        }),
+      );
     else if (e.code === RPC_ERROR.FENCED) p.reject(fencedError(p.method, e.data));
-    else if (e.code === RPC_ERROR.METHOD_NOT_FOUND) p.reject(mt5Error('TK_ERR_MT5_METHOD', `the bridge does not serve ${p.method}: ${e.message}`, { details: { outcome: 'not_sent' } }));
+    else if (e.code === RPC_ERROR.METHOD_NOT_FOUND)
+      p.reject(mt5Error('TK_ERR_MT5_METHOD', `the bridge does not serve ${p.method}: ${e.message}`, { details: { outcome: 'not_sent' } }));
     else if (e.code === RPC_ERROR.INVALID_PARAMS || e.code === RPC_ERROR.INVALID_REQUEST || e.code === RPC_ERROR.PARSE) {
       p.reject(mt5Error('TK_ERR_MT5_PROTOCOL', `the bridge rejected the ${p.method} message: ${e.message}`, { details: { outcome: 'not_sent' } }));
     } else p.reject(transportError(`${p.method} failed in the bridge: ${e.message}`, outcome));
@@ -308,7 +328,9 @@ export class RpcGateway implements Mt5Gateway {
     return new Promise<CallResult<T>>((resolve, reject) => {
       const timer = this.timer.setTimeout(() => {
         if (!this.pending.delete(id)) return;
-        reject(transportError(`${method}: no answer from the bridge within ${left + this.o.graceMs} ms; it may have run`, 'unknown', { code: 'TK_ERR_MT5_TIMEOUT' }));
+        reject(
+          transportError(`${method}: no answer from the bridge within ${left + this.o.graceMs} ms; it may have run`, 'unknown', { code: 'TK_ERR_MT5_TIMEOUT' }),
+        );
       }, left + this.o.graceMs);
       this.pending.set(id, { method, args, kwargs, clientOrderId: opts.clientOrderId, resolve: resolve as (r: CallResult) => void, reject, timer });
       socket.write(`${JSON.stringify(req)}\n`);

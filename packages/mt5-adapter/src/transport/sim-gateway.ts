@@ -18,7 +18,13 @@ import type { CallOptions, CallResult, GatewayEvents, GatewayState, Mt5Gateway }
 export class SimGateway implements Mt5Gateway {
   private _state: GatewayState = 'connecting';
   private readonly events = new EventEmitter();
-  readonly hello: BridgeHello = { server: 'mt5-sim', version: ADAPTER_VERSION, protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping', FENCE_METHOD], control: true };
+  readonly hello: BridgeHello = {
+    server: 'mt5-sim',
+    version: ADAPTER_VERSION,
+    protocol: PROTOCOL_VERSION,
+    methods: [...MT5_METHODS, 'ping', FENCE_METHOD],
+    control: true,
+  };
   calls = 0;
 
   constructor(
@@ -53,9 +59,13 @@ export class SimGateway implements Mt5Gateway {
       if (!r.ok) throw fencedError(method, { ...f, highest: r.highest });
     }
     const fault = sim.faults.take(method);
-    if (fault?.kind === 'not_sent') throw transportError(`${method} did not finish within its deadline (it never started)`, 'not_sent', { code: 'TK_ERR_MT5_TIMEOUT' });
+    if (fault?.kind === 'not_sent')
+      throw transportError(`${method} did not finish within its deadline (it never started)`, 'not_sent', { code: 'TK_ERR_MT5_TIMEOUT' });
     if (fault?.kind === 'drop_before_execute') {
-      this.events.emit('down', { reason: 'injected drop', lostWrites: WRITE_METHODS.has(method) ? [{ method, args: a, kwargs: k, clientOrderId: opts.clientOrderId }] : [] });
+      this.events.emit('down', {
+        reason: 'injected drop',
+        lostWrites: WRITE_METHODS.has(method) ? [{ method, args: a, kwargs: k, clientOrderId: opts.clientOrderId }] : [],
+      });
       this.events.emit('up', this.hello);
       throw transportError(`the bridge connection closed during ${method}; it may have run`, 'unknown');
     }
@@ -64,7 +74,10 @@ export class SimGateway implements Mt5Gateway {
     if (fault?.kind === 'none_after_execute') r = { value: null, lastError: fault.lastError ?? IPC_TIMEOUT };
     if (fault?.kind === 'none_before_execute' || fault?.kind === 'none_after_execute') this.terminal.setLastError(r.lastError);
     if (fault?.kind === 'drop_after_execute') {
-      this.events.emit('down', { reason: 'injected drop', lostWrites: WRITE_METHODS.has(method) ? [{ method, args: a, kwargs: k, clientOrderId: opts.clientOrderId }] : [] });
+      this.events.emit('down', {
+        reason: 'injected drop',
+        lostWrites: WRITE_METHODS.has(method) ? [{ method, args: a, kwargs: k, clientOrderId: opts.clientOrderId }] : [],
+      });
       this.events.emit('up', this.hello);
       throw transportError(`the bridge connection closed during ${method}; it may have run`, 'unknown');
     }
@@ -84,7 +97,8 @@ export class SimGateway implements Mt5Gateway {
 
   private exec(method: string, args: unknown[], kwargs: Record<string, unknown>): { value: unknown; lastError: LastError } {
     const sim = this.terminal.sim;
-    if (method === 'ping') return { value: { connected: sim.connected, trade_allowed: sim.autoTrading, utc_ms: sim.now(), busy: false, method: null }, lastError: [1, 'Success'] };
+    if (method === 'ping')
+      return { value: { connected: sim.connected, trade_allowed: sim.autoTrading, utc_ms: sim.now(), busy: false, method: null }, lastError: [1, 'Success'] };
     if (method === 'sim_status') {
       const end = sim.dataEnd;
       const st: SimStatus = { now_utc_ms: sim.now(), end_utc_ms: Number.isFinite(end) ? end : null, driven: true, symbols: [...sim.symbols.keys()] };
@@ -95,7 +109,8 @@ export class SimGateway implements Mt5Gateway {
       if (t > sim.now()) sim.advanceTo(t);
       return { value: sim.now(), lastError: [1, 'Success'] };
     }
-    if (!(MT5_METHODS as readonly string[]).includes(method)) throw mt5Error('TK_ERR_MT5_METHOD', `the simulator does not serve ${method}`, { details: { outcome: 'not_sent' } });
+    if (!(MT5_METHODS as readonly string[]).includes(method))
+      throw mt5Error('TK_ERR_MT5_METHOD', `the simulator does not serve ${method}`, { details: { outcome: 'not_sent' } });
     return this.terminal.call(method, args, kwargs);
   }
 

@@ -15,7 +15,19 @@ import type { Logger } from '@tradekit/core';
 import { mt5Error } from '../errors.js';
 import { ADAPTER_VERSION } from '../version.js';
 import { LineReader } from './lines.js';
-import { FENCE_METHOD, MAX_LINE_BYTES, PROTOCOL_VERSION, RPC_ERROR, WRITE_METHODS, type BridgeHello, type FenceValue, type PingValue, type RpcRequest, type RpcResponse, type SimStatus } from './protocol.js';
+import {
+  FENCE_METHOD,
+  MAX_LINE_BYTES,
+  PROTOCOL_VERSION,
+  RPC_ERROR,
+  WRITE_METHODS,
+  type BridgeHello,
+  type FenceValue,
+  type PingValue,
+  type RpcRequest,
+  type RpcResponse,
+  type SimStatus,
+} from './protocol.js';
 import { FenceTable, fencedBody, parseFence } from './fence-table.js';
 import { IPC_TIMEOUT } from '../sim/faults.js';
 import { MT5_METHODS, type SimTerminal } from '../sim/terminal-api.js';
@@ -162,7 +174,11 @@ export class SimServer {
       return void this.send(conn, { jsonrpc: '2.0', id: null, error: { code: RPC_ERROR.PARSE, message: 'parse error' } });
     }
     if (req?.jsonrpc !== '2.0' || typeof req.method !== 'string' || (typeof req.id !== 'string' && typeof req.id !== 'number')) {
-      return void this.send(conn, { jsonrpc: '2.0', id: (req as RpcRequest | null)?.id ?? null, error: { code: RPC_ERROR.INVALID_REQUEST, message: 'invalid request' } });
+      return void this.send(conn, {
+        jsonrpc: '2.0',
+        id: (req as RpcRequest | null)?.id ?? null,
+        error: { code: RPC_ERROR.INVALID_REQUEST, message: 'invalid request' },
+      });
     }
     if (req.method === 'auth') return void this.auth(conn, req);
     if (!conn.authed) {
@@ -173,10 +189,23 @@ export class SimServer {
     const args = req.params?.args ?? [];
     const kwargs = req.params?.kwargs ?? {};
     if (!Array.isArray(args) || typeof kwargs !== 'object' || kwargs === null) {
-      return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'params must be { args: [], kwargs: {} }', data: { outcome: 'not_sent' } } });
+      return void this.send(conn, {
+        jsonrpc: '2.0',
+        id: req.id,
+        error: { code: RPC_ERROR.INVALID_PARAMS, message: 'params must be { args: [], kwargs: {} }', data: { outcome: 'not_sent' } },
+      });
     }
-    const known = (MT5_METHODS as readonly string[]).includes(req.method) || req.method === 'ping' || req.method === FENCE_METHOD || (this.o.control && req.method.startsWith('sim_'));
-    if (!known) return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.METHOD_NOT_FOUND, message: `unknown method ${req.method}`, data: { outcome: 'not_sent' } } });
+    const known =
+      (MT5_METHODS as readonly string[]).includes(req.method) ||
+      req.method === 'ping' ||
+      req.method === FENCE_METHOD ||
+      (this.o.control && req.method.startsWith('sim_'));
+    if (!known)
+      return void this.send(conn, {
+        jsonrpc: '2.0',
+        id: req.id,
+        error: { code: RPC_ERROR.METHOD_NOT_FOUND, message: `unknown method ${req.method}`, data: { outcome: 'not_sent' } },
+      });
     if (req.method === 'ping') return void this.ping(conn, req);
     if (req.method === FENCE_METHOD) return void this.fence(conn, req, kwargs as Record<string, unknown>);
     const received = this.timer.now();
@@ -195,9 +224,16 @@ export class SimServer {
   /** Answered at once, never behind the terminal's FIFO: a long call must not look like a dead link. */
   private ping(conn: Conn, req: RpcRequest): void {
     const sim = this.o.terminal.sim;
-    const value: PingValue = { connected: sim.connected, trade_allowed: sim.autoTrading, utc_ms: Math.floor(this.timer.utc()), busy: this.running !== undefined || this.queued > 0, method: this.running ?? null };
+    const value: PingValue = {
+      connected: sim.connected,
+      trade_allowed: sim.autoTrading,
+      utc_ms: Math.floor(this.timer.utc()),
+      busy: this.running !== undefined || this.queued > 0,
+      method: this.running ?? null,
+    };
     const fault = sim.faults.take('ping');
-    if (fault?.kind === 'not_sent') return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
+    if (fault?.kind === 'not_sent')
+      return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.TIMEOUT, message: 'BRIDGE_TIMEOUT', data: { outcome: 'not_sent' } } });
     if (fault?.kind === 'drop_before_execute' || fault?.kind === 'drop_after_execute') {
       conn.closed = true;
       conn.socket.destroy();
@@ -211,7 +247,16 @@ export class SimServer {
   /** `tk_fence { run, token }`: records the run's highest token, or FENCED. Answered at once. */
   private fence(conn: Conn, req: RpcRequest, kwargs: Record<string, unknown>): void {
     const f = parseFence(kwargs);
-    if (!f) return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'tk_fence needs kwargs { run: non-empty string, token: integer >= 0 }', data: { outcome: 'not_sent' } } });
+    if (!f)
+      return void this.send(conn, {
+        jsonrpc: '2.0',
+        id: req.id,
+        error: {
+          code: RPC_ERROR.INVALID_PARAMS,
+          message: 'tk_fence needs kwargs { run: non-empty string, token: integer >= 0 }',
+          data: { outcome: 'not_sent' },
+        },
+      });
     const r = this.fences.raise(f);
     if (!r.ok) return void this.send(conn, { jsonrpc: '2.0', id: req.id, error: fencedBody(f, r.highest) });
     const value: FenceValue = { run: f.run, highest: r.highest };
@@ -227,7 +272,13 @@ export class SimServer {
       return;
     }
     conn.authed = true;
-    const hello: BridgeHello = { server: 'mt5-sim', version: ADAPTER_VERSION, protocol: PROTOCOL_VERSION, methods: [...MT5_METHODS, 'ping', FENCE_METHOD], control: !!this.o.control };
+    const hello: BridgeHello = {
+      server: 'mt5-sim',
+      version: ADAPTER_VERSION,
+      protocol: PROTOCOL_VERSION,
+      methods: [...MT5_METHODS, 'ping', FENCE_METHOD],
+      control: !!this.o.control,
+    };
     this.send(conn, { jsonrpc: '2.0', id: req.id, result: { value: hello, last_error: [1, 'Success'] } });
   }
 
@@ -242,7 +293,12 @@ export class SimServer {
     if (WRITE_METHODS.has(req.method) && req.meta?.fence !== undefined) {
       // Checked when the write reaches the terminal: a stale writer's call never runs.
       const f = parseFence(req.meta.fence);
-      if (!f) return this.send(conn, { jsonrpc: '2.0', id, error: { code: RPC_ERROR.INVALID_PARAMS, message: 'meta.fence must be { run, token }', data: { outcome: 'not_sent' } } });
+      if (!f)
+        return this.send(conn, {
+          jsonrpc: '2.0',
+          id,
+          error: { code: RPC_ERROR.INVALID_PARAMS, message: 'meta.fence must be { run, token }', data: { outcome: 'not_sent' } },
+        });
       const r = this.fences.raise(f);
       if (!r.ok) return this.send(conn, { jsonrpc: '2.0', id, error: fencedBody(f, r.highest) });
     }
@@ -278,7 +334,12 @@ export class SimServer {
       }
     } catch (e) {
       t.clear();
-      if (!answered) this.send(conn, { jsonrpc: '2.0', id, error: { code: RPC_ERROR.CALL_FAILED, message: (e as Error).message, data: { outcome: req.method === 'order_send' ? 'unknown' : 'not_sent' } } });
+      if (!answered)
+        this.send(conn, {
+          jsonrpc: '2.0',
+          id,
+          error: { code: RPC_ERROR.CALL_FAILED, message: (e as Error).message, data: { outcome: req.method === 'order_send' ? 'unknown' : 'not_sent' } },
+        });
       return;
     }
     t.clear();
@@ -295,7 +356,12 @@ export class SimServer {
     const sim = term.sim;
     if (method === 'sim_status') {
       const end = sim.dataEnd;
-      const st: SimStatus = { now_utc_ms: sim.now(), end_utc_ms: Number.isFinite(end) ? end : null, driven: this.o.clock !== 'wall', symbols: [...sim.symbols.keys()] };
+      const st: SimStatus = {
+        now_utc_ms: sim.now(),
+        end_utc_ms: Number.isFinite(end) ? end : null,
+        driven: this.o.clock !== 'wall',
+        symbols: [...sim.symbols.keys()],
+      };
       return { value: st, last_error: [1, 'Success'] };
     }
     if (method === 'sim_advance_to') {

@@ -40,7 +40,10 @@ export function eventBusConformance(backend: StoreBackend): void {
       for (let i = 7; i < 12; i++) bus.emit('error', { code: 'X', message: `e${i}` });
       await new Promise((r) => setImmediate(r));
       // Published to clients but never persisted: the process dies here (no flush, no release).
-      assert.deepEqual(seen.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      assert.deepEqual(
+        seen.map((e) => e.seq),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      );
       assert.equal(await a.journal.lastEventSeq(), 7);
       const hwm = (await la.read())!.seqHwm;
       assert.ok(hwm >= 12, `the reservation covers every published number (${hwm})`);
@@ -53,13 +56,19 @@ export function eventBusConformance(backend: StoreBackend): void {
       next.bus.emit('error', { code: 'Y', message: 'after restart' });
       await next.bus.flush();
       const persisted = await b.journal.events(7, 100);
-      assert.deepEqual(persisted.map((e) => [e.seq, e.type]), [
-        [hwm + 1, 'stream.gap'],
-        [hwm + 2, 'error'],
-      ]);
+      assert.deepEqual(
+        persisted.map((e) => [e.seq, e.type]),
+        [
+          [hwm + 1, 'stream.gap'],
+          [hwm + 2, 'error'],
+        ],
+      );
       assert.deepEqual((persisted[0]!.data as { from: number; to: number }).from, 8);
       assert.deepEqual((persisted[0]!.data as { from: number; to: number }).to, hwm);
-      assert.ok(persisted.every((e) => !seen.some((s) => s.seq === e.seq)), 'no number reused');
+      assert.ok(
+        persisted.every((e) => !seen.some((s) => s.seq === e.seq)),
+        'no number reused',
+      );
     });
 
     it('a clean stop records the last number: the next holder continues with no gap', async () => {
@@ -131,7 +140,11 @@ export function eventBusConformance(backend: StoreBackend): void {
       next.emit('error', { code: 'Y', message: 'after' });
       await new Promise((r) => setImmediate(r));
       await next.flush();
-      assert.deepEqual(seen2.map((e) => [e.seq, e.type]), [[6, 'error']], 'the next number, no stream.gap');
+      assert.deepEqual(
+        seen2.map((e) => [e.seq, e.type]),
+        [[6, 'error']],
+        'the next number, no stream.gap',
+      );
     });
 
     it('bounds the backlog: drain() waits until the journal caught up below the high-water mark', async () => {

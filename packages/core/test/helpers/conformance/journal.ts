@@ -67,10 +67,23 @@ export function journalConformance(backend: StoreBackend): void {
       assert.deepEqual([o!.status, o!.positionId, o!.agent, o!.updatedAt, o!.createdAt], ['filled', 'p1', 'a', 2, 1]);
       if (sql || backend.inProcess.keepsPayloads) assert.deepEqual([o!.intent, o!.result], [{ why: 'cross' }, { retcode: 10009 }]);
       else assert.deepEqual([o!.intent, o!.result], [undefined, undefined], 'memory:compact keeps no payloads');
-      assert.deepEqual((await j.listOrders({ status: ['placed'] })).map((x) => x.clientId), ['tk2']);
-      assert.deepEqual((await j.listOrders({ symbol: 'EURUSD' })).map((x) => x.clientId), ['tk1']);
-      assert.deepEqual((await j.listOrders()).map((x) => x.clientId), ['tk2', 'tk1'], 'newest first');
-      assert.deepEqual((await j.listOrders({ limit: 1 })).map((x) => x.clientId), ['tk2']);
+      assert.deepEqual(
+        (await j.listOrders({ status: ['placed'] })).map((x) => x.clientId),
+        ['tk2'],
+      );
+      assert.deepEqual(
+        (await j.listOrders({ symbol: 'EURUSD' })).map((x) => x.clientId),
+        ['tk1'],
+      );
+      assert.deepEqual(
+        (await j.listOrders()).map((x) => x.clientId),
+        ['tk2', 'tk1'],
+        'newest first',
+      );
+      assert.deepEqual(
+        (await j.listOrders({ limit: 1 })).map((x) => x.clientId),
+        ['tk2'],
+      );
       assert.equal(await j.getOrder('nope'), undefined);
       const p = (await j.listOrders({ status: ['placed'] }))[0]!;
       assert.deepEqual([typeof p.volume, p.volume, p.price, typeof p.createdAt], ['number', 0.2, 2000, 'number'], 'numbers come back as numbers');
@@ -78,13 +91,63 @@ export function journalConformance(backend: StoreBackend): void {
 
     it('records a trade with its entry and its exits (partial then final), once per deal', async () => {
       const j = store.journal;
-      await j.openTrade({ positionId: 'p1', clientId: 'tk1', symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: 10, entryPrice: 1.1, sl: 1.09, agent: 'sma', score: 3, details: { m5: 'OK' }, commission: -3.5 });
+      await j.openTrade({
+        positionId: 'p1',
+        clientId: 'tk1',
+        symbol: 'EURUSD',
+        side: 'buy',
+        volume: 1,
+        entryTime: 10,
+        entryPrice: 1.1,
+        sl: 1.09,
+        agent: 'sma',
+        score: 3,
+        details: { m5: 'OK' },
+        commission: -3.5,
+      });
       const exit = { positionId: 'p1', clientId: 'tk1', symbol: 'EURUSD', side: 'buy' as const, openPrice: 1.1, openTime: 10, swap: 0 };
-      assert.equal(await j.recordExit({ ...exit, dealId: 'd1', volume: 0.3, partial: true, closePrice: 1.105, closeTime: 20, reason: 'partial', profit: 148.95, commission: -1.05 }), true);
-      assert.equal(await j.recordExit({ ...exit, dealId: 'd1', volume: 0.3, partial: true, closePrice: 1.105, closeTime: 20, reason: 'partial', profit: 148.95, commission: -1.05 }), false, 'the same deal again is ignored');
+      assert.equal(
+        await j.recordExit({
+          ...exit,
+          dealId: 'd1',
+          volume: 0.3,
+          partial: true,
+          closePrice: 1.105,
+          closeTime: 20,
+          reason: 'partial',
+          profit: 148.95,
+          commission: -1.05,
+        }),
+        true,
+      );
+      assert.equal(
+        await j.recordExit({
+          ...exit,
+          dealId: 'd1',
+          volume: 0.3,
+          partial: true,
+          closePrice: 1.105,
+          closeTime: 20,
+          reason: 'partial',
+          profit: 148.95,
+          commission: -1.05,
+        }),
+        false,
+        'the same deal again is ignored',
+      );
       let t = await j.getTrade('p1');
       assert.deepEqual([t!.status, t!.openVolume, t!.exitPrice], ['open', 0.7, 1.105]);
-      await j.recordExit({ ...exit, dealId: 'd2', volume: 0.7, partial: false, closePrice: 1.095, closeTime: 30, reason: 'sl', profit: -352.45, commission: -2.45 });
+      await j.recordExit({
+        ...exit,
+        dealId: 'd2',
+        volume: 0.7,
+        partial: false,
+        closePrice: 1.095,
+        closeTime: 30,
+        reason: 'sl',
+        profit: -352.45,
+        commission: -2.45,
+      });
       t = await j.getTrade('p1');
       assert.equal(t!.status, 'closed');
       assert.equal(t!.openVolume, 0);
@@ -94,13 +157,35 @@ export function journalConformance(backend: StoreBackend): void {
       assert.equal(t!.profit, Math.round((-3.5 + 148.95 - 352.45) * 100) / 100, 'net of entry commission and both exits');
       assert.equal(t!.commission, -7);
       assert.deepEqual([t!.details, t!.score, t!.sl, t!.agent], [{ m5: 'OK' }, 3, 1.09, 'sma']);
-      assert.deepEqual((await j.listTrades({ status: 'closed' })).map((x) => x.positionId), ['p1']);
+      assert.deepEqual(
+        (await j.listTrades({ status: 'closed' })).map((x) => x.positionId),
+        ['p1'],
+      );
       assert.equal((await j.listTrades({ status: 'open' })).length, 0);
       // An exit of a position the journal never saw opened (its entry was lost) still makes a trade.
-      await j.recordExit({ ...exit, positionId: 'p9', openTime: 40, dealId: 'd9', volume: 0.5, partial: false, closePrice: 1.2, closeTime: 40, reason: 'tp', profit: 50, commission: 0 });
+      await j.recordExit({
+        ...exit,
+        positionId: 'p9',
+        openTime: 40,
+        dealId: 'd9',
+        volume: 0.5,
+        partial: false,
+        closePrice: 1.2,
+        closeTime: 40,
+        reason: 'tp',
+        profit: 50,
+        commission: 0,
+      });
       assert.deepEqual([(await j.getTrade('p9'))?.status, (await j.getTrade('p9'))?.volume], ['closed', 0.5]);
-      assert.deepEqual((await j.listTrades({ from: 5, to: 10 })).map((x) => x.positionId), ['p1']);
-      assert.deepEqual((await j.listTrades({ limit: 1, offset: 1 })).map((x) => x.positionId), ['p1'], 'newest entry first, paged');
+      assert.deepEqual(
+        (await j.listTrades({ from: 5, to: 10 })).map((x) => x.positionId),
+        ['p1'],
+      );
+      assert.deepEqual(
+        (await j.listTrades({ limit: 1, offset: 1 })).map((x) => x.positionId),
+        ['p1'],
+        'newest entry first, paged',
+      );
     });
 
     itIf(sql)('records a fill (order + trade) atomically: both or neither', async () => {
@@ -108,7 +193,10 @@ export function journalConformance(backend: StoreBackend): void {
       await j.saveOrder(order('tk1', 'pending'));
       const trade = { positionId: 'p1', clientId: 'tk1', symbol: 'EURUSD', side: 'buy' as const, volume: 0.1, entryTime: 5, entryPrice: 1.1 };
       // A trade the database refuses (no entry price): the order's update must not stay behind alone.
-      await rejectsWith(j.recordFill(order('tk1', 'filled', { positionId: 'p1', updatedAt: 2 }), { ...trade, entryPrice: undefined as unknown as number }), 'TK_ERR_STATE_IO');
+      await rejectsWith(
+        j.recordFill(order('tk1', 'filled', { positionId: 'p1', updatedAt: 2 }), { ...trade, entryPrice: undefined as unknown as number }),
+        'TK_ERR_STATE_IO',
+      );
       assert.equal((await j.getOrder('tk1'))?.status, 'pending', 'the order was not marked filled');
       assert.equal(await j.getTrade('p1'), undefined);
       await j.recordFill(order('tk1', 'filled', { positionId: 'p1', updatedAt: 2 }), trade);
@@ -122,9 +210,15 @@ export function journalConformance(backend: StoreBackend): void {
       await store.journal.appendEvents([1, 2, 3, 4, 5].map(ev));
       await store.journal.appendEvents([ev(5)]);
       const since = await store.journal.events(2);
-      assert.deepEqual(since.map((e) => e.seq), [3, 4, 5]);
+      assert.deepEqual(
+        since.map((e) => e.seq),
+        [3, 4, 5],
+      );
       assert.deepEqual(since[0], ev(3));
-      assert.deepEqual((await store.journal.events(0, 2)).map((e) => e.seq), [1, 2]);
+      assert.deepEqual(
+        (await store.journal.events(0, 2)).map((e) => e.seq),
+        [1, 2],
+      );
       // More than one statement's worth of parameters: written in chunks, one transaction.
       await store.journal.appendEvents(Array.from({ length: 400 }, (_, i) => ev(6 + i)));
       assert.equal(await store.journal.lastEventSeq(), 405);
@@ -133,7 +227,7 @@ export function journalConformance(backend: StoreBackend): void {
       assert.equal(await other.journal.lastEventSeq(), 0, 'per run');
     });
 
-    itIf(sql)('another store instance on the database (another process: an orchestrator replica) reads every run\'s journal and events', async () => {
+    itIf(sql)("another store instance on the database (another process: an orchestrator replica) reads every run's journal and events", async () => {
       await store.journal.saveOrder(order('tk1', 'pending'));
       await store.journal.openTrade({ positionId: 'p1', symbol: 'EURUSD', side: 'buy', volume: 1, entryTime: 10, entryPrice: 1.1 });
       await store.journal.appendEvents([{ v: 1, type: 'cycle.start', run: 'run-a', seq: 1, time: 10, data: { cycle: 1, symbols: 1 } }]);
@@ -141,8 +235,14 @@ export function journalConformance(backend: StoreBackend): void {
       const replica = await db.open('run-a', { now: () => now, as: 'replica' });
       assert.equal((await replica.journal.getOrder('tk1'))?.status, 'pending');
       assert.equal((await replica.journal.getTrade('p1'))?.entryPrice, 1.1);
-      assert.deepEqual((await replica.journal.events(0)).map((e) => [e.seq, e.type, e.run]), [[1, 'cycle.start', 'run-a']]);
-      assert.deepEqual((await replica.listRuns()).map((r) => [r.id, r.status]), [['run-a', 'running']]);
+      assert.deepEqual(
+        (await replica.journal.events(0)).map((e) => [e.seq, e.type, e.run]),
+        [[1, 'cycle.start', 'run-a']],
+      );
+      assert.deepEqual(
+        (await replica.listRuns()).map((r) => [r.id, r.status]),
+        [['run-a', 'running']],
+      );
       // And sees what the writer adds afterwards (no stale cache).
       await store.journal.saveOrder(order('tk1', 'filled', { updatedAt: 3 }));
       assert.equal((await replica.journal.getOrder('tk1'))?.status, 'filled');
@@ -172,7 +272,11 @@ export function journalConformance(backend: StoreBackend): void {
         assert.equal(await again.get('k'), 1);
         assert.ok(again instanceof KnexStateStore);
         const applied = (await again.knex('tk_migrations').select('name').orderBy('name')) as { name: string }[];
-        assert.deepEqual(applied.map((m) => m.name), ['001_initial', '002_run_leases', '003_fence_columns'], 'each migration once');
+        assert.deepEqual(
+          applied.map((m) => m.name),
+          ['001_initial', '002_run_leases', '003_fence_columns'],
+          'each migration once',
+        );
       } finally {
         await fresh.cleanup();
       }
@@ -184,7 +288,13 @@ export function journalConformance(backend: StoreBackend): void {
       now = 50;
       await store.finishRun('r1', 'finished', { trades: 3 });
       const rows = await store.listRuns();
-      assert.deepEqual(rows.map((r) => [r.id, r.status]), [['r2', 'running'], ['r1', 'finished']]);
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.status]),
+        [
+          ['r2', 'running'],
+          ['r1', 'finished'],
+        ],
+      );
       assert.deepEqual([rows[1]!.endedAt, rows[1]!.summary, rows[1]!.configFile, rows[1]!.startedAt], [50, { trades: 3 }, '/x/one.yaml', 1]);
     });
   });

@@ -10,7 +10,16 @@ import type { StoreBackend, StoreDatabase } from '../store-backends.js';
 import { rejectsWith } from './assert-code.js';
 
 const holder = (n: number): LeaseHolder => ({ id: `host-${n}:${1000 + n}:abc`, host: `host-${n}`, pid: 1000 + n });
-const pending = (clientId: string, t: number): OrderRecord => ({ clientId, symbol: 'EURUSD', side: 'buy', type: 'market', volume: 0.1, status: 'pending', createdAt: t, updatedAt: t });
+const pending = (clientId: string, t: number): OrderRecord => ({
+  clientId,
+  symbol: 'EURUSD',
+  side: 'buy',
+  type: 'market',
+  volume: 0.1,
+  status: 'pending',
+  createdAt: t,
+  updatedAt: t,
+});
 
 export function leaseConformance(backend: StoreBackend): void {
   describe('run lease and fencing', () => {
@@ -38,14 +47,23 @@ export function leaseConformance(backend: StoreBackend): void {
       assert.equal(err.retryAfterMs, 10_000);
       const other = await open('live-b', 'b');
       assert.equal((await other.lease({ holder: holder(2), ttlMs: 10_000, clock }).acquire()).state.token, 1);
-      assert.deepEqual(await la.read(), { run: 'live-a', holder: holder(1).id, host: 'host-1', pid: 1001, token: 1, acquiredAt: 1_000_000, renewedAt: 1_000_000, expiresAt: 1_010_000, seqHwm: 0 });
+      assert.deepEqual(await la.read(), {
+        run: 'live-a',
+        holder: holder(1).id,
+        host: 'host-1',
+        pid: 1001,
+        token: 1,
+        acquiredAt: 1_000_000,
+        renewedAt: 1_000_000,
+        expiresAt: 1_010_000,
+        seqHwm: 0,
+      });
     });
 
     it('many acquirers at once from separate store instances: exactly one wins, the others get TK_ERR_RUN_LOCKED; after expiry exactly one takes over with token + 1', async () => {
       const N = 8;
       const stores = await Promise.all(Array.from({ length: N }, (_, i) => open('live-race', `racer${i}`)));
-      const settle = (round: number) =>
-        Promise.allSettled(stores.map((s, i) => s.lease({ holder: holder(round * 100 + i), ttlMs: 10_000, clock }).acquire()));
+      const settle = (round: number) => Promise.allSettled(stores.map((s, i) => s.lease({ holder: holder(round * 100 + i), ttlMs: 10_000, clock }).acquire()));
       const tally = (results: PromiseSettledResult<{ state: { token: number; holder: string } }>[]) => {
         const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ state: { token: number; holder: string } }>[];
         const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
@@ -80,7 +98,22 @@ export function leaseConformance(backend: StoreBackend): void {
       assert.equal(state.token, 2);
       assert.equal(previous?.holder, holder(1).id);
       // ...and the store refuses every write it still tries, whatever the table, one statement or a transaction.
-      const exit = { positionId: 'p', dealId: 'd', symbol: 'EURUSD', side: 'buy' as const, volume: 0.1, partial: false, openPrice: 1, openTime: 1, closePrice: 1, closeTime: 2, reason: 'tp', profit: 0, commission: 0, swap: 0 };
+      const exit = {
+        positionId: 'p',
+        dealId: 'd',
+        symbol: 'EURUSD',
+        side: 'buy' as const,
+        volume: 0.1,
+        partial: false,
+        openPrice: 1,
+        openTime: 1,
+        closePrice: 1,
+        closeTime: 2,
+        reason: 'tp',
+        profit: 0,
+        commission: 0,
+        swap: 0,
+      };
       const trade = { positionId: 'p2', symbol: 'EURUSD', side: 'buy' as const, volume: 0.1, entryTime: 2, entryPrice: 1.1 };
       const event = (seq: number) => ({ v: 1 as const, type: 'error' as const, run: 'live-a', seq, time: 1, data: { code: 'X', message: 'x' } });
       await rejectsWith(a.journal.saveOrder(pending('tk2', 2)), 'TK_ERR_RUN_FENCED');
@@ -99,7 +132,10 @@ export function leaseConformance(backend: StoreBackend): void {
       // Nothing of the stale holder was written.
       assert.equal(await b.journal.getOrder('tk2'), undefined);
       assert.equal((await b.journal.getOrder('tk1'))?.status, 'pending');
-      assert.deepEqual([await b.journal.getTrade('p'), await b.journal.getTrade('p2'), await b.journal.getTrade('p3'), await b.journal.getOrder('tk3')], [undefined, undefined, undefined, undefined]);
+      assert.deepEqual(
+        [await b.journal.getTrade('p'), await b.journal.getTrade('p2'), await b.journal.getTrade('p3'), await b.journal.getOrder('tk3')],
+        [undefined, undefined, undefined, undefined],
+      );
       assert.equal(await b.get('k'), undefined);
       assert.equal(await b.journal.lastEventSeq(), 0);
       assert.equal((await b.listRuns())[0]?.status, 'running');
@@ -111,7 +147,10 @@ export function leaseConformance(backend: StoreBackend): void {
       assert.equal(await b.delete('k'), true);
       await b.journal.appendEvents([event(1)]);
       await b.finishRun('live-a', 'stopped');
-      assert.deepEqual([(await b.journal.getOrder('tk4'))?.status, (await b.journal.getTrade('p4'))?.status, await b.journal.lastEventSeq(), (await b.listRuns())[0]?.status], ['filled', 'closed', 1, 'stopped']);
+      assert.deepEqual(
+        [(await b.journal.getOrder('tk4'))?.status, (await b.journal.getTrade('p4'))?.status, await b.journal.lastEventSeq(), (await b.listRuns())[0]?.status],
+        ['filled', 'closed', 1, 'stopped'],
+      );
     });
 
     it('renewal keeps the lease; release lets the next holder in at once and records the last event number', async () => {

@@ -74,7 +74,15 @@ export function runDataRoutes(ctx: ApiContext): Router {
   r.get('/runs/:id/scan', (req, res) => {
     check(schemas.empty, req.query, 'query');
     const h = orch.get(req.params.id);
-    res.json(h.scan ?? { cycle: 0, time: null, state: h.tradingState, rows: h.parts.config.symbols.map((s) => ({ symbol: s, status: '', kind: 'idle' })), candidates: 0 });
+    res.json(
+      h.scan ?? {
+        cycle: 0,
+        time: null,
+        state: h.tradingState,
+        rows: h.parts.config.symbols.map((s) => ({ symbol: s, status: '', kind: 'idle' })),
+        candidates: 0,
+      },
+    );
   });
 
   r.get('/runs/:id/events', async (req, res) => {
@@ -115,7 +123,10 @@ export function runDataRoutes(ctx: ApiContext): Router {
     h.requireOpen('bars');
     const data = h.parts.data;
     if (!data) throw apiError('TK_ERR_API_UNAVAILABLE', `run ${h.id} has no data source attached`);
-    if (!h.parts.config.symbols.includes(q.symbol)) throw new TradekitError('TK_ERR_DATA_SYMBOL', `run ${h.id} does not trade ${q.symbol}; it trades ${h.parts.config.symbols.join(', ')}`, { symbol: q.symbol });
+    if (!h.parts.config.symbols.includes(q.symbol))
+      throw new TradekitError('TK_ERR_DATA_SYMBOL', `run ${h.id} does not trade ${q.symbol}; it trades ${h.parts.config.symbols.join(', ')}`, {
+        symbol: q.symbol,
+      });
     const timeframe = q.timeframe ?? data.timeframes?.(q.symbol)[0] ?? 'M5';
     const s = await data.bars(q.symbol, timeframe, q.count);
     const bars = new Array(s.length);

@@ -21,7 +21,12 @@ export function runRoutes(ctx: ApiContext): Router {
     const p = principalOf(req);
     TokenAuthority.require(p, 'trade');
     const body = check<StartRequest & { overrides?: RunOverrides }>(schemas.runsStart, req.body, 'body');
-    const params = { config: body.config, uploaded: body.yaml !== undefined ? `${body.yaml.length} bytes` : undefined, baseDir: body.baseDir, overrides: body.overrides };
+    const params = {
+      config: body.config,
+      uploaded: body.yaml !== undefined ? `${body.yaml.length} bytes` : undefined,
+      baseDir: body.baseDir,
+      overrides: body.overrides,
+    };
     try {
       const h = await orch.start(body, { by: p.name });
       await ctx.audit({ actor: p.name, action: 'run.start', run: h.id, params, outcome: 'ok', ip: req.ip });
@@ -46,13 +51,26 @@ export function runRoutes(ctx: ApiContext): Router {
     const body = check<{ reason?: string }>(schemas.control, req.body ?? {}, 'body');
     try {
       const out = await orch.control(req.params.id, action, body.reason, p);
-      await ctx.audit({ actor: p.name, action: `run.${action}`, run: req.params.id, params: body.reason ? { reason: body.reason } : undefined, outcome: 'ok', ip: req.ip });
+      await ctx.audit({
+        actor: p.name,
+        action: `run.${action}`,
+        run: req.params.id,
+        params: body.reason ? { reason: body.reason } : undefined,
+        outcome: 'ok',
+        ip: req.ip,
+      });
       res.json(out);
     } catch (e) {
-      await ctx.audit({ actor: p.name, action: `run.${action}`, run: req.params.id, outcome: 'error', code: isTradekitError(e) ? e.code : 'TK_ERR_API_INTERNAL', ip: req.ip });
+      await ctx.audit({
+        actor: p.name,
+        action: `run.${action}`,
+        run: req.params.id,
+        outcome: 'error',
+        code: isTradekitError(e) ? e.code : 'TK_ERR_API_INTERNAL',
+        ip: req.ip,
+      });
       throw e;
     }
   });
   return r;
 }
-

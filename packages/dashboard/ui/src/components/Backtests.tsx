@@ -25,10 +25,21 @@ function EquityChart({ eq }: { eq: Equity }) {
       seen.add(s);
       return true;
     });
-    c.addSeries(LineSeries, { color: '#4fc3f7', lineWidth: 2, title: 'equity' }).setData(pts.map((p) => ({ time: Math.floor(p.time / 1000) as UTCTimestamp, value: p.equity })));
-    c.addSeries(LineSeries, { color: '#8ea4bd', lineWidth: 1, title: 'balance' }).setData(pts.map((p) => ({ time: Math.floor(p.time / 1000) as UTCTimestamp, value: p.balance })));
+    c.addSeries(LineSeries, { color: '#4fc3f7', lineWidth: 2, title: 'equity' }).setData(
+      pts.map((p) => ({ time: Math.floor(p.time / 1000) as UTCTimestamp, value: p.equity })),
+    );
+    c.addSeries(LineSeries, { color: '#8ea4bd', lineWidth: 1, title: 'balance' }).setData(
+      pts.map((p) => ({ time: Math.floor(p.time / 1000) as UTCTimestamp, value: p.balance })),
+    );
     let peak = -Infinity;
-    const dd = c.addSeries(AreaSeries, { lineColor: '#ef5350', topColor: 'rgba(239,83,80,0.05)', bottomColor: 'rgba(239,83,80,0.35)', lineWidth: 1, priceScaleId: 'dd', title: 'drawdown %' });
+    const dd = c.addSeries(AreaSeries, {
+      lineColor: '#ef5350',
+      topColor: 'rgba(239,83,80,0.05)',
+      bottomColor: 'rgba(239,83,80,0.35)',
+      lineWidth: 1,
+      priceScaleId: 'dd',
+      title: 'drawdown %',
+    });
     dd.setData(
       pts.map((p) => {
         peak = Math.max(peak, p.equity);
@@ -56,7 +67,11 @@ function Result({ id }: { id: string }) {
     <section className="card result">
       <h4>{id}</h4>
       {err && <div className="error">{err}</div>}
-      {eq && eq.points.length > 1 ? <EquityChart eq={eq} /> : <div className="muted small">equity curve available for runs hosted since this server started</div>}
+      {eq && eq.points.length > 1 ? (
+        <EquityChart eq={eq} />
+      ) : (
+        <div className="muted small">equity curve available for runs hosted since this server started</div>
+      )}
       {s && <StatsCards s={s} />}
     </section>
   );

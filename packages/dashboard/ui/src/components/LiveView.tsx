@@ -20,7 +20,17 @@ export function LiveView({ runId, view, canTrade, onChanged }: { runId: string; 
       <AccountCard view={view} />
       <StateControl runId={runId} view={view} canTrade={canTrade} onChanged={onChanged} />
       <ScannerGrid scan={view.scan} symbols={symbols} selected={active} onSelect={setSymbol} />
-      {active && <PriceChart runId={runId} symbol={active} symbols={symbols} onSymbol={setSymbol} positions={view.positions} cycleTick={view.cycleTick} tradeTick={view.tradeTick} />}
+      {active && (
+        <PriceChart
+          runId={runId}
+          symbol={active}
+          symbols={symbols}
+          onSymbol={setSymbol}
+          positions={view.positions}
+          cycleTick={view.cycleTick}
+          tradeTick={view.tradeTick}
+        />
+      )}
       <Positions positions={view.positions} orders={view.orders} />
       <TradeFeed feed={view.feed} />
       <EventLog events={view.events} />

@@ -6,7 +6,8 @@ function summary(d: LlmDecisionView): string {
   const p = d.parsed as Record<string, unknown> | undefined;
   if (d.outcome !== 'ok' || !p) return d.error ?? d.outcome;
   if (d.kind === 'sentiment') return `score ${p.score}, confidence ${p.confidence}, ${p.emotion}${p.risk ? `, risk ${p.risk}` : ''}`;
-  if (d.kind === 'researcher') return `${String(p.action).toUpperCase()} (confidence ${p.confidence}${p.sizeFactor !== undefined ? `, size × ${p.sizeFactor}` : ''}): ${p.reason}`;
+  if (d.kind === 'researcher')
+    return `${String(p.action).toUpperCase()} (confidence ${p.confidence}${p.sizeFactor !== undefined ? `, size × ${p.sizeFactor}` : ''}): ${p.reason}`;
   if (d.kind === 'critic') return `grade ${p.grade}/10: ${p.lesson}`;
   return JSON.stringify(p);
 }

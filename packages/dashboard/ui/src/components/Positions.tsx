@@ -5,7 +5,10 @@ export function Positions({ positions, orders }: { positions: Position[]; orders
   return (
     <section className="card positions">
       <h4>
-        Positions <span className="muted small">{positions.length} open{orders.length ? ` · ${orders.length} pending` : ''}</span>
+        Positions{' '}
+        <span className="muted small">
+          {positions.length} open{orders.length ? ` · ${orders.length} pending` : ''}
+        </span>
       </h4>
       <div className="table-wrap">
         <table data-testid="positions">
@@ -26,7 +29,8 @@ export function Positions({ positions, orders }: { positions: Position[]; orders
           <tbody>
             {positions.map((p) => {
               const dir = p.side === 'buy' ? 1 : -1;
-              const prog = p.tp !== undefined ? Math.max(0, Math.min(100, (((p.currentPrice - p.openPrice) * dir) / ((p.tp - p.openPrice) * dir)) * 100)) : undefined;
+              const prog =
+                p.tp !== undefined ? Math.max(0, Math.min(100, (((p.currentPrice - p.openPrice) * dir) / ((p.tp - p.openPrice) * dir)) * 100)) : undefined;
               return (
                 <tr key={p.id}>
                   <td>{p.symbol}</td>
@@ -37,7 +41,15 @@ export function Positions({ positions, orders }: { positions: Position[]; orders
                   <td className="r">{price(p.sl)}</td>
                   <td className="r">{price(p.tp)}</td>
                   <td className={`r ${tone(p.profit)}`}>{signed(p.profit)}</td>
-                  <td>{prog === undefined ? '—' : <div className="mini-bar"><div style={{ width: `${prog}%` }} /></div>}</td>
+                  <td>
+                    {prog === undefined ? (
+                      '—'
+                    ) : (
+                      <div className="mini-bar">
+                        <div style={{ width: `${prog}%` }} />
+                      </div>
+                    )}
+                  </td>
                   <td className="muted">{utc(p.openTime)}</td>
                 </tr>
               );
@@ -45,7 +57,9 @@ export function Positions({ positions, orders }: { positions: Position[]; orders
             {orders.map((o) => (
               <tr key={`o${o.id}`} className="muted">
                 <td>{o.symbol}</td>
-                <td>{o.side.toUpperCase()} {o.type.toUpperCase()}</td>
+                <td>
+                  {o.side.toUpperCase()} {o.type.toUpperCase()}
+                </td>
                 <td className="r">{o.volume}</td>
                 <td className="r">{price(o.price)}</td>
                 <td className="r">—</td>

@@ -1,5 +1,18 @@
 import { useEffect, useRef, useState } from 'react';
-import { CandlestickSeries, ColorType, createChart, createSeriesMarkers, LineStyle, type IChartApi, type IPriceLine, type ISeriesApi, type ISeriesMarkersPluginApi, type SeriesMarker, type Time, type UTCTimestamp } from 'lightweight-charts';
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  LineStyle,
+  type IChartApi,
+  type IPriceLine,
+  type ISeriesApi,
+  type ISeriesMarkersPluginApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from 'lightweight-charts';
 import { api, runPath } from '../api';
 import { priceFormatOf } from '../format';
 import type { Position, Trade } from '../types';
@@ -27,7 +40,23 @@ function barAt(bars: Bar[], t: number): number | undefined {
   return bars[lo]!.time;
 }
 
-export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleTick, tradeTick }: { runId: string; symbol: string; symbols: string[]; onSymbol: (s: string) => void; positions: Position[]; cycleTick: number; tradeTick: number }) {
+export function PriceChart({
+  runId,
+  symbol,
+  symbols,
+  onSymbol,
+  positions,
+  cycleTick,
+  tradeTick,
+}: {
+  runId: string;
+  symbol: string;
+  symbols: string[];
+  onSymbol: (s: string) => void;
+  positions: Position[];
+  cycleTick: number;
+  tradeTick: number;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi | undefined>(undefined);
   const series = useRef<ISeriesApi<'Candlestick'> | undefined>(undefined);
@@ -52,7 +81,13 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
       rightPriceScale: { borderColor: '#253040' },
       crosshair: { mode: 0 },
     });
-    const s = c.addSeries(CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
+    const s = c.addSeries(CandlestickSeries, {
+      upColor: '#26a69a',
+      downColor: '#ef5350',
+      borderVisible: false,
+      wickUpColor: '#26a69a',
+      wickDownColor: '#ef5350',
+    });
     chart.current = c;
     series.current = s;
     markers.current = createSeriesMarkers(s, []);
@@ -78,7 +113,9 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
     if (now - last.current < 1000 && bars.length) return;
     last.current = now;
     let alive = true;
-    api<{ bars: Bar[]; timeframe: string; timeframes: string[]; digits?: number }>(`${runPath(runId)}/bars?symbol=${encodeURIComponent(symbol)}&count=300${tf ? `&timeframe=${tf}` : ''}`)
+    api<{ bars: Bar[]; timeframe: string; timeframes: string[]; digits?: number }>(
+      `${runPath(runId)}/bars?symbol=${encodeURIComponent(symbol)}&count=300${tf ? `&timeframe=${tf}` : ''}`,
+    )
       .then((r) => {
         if (!alive) return;
         setErr(null);
@@ -116,10 +153,24 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
     const ms: SeriesMarker<Time>[] = [];
     for (const t of trades) {
       const at = barAt(bars, t.entryTime);
-      if (at !== undefined) ms.push({ time: sec(at), position: t.side === 'buy' ? 'belowBar' : 'aboveBar', shape: t.side === 'buy' ? 'arrowUp' : 'arrowDown', color: t.side === 'buy' ? '#26a69a' : '#ef5350', text: `${t.side === 'buy' ? 'B' : 'S'} ${t.volume}` });
+      if (at !== undefined)
+        ms.push({
+          time: sec(at),
+          position: t.side === 'buy' ? 'belowBar' : 'aboveBar',
+          shape: t.side === 'buy' ? 'arrowUp' : 'arrowDown',
+          color: t.side === 'buy' ? '#26a69a' : '#ef5350',
+          text: `${t.side === 'buy' ? 'B' : 'S'} ${t.volume}`,
+        });
       if (t.exitTime !== undefined) {
         const ex = barAt(bars, t.exitTime);
-        if (ex !== undefined) ms.push({ time: sec(ex), position: t.side === 'buy' ? 'aboveBar' : 'belowBar', shape: 'circle', color: t.profit >= 0 ? '#4fc3f7' : '#ffb74d', text: `${t.profit >= 0 ? '+' : ''}${t.profit.toFixed(0)}` });
+        if (ex !== undefined)
+          ms.push({
+            time: sec(ex),
+            position: t.side === 'buy' ? 'aboveBar' : 'belowBar',
+            shape: 'circle',
+            color: t.profit >= 0 ? '#4fc3f7' : '#ffb74d',
+            text: `${t.profit >= 0 ? '+' : ''}${t.profit.toFixed(0)}`,
+          });
       }
     }
     ms.sort((a, b) => (a.time as number) - (b.time as number));
@@ -128,7 +179,9 @@ export function PriceChart({ runId, symbol, symbols, onSymbol, positions, cycleT
     for (const l of lines.current) s.removePriceLine(l);
     lines.current = [];
     for (const p of positions.filter((x) => x.symbol === symbol)) {
-      lines.current.push(s.createPriceLine({ price: p.openPrice, color: '#8ea4bd', lineStyle: LineStyle.Dotted, lineWidth: 1, title: `${p.side} ${p.volume}` }));
+      lines.current.push(
+        s.createPriceLine({ price: p.openPrice, color: '#8ea4bd', lineStyle: LineStyle.Dotted, lineWidth: 1, title: `${p.side} ${p.volume}` }),
+      );
       if (p.sl !== undefined) lines.current.push(s.createPriceLine({ price: p.sl, color: '#ef5350', lineStyle: LineStyle.Dashed, lineWidth: 1, title: 'SL' }));
       if (p.tp !== undefined) lines.current.push(s.createPriceLine({ price: p.tp, color: '#26a69a', lineStyle: LineStyle.Dashed, lineWidth: 1, title: 'TP' }));
     }

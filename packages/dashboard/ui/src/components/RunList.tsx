@@ -1,7 +1,19 @@
 import type { RunSummary } from '../types';
 import { money, utc } from '../format';
 
-export function RunList({ runs, selected, onSelect, canStart, onStart }: { runs: RunSummary[]; selected?: string; onSelect: (id: string) => void; canStart: boolean; onStart: () => void }) {
+export function RunList({
+  runs,
+  selected,
+  onSelect,
+  canStart,
+  onStart,
+}: {
+  runs: RunSummary[];
+  selected?: string;
+  onSelect: (id: string) => void;
+  canStart: boolean;
+  onStart: () => void;
+}) {
   const hosted = runs.filter((r) => r.hosted !== false);
   const past = runs.filter((r) => r.hosted === false).slice(0, 20);
   return (
@@ -16,7 +28,12 @@ export function RunList({ runs, selected, onSelect, canStart, onStart }: { runs:
       </div>
       <ul className="runs" data-testid="run-list">
         {hosted.map((r) => (
-          <li key={r.id} className={r.id === selected ? 'sel' : ''} onClick={() => onSelect(r.id)} onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect(r.id)}>
+          <li
+            key={r.id}
+            className={r.id === selected ? 'sel' : ''}
+            onClick={() => onSelect(r.id)}
+            onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && onSelect(r.id)}
+          >
             <div className="run-name">
               <span className={`dot st-${r.tradingState}`} title={r.tradingState} /> {r.name}
               <span className={`badge mode-${r.mode}`}>{r.mode}</span>

@@ -26,7 +26,12 @@ export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarte
   };
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the backdrop is not a control; a click on it or Escape inside the dialog closes it, the dialog's own buttons are the accessible path
-    <div className="modal-back" role="presentation" onClick={(e) => e.target === e.currentTarget && onClose()} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div
+      className="modal-back"
+      role="presentation"
+      onClick={(e) => e.target === e.currentTarget && onClose()}
+      onKeyDown={(e) => e.key === 'Escape' && onClose()}
+    >
       <div className="modal card wide" role="dialog" aria-label="start a run">
         <h3>Start a run</h3>
         <div className="row">
@@ -40,7 +45,13 @@ export function StartRun({ onClose, onStarted }: { onClose: () => void; onStarte
         {mode === 'path' ? (
           <input placeholder="examples/quickstart.yaml" value={config} onChange={(e) => setConfig(e.target.value)} />
         ) : (
-          <textarea rows={14} spellCheck={false} placeholder="run: { name: my-run, mode: paper, pace: 600x } …" value={yaml} onChange={(e) => setYaml(e.target.value)} />
+          <textarea
+            rows={14}
+            spellCheck={false}
+            placeholder="run: { name: my-run, mode: paper, pace: 600x } …"
+            value={yaml}
+            onChange={(e) => setYaml(e.target.value)}
+          />
         )}
         <input placeholder="pace override (e.g. 600x, max, live)" value={pace} onChange={(e) => setPace(e.target.value)} />
         {errors.length > 0 && (

@@ -8,7 +8,12 @@ const ACTIONS = {
   pause: { label: 'Pause', title: 'Pause trading (HALTED)?', body: 'No new orders. Open positions keep being managed (stops, exits).', danger: false },
   reduce: { label: 'Reduce', title: 'Switch to REDUCING?', body: 'No new entries; closes and stop tightening continue.', danger: false },
   resume: { label: 'Resume', title: 'Resume trading (ACTIVE)?', body: 'New entries are allowed again.', danger: false },
-  stop: { label: 'Stop run', title: 'Stop this run?', body: 'The run stops after the cycle in flight, flushes its journal and closes. Positions stay open at the broker.', danger: true },
+  stop: {
+    label: 'Stop run',
+    title: 'Stop this run?',
+    body: 'The run stops after the cycle in flight, flushes its journal and closes. Positions stay open at the broker.',
+    danger: true,
+  },
 } as const;
 type Act = keyof typeof ACTIONS;
 
@@ -29,7 +34,8 @@ export function StateControl({ runId, view, canTrade, onChanged }: { runId: stri
       setErr(`${(e as ApiError).code}: ${(e as ApiError).message}`);
     }
   };
-  const can = (a: Act) => canTrade && running && (a === 'stop' ? !!r?.canStop : a === 'pause' ? st !== 'HALTED' : a === 'reduce' ? st !== 'REDUCING' : st !== 'ACTIVE');
+  const can = (a: Act) =>
+    canTrade && running && (a === 'stop' ? !!r?.canStop : a === 'pause' ? st !== 'HALTED' : a === 'reduce' ? st !== 'REDUCING' : st !== 'ACTIVE');
   return (
     <section className="card control">
       <h4>Trading state</h4>
@@ -43,14 +49,31 @@ export function StateControl({ runId, view, canTrade, onChanged }: { runId: stri
       </div>
       <div className="buttons">
         {(Object.keys(ACTIONS) as Act[]).map((a) => (
-          <button type="button" key={a} className={ACTIONS[a].danger ? 'danger' : a === 'resume' ? 'primary' : ''} disabled={!can(a)} onClick={() => setAsk(a)} data-testid={`btn-${a}`} title={canTrade ? '' : 'needs a token with the trade scope'}>
+          <button
+            type="button"
+            key={a}
+            className={ACTIONS[a].danger ? 'danger' : a === 'resume' ? 'primary' : ''}
+            disabled={!can(a)}
+            onClick={() => setAsk(a)}
+            data-testid={`btn-${a}`}
+            title={canTrade ? '' : 'needs a token with the trade scope'}
+          >
             {ACTIONS[a].label}
           </button>
         ))}
       </div>
       {!canTrade && <div className="muted small">read-only token</div>}
       {err && <div className="error">{err}</div>}
-      {ask && <Confirm title={ACTIONS[ask].title} body={ACTIONS[ask].body} action={ACTIONS[ask].label} danger={ACTIONS[ask].danger} onCancel={() => setAsk(null)} onConfirm={(reason) => void go(ask, reason)} />}
+      {ask && (
+        <Confirm
+          title={ACTIONS[ask].title}
+          body={ACTIONS[ask].body}
+          action={ACTIONS[ask].label}
+          danger={ACTIONS[ask].danger}
+          onCancel={() => setAsk(null)}
+          onConfirm={(reason) => void go(ask, reason)}
+        />
+      )}
     </section>
   );
 }

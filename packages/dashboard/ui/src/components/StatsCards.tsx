@@ -50,7 +50,9 @@ export function FactorTable({ s }: { s: Stats }) {
             <td className="r">
               {f.without.trades} / {pct(f.without.winRate, 0)}
             </td>
-            <td className={`r ${tone(f.winRateEdge ?? 0)}`}>{f.winRateEdge === null ? '—' : `${f.winRateEdge > 0 ? '+' : ''}${f.winRateEdge.toFixed(1)} pp`}</td>
+            <td className={`r ${tone(f.winRateEdge ?? 0)}`}>
+              {f.winRateEdge === null ? '—' : `${f.winRateEdge > 0 ? '+' : ''}${f.winRateEdge.toFixed(1)} pp`}
+            </td>
             <td className={`r ${tone(f.expectancyEdge ?? 0)}`}>{signed(f.expectancyEdge)}</td>
           </tr>
         ))}

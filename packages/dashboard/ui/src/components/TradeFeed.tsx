@@ -11,7 +11,8 @@ export function TradeFeed({ feed }: { feed: TkEvent[] }) {
             const r = e.data.result;
             return (
               <li key={e.seq}>
-                <span className="t">{utc(e.time, false)}</span> <b className={r.side === 'buy' ? 'pos' : 'neg'}>{r.side.toUpperCase()}</b> {r.symbol} {r.volume} @ {price(r.price)}
+                <span className="t">{utc(e.time, false)}</span> <b className={r.side === 'buy' ? 'pos' : 'neg'}>{r.side.toUpperCase()}</b> {r.symbol} {r.volume}{' '}
+                @ {price(r.price)}
               </li>
             );
           }
@@ -19,13 +20,15 @@ export function TradeFeed({ feed }: { feed: TkEvent[] }) {
             const t = e.data.trade;
             return (
               <li key={e.seq}>
-                <span className="t">{utc(e.time, false)}</span> <b>CLOSE</b> {t.symbol} {t.volume} @ {price(t.closePrice)} <span className={tone(t.profit)}>{signed(t.profit)}</span> <span className="muted">{t.reason}</span>
+                <span className="t">{utc(e.time, false)}</span> <b>CLOSE</b> {t.symbol} {t.volume} @ {price(t.closePrice)}{' '}
+                <span className={tone(t.profit)}>{signed(t.profit)}</span> <span className="muted">{t.reason}</span>
               </li>
             );
           }
           return (
             <li key={e.seq}>
-              <span className="t">{utc(e.time, false)}</span> <b className="neg">REJECTED</b> {e.data.intent?.symbol} <span className="muted">{e.data.result?.reason}</span>
+              <span className="t">{utc(e.time, false)}</span> <b className="neg">REJECTED</b> {e.data.intent?.symbol}{' '}
+              <span className="muted">{e.data.result?.reason}</span>
             </li>
           );
         })}
