@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestkitAssertionError, iso, testkitInput } from './assertion.js';
 import { compareRuns, describeDiff, type RecordDiff } from './compare.js';
-import { cutAfter, mutateAfter, readFixtureBars, seededRandom, writeFixtureBars, type MutationKind } from './fixture-bars.js';
-import { prepareStrategy, runPrepared, type StrategyRun, type StrategyRunOptions } from './run-strategy.js';
+import { cutAfter, mutateAfter, seededRandom, writeFixtureBars, type MutationKind } from './fixture-bars.js';
+import { prepareStrategy, runPrepared, setupBars, type StrategyRun, type StrategyRunOptions } from './run-strategy.js';
 
 export interface LookaheadOptions extends StrategyRunOptions {
   /**
@@ -72,12 +72,7 @@ export async function checkLookahead(o: LookaheadOptions): Promise<LookaheadRepo
   const setup = await prepareStrategy(o);
   const tmp = await mkdtemp(path.join(tmpdir(), 'tk-lookahead-'));
   try {
-    const bars = await readFixtureBars(setup.csv.dir, {
-      serverTime: setup.csv.serverTime,
-      pattern: setup.csv.pattern,
-      symbols: setup.symbols,
-      timeframes: setup.csv.timeframes,
-    });
+    const bars = await setupBars(setup);
     const run = { ...o, closeAtEnd: false };
     const reference = await runPrepared(setup, run);
     const cycles = [...new Set(reference.decisions.map((d) => d.time))].sort((a, b) => a - b);

@@ -21,6 +21,7 @@ import { silentLogger } from '../log/logger.js';
 import type { RunOptions } from '../kernel/run.js';
 import type { Candidate, SymbolInfo, Timeframe } from '../types.js';
 import { testkitInput } from './assertion.js';
+import { readFixtureBars, type FixtureBars } from './fixture-bars.js';
 
 export interface FixtureDataOptions {
   /** Directory of `{symbol}_{timeframe}.csv` files (relative: to `cwd`). */
@@ -144,6 +145,16 @@ class Recorder implements Sink {
 }
 
 /** Reads the config (or builds one for `agent`) and finds its CSV data. */
+/** The fixture bars a prepared strategy runs over (its CSV folder, symbols and timeframes). */
+export function setupBars(setup: StrategySetup): Promise<FixtureBars> {
+  return readFixtureBars(setup.csv.dir, {
+    serverTime: setup.csv.serverTime,
+    pattern: setup.csv.pattern,
+    symbols: setup.symbols,
+    timeframes: setup.csv.timeframes,
+  });
+}
+
 export async function prepareStrategy(o: StrategyRunOptions): Promise<StrategySetup> {
   const cwd = o.cwd ?? process.cwd();
   let configFile: string;

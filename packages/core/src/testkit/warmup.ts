@@ -11,8 +11,8 @@ import path from 'node:path';
 import { TIMEFRAME_MS, sortTimeframes } from '../data/timeframes.js';
 import { TestkitAssertionError, iso, testkitInput } from './assertion.js';
 import { compareRuns, describeDiff, type RecordDiff } from './compare.js';
-import { readFixtureBars, trimBefore, writeFixtureBars } from './fixture-bars.js';
-import { inferredSymbolInfo, prepareStrategy, runPrepared, type StrategyRunOptions } from './run-strategy.js';
+import { trimBefore, writeFixtureBars } from './fixture-bars.js';
+import { inferredSymbolInfo, prepareStrategy, runPrepared, setupBars, type StrategyRunOptions } from './run-strategy.js';
 import type { SymbolInfo } from '../types.js';
 
 export interface WarmupOptions extends StrategyRunOptions {
@@ -56,12 +56,7 @@ export async function checkWarmup(o: WarmupOptions): Promise<WarmupReport> {
   const setup = await prepareStrategy(o);
   const tmp = await mkdtemp(path.join(tmpdir(), 'tk-warmup-'));
   try {
-    const bars = await readFixtureBars(setup.csv.dir, {
-      serverTime: setup.csv.serverTime,
-      pattern: setup.csv.pattern,
-      symbols: setup.symbols,
-      timeframes: setup.csv.timeframes,
-    });
+    const bars = await setupBars(setup);
     let at: number;
     if (o.at !== undefined) at = typeof o.at === 'number' ? o.at : Date.parse(o.at);
     else {
