@@ -16,15 +16,14 @@ import path from 'node:path';
 import { ROOT } from './helpers.js';
 import { explain, sh, startBinaryMirror, startRegistry, userEnv, type BinaryMirror, type Registry } from './registry.js';
 
-const PUBLISHED = [
-  'packages/core',
-  'packages/agents',
-  'packages/mt5-adapter',
-  'packages/dashboard',
-  'packages/cluster',
-  'packages/cli',
-  'examples/sma-crossover',
-];
+/** Every package a user can install: each workspace package that is not private, core first. */
+const PUBLISHED = ['packages', 'examples']
+  .flatMap((group) => readdirSync(path.join(ROOT, group)).map((d) => `${group}/${d}`))
+  .filter((dir) => {
+    const file = path.join(ROOT, dir, 'package.json');
+    return existsSync(file) && !(JSON.parse(readFileSync(file, 'utf8')) as { private?: boolean }).private;
+  })
+  .sort((a, b) => Number(b === 'packages/core') - Number(a === 'packages/core') || a.localeCompare(b));
 const PNPM = 'pnpm@10.34.9';
 const PLUGIN = 'tradekit-plugin-e2e-streak';
 
