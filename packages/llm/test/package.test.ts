@@ -35,11 +35,15 @@ describe('@tradekit/llm package', () => {
   });
 
   it('decision time comes from the Clock: the wall clock only times the network (attempt deadlines, latency, an HTTP-date retry-after)', () => {
-    const hits = files(SRC)
-      .filter((f) => /Date\.now\(\)|performance\.now\(\)/.test(readFileSync(f, 'utf8')))
-      .map((f) => path.relative(SRC, f))
-      .sort();
-    assert.deepEqual(hits, ['client.ts', 'providers/http-errors.ts']);
+    const reads = (re: RegExp) =>
+      files(SRC)
+        .filter((f) => re.test(readFileSync(f, 'utf8')))
+        .map((f) => path.relative(SRC, f))
+        .sort();
+    // Never Date.now(): wall time is core's LiveClock (the retry-after HTTP date) or a monotonic timer (deadlines, latency).
+    assert.deepEqual(reads(/Date\.now\(\)/), []);
+    assert.deepEqual(reads(/performance\.now\(\)/), ['client.ts']);
+    assert.deepEqual(reads(/new LiveClock\(\)/), ['providers/http-errors.ts']);
   });
 
   it('documents every config key of every plugin in docs/llm.md', async () => {
