@@ -101,22 +101,29 @@ describe('dashboard in Chromium (playwright-core)', function () {
     await until(async () => Number(await info.getAttribute('data-bars')) > 100, 'candles');
     await until(async () => Number(await info.getAttribute('data-markers')) > 0, 'a trade marker', 30000);
     assert.ok((await page.locator('[data-testid=chart] canvas').count()) > 0);
-    // The candle canvas is not blank: red and green pixels are drawn.
-    const colours = await page.evaluate(() => {
-      const document = (globalThis as any).document;
-      let up = 0;
-      let down = 0;
-      for (const c of Array.from(document.querySelectorAll('[data-testid=chart] canvas')) as any[]) {
-        const g = c.getContext('2d');
-        if (!g || !c.width || !c.height) continue;
-        const d = g.getImageData(0, 0, c.width, c.height).data;
-        for (let i = 0; i < d.length; i += 16) {
-          if (d[i] === 0x26 && d[i + 1] === 0xa6 && d[i + 2] === 0x9a) up++;
-          if (d[i] === 0xef && d[i + 1] === 0x53 && d[i + 2] === 0x50) down++;
+    // The candle canvas is not blank: red and green pixels are drawn (the chart paints on an animation
+    // frame after its data changes, so the pixels are read until they are there).
+    const drawn = () =>
+      page.evaluate(() => {
+        const document = (globalThis as any).document;
+        let up = 0;
+        let down = 0;
+        for (const c of Array.from(document.querySelectorAll('[data-testid=chart] canvas')) as any[]) {
+          const g = c.getContext('2d');
+          if (!g || !c.width || !c.height) continue;
+          const d = g.getImageData(0, 0, c.width, c.height).data;
+          for (let i = 0; i < d.length; i += 16) {
+            if (d[i] === 0x26 && d[i + 1] === 0xa6 && d[i + 2] === 0x9a) up++;
+            if (d[i] === 0xef && d[i + 1] === 0x53 && d[i + 2] === 0x50) down++;
+          }
         }
-      }
-      return { up, down };
-    });
+        return { up, down };
+      });
+    let colours = { up: 0, down: 0 };
+    await until(async () => {
+      colours = await drawn();
+      return colours.up > 0 && colours.down > 0;
+    }, 'red and green candles on the canvas').catch(() => undefined);
     assert.ok(colours.up > 0 && colours.down > 0, `candles drawn (${JSON.stringify(colours)})`);
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(shots, 'dashboard-live.png') });
