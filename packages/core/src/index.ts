@@ -47,6 +47,7 @@ export { PersistentPaperBroker, PAPER_ACCOUNT_KEY } from './paper/persistent-pap
 export { floorToStep, isVolumeStepMultiple, roundMoney } from './paper/money.js';
 
 export { openStateStore, sqliteFileOf, type OpenStoreOptions } from './store/open-store.js';
+export { openMigratedDb, type MigratedDb, type MigrationSet } from './store/migrated-db.js';
 export { knexLog } from './store/knex-log.js';
 export { KnexStateStore } from './store/knex-store.js';
 export { MemoryStateStore } from './store/memory-store.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openStateStore, type StateStore } from '../src/index.js';
+import { openMigratedDb, openStateStore, type StateStore } from '../src/index.js';
 import { loadKnex } from '../src/store/load-knex.js';
 import { tempDir } from './helpers/fs.js';
 import { createPgDatabase } from './helpers/pg-database.js';
@@ -73,6 +73,42 @@ describe('migration lock left by a killed process', () => {
       } finally {
         child.kill('SIGKILL');
       }
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("a second set of migrations (a plugin's own table) runs once on the connection the state store already shares", async () => {
+    const { dir, cleanup } = tempDir('tk-migrate-');
+    try {
+      const file = path.join(dir, 'state.db');
+      const store = await openStateStore({ url: `sqlite:${file}`, run: 'r1', now, baseDir: process.cwd() });
+      let ran = 0;
+      const set = {
+        tableName: 'tk_plugin_migrations',
+        source: {
+          getMigrations: async () => ['p_001'],
+          getMigrationName: (m: string) => m,
+          getMigration: async () => ({
+            up: async (k: import('knex').Knex) => {
+              ran++;
+              await k.schema.createTable('tk_plugin_things', (t) => t.increments('id'));
+            },
+            down: async () => undefined,
+          }),
+        },
+      };
+      const a = await openMigratedDb('sqlite3', { filename: file }, set);
+      const b = await openMigratedDb('sqlite3', { filename: file }, set);
+      assert.equal(a.db, b.db, 'one connection per file per process');
+      assert.equal(ran, 1, "the plugin's migrations ran once");
+      assert.ok(await a.db.schema.hasTable('tk_plugin_things'));
+      assert.ok(await a.db.schema.hasTable('tk_kv'), 'the same database as the state store');
+      await store.set('k', 2);
+      assert.equal(await store.get('k'), 2);
+      await a.release();
+      await b.release();
+      await store.close();
     } finally {
       cleanup();
     }

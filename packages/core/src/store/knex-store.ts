@@ -30,11 +30,9 @@ import type { ClosedTrade } from '../types.js';
 import type { TradekitEvent } from '../events/types.js';
 import { FENCED_MARK, migrationSource } from './migrations.js';
 import { applyExit, tradeFromExit } from './trade-math.js';
-import { isConnectionFailure, stateIoError } from './io-error.js';
+import { stateIoError } from './io-error.js';
 import { KnexRunLease, toLease } from './knex-lease.js';
-import { openSqliteFile, withSqliteMigrationLock } from './sqlite-files.js';
-import { openPgDatabase, withPgMigrationLock } from './pg-pools.js';
-import { parsePgUrl } from './pg-url.js';
+import { openMigratedDb, type MigratedDb, type MigrationSet } from './migrated-db.js';
 import { LiveClock } from '../clock/live-clock.js';
 
 /** Leases are wall-clock (whatever clock the run's records use). */
@@ -124,25 +122,8 @@ class Db {
   }
 }
 
-/**
- * Migrates to the latest schema, under the database's migration lock (a lock file for SQLite, an
- * advisory lock for PostgreSQL: both released when their holder dies). Holding it, knex's own lock row
- * can only be set by a holder that died mid-migration (a SIGKILL between knex taking and releasing
- * it): it is freed first, or every later open would fail as "MigrationLocked". A failed attempt is
- * retried a few times; a database that cannot be reached fails at once.
- */
-async function migrateLatest(k: Knex, exclusive: boolean): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (exclusive) await k.migrate.forceFreeMigrationsLock({ migrationSource, tableName: 'tk_migrations' });
-      await k.migrate.latest({ migrationSource, tableName: 'tk_migrations' });
-      return;
-    } catch (e) {
-      if (attempt >= 20 || isConnectionFailure(e)) throw e;
-      await new Promise((r) => setTimeout(r, 50 * attempt));
-    }
-  }
-}
+/** Core's schema: the run's journal, key-value state, leases and events. */
+const CORE_MIGRATIONS: MigrationSet = { tableName: 'tk_migrations', source: migrationSource };
 
 export class KnexStateStore implements StateStore {
   readonly journal: Journal;
@@ -176,30 +157,16 @@ export class KnexStateStore implements StateStore {
     now: () => number;
     log?: Logger;
   }): Promise<KnexStateStore> {
-    let db: Knex;
-    let close: () => Promise<void>;
-    let ready: Promise<void>;
-    if (opts.client === 'sqlite3') {
-      const filename = (opts.connection as { filename: string }).filename;
-      const h = openSqliteFile(filename, opts.log);
-      db = h.db;
-      close = () => h.release();
-      ready = h.ready((k) => withSqliteMigrationLock(filename, (exclusive) => migrateLatest(k, exclusive)));
-    } else {
-      if (typeof opts.connection !== 'string')
-        throw new TradekitError('TK_ERR_STATE_URL', `${opts.url}: a PostgreSQL store takes its connection as a postgres:// URL`);
-      const pg = parsePgUrl(opts.connection);
-      const h = openPgDatabase(pg, opts.log);
-      db = h.db;
-      close = () => h.release();
-      ready = h.ready((k) => withPgMigrationLock(pg, () => migrateLatest(k, true), opts.log));
-    }
+    if (opts.client === 'pg' && typeof opts.connection !== 'string')
+      throw new TradekitError('TK_ERR_STATE_URL', `${opts.url}: a PostgreSQL store takes its connection as a postgres:// URL`);
+    let h: MigratedDb;
     try {
-      await ready;
+      h = await openMigratedDb(opts.client, opts.connection as { filename: string } | string, CORE_MIGRATIONS, opts.log);
     } catch (e) {
-      await close().catch(() => undefined);
       throw stateIoError(e, 'opening (and migrating) the database', opts.url);
     }
+    const { db } = h;
+    const close = () => h.release();
     return new KnexStateStore(opts.url, db, opts.run, opts.redact ?? ((s) => s), opts.now, close);
   }
 

@@ -7,8 +7,11 @@ import type { Knex } from 'knex';
 
 export interface DbHandle {
   readonly db: Knex;
-  /** Runs `prepare` (the migrations) once per instance, however many users open the database. */
-  ready(prepare: (db: Knex) => Promise<void>): Promise<void>;
+  /**
+   * Runs `prepare` (a set of migrations, named by `name`) once per instance and name, however many
+   * users open the database: the run's stores and a plugin's own table each prepare theirs once.
+   */
+  ready(name: string, prepare: (db: Knex) => Promise<void>): Promise<void>;
   /** Drops this user's reference; the last one closes the instance. */
   release(): Promise<void>;
 }
@@ -16,7 +19,7 @@ export interface DbHandle {
 interface Shared {
   db: Knex;
   refs: number;
-  ready?: Promise<void>;
+  ready: Map<string, Promise<void>>;
 }
 
 /** The databases of one kind this process has open, by key. */
@@ -27,7 +30,7 @@ export class SharedDbs {
   handle(key: string, create: () => Knex): DbHandle {
     let s = this.open.get(key);
     if (!s) {
-      s = { db: create(), refs: 0 };
+      s = { db: create(), refs: 0, ready: new Map() };
       this.open.set(key, s);
     }
     s.refs++;
@@ -36,12 +39,18 @@ export class SharedDbs {
     let released = false;
     return {
       db: shared.db,
-      ready(prepare) {
-        shared.ready ??= prepare(shared.db);
-        shared.ready.catch(() => {
-          if (shared.ready) shared.ready = undefined;
-        });
-        return shared.ready;
+      ready(name, prepare) {
+        let p = shared.ready.get(name);
+        if (!p) {
+          const mine = prepare(shared.db);
+          p = mine;
+          shared.ready.set(name, mine);
+          // A failed preparation is tried again by the next user.
+          mine.catch(() => {
+            if (shared.ready.get(name) === mine) shared.ready.delete(name);
+          });
+        }
+        return p;
       },
       async release() {
         if (released) return;

@@ -3,10 +3,9 @@
  * knex migrations table, `tk_llm_migrations`), so pointing `store` at the run's journal database adds
  * one table there and touches nothing of the core's schema.
  */
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { redactUrl } from '@tradekit/core';
+import { openMigratedDb, redactUrl, type MigrationSet } from '@tradekit/core';
 import { llmError } from '../errors.js';
 import type { LlmCallRecord } from '../types.js';
 import { MemoryLlmStore, type LlmCallQuery, type LlmRecordStore } from './store.js';
@@ -58,6 +57,9 @@ const migrationSource: Knex.MigrationSource<Migration> = {
   getMigration: async (m) => m,
 };
 
+/** This package's migrations, with their own knex bookkeeping table beside core's. */
+const LLM_MIGRATIONS: MigrationSet = { tableName: 'tk_llm_migrations', source: migrationSource };
+
 interface Row {
   key: string;
   run: string;
@@ -82,25 +84,21 @@ export class KnexLlmStore implements LlmRecordStore {
   private constructor(
     private readonly k: Knex,
     readonly display: string,
+    private readonly release: () => Promise<void>,
   ) {}
 
-  static async open(client: 'sqlite3' | 'pg', connection: Knex.Config['connection'], display: string): Promise<KnexLlmStore> {
-    const knex = createRequire(import.meta.url)('knex') as typeof import('knex').knex;
-    const k = knex({
-      client,
-      connection,
-      useNullAsDefault: client === 'sqlite3',
-      // SQLite: WAL and synchronous NORMAL (one insert per model call must not cost an fsync each), and
-      // a busy timeout for the other connections to the same file (the run's journal, other plugins).
-      pool: client === 'sqlite3' ? { min: 1, max: 1, afterCreate: sqlitePragmas } : { min: 0, max: 4 },
-    });
+  /**
+   * The table in the process's shared connection to that database (core's `openMigratedDb`): one
+   * SQLite connection per file, so pointing `store` at the run's journal adds no second writer to it,
+   * and this table's migrations run under the database's migration lock like core's own.
+   */
+  static async open(client: 'sqlite3' | 'pg', connection: { filename: string } | string, display: string): Promise<KnexLlmStore> {
     try {
-      await k.migrate.latest({ migrationSource, tableName: 'tk_llm_migrations' });
+      const h = await openMigratedDb(client, connection, LLM_MIGRATIONS);
+      return new KnexLlmStore(h.db, display, () => h.release());
     } catch (e) {
-      await k.destroy().catch(() => undefined);
       throw llmError('TK_ERR_LLM_STORE', `cannot open the LLM calls table in ${display}: ${(e as Error).message}`, { cause: e });
     }
-    return new KnexLlmStore(k, display);
   }
 
   async get(key: string): Promise<LlmCallRecord | undefined> {
@@ -146,7 +144,7 @@ export class KnexLlmStore implements LlmRecordStore {
   }
 
   async close(): Promise<void> {
-    await this.k.destroy();
+    await this.release();
   }
 
   private async wrap<T>(what: string, fn: () => Promise<T> | Knex.QueryBuilder): Promise<T> {
@@ -198,18 +196,4 @@ export async function openLlmStore(url: string, baseDir: string): Promise<LlmRec
   }
   if (/^postgres(ql)?:\/\//.test(u)) return KnexLlmStore.open('pg', u, redactUrl(u));
   throw llmError('TK_ERR_LLM_CONFIG', `unsupported llm store "${redactUrl(u)}": use sqlite://./llm-calls.db, postgres://… or memory:`);
-}
-
-type SqliteConn = { run(sql: string, cb: (e: Error | null) => void): void };
-
-function sqlitePragmas(c: SqliteConn, done: (e: Error | null, c: unknown) => void): void {
-  const list = ['PRAGMA busy_timeout = 10000', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL'];
-  const next = (i: number): void => {
-    if (i === list.length) {
-      done(null, c);
-      return;
-    }
-    c.run(list[i]!, (e) => (e ? done(e, c) : next(i + 1)));
-  };
-  next(0);
 }
