@@ -23,6 +23,7 @@ import { readColumnCache, writeColumnCache } from './column-cache.js';
 import { symbolInfoFor } from './symbol-profiles.js';
 import { TIMEFRAME_MS, isTimeframe, sortTimeframes } from './timeframes.js';
 import { roundTo } from '../util/round.js';
+import { DEFAULT_FILE_PATTERN, fileNameRegex } from './file-pattern.js';
 
 export interface CsvSourceOptions {
   /** Absolute directory holding the CSV files. */
@@ -78,13 +79,8 @@ export class CsvDataSource implements DataSource {
 
   /** Reads and parses every matching file (asynchronous I/O; parsing is linear and fast). */
   async load(): Promise<void> {
-    const pattern = this.options.pattern ?? '{symbol}_{timeframe}.csv';
-    const re = new RegExp(
-      `^${pattern
-        .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-        .replace('{symbol}', '(?<symbol>.+?)')
-        .replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`,
-    );
+    const pattern = this.options.pattern ?? DEFAULT_FILE_PATTERN;
+    const re = fileNameRegex(pattern);
     let names: string[];
     try {
       names = await readdir(this.options.dir);

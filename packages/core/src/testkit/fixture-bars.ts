@@ -11,6 +11,7 @@ import { serverToUtcConverter, type ServerTimeConfig } from '../data/server-time
 import { TIMEFRAME_MS, isTimeframe } from '../data/timeframes.js';
 import type { Timeframe } from '../types.js';
 import { testkitInput } from './assertion.js';
+import { DEFAULT_FILE_PATTERN, fileNameRegex } from '../data/file-pattern.js';
 
 export interface BarFile {
   /** File name in the directory. */
@@ -38,13 +39,8 @@ export interface ReadFixtureOptions {
 
 /** Reads every matching CSV file of `dir` (as the CSV source would). */
 export async function readFixtureBars(dir: string, o: ReadFixtureOptions): Promise<FixtureBars> {
-  const pattern = o.pattern ?? '{symbol}_{timeframe}.csv';
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-      .replace('{symbol}', '(?<symbol>.+?)')
-      .replace('{timeframe}', '(?<tf>[A-Z]+\\d+)')}$`,
-  );
+  const pattern = o.pattern ?? DEFAULT_FILE_PATTERN;
+  const re = fileNameRegex(pattern);
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
