@@ -8,7 +8,9 @@ import {
   timeframePattern,
   type Agent,
   type Action,
+  type BarFeed,
   type BarSeries,
+  type ClosedBar,
   type CycleContext,
   type Position,
   type ScanContext,
@@ -40,7 +42,10 @@ interface BarState {
   trend: -1 | 0 | 1;
   /** An entry was proposed for this bar already (act once per bar, however many cycles see it). */
   proposed: boolean;
-  window: BarSeries;
+  window: BarSeries | undefined;
+  /** Fed bar by bar (`onBar`): the last `slow + 1` closes, oldest first, and how many arrived. */
+  closes: Float64Array | undefined;
+  count: number;
 }
 
 const NO_CROSS = Object.freeze({ skip: 'No Cross' });
@@ -51,14 +56,44 @@ const NOTHING: Action[] = Object.freeze([]) as unknown as Action[];
 export class SmaCrossoverAgent implements Agent {
   readonly name = 'sma-crossover';
   private readonly last = new Map<string, BarState>();
+  /** The engine hands over each closed bar (`onBar`): the state is kept per bar, no window is read. */
+  readonly barFeeds: readonly BarFeed[];
+  private fed = false;
 
   constructor(
     readonly symbols: readonly string[],
     private readonly cfg: SmaConfig,
-  ) {}
+  ) {
+    this.barFeeds = [{ timeframe: cfg.timeframe, history: cfg.slow + 1 }];
+  }
+
+  /**
+   * One closed bar: its close joins the last `slow + 1` and the averages are taken over them exactly
+   * as over a window (same values, same order of additions: the same decisions as `compute`).
+   */
+  onBar(bar: ClosedBar): void {
+    this.fed = true;
+    const n = this.cfg.slow + 1;
+    let st = this.last.get(bar.symbol);
+    if (!st) this.last.set(bar.symbol, (st = { key: 0, cross: 0, trend: 0, proposed: false, window: undefined, closes: undefined, count: 0 }));
+    const closes = (st.closes ??= new Float64Array(n));
+    if (st.count < n) closes[st.count] = bar.close;
+    else {
+      closes.copyWithin(0, 1);
+      closes[n - 1] = bar.close;
+    }
+    st.count++;
+    if (st.count >= n) crossSignal(closes, this.cfg.fast, this.cfg.slow, st);
+    st.key = bar.index ?? bar.time;
+    st.proposed = false;
+  }
 
   /** The state of the last closed bar (computed once per bar, reused by manage and scan). */
   private state(cycle: CycleContext, symbol: string): BarState | undefined | Promise<BarState | undefined> {
+    if (this.fed) {
+      const st = this.last.get(symbol);
+      return st && st.count > this.cfg.slow ? st : undefined;
+    }
     const bars = cycle.data.bars(symbol, this.cfg.timeframe, this.cfg.slow + 1);
     return bars instanceof Promise ? bars.then((b) => this.compute(symbol, b)) : this.compute(symbol, bars);
   }
@@ -73,7 +108,7 @@ export class SmaCrossoverAgent implements Agent {
       st.window = b;
       return st;
     }
-    if (!st) this.last.set(symbol, (st = { key, cross: 0, trend: 0, proposed: false, window: b }));
+    if (!st) this.last.set(symbol, (st = { key, cross: 0, trend: 0, proposed: false, window: b, closes: undefined, count: 0 }));
     crossSignal(b.close, this.cfg.fast, this.cfg.slow, st);
     st.key = key;
     st.proposed = false;

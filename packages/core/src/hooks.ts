@@ -7,7 +7,7 @@
 import tapable from 'tapable';
 import type { TradekitError } from './errors.js';
 import type { CycleContext } from './interfaces.js';
-import type { Candidate, ClosedTrade, CycleSummary, MaybePromise, OrderIntent, OrderResult, Position, SymbolScan, Veto } from './types.js';
+import type { Candidate, ClosedBar, ClosedTrade, CycleSummary, MaybePromise, OrderIntent, OrderResult, Position, SymbolScan, Veto } from './types.js';
 
 const { AsyncSeriesHook, AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, SyncHook } = tapable;
 
@@ -35,6 +35,8 @@ export function createHooks() {
   return Object.freeze({
     /** Start of a cycle, before anything is read from the broker. */
     cycleStart: made(['cycle'], (a) => new AsyncSeriesHook<[CycleContext]>(a)),
+    /** A followed bar closed (`Agent.barFeeds`): once per bar, oldest first, before `manage`. */
+    bar: made(['bar', 'cycle'], (a) => new AsyncSeriesHook<[ClosedBar, CycleContext]>(a)),
     /** Manage open positions: push Actions into `cycle.actions`. All taps run in parallel. */
     manage: made(['cycle', 'positions'], (a) => new AsyncParallelHook<[CycleContext, Position[]]>(a)),
     /** Cycle-wide gate: return a reason to skip the whole cycle's entries. */
@@ -66,6 +68,7 @@ export type HookName = keyof EngineHooks;
 /** What each hook's taps receive and may answer (`undefined` always means "nothing to say"). */
 export interface HookSignatures {
   cycleStart: { args: [CycleContext]; result: void };
+  bar: { args: [ClosedBar, CycleContext]; result: void };
   manage: { args: [CycleContext, Position[]]; result: void };
   gate: { args: [CycleContext]; result: string | undefined };
   beforeScan: { args: [CycleContext, string]; result: string | undefined };
@@ -101,6 +104,7 @@ export interface TapOptions {
 }
 export const HOOK_NAMES = Object.freeze([
   'cycleStart',
+  'bar',
   'manage',
   'gate',
   'beforeScan',

@@ -8,7 +8,9 @@ import type {
   Action,
   BarQuery,
   BarSeries,
+  BarFeed,
   Candidate,
+  ClosedBar,
   ClosedTrade,
   Deal,
   MaybePromise,
@@ -184,6 +186,17 @@ export interface Agent {
   manage?(ctx: CycleContext, position: Position): MaybePromise<Action[] | void>;
   onFill?(fill: OrderResult, ctx: CycleContext): MaybePromise<void>;
   onClose?(trade: ClosedTrade): MaybePromise<void>;
+  /**
+   * Timeframes whose closed bars this agent receives one at a time through `onBar`, for each of its
+   * symbols: the way to keep indicator state up to date per bar instead of re-reading a window.
+   */
+  readonly barFeeds?: readonly BarFeed[];
+  /**
+   * Each newly closed bar of the `barFeeds`, oldest first, at the start of the cycle in which it closed
+   * (before `manage` and `scan`, in every mode): all of them when several closed since the last
+   * cycle, the feed's `history` before the newest at the first cycle of a run (also after a restart).
+   */
+  onBar?(bar: ClosedBar, ctx: CycleContext): MaybePromise<void>;
 }
 
 export interface RiskPolicy {

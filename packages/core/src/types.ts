@@ -45,6 +45,36 @@ export interface Bar {
   volume: number;
 }
 
+/**
+ * A bar that has just closed, as the engine hands it to the `bar` hook and `Agent.onBar`: plain data,
+ * a new object per bar, shared by every tap that follows the same symbol and timeframe (do not change it).
+ */
+export interface ClosedBar {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  /** Its position in the source's history (0 = oldest), when the source tells (`BarSeries.end`). */
+  readonly index: number | undefined;
+  /** Open time, epoch ms UTC (the bar closed at `time` + the timeframe's length). */
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  /** The spread recorded with the bar, in points, when the source has one. */
+  readonly spread: number | undefined;
+}
+
+/** Closed bars an agent follows one at a time (`Agent.barFeeds`). */
+export interface BarFeed {
+  readonly timeframe: Timeframe;
+  /**
+   * How many closed bars the first cycle hands over (oldest first) before the newest: the history an
+   * incremental state starts from (an SMA of 30 needs 30). Default 1: only the newest.
+   */
+  readonly history?: number;
+}
+
 export interface Tick {
   symbol: string;
   time: number;

@@ -1,6 +1,6 @@
 /**
  * The scan cycle (the original's `run_scan_loop`, made concurrent and failure-isolated):
- *   cycleStart → snapshot + deals → manage → gate → beforeScan/scan per symbol (bounded concurrency)
+ *   cycleStart → snapshot + deals → bar → manage → gate → beforeScan/scan per symbol (bounded concurrency)
  *   → candidates → research → beforeExecute → place (journal first) → afterExecute → cycleEnd.
  * The cycle is a fixed list of phases (`phase()`), each answering synchronously or with a promise;
  * the multi-step ones are generators driven by `runFlow`. When every plugin and the broker answer
@@ -49,6 +49,7 @@ import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../util/round.js';
 import { failpoint } from '../util/failpoints.js';
 import { mergeActions } from './actions.js';
+import { BarFeeder } from './bar-feed.js';
 import { makeClientOrderId } from './client-id.js';
 import { CycleContextImpl, SymbolScanImpl } from './cycle-context.js';
 import type { HookMetrics } from './instrument.js';
@@ -83,6 +84,8 @@ export class Engine {
   readonly hooks: EngineHooks;
   readonly ledger: TradeLedger;
   readonly reconciler: Reconciler;
+  /** The closed bars handed to the `bar` hook (agents' `barFeeds` are followed here). */
+  readonly barFeeds: BarFeeder;
   readonly guard: WriteGuard;
   private readonly d: EngineDeps;
   private seq = 0;
@@ -121,6 +124,7 @@ export class Engine {
     };
     this.hooks = hooks;
     this.ledger = new TradeLedger(broker, store.journal, bus, hooks, run, log);
+    this.barFeeds = new BarFeeder(data, hooks);
     this.reconciler = new Reconciler({ broker, journal: store.journal, kv: store, clock, log, run, bus, ledger: this.ledger });
   }
 
@@ -256,19 +260,21 @@ export class Engine {
         return this.snapshot(ctx);
       case 2: // fills, exits and vanished orders since the last cycle; outcomes still unknown
         return this.ledger.hasWork || this.reconciler.needsPass(ctx.positions) ? runFlow(this.settleFlow(ctx, true)) : undefined;
-      case 3: // manage
+      case 3: // bars closed since the last cycle, to whoever follows them
+        return this.barFeeds.active ? this.barFeeds.feed(ctx, this.d.clock.now()) : undefined;
+      case 4: // manage
         return hooks.manage.taps.length && ctx.positions.length ? parallel(hooks.manage, ctx, ctx.positions) : undefined;
-      case 4: // apply the merged actions
+      case 5: // apply the merged actions
         if (!ctx.hasActions) return undefined;
         return andThen(runFlow(this.applyActions(ctx)), (n) => void (st.actions = n));
-      case 5: // gate
+      case 6: // gate
         if (!hooks.gate.taps.length) return undefined;
         return this.gateInto(st, bail<string>(hooks.gate, ctx));
-      case 6: // scan
+      case 7: // scan
         return st.gated ? this.gateAll(ctx, st.gated) : this.scanAll(ctx);
-      case 7: // rank, research, execute
+      case 8: // rank, research, execute
         return this.collect(st) ? runFlow(this.executeFlow(st)) : undefined;
-      case 8: // summary, events, cycleEnd
+      case 9: // summary, events, cycleEnd
         return st.wantSummary || st.emitting || hooks.cycleEnd.taps.length ? runFlow(this.endFlow(st)) : this.quietEnd(st);
       default:
         return undefined;
@@ -722,7 +728,7 @@ function withDeadline(p: Promise<OrderResult>, ms: number, intent: OrderIntent):
 
 export type { Position };
 
-const PHASES = 9;
+const PHASES = 10;
 const NONE: never[] = [];
 
 /** The state of one cycle in flight. */

@@ -103,6 +103,7 @@ function fallback(hook: HookName, plugin: string, err: TradekitError, args: unkn
 function symbolOf(hook: HookName, args: unknown[]): string | undefined {
   if (hook === 'beforeScan') return args[1] as string;
   if (hook === 'scan') return (args[1] as SymbolScan | undefined)?.symbol;
+  if (hook === 'bar') return (args[0] as { symbol?: string } | undefined)?.symbol;
   if (hook === 'research' || hook === 'beforeExecute') return (args[hook === 'research' ? 0 : 2] as { symbol?: string } | undefined)?.symbol;
   return undefined;
 }

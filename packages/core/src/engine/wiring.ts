@@ -4,7 +4,20 @@
  */
 import { tapMaybe, type EngineHooks, type TapOptions } from '../hooks.js';
 import type { Agent, CycleContext, RiskPolicy, ScanContext } from '../interfaces.js';
-import type { Action, Candidate, ClosedTrade, MaybePromise, OrderIntent, OrderResult, Position, ScanResult, SymbolScan, Veto } from '../types.js';
+import type {
+  Action,
+  Candidate,
+  ClosedBar,
+  ClosedTrade,
+  MaybePromise,
+  OrderIntent,
+  OrderResult,
+  Position,
+  ScanResult,
+  SymbolScan,
+  Timeframe,
+  Veto,
+} from '../types.js';
 import { isSkip, isVeto } from '../types.js';
 import { STATUS } from './status-text.js';
 import type { TradingStateController } from './trading-state.js';
@@ -17,7 +30,13 @@ function handles(agent: Agent, symbol: string): boolean {
   return !agent.symbols || agent.symbols.includes(symbol);
 }
 
-export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): void {
+/** Where an agent's `barFeeds` are followed (the engine's BarFeeder) and the run's symbols. */
+export interface BarFollowing {
+  follow(symbol: string, timeframe: Timeframe, history?: number): void;
+  readonly symbols: readonly string[];
+}
+
+export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent, feeds?: BarFollowing): void {
   const opts: TapOptions = { name: plugin, plugin };
   const name = agent.name ?? plugin;
   const apply = (scan: SymbolScan, res: ScanResult): void => {
@@ -47,6 +66,17 @@ export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent): voi
   }
   const onClose = agent.onClose?.bind(agent);
   if (onClose) tapMaybe(hooks, 'positionClosed', opts, (trade: ClosedTrade) => (handles(agent, trade.symbol) ? onClose(trade) : undefined));
+  const onBar = agent.onBar?.bind(agent);
+  const barFeeds = agent.barFeeds ?? [];
+  if (onBar && barFeeds.length && feeds) {
+    const symbols = agent.symbols ?? feeds.symbols;
+    for (const s of symbols) for (const f of barFeeds) feeds.follow(s, f.timeframe, f.history);
+    const timeframes = barFeeds.map((f) => f.timeframe);
+    // Only the bars of its own symbols and timeframes (another agent may follow others).
+    tapMaybe(hooks, 'bar', opts, (bar: ClosedBar, ctx: CycleContext) =>
+      timeframes.includes(bar.timeframe) && handles(agent, bar.symbol) ? onBar(bar, ctx) : undefined,
+    );
+  }
 }
 
 export function wireRiskPolicy(hooks: EngineHooks, plugin: string, policy: RiskPolicy): void {

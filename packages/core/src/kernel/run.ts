@@ -14,7 +14,7 @@ import { TradekitError } from '../errors.js';
 import { createHooks, type EngineHooks } from '../hooks.js';
 import type { Agent, Broker, Clock, DataSource, LeaseHolder, LeaseState, Logger, RiskPolicy, RunInfo, RunLease, Sink, StateStore } from '../interfaces.js';
 import type { PluginContext, Teardown } from '../plugin.js';
-import type { CycleSummary, Account } from '../types.js';
+import type { CycleSummary, Account, Timeframe } from '../types.js';
 import { loadConfig, type LoadOptions, type LoadResult, type LoadedPlugin } from '../loader/load-config.js';
 import type { RunConfig } from '../config/schema.js';
 import type { PathPolicy } from '../config/path-policy.js';
@@ -416,9 +416,11 @@ export class Run {
     this.engine = c.resolve(Engine);
     this.engine.setSignal(this.abort.signal);
     wireBuiltins(this.hooks, this.tradingState);
+    const feeder = this.engine.barFeeds;
+    const following = { symbols: cfg.symbols, follow: (s: string, tf: Timeframe, h?: number) => feeder.follow(s, tf, h) };
     for (const r of regs) {
       for (const p of r.policies) wireRiskPolicy(this.hooks, r.plugin, p);
-      for (const a of r.agents) wireAgent(this.hooks, r.plugin, a);
+      for (const a of r.agents) wireAgent(this.hooks, r.plugin, a, following);
       for (const s of r.sinks) this.bus.addSink(s);
     }
     this.tradingState.onChange((from, to, reason, by) => this.bus.emit('state.changed', { from, to, reason, by }));
