@@ -43,8 +43,12 @@ interface BarState {
   /** An entry was proposed for this bar already (act once per bar, however many cycles see it). */
   proposed: boolean;
   window: BarSeries | undefined;
-  /** Fed bar by bar (`onBar`): the last `slow + 1` closes, oldest first, and how many arrived. */
+  /**
+   * Fed bar by bar (`onBar`): the last `slow + 1` closes in a ring written twice (at `i` and `i + slow
+   * + 1`), so the last `slow + 1`, oldest first, always lie side by side before `head + slow + 1`.
+   */
   closes: Float64Array | undefined;
+  head: number;
   count: number;
 }
 
@@ -75,15 +79,13 @@ export class SmaCrossoverAgent implements Agent {
     this.fed = true;
     const n = this.cfg.slow + 1;
     let st = this.last.get(bar.symbol);
-    if (!st) this.last.set(bar.symbol, (st = { key: 0, cross: 0, trend: 0, proposed: false, window: undefined, closes: undefined, count: 0 }));
-    const closes = (st.closes ??= new Float64Array(n));
-    if (st.count < n) closes[st.count] = bar.close;
-    else {
-      closes.copyWithin(0, 1);
-      closes[n - 1] = bar.close;
-    }
+    if (!st) this.last.set(bar.symbol, (st = { key: 0, cross: 0, trend: 0, proposed: false, window: undefined, closes: undefined, head: 0, count: 0 }));
+    const closes = (st.closes ??= new Float64Array(2 * n));
+    const h = st.head;
+    closes[h] = closes[h + n] = bar.close;
+    st.head = h + 1 === n ? 0 : h + 1;
     st.count++;
-    if (st.count >= n) crossSignal(closes, this.cfg.fast, this.cfg.slow, st);
+    if (st.count >= n) crossSignal(closes, this.cfg.fast, this.cfg.slow, st, st.head + n);
     st.key = bar.index ?? bar.time;
     st.proposed = false;
   }
@@ -108,7 +110,7 @@ export class SmaCrossoverAgent implements Agent {
       st.window = b;
       return st;
     }
-    if (!st) this.last.set(symbol, (st = { key, cross: 0, trend: 0, proposed: false, window: b, closes: undefined, count: 0 }));
+    if (!st) this.last.set(symbol, (st = { key, cross: 0, trend: 0, proposed: false, window: b, closes: undefined, head: 0, count: 0 }));
     crossSignal(b.close, this.cfg.fast, this.cfg.slow, st);
     st.key = key;
     st.proposed = false;

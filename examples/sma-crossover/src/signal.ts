@@ -7,12 +7,12 @@ export interface CrossState {
 }
 
 /**
- * SMA state on the last value of `close` (one pass over the last `slow + 1` values). Writes into
- * `out` when given (no allocation per bar).
+ * SMA state on the last value of `close` — or on the value before index `end` when given (one pass
+ * over the `slow + 1` values before it). Writes into `out` when given (no allocation per bar).
  */
-export function crossSignal<T extends CrossState>(close: ArrayLike<number>, fast: number, slow: number, out?: T): T | CrossState {
+export function crossSignal<T extends CrossState>(close: ArrayLike<number>, fast: number, slow: number, out?: T, end = close.length): T | CrossState {
   const r = out ?? { cross: 0, trend: 0 };
-  const n = close.length;
+  const n = end;
   if (n < slow + 1) {
     r.cross = 0;
     r.trend = 0;

@@ -1,13 +1,25 @@
 /**
- * The example SMA agent on its own (issue 12's floor for the strategy path): the plugin's `manage` and
- * `scan` called once per bar over the same CSV source and SimClock a backtest uses, with one position
- * flipped by hand on each entry — no engine, no broker, no journal, no equity curve. Whatever the
- * engine does per bar comes on top of this, so `engineSma` can never be faster than it.
+ * The example SMA agent on its own (issue 12's floor for the strategy path): the plugin's `onBar` (the
+ * newest closed bar, as the engine's bar feed hands it over; its history first), `manage` and `scan`
+ * called once per bar over the same CSV source and SimClock a backtest uses, with one position flipped
+ * by hand on each entry — no engine, no broker, no journal, no equity curve. Whatever the engine does
+ * per bar comes on top of this, so `engineSma` can never be faster than it. An agent without `onBar`
+ * (the plugin before bar feeds) is measured reading its window per bar instead.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { CsvDataSource, SimClock, type Action, type Agent, type CycleContext, type Position, type ScanContext, type ScanResult } from '../src/index.js';
+import {
+  CsvDataSource,
+  SimClock,
+  type Action,
+  type Agent,
+  type ClosedBar,
+  type CycleContext,
+  type Position,
+  type ScanContext,
+  type ScanResult,
+} from '../src/index.js';
 import { REPO_ROOT, WARMUP_BARS } from './eurusd-1m.js';
 import type { Sample } from './stats.js';
 
@@ -32,9 +44,26 @@ export async function agentAlone(Sma: AgentClass, dir: string): Promise<Sample> 
   const cycle = { data, positions } as unknown as CycleContext;
   const scanCtx = { cycle, symbol: 'EURUSD' } as ScanContext;
   let trades = 0;
+  const onBar = agent.onBar?.bind(agent);
+  const history = agent.barFeeds?.[0]?.history ?? 1;
+  const bar = (k: number): ClosedBar => ({
+    symbol: 'EURUSD',
+    timeframe: 'H1',
+    index: k,
+    time: store.time[k]!,
+    open: store.open[k]!,
+    high: store.high[k]!,
+    low: store.low[k]!,
+    close: store.close[k]!,
+    volume: store.volume[k]!,
+    spread: undefined,
+  });
   const t0 = performance.now();
+  // The first cycle sees bars 0…WARMUP_BARS − 1 closed: the feed hands over its history first.
+  if (onBar) for (let k = Math.max(0, WARMUP_BARS - history); k < WARMUP_BARS; k++) onBar(bar(k), cycle);
   for (let i = WARMUP_BARS + 1; i < store.length; i++) {
     clock.set(store.time[i]!);
+    if (onBar) onBar(bar(i - 1), cycle);
     if (positions.length) {
       const acts = agent.manage!(cycle, pos) as Action[];
       if (acts.length) positions.length = 0;
