@@ -177,4 +177,40 @@ describe('bar feed (the bar hook, Agent.onBar)', () => {
     assert.ok(h1.length >= 4);
     for (const b of [...m5, ...h1]) assert.ok(b[2] + TIMEFRAME_MS[b[0]] <= b[4], 'never before it closed');
   });
+
+  it('a source without columns and no bar yet is asked for the history again, never for everything since the beginning of time', async () => {
+    const clock = new SimClock(0);
+    const csv = new CsvDataSource(clock, { dir: path.join(EXAMPLES, 'data'), timeframes: ['M5'], serverTime: { utcOffsetHours: 0, dst: 'none' } });
+    await csv.load();
+    const queries: BarQuery[] = [];
+    const src: DataSource = {
+      name: 'wrapped',
+      listSymbols: () => csv.listSymbols(),
+      symbolInfo: (s: string) => csv.symbolInfo(s),
+      tick: (s: string) => csv.tick(s),
+      bars: (s: string, tf: Timeframe, q: BarQuery) => {
+        queries.push(q);
+        return csv.bars(s, tf, q);
+      },
+    };
+    const hooks = createHooks();
+    const got: number[] = [];
+    hooks.bar.tap('rec', (b: ClosedBar) => void got.push(b.time));
+    const feeder = new BarFeeder(src, hooks);
+    feeder.follow('EURUSD', 'M5', 3);
+    const ctx = { signal: undefined } as unknown as CycleContext;
+    const t0 = csv.store('EURUSD', 'M5').time[0]!;
+    for (const now of [t0, t0 + M5 - 1]) {
+      clock.set(now);
+      await feeder.feed(ctx, now);
+    }
+    assert.deepEqual(got, [], 'nothing closed yet');
+    clock.set(t0 + 4 * M5);
+    await feeder.feed(ctx, t0 + 4 * M5);
+    clock.set(t0 + 5 * M5);
+    await feeder.feed(ctx, t0 + 5 * M5);
+    assert.deepEqual(got, [t0 + M5, t0 + 2 * M5, t0 + 3 * M5, t0 + 4 * M5], 'the history (3), then the next bar');
+    assert.deepEqual(queries.slice(0, 3), [3, 3, 3], 'count queries while no bar was handed over');
+    for (const q of queries.slice(3)) assert.ok(typeof q === 'object' && Number.isFinite(q.from), `a bounded range (${JSON.stringify(q)})`);
+  });
 });

@@ -64,7 +64,9 @@ export class BarFeeder {
   private feedOne(f: Feed, ctx: CycleContext, now: number): MaybePromise<void> {
     // The next bar to close opens after the last one handed over: nothing can have closed before then.
     if (now - f.tfMs <= f.last) return undefined;
-    if (f.next < 0) return this.start(f, ctx, now);
+    // Not started, or a source without columns that had no bar yet: ask for the history again (a
+    // range query from the beginning of time could be the whole of a broker's history).
+    if (f.next < 0 || (f.cols === undefined && f.last === -Infinity)) return this.start(f, ctx, now);
     if (f.cols !== undefined) return this.fromColumns(f, f.cols, ctx, now);
     const b = this.data.bars(f.symbol, f.timeframe, { from: f.last + 1, to: now - f.tfMs }, ctx.signal);
     return isPromiseLike(b) ? (b as Promise<BarSeries>).then((s) => this.fromSeries(f, s, 0, ctx)) : this.fromSeries(f, b as BarSeries, 0, ctx);
