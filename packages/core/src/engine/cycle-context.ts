@@ -1,11 +1,13 @@
 import type { TradekitError } from '../errors.js';
 import type { Broker, Clock, CycleContext, DataSource, Logger, RunInfo, ScanContext, StateStore } from '../interfaces.js';
-import type { Account, Action, Candidate, PendingOrder, Position, SymbolScan, TradingState } from '../types.js';
-import { STATUS, candidateStatus, scanErrorStatus } from './status-text.js';
+import type { Account, Action, Candidate, ExecutionRecord, PendingOrder, Position, SymbolScan, TradingState } from '../types.js';
+import { STATUS, candidateStatus, executionStatus, scanErrorStatus } from './status-text.js';
 
 /** One symbol's scan in a cycle. It is also the agent's ScanContext (no extra object per scan). */
 export class SymbolScanImpl implements SymbolScan, ScanContext {
-  status = '';
+  private statusText = '';
+  /** The execution whose status text is not written yet (written on first read: a backtest reads none). */
+  private execution: ExecutionRecord | undefined = undefined;
   private cands: Candidate[] | undefined;
   private errs: TradekitError[] | undefined;
   private skipReason: string | undefined;
@@ -14,6 +16,24 @@ export class SymbolScanImpl implements SymbolScan, ScanContext {
     readonly symbol: string,
     readonly cycle: CycleContext,
   ) {}
+
+  /** The scanner cell's text (see status-text.ts). */
+  get status(): string {
+    if (this.execution !== undefined) {
+      this.statusText = executionStatus(this.execution);
+      this.execution = undefined;
+    }
+    return this.statusText;
+  }
+  set status(text: string) {
+    this.statusText = text;
+    this.execution = undefined;
+  }
+
+  /** The engine tried this symbol's candidate: the status becomes `executionStatus(rec)`, written when read. */
+  executed(rec: ExecutionRecord): void {
+    this.execution = rec;
+  }
 
   get scan(): SymbolScan {
     return this;
@@ -37,7 +57,8 @@ export class SymbolScanImpl implements SymbolScan, ScanContext {
 
   /** Ready for the next cycle (the engine reuses scans of cycles that ran synchronously). */
   reset(): void {
-    this.status = '';
+    this.statusText = '';
+    if (this.execution !== undefined) this.execution = undefined;
     if (this.cands !== undefined) this.cands = undefined;
     if (this.errs !== undefined) this.errs = undefined;
     this.skipReason = undefined;

@@ -47,10 +47,10 @@ import type { EventBus } from '../events/bus.js';
 import { andThen, extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../util/round.js';
-import { failpoint } from '../util/failpoints.js';
+import { FAILPOINTS_ARMED, failpoint } from '../util/failpoints.js';
 import { mergeActions } from './actions.js';
 import { BarFeeder } from './bar-feed.js';
-import { makeClientOrderId } from './client-id.js';
+import { clientOrderId } from './client-id.js';
 import { CycleContextImpl, SymbolScanImpl } from './cycle-context.js';
 import type { HookMetrics } from './instrument.js';
 import { STATUS, executionStatus, journalFailedVeto, notSentVeto, sizeVeto } from './status-text.js';
@@ -395,7 +395,8 @@ export class Engine {
       executions.push(rec);
       if (rec.result && (rec.result.status === 'filled' || rec.result.status === 'placed' || rec.result.status === 'unknown')) entered++;
       const scan = ctx.scans.get(c.symbol);
-      if (scan) scan.status = executionStatus(rec);
+      if (scan instanceof SymbolScanImpl) scan.executed(rec);
+      else if (scan) scan.status = executionStatus(rec);
     }
     st.executions = executions;
   }
@@ -485,12 +486,15 @@ export class Engine {
         return rec;
       }
     }
-    const info = (yield data.symbolInfo(c.symbol)) as SymbolInfo;
-    const tick = (yield data.tick(c.symbol)) as Tick;
+    // A value that is already there is not yielded (no generator round trip per step on the synchronous path).
+    const infoR = data.symbolInfo(c.symbol);
+    const info = (isPromiseLike(infoR) ? yield infoR : infoR) as SymbolInfo;
+    const tickR = data.tick(c.symbol);
+    const tick = (isPromiseLike(tickR) ? yield tickR : tickR) as Tick;
     const market = c.side === 'buy' ? tick.ask : tick.bid;
     const price = c.entry === 'limit' && c.limitPrice !== undefined ? roundTo(c.limitPrice, info.digits) : market;
     const dir = c.side === 'buy' ? 1 : -1;
-    const clientId = makeClientOrderId({ run: run.id, cycleTime: ctx.startedAt, cycle: ctx.seq, symbol: c.symbol, side: c.side, agent: c.agent });
+    const clientId = clientOrderId(run.id, ctx.startedAt, ctx.seq, c.symbol, c.side, c.agent);
     let intent: OrderIntent | Veto = {
       clientId,
       symbol: c.symbol,
@@ -547,7 +551,8 @@ export class Engine {
     // Write-ahead: the journal knows about the order before the broker does.
     failpoint('order.beforeIntent');
     try {
-      yield store.journal.saveOrder(orderRec);
+      const saved = store.journal.saveOrder(orderRec);
+      if (saved !== undefined && isPromiseLike(saved)) yield saved;
     } catch (e) {
       if (!isStateFailure(e)) throw e;
       this.storeFailed(e);
@@ -555,28 +560,43 @@ export class Engine {
       return rec;
     }
     failpoint('order.afterIntent');
-    const result = yield* this.place(intent);
+    // A synchronous answer that is not an unknown outcome needs no deadline and no lookup (place's fast path).
+    const sent = this.send(intent);
+    const result = isPromiseLike(sent) || sent.status === 'unknown' ? yield* this.place(intent, sent) : sent;
     failpoint('order.afterAnswer');
     rec.result = result;
     const updated = clock.now();
     try {
       switch (result.status) {
-        case 'filled':
-          yield store.journal.recordFill(
-            extend(orderRec, {
-              status: 'filled',
-              brokerOrderId: result.orderId,
-              positionId: result.positionId,
-              volume: result.volume,
-              price: result.price,
-              updatedAt: updated,
-              result,
-            }),
+        case 'filled': {
+          // `extend(orderRec, { status, brokerOrderId, positionId, volume, price, updatedAt, result })`, as a literal (same keys, same order).
+          const filled = {
+            clientId,
+            symbol: orderRec.symbol,
+            side: orderRec.side,
+            type: orderRec.type,
+            volume: result.volume,
+            price: result.price,
+            sl: orderRec.sl,
+            tp: orderRec.tp,
+            status: 'filled' as const,
+            agent: orderRec.agent,
+            createdAt: now,
+            updatedAt: updated,
+            intent,
+            brokerOrderId: result.orderId,
+            positionId: result.positionId,
+            result,
+          };
+          const w = store.journal.recordFill(
+            filled,
             tradeOfFill(clientId, result, { sl: intent.sl, tp: intent.tp, agent: c.agent, score: c.score, probability: c.probability, details: c.details }),
           );
+          if (w !== undefined && isPromiseLike(w)) yield w;
           this.ledger.known.add(result.positionId);
-          bus.emit('order.filled', { intent, result });
+          if (bus.hasConsumers) bus.emit('order.filled', { intent, result });
           break;
+        }
         case 'placed':
           yield store.journal.saveOrder(extend(orderRec, { status: 'placed', brokerOrderId: result.orderId, updatedAt: updated, result }));
           this.ledger.pending.set(clientId, extend(orderRec, { status: 'placed', brokerOrderId: result.orderId }));
@@ -612,16 +632,29 @@ export class Engine {
     return rec;
   }
 
-  /** Places with a deadline; an unknown outcome is reconciled by client id, never blindly resent. */
-  private *place(intent: OrderIntent): Flow<OrderResult> {
+  /** Sends the order: the broker's answer, or an unknown outcome when the call threw. */
+  private send(intent: OrderIntent): OrderResult | Promise<OrderResult> {
+    try {
+      return this.d.broker.place(intent, this.signal);
+    } catch (e) {
+      return unknownOutcome(intent, e);
+    }
+  }
+
+  /**
+   * Waits for the answer of `send` with a deadline; an unknown outcome is reconciled by client id,
+   * never blindly resent.
+   */
+  private *place(intent: OrderIntent, sent: OrderResult | Promise<OrderResult>): Flow<OrderResult> {
     const { broker, options } = this.d;
     let result: OrderResult;
-    try {
-      const r = broker.place(intent, this.signal);
-      result = isPromiseLike(r) ? ((yield withDeadline(r as Promise<OrderResult>, options.brokerTimeoutMs, intent)) as OrderResult) : (r as OrderResult);
-    } catch (e) {
-      result = { status: 'unknown', clientId: intent.clientId, symbol: intent.symbol, reason: e instanceof Error ? e.message : String(e) };
-    }
+    if (isPromiseLike(sent)) {
+      try {
+        result = (yield withDeadline(sent, options.brokerTimeoutMs, intent)) as OrderResult;
+      } catch (e) {
+        result = unknownOutcome(intent, e);
+      }
+    } else result = sent;
     if (result.status !== 'unknown') return result;
     try {
       const found = (yield broker.lookup(intent.clientId)) as ClientIdLookup;
@@ -657,13 +690,16 @@ export class Engine {
       }
       let r: ActionResult;
       try {
-        failpoint(`action.before.${a.type}`);
+        // (The point's name is only built when failpoints are armed.)
+        if (FAILPOINTS_ARMED) failpoint(`action.before.${a.type}`);
+        let sent: MaybePromise<ActionResult>;
         if (a.type === 'close') {
           this.ledger.noteClose(a.positionId, a.reason);
-          r = (yield broker.close(a.positionId, a.volume, this.signal)) as ActionResult;
-        } else if (a.type === 'modify') r = (yield broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal)) as ActionResult;
-        else r = (yield broker.cancel(a.orderId, this.signal)) as ActionResult;
-        failpoint(`action.after.${a.type}`);
+          sent = broker.close(a.positionId, a.volume, this.signal);
+        } else if (a.type === 'modify') sent = broker.modify(a.positionId, { sl: a.sl, tp: a.tp }, this.signal);
+        else sent = broker.cancel(a.orderId, this.signal);
+        r = (isPromiseLike(sent) ? yield sent : sent) as ActionResult;
+        if (FAILPOINTS_ARMED) failpoint(`action.after.${a.type}`);
       } catch (e) {
         this.report(new TradekitError('TK_ERR_BROKER_UNKNOWN_OUTCOME', `${describeAction(a)} failed: ${(e as Error).message}`, { cause: e }));
         continue;
@@ -707,6 +743,11 @@ function describeAction(a: Action): string {
   if (a.type === 'cancel') return `cancel order ${a.orderId}`;
   if (a.type === 'close') return `${a.volume ? `partial close ${a.volume} of` : 'close'} position ${a.positionId} (${a.reason})`;
   return `modify position ${a.positionId} (${a.reason})`;
+}
+
+/** A send that threw: its outcome is unknown (reconciled by client id). */
+function unknownOutcome(intent: OrderIntent, e: unknown): OrderResult {
+  return { status: 'unknown', clientId: intent.clientId, symbol: intent.symbol, reason: e instanceof Error ? e.message : String(e) };
 }
 
 function withDeadline(p: Promise<OrderResult>, ms: number, intent: OrderIntent): Promise<OrderResult> {

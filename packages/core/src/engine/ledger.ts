@@ -8,7 +8,7 @@ import type { EngineHooks } from '../hooks.js';
 import type { Broker, ClientIdLookup, CycleContext, Journal, Logger, OrderRecord, RunInfo, TradeRecord } from '../interfaces.js';
 import type { Deal, FilledResult, PendingOrder } from '../types.js';
 import type { EventBus } from '../events/bus.js';
-import { extend, type Flow } from '../util/maybe.js';
+import { extend, isPromiseLike, type Flow } from '../util/maybe.js';
 import { failpoint } from '../util/failpoints.js';
 import { series } from './dispatch.js';
 import { exitOfDeal, fillOfDeal, filledOrder, intentOf, sourceOfOrder, tradeOfFill } from './records.js';
@@ -98,22 +98,25 @@ export class TradeLedger {
     failpoint('fill.beforeJournal');
     yield this.journal.recordFill(filledOrder(rec, result, ctx.clock.now()), tradeOfFill(rec.clientId, result, sourceOfOrder(rec)));
     this.known.add(result.positionId);
-    this.bus.emit('order.filled', { intent: rec.intent, result });
+    if (this.bus.hasConsumers) this.bus.emit('order.filled', { intent: rec.intent, result });
     if (this.hooks.afterExecute.taps.length) yield series(this.hooks.afterExecute, result, ctx, intentOf(rec));
   }
 
   private *closed(d: Deal): Flow<void> {
-    const trade = (yield this.journal.getTrade(d.positionId)) as TradeRecord | undefined;
+    // Answers already there are not yielded (no generator round trip with a synchronous journal).
+    const got = this.journal.getTrade(d.positionId);
+    const trade = (isPromiseLike(got) ? yield got : got) as TradeRecord | undefined;
     const reason = d.reason === 'client' ? (this.closeReasons.get(d.positionId) ?? 'client') : d.reason;
     const exit = exitOfDeal(d, trade, reason);
     if (!exit.partial) this.closeReasons.delete(d.positionId);
     failpoint('exit.beforeJournal');
     // Idempotent by deal: an exit recovery already recorded is not announced twice.
-    const recorded = (yield this.journal.recordExit(exit)) as boolean;
+    const written = this.journal.recordExit(exit);
+    const recorded = (isPromiseLike(written) ? yield written : written) as boolean;
     failpoint('exit.afterJournal');
     if (!exit.partial) this.known.delete(d.positionId);
     if (!recorded) return;
-    this.bus.emit('position.closed', { trade: exit });
+    if (this.bus.hasConsumers) this.bus.emit('position.closed', { trade: exit });
     if (this.hooks.positionClosed.taps.length) yield series(this.hooks.positionClosed, exit);
   }
 

@@ -22,8 +22,10 @@ export const STATUS = Object.freeze({
 
 /** A symbol with a candidate not (yet) executed: "CANDIDATE (BUY)". */
 export function candidateStatus(side: Side): string {
-  return `CANDIDATE (${side.toUpperCase()})`;
+  return side === 'buy' ? CANDIDATE_BUY : side === 'sell' ? CANDIDATE_SELL : `CANDIDATE (${(side as string).toUpperCase()})`;
 }
+const CANDIDATE_BUY = 'CANDIDATE (BUY)';
+const CANDIDATE_SELL = 'CANDIDATE (SELL)';
 
 /** A symbol whose scan failed: the first error's message. */
 export function scanErrorStatus(message: string): string {

@@ -363,7 +363,11 @@ export abstract class PaperAccount {
   }
 }
 
+/** Removes `x` from `list` in place (as `splice(i, 1)`, without the array of removed elements). */
 function dropFrom<T>(list: T[], x: T): void {
   const i = list.indexOf(x);
-  if (i >= 0) list.splice(i, 1);
+  if (i < 0) return;
+  const last = list.length - 1;
+  for (let k = i; k < last; k++) list[k] = list[k + 1]!;
+  list.length = last;
 }

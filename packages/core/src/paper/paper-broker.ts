@@ -292,29 +292,21 @@ export class PaperBroker extends PaperMarket implements Broker {
     const q = st.quote!;
     const now = this.clock.now();
     const base = intent;
-    const rej = (code: ErrorCode, reason: string, retryable = false): RejectedResult => ({
-      status: 'rejected',
-      clientId: intent.clientId,
-      symbol: intent.symbol,
-      code,
-      reason,
-      retryable,
-    });
 
     if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly')
-      return rej('TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
-    if (info.tradeMode === 'longonly' && intent.side === 'sell') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
-    if (info.tradeMode === 'shortonly' && intent.side === 'buy') return rej('TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
+      return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
+    if (info.tradeMode === 'longonly' && intent.side === 'sell') return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
+    if (info.tradeMode === 'shortonly' && intent.side === 'buy') return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
     const volErr = this.checkVolume(info, intent.volume);
-    if (volErr) return rej('TK_ERR_BROKER_INVALID_VOLUME', volErr);
+    if (volErr) return rej(intent, 'TK_ERR_BROKER_INVALID_VOLUME', volErr);
     const closed = this.isClosed(q, now);
     if (closed && this.opts.whenClosed === 'reject') {
-      return rej('TK_ERR_BROKER_MARKET_CLOSED', `no fresh quote for ${intent.symbol} (last ${new Date(q.time).toISOString()}): market closed`, true);
+      return rej(intent, 'TK_ERR_BROKER_MARKET_CLOSED', `no fresh quote for ${intent.symbol} (last ${new Date(q.time).toISOString()}): market closed`, true);
     }
 
     if (intent.type === 'market' && closed) {
       const stopsErr = checkStops(info, intent.side, q, intent.sl, intent.tp);
-      if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
+      if (stopsErr) return rej(intent, 'TK_ERR_BROKER_INVALID_STOPS', stopsErr);
       const id = String(this.nextTicket++);
       const price = intent.side === 'buy' ? q.ask : q.bid;
       this.changed();
@@ -349,11 +341,11 @@ export class PaperBroker extends PaperMarket implements Broker {
     if (intent.type === 'market') {
       const price = roundTo((intent.side === 'buy' ? q.ask : q.bid) + this.slip(info, intent.side), info.digits);
       const stopsErr = checkStops(info, intent.side, q, intent.sl, intent.tp);
-      if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
+      if (stopsErr) return rej(intent, 'TK_ERR_BROKER_INVALID_STOPS', stopsErr);
       const required = this.marginFor(info, intent.volume, price);
       const free = this.freeMargin();
       if (required > free)
-        return rej('TK_ERR_BROKER_NO_MONEY', `margin ${required.toFixed(2)} ${this.opts.currency} needed, free margin is ${free.toFixed(2)}`);
+        return rej(intent, 'TK_ERR_BROKER_NO_MONEY', `margin ${required.toFixed(2)} ${this.opts.currency} needed, free margin is ${free.toFixed(2)}`);
       const ticket = String(this.nextTicket++);
       const pos = this.open(info, ticket, intent, price, now);
       return {
@@ -372,7 +364,7 @@ export class PaperBroker extends PaperMarket implements Broker {
     }
 
     const price = intent.price;
-    if (price === undefined || !(price > 0)) return rej('TK_ERR_BROKER_INVALID_PRICE', `${intent.type} order needs a positive price`);
+    if (price === undefined || !(price > 0)) return rej(intent, 'TK_ERR_BROKER_INVALID_PRICE', `${intent.type} order needs a positive price`);
     const p = roundTo(price, info.digits);
     const minDist = info.stopsLevel * info.point;
     const ok =
@@ -384,12 +376,12 @@ export class PaperBroker extends PaperMarket implements Broker {
           ? p >= q.ask + minDist
           : p <= q.bid - minDist;
     if (!ok)
-      return rej('TK_ERR_BROKER_INVALID_PRICE', `${intent.side} ${intent.type} at ${p} is on the wrong side of the market (bid ${q.bid} / ask ${q.ask})`);
+      return rej(intent, 'TK_ERR_BROKER_INVALID_PRICE', `${intent.side} ${intent.type} at ${p} is on the wrong side of the market (bid ${q.bid} / ask ${q.ask})`);
     if (intent.expiresAt !== undefined && intent.expiresAt <= now)
-      return rej('TK_ERR_BROKER_INVALID_PRICE', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
+      return rej(intent, 'TK_ERR_BROKER_INVALID_PRICE', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
     const fakeQuote = { ...q, bid: intent.side === 'buy' ? p : p - (q.ask - q.bid), ask: intent.side === 'sell' ? p : p + (q.ask - q.bid) };
     const stopsErr = checkStops(info, intent.side, fakeQuote, intent.sl, intent.tp);
-    if (stopsErr) return rej('TK_ERR_BROKER_INVALID_STOPS', stopsErr);
+    if (stopsErr) return rej(intent, 'TK_ERR_BROKER_INVALID_STOPS', stopsErr);
     const id = String(this.nextTicket++);
     const order: PendingOrder = {
       id,
@@ -482,6 +474,18 @@ export class PaperBroker extends PaperMarket implements Broker {
     }
     return out;
   }
+}
+
+/** The order's rejection (a function, not a closure per order: most orders are not rejected). */
+function rej(intent: OrderIntent, code: ErrorCode, reason: string, retryable = false): RejectedResult {
+  return {
+    status: 'rejected',
+    clientId: intent.clientId,
+    symbol: intent.symbol,
+    code,
+    reason,
+    retryable,
+  };
 }
 
 /** A thrown TradekitError as the order's rejection (anything else is a bug: thrown on). */
