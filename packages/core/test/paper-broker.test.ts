@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { Deal, FilledResult, OrderIntent, OrderResult, PlacedResult } from '../src/index.js';
 import { bars, type Row } from './helpers/fs.js';
 import { world, type World } from './helpers/world.js';
+import { CLIENT_ID_MEMORY } from '../src/paper/paper-broker.js';
 
 const EU = { EURUSD: { spread: 10, digits: 5 } }; // 10 points = 0.0001
 let n = 0;
@@ -202,6 +203,25 @@ describe('paper broker', () => {
     const rej = sync(w.broker.place(intent({ clientId: 'rej-id', volume: 0.001 })));
     assert.equal(rej.status, 'rejected');
     assert.deepEqual(sync(w.broker.place(intent({ clientId: 'rej-id', volume: 0.1 }))), rej);
+  });
+
+  it(`remembers the newest ${CLIENT_ID_MEMORY} client ids and forgets the oldest first`, async () => {
+    w = await world({ EURUSD_M5: m5([1.1, 1.1, 1.1, 1.1], [1.1, 1.1, 1.1, 1.1]) }, {}, EU);
+    w.at('2026-01-05 10:05');
+    // Rejections are remembered like fills (and leave no position behind): twice the memory and some.
+    const total = 2 * CLIENT_ID_MEMORY + 3;
+    for (let k = 0; k < total; k++) assert.equal(sync(w.broker.place(intent({ clientId: `k${k}`, volume: 0.001 }))).status, 'rejected');
+    const again = (k: number) => sync(w.broker.place(intent({ clientId: `k${k}`, volume: 0.1 }))).status;
+    const oldestKept = total - CLIENT_ID_MEMORY;
+    assert.equal(again(total - 1), 'rejected');
+    assert.equal(again(oldestKept), 'rejected');
+    assert.equal(again(oldestKept - 1), 'filled', 'forgotten: placed anew');
+    assert.equal(again(0), 'filled');
+    // Each new id pushed out the oldest remembered one, in the order they were first remembered.
+    assert.equal(again(oldestKept + 2), 'rejected');
+    assert.equal(again(oldestKept), 'filled');
+    assert.equal(again(oldestKept + 1), 'filled');
+    assert.equal(sync(w.broker.positions()).length, 4);
   });
 
   it('rejects with coded errors: no money, bad volume, bad stops, market closed', async () => {

@@ -173,11 +173,28 @@ export class PaperBroker extends PaperMarket implements Broker {
   }
 
   private remember(intent: OrderIntent, result: OrderResult): OrderResult {
-    this.byClientId.set(intent.clientId, result);
-    // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones.
-    if (this.byClientId.size > CLIENT_ID_MEMORY) this.byClientId.delete(this.byClientId.keys().next().value as string);
+    const known = this.byClientId;
+    const before = known.size;
+    known.set(intent.clientId, result);
+    if (known.size === before) return result;
+    // Idempotency needs recent ids, not every id of a year-long backtest: keep the newest ones. The
+    // ids in the order first remembered (the map's order), so the oldest is found without walking the
+    // map from its start (which, past the first deletions, walks every deleted entry: ≈ 45 µs an order).
+    const ids = this.rememberedIds;
+    ids.push(intent.clientId);
+    if (known.size > CLIENT_ID_MEMORY) {
+      known.delete(ids[this.oldestId]!);
+      ids[this.oldestId++] = undefined;
+      if (this.oldestId >= CLIENT_ID_MEMORY) {
+        ids.splice(0, this.oldestId);
+        this.oldestId = 0;
+      }
+    }
     return result;
   }
+  /** The remembered client ids from `oldestId` on, oldest first (forgotten ones are undefined). */
+  private readonly rememberedIds: (string | undefined)[] = [];
+  private oldestId = 0;
 
   modify(positionId: string, stops: { sl?: number; tp?: number }): ActionResult | Promise<ActionResult> {
     const r = this.sync(this.positionsById.get(positionId)?.symbol);
@@ -295,8 +312,10 @@ export class PaperBroker extends PaperMarket implements Broker {
 
     if (info.tradeMode === 'disabled' || info.tradeMode === 'closeonly')
       return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `trading ${intent.symbol} is ${info.tradeMode}`);
-    if (info.tradeMode === 'longonly' && intent.side === 'sell') return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
-    if (info.tradeMode === 'shortonly' && intent.side === 'buy') return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
+    if (info.tradeMode === 'longonly' && intent.side === 'sell')
+      return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows long positions only`);
+    if (info.tradeMode === 'shortonly' && intent.side === 'buy')
+      return rej(intent, 'TK_ERR_BROKER_TRADE_DISABLED', `${intent.symbol} allows short positions only`);
     const volErr = this.checkVolume(info, intent.volume);
     if (volErr) return rej(intent, 'TK_ERR_BROKER_INVALID_VOLUME', volErr);
     const closed = this.isClosed(q, now);
@@ -376,7 +395,11 @@ export class PaperBroker extends PaperMarket implements Broker {
           ? p >= q.ask + minDist
           : p <= q.bid - minDist;
     if (!ok)
-      return rej(intent, 'TK_ERR_BROKER_INVALID_PRICE', `${intent.side} ${intent.type} at ${p} is on the wrong side of the market (bid ${q.bid} / ask ${q.ask})`);
+      return rej(
+        intent,
+        'TK_ERR_BROKER_INVALID_PRICE',
+        `${intent.side} ${intent.type} at ${p} is on the wrong side of the market (bid ${q.bid} / ask ${q.ask})`,
+      );
     if (intent.expiresAt !== undefined && intent.expiresAt <= now)
       return rej(intent, 'TK_ERR_BROKER_INVALID_PRICE', `expiration ${new Date(intent.expiresAt).toISOString()} is not in the future`);
     const fakeQuote = { ...q, bid: intent.side === 'buy' ? p : p - (q.ask - q.bid), ask: intent.side === 'sell' ? p : p + (q.ask - q.bid) };
