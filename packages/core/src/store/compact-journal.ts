@@ -109,7 +109,9 @@ export class CompactJournal implements Journal {
   // Synchronous on purpose, like the memory journal: no promise per write.
   saveOrder(rec: OrderRecord): void {
     const o = this.orders;
-    let r = this.orderRow.get(rec.clientId);
+    // An order is usually saved again right after its first save (sent, then filled): its row is the last one.
+    const last = o.length - 1;
+    let r = last >= 0 && this.orderIds[last] === rec.clientId ? last : this.orderRow.get(rec.clientId);
     if (r === undefined) {
       r = o.add();
       this.orderRow.set(rec.clientId, r);
@@ -187,11 +189,12 @@ export class CompactJournal implements Journal {
 
   recordExit(exit: ClosedTrade): boolean {
     if (exit.dealId) {
-      if (this.dealIds.has(exit.dealId)) return false;
+      const n = this.dealIds.size;
       this.dealIds.add(exit.dealId);
+      if (this.dealIds.size === n) return false;
     }
     const t = this.trades;
-    let r = this.tradeRow.get(exit.positionId);
+    let r = this.rowOfTrade(exit.positionId);
     if (r === undefined) {
       // An exit of a position never journaled as opened (adopted, or its entry was lost).
       this.openTrade({
@@ -225,8 +228,14 @@ export class CompactJournal implements Journal {
   }
 
   getTrade(positionId: string): TradeRecord | undefined {
-    const r = this.tradeRow.get(positionId);
+    const r = this.rowOfTrade(positionId);
     return r === undefined ? undefined : this.tradeAt(r);
+  }
+
+  /** The row of a trade: the last one opened when it is that one (a backtest closes the trade it opened last), else looked up. */
+  private rowOfTrade(positionId: string): number | undefined {
+    const last = this.trades.length - 1;
+    return last >= 0 && this.tradeIds[last] === positionId ? last : this.tradeRow.get(positionId);
   }
 
   listTrades(q: TradeQuery = {}): TradeRecord[] {
