@@ -300,11 +300,14 @@ export class Engine {
     // Outside a cycle (startup, shutdown, the end of a backtest) read the positions first: a broker that
     // polls its deals announces them there, so what happened up to now is settled, not next cycle.
     if (!refresh) ctx.positions = (yield broker.positions(this.own)) as Position[];
-    ctx.orders = (yield broker.orders(this.own)) as PendingOrder[];
+    // (An answer already there is not yielded: no generator round trip on the synchronous path.)
+    const orders = broker.orders(this.own);
+    ctx.orders = (isPromiseLike(orders) ? yield orders : orders) as PendingOrder[];
     try {
       if (this.ledger.hasWork) yield* this.ledger.process(ctx);
       if (refresh) {
-        ctx.positions = (yield broker.positions(this.own)) as Position[];
+        const positions = broker.positions(this.own);
+        ctx.positions = (isPromiseLike(positions) ? yield positions : positions) as Position[];
         if (this.reconciler.needsPass(ctx.positions)) yield* this.reconciler.pass(ctx);
       }
     } catch (e) {

@@ -291,6 +291,8 @@ export class PaperBroker extends PaperMarket implements Broker {
   }
 
   private orderSnapshot(filter?: PositionFilter): PendingOrder[] {
+    // No pending order (a backtest of market orders, every cycle after a trade): the one empty list.
+    if (this.pending.size === 0) return NO_ORDERS;
     const c = this.ordCache;
     if (c && c.version === this.version && c.filter === filter) return c.list;
     const list = [...this.pending.values()]
@@ -498,6 +500,8 @@ export class PaperBroker extends PaperMarket implements Broker {
     return out;
   }
 }
+
+const NO_ORDERS: PendingOrder[] = Object.freeze([]) as unknown as PendingOrder[];
 
 /** The order's rejection (a function, not a closure per order: most orders are not rejected). */
 function rej(intent: OrderIntent, code: ErrorCode, reason: string, retryable = false): RejectedResult {
