@@ -389,7 +389,10 @@ export class Engine {
     const { hooks, bus, options } = this.d;
     const ctx = st.ctx;
     if (st.emitting) for (const c of st.candidates) bus.emit('signal', { cycle: ctx.seq, candidate: c });
-    if (hooks.candidates.taps.length) st.candidates = (yield waterfall(hooks.candidates, st.candidates, ctx)) as Candidate[];
+    if (hooks.candidates.taps.length) {
+      const ranked = waterfall(hooks.candidates, st.candidates, ctx);
+      st.candidates = (isPromiseLike(ranked) ? yield ranked : ranked) as Candidate[];
+    }
     const executions: ExecutionRecord[] = [];
     let entered = 0;
     for (const c of st.candidates) {
