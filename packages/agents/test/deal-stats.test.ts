@@ -70,7 +70,7 @@ function sameFigures(a: Figures, b: Figures, what: string): void {
   assert.deepEqual(Object.keys(a.nets).sort(), Object.keys(b.nets).sort(), `${what}: symbols`);
   for (const k of Object.keys(b.nets)) {
     assert.equal(a.nets[k]!.length, b.nets[k]!.length, `${what}: ${k} nets`);
-    a.nets[k]!.forEach((x, i) => assert.ok(Object.is(x, b.nets[k]![i]), `${what}: ${k} net ${i}`));
+    for (let i = 0; i < b.nets[k]!.length; i++) assert.ok(Object.is(a.nets[k]![i], b.nets[k]![i]), `${what}: ${k} net ${i}`);
   }
   assert.ok(Object.is(a.dayNet, b.dayNet), `${what}: dayNet ${a.dayNet} ≠ ${b.dayNet}`);
   for (const k of ['trades', 'wins', 'avgWin', 'avgLoss'] as const)
