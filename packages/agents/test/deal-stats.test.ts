@@ -84,7 +84,13 @@ type Order = 'time' | 'shuffled' | 'late';
  * (several deals at the same millisecond now and then), read back through a history in time order,
  * shuffled, or with now and then a deal that arrives after newer ones (a late report).
  */
-function scenario(seed: number, order: Order, o: { windowMs: number; dailyScope: 'account' | 'run'; kellyTrades?: number }, copies: boolean): void {
+async function scenario(
+  seed: number,
+  order: Order,
+  o: { windowMs: number; dailyScope: 'account' | 'run'; kellyTrades?: number },
+  copies: boolean,
+  asynchronous = false,
+): Promise<void> {
   const r = rng(seed);
   const all: Deal[] = [];
   const open = new Map<string, Position>();
@@ -123,7 +129,13 @@ function scenario(seed: number, order: Order, o: { windowMs: number; dailyScope:
   const cycle = {
     clock: { now: () => now },
     run: { magic: MAGIC },
-    broker: { history, positions: (f?: { magic?: number }) => [...open.values()].filter((p) => f?.magic === undefined || p.magic === f.magic) },
+    broker: {
+      history: asynchronous ? (q: { from: number; to: number }) => Promise.resolve(history(q)) : history,
+      positions: (f?: { magic?: number }) => {
+        const list = [...open.values()].filter((p) => f?.magic === undefined || p.magic === f.magic);
+        return asynchronous ? Promise.resolve(list) : list;
+      },
+    },
   } as unknown as CycleContext;
   const stats = new DealStats({ windowMs: o.windowMs, refreshMs: 0, dailyScope: o.dailyScope, kellyTrades: o.kellyTrades });
   for (let step = 0; step < 1500; step++) {
@@ -157,8 +169,10 @@ function scenario(seed: number, order: Order, o: { windowMs: number; dailyScope:
       }
     }
     if (order !== 'late') all.sort((a, b) => a.time - b.time);
-    stats.refresh(cycle);
-    const want = reference(lastRead, cycle.broker.positions({ magic: MAGIC }) as Position[], now, o);
+    const refreshed = stats.refresh(cycle);
+    assert.equal(refreshed instanceof Promise, asynchronous, 'sync while the broker answers sync');
+    await refreshed;
+    const want = reference(lastRead, await cycle.broker.positions({ magic: MAGIC }), now, o);
     sameFigures(figuresOf(stats), want, `seed ${seed} ${order} step ${step}`);
   }
 }
@@ -172,9 +186,13 @@ describe('deal statistics kept incrementally', () => {
     ['late', 4, 'account', 2],
     ['shuffled', 4, 'account', 1],
   ] as const) {
-    it(`equal a full fold of the window after every refresh (history ${order}, Kelly last ${kelly || 'all'}, ${scope} daily net, ${windowDays}-day window)`, () => {
+    it(`equal a full fold of the window after every refresh (history ${order}, Kelly last ${kelly || 'all'}, ${scope} daily net, ${windowDays}-day window)`, async () => {
       for (const seed of [1, 2, 3])
-        scenario(seed * 7919 + windowDays, order, { windowMs: windowDays * DAY, dailyScope: scope, kellyTrades: kelly || undefined }, seed === 2);
+        await scenario(seed * 7919 + windowDays, order, { windowMs: windowDays * DAY, dailyScope: scope, kellyTrades: kelly || undefined }, seed === 2);
     });
   }
+
+  it('equal a full fold of the window with a broker that answers asynchronously', async () => {
+    for (const seed of [4, 5]) await scenario(seed, 'time', { windowMs: 2 * DAY, dailyScope: 'account', kellyTrades: 3 }, false, true);
+  });
 });
