@@ -133,7 +133,12 @@ export class DealStats {
     }
     const kept = n - k;
     if (kept > m) return this.rebuild(deals, dayStart);
-    for (let i = 0; i < kept; i++) if (!sameDeal(win[this.head + k + i]!, deals[i]!)) return this.rebuild(deals, dayStart);
+    // The kept deals: the same objects in the same slots (a broker that hands out its own records), else
+    // the same ids and times (one that copies them).
+    const from = this.head + k;
+    let i = 0;
+    while (i < kept && win[from + i] === deals[i]) i++;
+    for (; i < kept; i++) if (!sameDeal(win[from + i]!, deals[i]!)) return this.rebuild(deals, dayStart);
     let prev = kept > 0 ? deals[kept - 1]!.time : Number.NEGATIVE_INFINITY;
     for (let i = kept; i < m; i++) {
       const t = deals[i]!.time;
