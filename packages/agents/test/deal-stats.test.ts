@@ -90,6 +90,7 @@ async function scenario(
   o: { windowMs: number; dailyScope: 'account' | 'run'; kellyTrades?: number },
   copies: boolean,
   asynchronous = false,
+  frozen = false,
 ): Promise<void> {
   const r = rng(seed);
   const all: Deal[] = [];
@@ -123,7 +124,10 @@ async function scenario(
         [inWindow[i], inWindow[j]] = [inWindow[j]!, inWindow[i]!];
       }
     }
+    // A broker that hands out the same frozen array while the window's deals are the same ones.
+    if (frozen && lastRead.length === inWindow.length && lastRead.every((d, i) => d === inWindow[i])) return lastRead;
     lastRead = copies ? inWindow.map((d) => ({ ...d })) : inWindow;
+    if (frozen) Object.freeze(lastRead);
     return lastRead;
   };
   const cycle = {
@@ -191,6 +195,10 @@ describe('deal statistics kept incrementally', () => {
         await scenario(seed * 7919 + windowDays, order, { windowMs: windowDays * DAY, dailyScope: scope, kellyTrades: kelly || undefined }, seed === 2);
     });
   }
+
+  it('equal a full fold of the window with a broker that hands out the same frozen read while nothing changed', async () => {
+    for (const seed of [6, 7]) await scenario(seed, 'time', { windowMs: 1 * DAY, dailyScope: 'run', kellyTrades: 4 }, false, false, true);
+  });
 
   it('equal a full fold of the window with a broker that answers asynchronously', async () => {
     for (const seed of [4, 5]) await scenario(seed, 'time', { windowMs: 2 * DAY, dailyScope: 'account', kellyTrades: 3 }, false, true);

@@ -58,6 +58,8 @@ export class DealStats {
   private diffable = false;
   /** The last history read when it was not in time order (compared whole, like the open positions). */
   private seenRaw: readonly Deal[] = [];
+  /** The last read when the broker froze it: the same frozen array again is the same deals. */
+  private lastFrozen: readonly Deal[] | undefined;
   private readonly byPosition = new Map<string, PositionDeals>();
   private seenOpen: readonly Position[] = [];
   private readonly open = new Set<string>();
@@ -100,8 +102,13 @@ export class DealStats {
       this.magic = magic;
       this.diffable = false;
       this.seenRaw = [];
+      this.lastFrozen = undefined;
     }
-    let changed = this.diffable ? this.diffDeals(deals, dayStart) : this.rawChanged(deals, dayStart);
+    let changed = false;
+    if (deals !== this.lastFrozen) {
+      changed = this.diffable ? this.diffDeals(deals, dayStart) : this.rawChanged(deals, dayStart);
+      this.lastFrozen = Object.isFrozen(deals) ? deals : undefined;
+    }
     if (!samePositions(positions, this.seenOpen)) {
       this.seenOpen = positions;
       this.open.clear();
