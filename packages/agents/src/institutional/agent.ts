@@ -86,6 +86,8 @@ export class InstitutionalAgent implements Agent {
   private probTime = Number.NaN;
   private probBars = -1;
   private prob: number | undefined;
+  /** The last "Inactive" result and the pause it reported (a paused symbol is scanned every cycle). */
+  private inactiveMemo?: { until: number; result: ScanResult };
   /** The last "Low Score" result and what it said. */
   private lowScoreMemo?: { score: number; min: number; key: string; blocked: string | undefined; result: ScanResult };
 
@@ -129,7 +131,7 @@ export class InstitutionalAgent implements Agent {
     const now = cycle.clock.now();
     const st = this.state;
     // 1. circuit breaker
-    if (st.pausedUntil > now) return skipOf(Status.inactive(st.pausedUntil));
+    if (st.pausedUntil > now) return this.inactive(st.pausedUntil);
     const info = this.info;
     if (info) return this.afterInfo(cycle, now, info);
     const r = cycle.data.symbolInfo(this.symbol);
@@ -401,6 +403,15 @@ export class InstitutionalAgent implements Agent {
       },
     };
     return candidate;
+  }
+
+  /** `Inactive (…)`, the same result object for the whole pause. */
+  private inactive(until: number): ScanResult {
+    const m = this.inactiveMemo;
+    if (m && m.until === until) return m.result;
+    const result = skipOf(Status.inactive(until));
+    this.inactiveMemo = { until, result };
+    return result;
   }
 
   /** `Low Score (…)`, the same result object while its numbers repeat (most scans end here). */

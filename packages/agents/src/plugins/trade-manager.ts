@@ -22,15 +22,18 @@ export default definePlugin<TradeManagerConfig>({
       throw agentsError('TK_ERR_AGENTS_CONFIG', `trade-manager: trailTightAtr (${c.trailTightAtr}) must not exceed trailInitialAtr (${c.trailInitialAtr})`);
     const hub = featureHubOf(ctx);
     const tm = new TradeManager(c, { hub, store: ctx.state, log: ctx.log, instance: ctx.plugin.instance, barMs: TIMEFRAME_MS[c.timeframe] });
+    // Most cycles of a replay hold no position: nothing to walk, no flow to start.
     ctx.hooks.manage.tapPromise({ name: ctx.plugin.instance }, ((cycle: CycleContext, positions: Position[]) =>
-      runFlow(
-        (function* (): Flow<void> {
-          for (const p of positions) {
-            const actions: Action[] = yield* wait(tm.manage(cycle, p));
-            for (const a of actions) cycle.actions.push(a);
-          }
-        })(),
-      )) as never);
+      positions.length === 0
+        ? undefined
+        : runFlow(
+            (function* (): Flow<void> {
+              for (const p of positions) {
+                const actions: Action[] = yield* wait(tm.manage(cycle, p));
+                for (const a of actions) cycle.actions.push(a);
+              }
+            })(),
+          )) as never);
     ctx.hooks.positionClosed.tapPromise({ name: ctx.plugin.instance }, async (trade) => {
       if (!trade.partial) await tm.forget(trade.positionId);
     });
