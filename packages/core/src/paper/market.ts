@@ -128,6 +128,7 @@ export abstract class PaperMarket extends PaperAccount {
     if (st.quote !== q) {
       st.quote = q;
       this.rates = undefined;
+      if (this.sumsConverted) this.sumsFresh = false;
     }
     if (this.hasExposure(st)) this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid, q.ask - q.bid);
     st.syncedAt = now;
@@ -193,7 +194,8 @@ export abstract class PaperMarket extends PaperAccount {
     // Closing removes the position from `list`: the next one then sits at the same index.
     for (let i = 0; i < list.length; ) {
       const p = list[i]!;
-      if (p.openTime <= time) this.checkStops(st, p, time, closeTime, o, h, l, sp);
+      // A position without SL and TP cannot hit one (every test below needs one of them).
+      if ((p.sl || p.tp) && p.openTime <= time) this.checkStops(st, p, time, closeTime, o, h, l, sp);
       if (list[i] === p) i++;
     }
     // Positions filled from a pending order inside this bar: only the pessimistic SL applies.
@@ -232,7 +234,8 @@ export abstract class PaperMarket extends PaperAccount {
   private stopOut(time: number): void {
     for (;;) {
       // Cheap test first: the margin level only needs exact figures when it could be near the level.
-      this.exposure(this.sums);
+      // (The figures are usually fresh from the marks just moved: see `updateMarks`.)
+      this.exposure();
       const margin = this.sums[1]!;
       if (margin <= 0 || ((this.balance + this.sums[0]!) / margin) * 100 > this.opts.stopOutLevel + 0.01) return;
       const a = this.accountNow();
