@@ -49,6 +49,12 @@ export interface DataSource {
   bars(symbol: string, timeframe: Timeframe, query: BarQuery, signal?: AbortSignal): MaybePromise<BarSeries>;
   /** Latest quote at `clock.now()`. */
   tick(symbol: string, signal?: AbortSignal): MaybePromise<Tick>;
+  /**
+   * Synchronous sources: the figures `tick` would return, written into `out` (every field, `closed`
+   * as true or false) instead of a new object. For simulation components that copy what they keep
+   * (the paper broker reads a quote per bar); anything else calls `tick`.
+   */
+  quoteInto?(symbol: string, out: Tick): void;
   /** Timeframes this source can serve for a symbol (finest first). */
   timeframes?(symbol: string): readonly Timeframe[];
   /** Historical sources: the time span of a symbol's bars (replays and backtests start from it). */

@@ -157,6 +157,45 @@ describe('MT5 CSV data', () => {
       }
     });
 
+    it("quoteInto writes the figures of tick into the caller's object; tick stays a new object per bar", async () => {
+      const { dir, cleanup } = tempDir();
+      try {
+        // A spread column, a weekend gap (the market is closed in between) and the end of the data.
+        const rows = [...bars('2026-01-09 21:00', 60, 3, (i) => [1.1 + i / 1e3, 1.102 + i / 1e3, 1.099 + i / 1e3, 1.1005 + i / 1e3])];
+        rows.push(...bars('2026-01-11 22:00', 60, 3, (i) => [1.2 + i / 1e3, 1.202 + i / 1e3, 1.199 + i / 1e3, 1.2005 + i / 1e3]));
+        writeFileSync(
+          path.join(dir, 'EURUSD_H1.csv'),
+          `time,open,high,low,close,volume,spread\n${rows.map((r, i) => `${r[0]},${r.slice(1, 5).join(',')},1,${7 + i}`).join('\n')}\n`,
+        );
+        const clock = new SimClock(utc('2026-01-09 20:00'));
+        const src = new CsvDataSource(clock, { dir, serverTime: { utcOffsetHours: 0, dst: 'none' } });
+        await src.load();
+        const out = { symbol: '', time: 0, bid: 0, ask: 0, closed: true };
+        assert.throws(
+          () => src.quoteInto('EURUSD', out),
+          (e: unknown) => e instanceof TradekitError && e.code === 'TK_ERR_DATA_NO_PRICE',
+        );
+        assert.deepEqual(out, { symbol: '', time: 0, bid: 0, ask: 0, closed: true }, 'nothing written on an error');
+        const seen = new Set<object>();
+        let closedSeen = 0;
+        for (let t = utc('2026-01-09 21:00'); t <= utc('2026-01-12 03:00'); t += 30 * 60_000) {
+          clock.set(t);
+          // Either order: the quote state is shared and both answer the same figures.
+          if ((t / 60_000) % 60 === 0) src.quoteInto('EURUSD', out);
+          const q = src.tick('EURUSD');
+          src.quoteInto('EURUSD', out);
+          assert.deepEqual(out, { ...q, closed: q.closed === true }, new Date(t).toISOString());
+          assert.equal(src.tick('EURUSD'), q, 'the same Tick while the bar is unchanged');
+          seen.add(q);
+          if (q.closed) closedSeen++;
+        }
+        assert.ok(closedSeen > 0, 'the weekend and the end of the data are closed quotes');
+        assert.ok(seen.size >= 7, 'a new Tick per bar (callers may keep them)');
+      } finally {
+        cleanup();
+      }
+    });
+
     it('converts server time at load and says which files are missing', async () => {
       const clock = new SimClock(utc('2026-05-13 12:00'));
       const src = new CsvDataSource(clock, {

@@ -314,6 +314,73 @@ describe('paper broker', () => {
     assert.equal(sync(w.broker.positions()).length, 0);
   });
 
+  it('reports margin and equity exactly as a fresh sum over the open positions, bar after bar (one symbol or two, converted, stop-outs)', async () => {
+    const eu: Row[] = bars('2026-01-05 00:00', 5, 300, (i) => {
+      const mid = 1.1 + 0.004 * Math.sin(i / 7) + 0.002 * Math.sin(i / 2.3);
+      return [mid, mid + 0.0012, mid - 0.0012, mid + 0.0003];
+    });
+    const uj: Row[] = bars('2026-01-05 00:00', 5, 300, (i) => {
+      const mid = 150 + 0.6 * Math.sin(i / 5) + 0.3 * Math.sin(i / 1.7);
+      return [mid, mid + 0.15, mid - 0.15, mid + 0.04];
+    });
+    const info = { EURUSD: { spread: 10, digits: 5 }, USDJPY: { spread: 12, digits: 3 } };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('buy', 'sell', 'close', 'partial', 'wait'),
+            jpy: fc.boolean(),
+            vol: fc.integer({ min: 1, max: 400 }),
+            step: fc.integer({ min: 1, max: 6 }),
+          }),
+          { minLength: 5, maxLength: 50 },
+        ),
+        async (two, ops) => {
+          const ww = await world(two ? { EURUSD_M5: eu, USDJPY_M5: uj } : { EURUSD_M5: eu }, { balance: 20_000, leverage: 100 }, info, '2026-01-05 00:05');
+          try {
+            let t = Date.parse('2026-01-05T00:05:00Z');
+            const be = new Float64Array(2);
+            const check = (): void => {
+              const a = sync(ww.broker.account());
+              sync(ww.broker.balanceInto(be));
+              // The same sum, in the same order, as the broker's own (unrounded profits from its saved state).
+              let profit = 0;
+              let margin = 0;
+              for (const p of ww.broker.exportState().positions) {
+                profit += p.profit + p.swap;
+                const m = (p.volume * 100_000 * p.currentPrice) / 100;
+                if (p.symbol === 'EURUSD') margin += m;
+                else {
+                  const q = ww.data.tick('USDJPY');
+                  margin += m * (1 / ((q.bid + q.ask) / 2));
+                }
+              }
+              const round = (v: number): number => Math.round(v * 100) / 100;
+              assert.equal(a.margin, round(margin), 'margin');
+              assert.equal(a.equity, round(a.balance + profit), 'equity');
+              assert.deepEqual([...be], [a.balance, a.equity], 'balanceInto');
+            };
+            for (const o of ops) {
+              const symbol = two && o.jpy ? 'USDJPY' : 'EURUSD';
+              const pos = sync(ww.broker.positions());
+              if (o.op === 'buy' || o.op === 'sell') sync(ww.broker.place(intent({ symbol, side: o.op, volume: o.vol / 100 })));
+              else if (o.op === 'close' && pos[0]) sync(ww.broker.close(pos[0].id));
+              else if (o.op === 'partial' && pos[0]) sync(ww.broker.close(pos[0].id, Math.min(pos[0].volume, Math.ceil(pos[0].volume * 50) / 100)));
+              check(); // right after the order or the close, at the same instant
+              t += o.step * 300_000;
+              ww.clock.set(t);
+              check(); // after the bars in between and the new quote
+            }
+          } finally {
+            ww.cleanup();
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('keeps its invariants over random operations (equity = balance + floating; volumes never negative; deals add up)', async () => {
     const walk: Row[] = bars('2026-01-05 00:00', 5, 400, (i) => {
       const mid = 1.1 + 0.004 * Math.sin(i / 7) + 0.002 * Math.sin(i / 2.3);

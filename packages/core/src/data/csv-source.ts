@@ -247,6 +247,26 @@ export class CsvDataSource implements DataSource {
   }
 
   tick(symbol: string): Tick {
+    const q = this.quoteNow(symbol);
+    // A new quote object per bar (callers may keep it); the same one while the bar is unchanged.
+    if (q.tick === undefined) {
+      q.tick = q.closed ? { symbol, time: q.time, bid: q.bid, ask: q.ask, closed: true } : { symbol, time: q.time, bid: q.bid, ask: q.ask };
+    }
+    return q.tick;
+  }
+
+  /** The figures `tick` returns, into `out` (no object per bar: the paper broker reads one per bar). */
+  quoteInto(symbol: string, out: Tick): void {
+    const q = this.quoteNow(symbol);
+    out.symbol = symbol;
+    out.time = q.time;
+    out.bid = q.bid;
+    out.ask = q.ask;
+    out.closed = q.closed;
+  }
+
+  /** The symbol's quote state brought to `clock.now()`: the open of the bar in progress, else the last close. */
+  private quoteNow(symbol: string): QuoteState {
     let q = this.ticks.get(symbol);
     if (q === undefined) {
       const tf = this.finest.get(symbol);
@@ -258,12 +278,16 @@ export class CsvDataSource implements DataSource {
         now: Number.NaN,
         i: -1,
         forming: false,
+        time: 0,
+        bid: 0,
+        ask: 0,
+        closed: false,
         tick: undefined,
       };
       this.ticks.set(symbol, q);
     }
     const now = this.clock.now();
-    if (now === q.now && q.tick !== undefined) return q.tick;
+    if (now === q.now) return q;
     const s = q.store;
     const i = s.countUpTo(now) - 1;
     if (i < 0) {
@@ -276,16 +300,17 @@ export class CsvDataSource implements DataSource {
     const open = s.time[i]!;
     const forming = now < open + q.tfMs;
     q.now = now;
-    if (q.tick !== undefined && q.i === i && q.forming === forming) return q.tick;
+    if (q.i === i && q.forming === forming) return q;
     const info = q.info;
     const bid = forming ? s.open[i]! : s.close[i]!;
-    const ask = roundTo(bid + (s.spread !== undefined ? s.spread[i]! : info.spread) * info.point, info.digits);
-    // A new quote object per bar (callers may keep it); the same one while the bar is unchanged.
-    const tick: Tick = forming ? { symbol, time: open, bid, ask } : { symbol, time: open + q.tfMs, bid, ask, closed: true };
     q.i = i;
     q.forming = forming;
-    q.tick = tick;
-    return tick;
+    q.time = forming ? open : open + q.tfMs;
+    q.bid = bid;
+    q.ask = roundTo(bid + (s.spread !== undefined ? s.spread[i]! : info.spread) * info.point, info.digits);
+    q.closed = !forming;
+    q.tick = undefined;
+    return q;
   }
 
   private storesOf(symbol: string): Map<Timeframe, BarStore> {
@@ -299,10 +324,16 @@ interface QuoteState {
   store: BarStore;
   tfMs: number;
   info: SymbolInfo;
-  /** Clock time of the last answer. */
+  /** Clock time of the last answer (NaN: none yet). */
   now: number;
   i: number;
   forming: boolean;
+  /** The quote at `now`. */
+  time: number;
+  bid: number;
+  ask: number;
+  closed: boolean;
+  /** The Tick `tick` handed out for this bar, if any. */
   tick: Tick | undefined;
 }
 

@@ -70,6 +70,8 @@ export interface SymbolState {
   orders: number;
   /** Leverage for margin (resolved once). */
   leverage: number;
+  /** Profit and margin are in the account currency (no conversion: marks cannot throw). */
+  sameCurrency: boolean;
 }
 
 export abstract class PaperAccount {
@@ -106,12 +108,14 @@ export abstract class PaperAccount {
   // ---------------------------------------------------------------- positions and orders
 
   protected addPosition(p: PaperPosition): void {
+    this.sumsFresh = false;
     this.positionsById.set(p.id, p);
     this.openList.push(p);
     this.symbols.get(p.symbol)?.positions.push(p);
   }
 
   protected removePosition(p: PaperPosition): void {
+    this.sumsFresh = false;
     this.positionsById.delete(p.id);
     dropFrom(this.openList, p);
     const list = this.symbols.get(p.symbol)?.positions;
@@ -139,7 +143,8 @@ export abstract class PaperAccount {
     for (const p of this.positionsById.values()) if (p.symbol === info.symbol) positions.push(p);
     let orders = 0;
     for (const o of this.pending.values()) if (o.symbol === info.symbol) orders++;
-    return { info, tf, tfMs, cursor, syncedAt: -Infinity, cols, idx: 0, positions, orders, leverage: this.leverageFor(info) };
+    const sameCurrency = info.profitCurrency === this.opts.currency;
+    return { info, tf, tfMs, cursor, syncedAt: -Infinity, cols, idx: 0, positions, orders, leverage: this.leverageFor(info), sameCurrency };
   }
 
   protected hasExposure(st: SymbolState): boolean {
@@ -242,23 +247,52 @@ export abstract class PaperAccount {
     this.changed();
     if (full) this.removePosition(p);
     else {
+      this.sumsFresh = false;
       p.volume = roundTo(p.volume - vol, 8);
       p.profit = this.profitOf(p.side, p.volume, p.openPrice, p.currentPrice, info);
     }
     return deal;
   }
 
-  /** Marks this symbol's positions to market: buys at `bid`, sells at `ask` (snapshots read marks through getters, so a move rebuilds nothing). */
+  /**
+   * Marks this symbol's positions to market: buys at `bid`, sells at `ask` (snapshots read marks
+   * through getters, so a move rebuilds nothing). When this symbol holds every open position and
+   * needs no conversion, the account's exposure is summed in the same pass, in the same order and
+   * with the same expressions as `exposure` (so the figures are identical), and left fresh in `sums`.
+   */
   protected updateMarks(st: SymbolState, bid: number, ask: number): void {
     const list = st.positions;
     if (list.length === 0) return;
     const info = st.info;
     const askR = roundTo(ask, info.digits);
+    if (!st.sameCurrency || list.length !== this.openList.length) {
+      this.sumsFresh = false;
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
+        p.currentPrice = p.side === 'buy' ? bid : askR;
+        p.profit = this.profitOf(p.side, p.volume, p.openPrice, p.currentPrice, info);
+      }
+      return;
+    }
+    const cs = info.contractSize;
+    const lev = st.leverage;
+    let profit = 0;
+    let margin = 0;
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
-      p.currentPrice = p.side === 'buy' ? bid : askR;
-      p.profit = this.profitOf(p.side, p.volume, p.openPrice, p.currentPrice, info);
+      const buy = p.side === 'buy';
+      const price = buy ? bid : askR;
+      // profitOf for an account-currency symbol, term for term.
+      const pr = (buy ? price - p.openPrice : p.openPrice - price) * p.volume * cs;
+      p.currentPrice = price;
+      p.profit = pr;
+      profit += pr + p.swap;
+      margin += (p.volume * cs * price) / lev;
     }
+    this.sums[0] = profit;
+    this.sums[1] = margin;
+    this.sumsFresh = true;
+    this.sumsConverted = false;
   }
 
   // ---------------------------------------------------------------- money
@@ -321,32 +355,53 @@ export abstract class PaperAccount {
     return r;
   }
 
-  /** Floating profit (with swap) and margin of every open position, into `out` [profit, margin]. */
-  protected exposure(out: Float64Array): void {
+  /**
+   * Floating profit (with swap) and margin of every open position, into `sums` [profit, margin]. The
+   * figures stay fresh until a mark, the book or (for converted margin) a quote changes.
+   */
+  protected exposure(): void {
+    if (this.sumsFresh) return;
     let profit = 0;
     let margin = 0;
+    let converted = false;
     const open = this.openList;
+    let sym = '';
+    let st: SymbolState | undefined;
     for (let i = 0; i < open.length; i++) {
       const p = open[i]!;
-      const st = this.symbols.get(p.symbol)!;
+      if (st === undefined || p.symbol !== sym) {
+        sym = p.symbol;
+        st = this.symbols.get(sym)!;
+      }
       const info = st.info;
       profit += p.profit + p.swap;
       const m = (p.volume * info.contractSize * p.currentPrice) / st.leverage;
-      margin += info.profitCurrency === this.opts.currency ? m : this.convert(m, info.profitCurrency, info);
+      if (info.profitCurrency === this.opts.currency) margin += m;
+      else {
+        margin += this.convert(m, info.profitCurrency, info);
+        converted = true;
+      }
     }
-    out[0] = profit;
-    out[1] = margin;
+    this.sums[0] = profit;
+    this.sums[1] = margin;
+    this.sumsFresh = true;
+    this.sumsConverted = converted;
   }
+  /** `exposure`'s figures: [floating profit with swap, margin]. */
   protected readonly sums = new Float64Array(2);
+  /** Whether `sums` holds the current book's figures (cleared by every change of marks or positions). */
+  protected sumsFresh = false;
+  /** Whether `sums` used a conversion rate (a new quote then makes them stale). */
+  protected sumsConverted = false;
 
   /** The account's free margin, as `accountNow().freeMargin` (without the Account object). */
   protected freeMargin(): number {
-    this.exposure(this.sums);
+    this.exposure();
     return roundMoney(roundMoney(this.balance + this.sums[0]!) - roundMoney(this.sums[1]!));
   }
 
   protected accountNow(): Account {
-    this.exposure(this.sums);
+    this.exposure();
     const profit = this.sums[0]!;
     const margin = roundMoney(this.sums[1]!);
     const equity = roundMoney(this.balance + profit);

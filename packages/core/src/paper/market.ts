@@ -118,19 +118,46 @@ export abstract class PaperMarket extends PaperAccount {
   private finishSync(st: SymbolState, now: number): Promise<void> | undefined {
     const c = now - st.tfMs;
     if (c > st.cursor) st.cursor = c;
-    const q = this.data.tick(st.info.symbol);
+    const data = this.data;
+    // A synchronous source writes the quote into a scratch object: no Tick per bar.
+    if (data.quoteInto !== undefined) {
+      data.quoteInto(st.info.symbol, this.scratchQuote);
+      this.applyQuote(st, this.scratchQuote, now);
+      return undefined;
+    }
+    const q = data.tick(st.info.symbol);
     if (isPromiseLike(q)) return (q as Promise<Tick>).then((x) => this.applyQuote(st, x, now));
     this.applyQuote(st, q as Tick, now);
     return undefined;
   }
 
+  private readonly scratchQuote: Tick = { symbol: '', time: 0, bid: 0, ask: 0, closed: false };
+
+  /**
+   * Copies `q` into the symbol's own quote (nobody else holds it), then processes it as a bar. Conversion
+   * rates are recomputed only when a price moved: they are a function of the quotes' prices.
+   */
   private applyQuote(st: SymbolState, q: Tick, now: number): void {
-    if (st.quote !== q) {
-      st.quote = q;
-      this.rates = undefined;
+    const own = st.quote;
+    if (own === undefined) {
+      st.quote = { symbol: q.symbol, time: q.time, bid: q.bid, ask: q.ask, closed: q.closed === true };
+      this.quoteMoved();
+    } else {
+      if (!Object.is(own.bid, q.bid) || !Object.is(own.ask, q.ask)) {
+        own.bid = q.bid;
+        own.ask = q.ask;
+        this.quoteMoved();
+      }
+      own.time = q.time;
+      own.closed = q.closed === true;
     }
     if (this.hasExposure(st)) this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid, q.ask - q.bid);
     st.syncedAt = now;
+  }
+
+  private quoteMoved(): void {
+    this.rates = undefined;
+    if (this.sumsConverted) this.sumsFresh = false;
   }
 
   protected initSymbol(symbol: string, info: SymbolInfo): SymbolState {
@@ -193,7 +220,8 @@ export abstract class PaperMarket extends PaperAccount {
     // Closing removes the position from `list`: the next one then sits at the same index.
     for (let i = 0; i < list.length; ) {
       const p = list[i]!;
-      if (p.openTime <= time) this.checkStops(st, p, time, closeTime, o, h, l, sp);
+      // A position without SL and TP cannot hit one (every test below needs one of them).
+      if ((p.sl || p.tp) && p.openTime <= time) this.checkStops(st, p, time, closeTime, o, h, l, sp);
       if (list[i] === p) i++;
     }
     // Positions filled from a pending order inside this bar: only the pessimistic SL applies.
@@ -232,7 +260,8 @@ export abstract class PaperMarket extends PaperAccount {
   private stopOut(time: number): void {
     for (;;) {
       // Cheap test first: the margin level only needs exact figures when it could be near the level.
-      this.exposure(this.sums);
+      // (The figures are usually fresh from the marks just moved: see `updateMarks`.)
+      this.exposure();
       const margin = this.sums[1]!;
       if (margin <= 0 || ((this.balance + this.sums[0]!) / margin) * 100 > this.opts.stopOutLevel + 0.01) return;
       const a = this.accountNow();

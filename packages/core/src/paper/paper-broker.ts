@@ -90,8 +90,12 @@ export class PaperBroker extends PaperMarket implements Broker {
 
   private fillBalance(out: Float64Array): void {
     let profit = 0;
-    const open = this.openList;
-    for (let i = 0; i < open.length; i++) profit += open[i]!.profit + open[i]!.swap;
+    // The same sum as `exposure`'s profit (same order and terms), so its fresh figure serves.
+    if (this.sumsFresh) profit = this.sums[0]!;
+    else {
+      const open = this.openList;
+      for (let i = 0; i < open.length; i++) profit += open[i]!.profit + open[i]!.swap;
+    }
     out[0] = this.balance;
     out[1] = roundMoney(this.balance + profit);
   }
@@ -269,6 +273,7 @@ export class PaperBroker extends PaperMarket implements Broker {
     this.symbols.clear();
     this.positionsById.clear();
     this.openList.length = 0;
+    this.sumsFresh = false;
     for (const p of s.positions) this.addPosition({ ...p });
     this.pending.clear();
     for (const o of s.pending) this.addPending({ ...o });
