@@ -97,7 +97,17 @@ export class SmaCrossoverAgent implements Agent {
       return st && st.count > this.cfg.slow ? st : undefined;
     }
     const bars = cycle.data.bars(symbol, this.cfg.timeframe, this.cfg.slow + 1);
-    return bars instanceof Promise ? bars.then((b) => this.compute(symbol, b)) : this.compute(symbol, bars);
+    return bars instanceof Promise ? this.computeLater(bars, symbol) : this.compute(symbol, bars);
+  }
+
+  // Continuations in methods of their own: a closure inside `state`, `scan`, `decide` or `manage`
+  // would make each call (every bar) allocate a context for what it captures, even when nothing waits.
+  private computeLater(bars: Promise<BarSeries>, symbol: string): Promise<BarState | undefined> {
+    return bars.then((b) => this.compute(symbol, b));
+  }
+
+  private decideLater(st: Promise<BarState | undefined>, ctx: ScanContext): Promise<ScanResult> {
+    return st.then((s) => this.decide(ctx, s));
   }
 
   private compute(symbol: string, b: BarSeries): BarState | undefined {
@@ -120,7 +130,7 @@ export class SmaCrossoverAgent implements Agent {
 
   scan(ctx: ScanContext): ScanResult | Promise<ScanResult> {
     const st = this.state(ctx.cycle, ctx.symbol);
-    return st instanceof Promise ? st.then((s) => this.decide(ctx, s)) : this.decide(ctx, st);
+    return st instanceof Promise ? this.decideLater(st, ctx) : this.decide(ctx, st);
   }
 
   /** The entry for this bar's state, if any (no closure or array per call on the common paths). */
@@ -137,6 +147,10 @@ export class SmaCrossoverAgent implements Agent {
     }
     if (!this.cfg.alwaysInMarket && open) return { skip: 'Position open' };
     st.proposed = true;
+    return this.entry(ctx, side, st.cross > 0 ? 'above' : 'below');
+  }
+
+  private entry(ctx: ScanContext, side: 'buy' | 'sell', crossed: string): ScanResult | Promise<ScanResult> {
     const candidate = (stops: Stops): ScanResult => ({
       symbol: ctx.symbol,
       side,
@@ -144,7 +158,7 @@ export class SmaCrossoverAgent implements Agent {
       probability: 0.5,
       entry: 'market',
       volume: this.cfg.volume,
-      reason: `SMA${this.cfg.fast} crossed ${st.cross > 0 ? 'above' : 'below'} SMA${this.cfg.slow}`,
+      reason: `SMA${this.cfg.fast} crossed ${crossed} SMA${this.cfg.slow}`,
       ...stops,
     });
     const stops = this.stops(ctx);
@@ -166,8 +180,12 @@ export class SmaCrossoverAgent implements Agent {
   manage(cycle: CycleContext, position: Position): Action[] | Promise<Action[]> {
     if (!this.cfg.alwaysInMarket) return NOTHING;
     const st = this.state(cycle, position.symbol);
-    return st instanceof Promise ? st.then((s) => exitFor(position, s)) : exitFor(position, st);
+    return st instanceof Promise ? exitLater(st, position) : exitFor(position, st);
   }
+}
+
+function exitLater(st: Promise<BarState | undefined>, position: Position): Promise<Action[]> {
+  return st.then((s) => exitFor(position, s));
 }
 
 function exitFor(position: Position, st: BarState | undefined): Action[] {

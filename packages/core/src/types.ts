@@ -46,8 +46,10 @@ export interface Bar {
 }
 
 /**
- * A bar that has just closed, as the engine hands it to the `bar` hook and `Agent.onBar`: plain data,
- * a new object per bar, shared by every tap that follows the same symbol and timeframe (do not change it).
+ * A bar that has just closed, as the engine hands it to the `bar` hook and `Agent.onBar`. Valid during
+ * the call only, like the cycle's context: the engine writes the same object again for the next bar of
+ * that symbol and timeframe (a backtest hands over a million bars without a million objects), so keep
+ * its values, not the object. Shared by every tap that follows the feed: do not change it.
  */
 export interface ClosedBar {
   readonly symbol: string;

@@ -28,6 +28,7 @@ interface Feed {
   next: number;
   /** Open time of the last bar handed over (−Infinity before the first). */
   last: number;
+  readonly bar: FeedBar;
 }
 
 export class BarFeeder {
@@ -43,7 +44,17 @@ export class BarFeeder {
     const h = Math.max(1, Math.floor(history));
     const known = this.feeds.find((f) => f.symbol === symbol && f.timeframe === timeframe);
     if (known) known.history = Math.max(known.history, h);
-    else this.feeds.push({ symbol, timeframe, tfMs: TIMEFRAME_MS[timeframe], history: h, cols: undefined, next: -1, last: -Infinity });
+    else
+      this.feeds.push({
+        symbol,
+        timeframe,
+        tfMs: TIMEFRAME_MS[timeframe],
+        history: h,
+        cols: undefined,
+        next: -1,
+        last: -Infinity,
+        bar: new FeedBar(symbol, timeframe),
+      });
   }
 
   /** Something is followed and someone listens. */
@@ -56,9 +67,27 @@ export class BarFeeder {
     const feeds = this.feeds;
     for (let i = from; i < feeds.length; i++) {
       const r = this.feedOne(feeds[i]!, ctx, now);
-      if (r !== undefined && isPromiseLike(r)) return (r as Promise<void>).then(() => this.feed(ctx, now, i + 1));
+      if (r !== undefined && isPromiseLike(r)) return this.feedLater(r as Promise<void>, ctx, now, i + 1);
     }
     return undefined;
+  }
+
+  // Continuations in methods of their own: a closure in these would allocate a context for what it
+  // captures on every call (per feed and bar), also when everything answers synchronously.
+  private feedLater(p: Promise<void>, ctx: CycleContext, now: number, next: number): Promise<void> {
+    return p.then(() => this.feed(ctx, now, next));
+  }
+
+  private seriesLater(p: Promise<BarSeries>, f: Feed, ctx: CycleContext): Promise<void> {
+    return p.then((s) => this.fromSeries(f, s, 0, ctx));
+  }
+
+  private columnsLater(p: Promise<void>, f: Feed, c: BarSeries, ctx: CycleContext, now: number): Promise<void> {
+    return p.then(() => this.fromColumns(f, c, ctx, now));
+  }
+
+  private restLater(p: Promise<void>, f: Feed, s: BarSeries, next: number, ctx: CycleContext): Promise<void> {
+    return p.then(() => this.fromSeries(f, s, next, ctx));
   }
 
   private feedOne(f: Feed, ctx: CycleContext, now: number): MaybePromise<void> {
@@ -69,7 +98,7 @@ export class BarFeeder {
     if (f.next < 0 || (f.cols === undefined && f.last === -Infinity)) return this.start(f, ctx, now);
     if (f.cols !== undefined) return this.fromColumns(f, f.cols, ctx, now);
     const b = this.data.bars(f.symbol, f.timeframe, { from: f.last + 1, to: now - f.tfMs }, ctx.signal);
-    return isPromiseLike(b) ? (b as Promise<BarSeries>).then((s) => this.fromSeries(f, s, 0, ctx)) : this.fromSeries(f, b as BarSeries, 0, ctx);
+    return isPromiseLike(b) ? this.seriesLater(b as Promise<BarSeries>, f, ctx) : this.fromSeries(f, b as BarSeries, 0, ctx);
   }
 
   private start(f: Feed, ctx: CycleContext, now: number): MaybePromise<void> {
@@ -95,7 +124,7 @@ export class BarFeeder {
     }
     f.next = 0;
     const b = this.data.bars(f.symbol, f.timeframe, f.history, ctx.signal);
-    return isPromiseLike(b) ? (b as Promise<BarSeries>).then((s) => this.fromSeries(f, s, 0, ctx)) : this.fromSeries(f, b as BarSeries, 0, ctx);
+    return isPromiseLike(b) ? this.seriesLater(b as Promise<BarSeries>, f, ctx) : this.fromSeries(f, b as BarSeries, 0, ctx);
   }
 
   private fromColumns(f: Feed, c: BarSeries, ctx: CycleContext, now: number): MaybePromise<void> {
@@ -105,7 +134,7 @@ export class BarFeeder {
     for (let i = f.next; i < n && t[i]! + tfMs <= now; ) {
       const r = this.emit(f, c, i, i, ctx);
       f.next = ++i;
-      if (r !== undefined && isPromiseLike(r)) return (r as Promise<void>).then(() => this.fromColumns(f, c, ctx, now));
+      if (r !== undefined && isPromiseLike(r)) return this.columnsLater(r as Promise<void>, f, c, ctx, now);
     }
     return undefined;
   }
@@ -116,25 +145,47 @@ export class BarFeeder {
       // A source answering a range query may repeat the last bar handed over: never twice.
       if (s.time[i]! <= f.last) continue;
       const r = this.emit(f, s, i, first === undefined ? undefined : first + i, ctx);
-      if (r !== undefined && isPromiseLike(r)) return (r as Promise<void>).then(() => this.fromSeries(f, s, i + 1, ctx));
+      if (r !== undefined && isPromiseLike(r)) return this.restLater(r as Promise<void>, f, s, i + 1, ctx);
     }
     return undefined;
   }
 
   private emit(f: Feed, s: BarSeries, i: number, index: number | undefined, ctx: CycleContext): MaybePromise<void> {
-    const bar: ClosedBar = {
-      symbol: f.symbol,
-      timeframe: f.timeframe,
-      index,
-      time: s.time[i]!,
-      open: s.open[i]!,
-      high: s.high[i]!,
-      low: s.low[i]!,
-      close: s.close[i]!,
-      volume: s.volume[i]!,
-      spread: s.spread === undefined ? undefined : s.spread[i],
-    };
+    // One bar object per feed, written for each bar (valid during the hook call, like the cycle's
+    // context): a backtest hands over a million bars without a million objects.
+    const bar = f.bar;
+    bar.index = index;
+    bar.time = s.time[i]!;
+    bar.open = s.open[i]!;
+    bar.high = s.high[i]!;
+    bar.low = s.low[i]!;
+    bar.close = s.close[i]!;
+    bar.volume = s.volume[i]!;
+    bar.spread = s.spread === undefined ? undefined : s.spread[i];
     f.last = bar.time;
     return series(this.hooks.bar, bar, ctx);
+  }
+}
+
+/** A feed's bar (fields are doubles from the first write on: stored in place, no number boxed per bar). */
+class FeedBar implements ClosedBar {
+  index: number | undefined = undefined;
+  time = Number.NaN;
+  open = Number.NaN;
+  high = Number.NaN;
+  low = Number.NaN;
+  close = Number.NaN;
+  volume = Number.NaN;
+  spread: number | undefined = undefined;
+
+  constructor(
+    readonly symbol: string,
+    readonly timeframe: Timeframe,
+  ) {}
+
+  /** A copy that stays (the feed's object is written again for the next bar). */
+  toJSON(): ClosedBar {
+    const { symbol, timeframe, index, time, open, high, low, close, volume, spread } = this;
+    return { symbol, timeframe, index, time, open, high, low, close, volume, spread };
   }
 }

@@ -43,9 +43,15 @@ function seriesFrom(hook: AnyHook, from: number, a: unknown, b: unknown, c: unkn
   const taps = hook.taps;
   for (let i = from; i < taps.length; i++) {
     const r = taps[i]!.call!(a, b, c);
-    if (isPromiseLike(r)) return (r as Promise<unknown>).then(() => seriesFrom(hook, i + 1, a, b, c));
+    if (isPromiseLike(r)) return seriesLater(r as Promise<unknown>, hook, i + 1, a, b, c);
   }
   return undefined;
+}
+
+// The continuations live in functions of their own: a closure in the loop's function would make every
+// call allocate a context for the arguments it captures, also when every tap answers synchronously.
+function seriesLater(p: Promise<unknown>, hook: AnyHook, next: number, a: unknown, b: unknown, c: unknown): Promise<void> {
+  return p.then(() => seriesFrom(hook, next, a, b, c));
 }
 
 /** AsyncSeriesBailHook: the first result that is not undefined stops the hook. */
@@ -59,10 +65,14 @@ function bailFrom<R>(hook: AnyHook, from: number, a: unknown, b: unknown, c: unk
   const taps = hook.taps;
   for (let i = from; i < taps.length; i++) {
     const r = taps[i]!.call!(a, b, c);
-    if (isPromiseLike(r)) return (r as Promise<R | undefined>).then((v) => (v !== undefined ? v : bailFrom<R>(hook, i + 1, a, b, c)));
+    if (isPromiseLike(r)) return bailLater<R>(r as Promise<R | undefined>, hook, i + 1, a, b, c);
     if (r !== undefined) return r as R;
   }
   return undefined;
+}
+
+function bailLater<R>(p: Promise<R | undefined>, hook: AnyHook, next: number, a: unknown, b: unknown, c: unknown): Promise<R | undefined> {
+  return p.then((v) => (v !== undefined ? v : bailFrom<R>(hook, next, a, b, c)));
 }
 
 /** AsyncSeriesWaterfallHook: each tap's result (when not undefined) replaces the first argument. */
@@ -77,10 +87,14 @@ function waterfallFrom<T>(hook: AnyHook, from: number, a: T, b: unknown, c: unkn
   let v = a;
   for (let i = from; i < taps.length; i++) {
     const r = taps[i]!.call!(v, b, c);
-    if (isPromiseLike(r)) return (r as Promise<T | undefined>).then((x) => waterfallFrom(hook, i + 1, x !== undefined ? x : v, b, c));
+    if (isPromiseLike(r)) return waterfallLater(r as Promise<T | undefined>, hook, i + 1, v, b, c);
     if (r !== undefined) v = r as T;
   }
   return v;
+}
+
+function waterfallLater<T>(p: Promise<T | undefined>, hook: AnyHook, next: number, v: T, b: unknown, c: unknown): Promise<T> {
+  return p.then((x) => waterfallFrom(hook, next, x !== undefined ? x : v, b, c));
 }
 
 /** AsyncParallelHook: every tap starts at once; done when all are. */

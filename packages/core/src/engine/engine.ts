@@ -44,7 +44,7 @@ import type {
 import { isVeto } from '../types.js';
 import type { EngineSection } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { andThen, extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
+import { extend, isPromiseLike, mapLimit, runFlow, type Flow } from '../util/maybe.js';
 import { bail, parallel, series, waterfall } from './dispatch.js';
 import { roundTo } from '../util/round.js';
 import { FAILPOINTS_ARMED, failpoint } from '../util/failpoints.js';
@@ -191,23 +191,25 @@ export class Engine {
       this.cycling = false;
       throw e;
     }
-    if (isPromiseLike(r)) {
-      return (r as Promise<CycleState>).then(
-        (st) => {
-          this.cycling = false;
-          return wantSummary ? st.summary! : st;
-        },
-        (e: unknown) => {
-          this.cycling = false;
-          throw e;
-        },
-      );
-    }
+    if (isPromiseLike(r)) return this.guardedLater(r as Promise<CycleState>, wantSummary);
     this.cycling = false;
     const st = r as CycleState;
     // Nothing can still hold on to a cycle that ran synchronously: its objects serve the next one.
     this.spare = st;
     return wantSummary ? st.summary! : st;
+  }
+
+  private guardedLater(p: Promise<CycleState>, wantSummary: boolean): Promise<CycleSummary | CycleState> {
+    return p.then(
+      (st) => {
+        this.cycling = false;
+        return wantSummary ? st.summary! : st;
+      },
+      (e: unknown) => {
+        this.cycling = false;
+        throw e;
+      },
+    );
   }
 
   /** The state of the last cycle when it ran synchronously (reused by the next). */
@@ -244,9 +246,21 @@ export class Engine {
   private phases(st: CycleState, from: number): MaybePromise<CycleState> {
     for (let i = from; i < PHASES; i++) {
       const r = this.phase(st, i);
-      if (r !== undefined && isPromiseLike(r)) return (r as Promise<unknown>).then(() => this.phases(st, i + 1));
+      if (r !== undefined && isPromiseLike(r)) return this.phasesLater(r as Promise<unknown>, st, i + 1);
     }
     return st;
+  }
+
+  // Continuations in methods of their own: a closure inside `phases`/`phase` would allocate a context
+  // for what it captures on every call (ten per cycle), also when the cycle runs synchronously.
+  private phasesLater(p: Promise<unknown>, st: CycleState, next: number): Promise<CycleState> {
+    return p.then(() => this.phases(st, next));
+  }
+
+  private countActions(st: CycleState, n: MaybePromise<number>): MaybePromise<void> {
+    if (isPromiseLike(n)) return (n as Promise<number>).then((v) => void (st.actions = v));
+    st.actions = n as number;
+    return undefined;
   }
 
   private phase(st: CycleState, i: number): MaybePromise<void> {
@@ -266,7 +280,7 @@ export class Engine {
         return hooks.manage.taps.length && ctx.positions.length ? parallel(hooks.manage, ctx, ctx.positions) : undefined;
       case 5: // apply the merged actions
         if (!ctx.hasActions) return undefined;
-        return andThen(runFlow(this.applyActions(ctx)), (n) => void (st.actions = n));
+        return this.countActions(st, runFlow(this.applyActions(ctx)));
       case 6: // gate
         if (!hooks.gate.taps.length) return undefined;
         return this.gateInto(st, bail<string>(hooks.gate, ctx));
@@ -283,14 +297,14 @@ export class Engine {
 
   /** The gate's answer into the cycle state (no closure per cycle when it answered synchronously). */
   private gateInto(st: CycleState, g: MaybePromise<string | undefined>): MaybePromise<void> {
-    if (g !== undefined && isPromiseLike(g)) return (g as Promise<string | undefined>).then((v) => void (st.gated = v));
+    if (g !== undefined && isPromiseLike(g)) return later(g as Promise<string | undefined>, (v, x: CycleState) => void (x.gated = v), st);
     st.gated = g as string | undefined;
     return undefined;
   }
 
   private snapshot(ctx: CycleContextImpl): MaybePromise<void> {
     const r = this.d.broker.positions(this.own);
-    if (isPromiseLike(r)) return (r as Promise<Position[]>).then((p) => void (ctx.positions = p));
+    if (isPromiseLike(r)) return later(r as Promise<Position[]>, (p, c: CycleContextImpl) => void (c.positions = p), ctx);
     ctx.positions = r as Position[];
     return undefined;
   }
@@ -337,14 +351,17 @@ export class Engine {
     const symbols = this.d.symbols;
     for (let i = 0; i < symbols.length; i++) {
       const r = this.scanSymbol(ctx, i);
-      if (r !== undefined && isPromiseLike(r)) {
-        const rest: number[] = [];
-        for (let k = i + 1; k < symbols.length; k++) rest.push(k);
-        const more = mapLimit(rest, Math.max(1, this.d.options.concurrency - 1), (k) => this.scanSymbol(ctx, k));
-        return Promise.all([r, more]).then(() => undefined);
-      }
+      if (r !== undefined && isPromiseLike(r)) return this.scanRest(ctx, r as Promise<void>, i + 1);
     }
     return undefined;
+  }
+
+  /** The symbols after `from` at most `concurrency − 1` at once, beside the scan in flight. */
+  private scanRest(ctx: CycleContextImpl, inFlight: Promise<void>, from: number): Promise<void> {
+    const rest: number[] = [];
+    for (let k = from; k < this.d.symbols.length; k++) rest.push(k);
+    const more = mapLimit(rest, Math.max(1, this.d.options.concurrency - 1), (k) => this.scanSymbol(ctx, k));
+    return Promise.all([inFlight, more]).then(() => undefined);
   }
 
   private scanSymbol(ctx: CycleContextImpl, index: number): MaybePromise<void> {
@@ -353,10 +370,14 @@ export class Engine {
     const hooks = this.d.hooks;
     if (hooks.beforeScan.taps.length) {
       const reason = bail<string>(hooks.beforeScan, ctx, symbol);
-      if (isPromiseLike(reason)) return (reason as Promise<string | undefined>).then((r) => this.scanAfterChecks(scan, r));
+      if (isPromiseLike(reason)) return this.scanAfterChecksLater(reason as Promise<string | undefined>, scan);
       return this.scanAfterChecks(scan, reason as string | undefined);
     }
     return this.scanAfterChecks(scan, undefined);
+  }
+
+  private scanAfterChecksLater(reason: Promise<string | undefined>, scan: SymbolScanImpl): Promise<void> {
+    return reason.then((r) => this.scanAfterChecks(scan, r));
   }
 
   private scanAfterChecks(scan: SymbolScanImpl, reason: string | undefined): MaybePromise<void> {
@@ -368,7 +389,7 @@ export class Engine {
     const hook = this.d.hooks.scan;
     if (hook.taps.length) {
       const r = parallel(hook, scan.cycle, scan);
-      if (r !== undefined && isPromiseLike(r)) return (r as Promise<void>).then(() => scan.finish());
+      if (r !== undefined && isPromiseLike(r)) return later(r as Promise<void>, (_, x: SymbolScanImpl) => x.finish(), scan);
     }
     scan.finish();
     return undefined;
@@ -377,8 +398,10 @@ export class Engine {
   /** Gathers the cycle's candidates; true when there is something to execute. */
   private collect(st: CycleState): boolean {
     let list: Candidate[] | undefined;
-    for (const scan of st.ctx.scans.values()) {
-      const s = scan as SymbolScanImpl;
+    // The scans in symbol order (the map's order too) without an iterator per cycle.
+    const scans = st.ctx.scanList ?? NONE;
+    for (let i = 0; i < scans.length; i++) {
+      const s = scans[i]!;
       if (s.hasCandidates) for (const c of s.candidates) (list ??= []).push(c);
     }
     if (list) st.candidates = list;
@@ -414,7 +437,7 @@ export class Engine {
       return this.saveCursor();
     }
     const r = this.d.broker.positions(this.own);
-    if (isPromiseLike(r)) return (r as Promise<Position[]>).then((p) => void (st.positionsAfter = p.length));
+    if (isPromiseLike(r)) return later(r as Promise<Position[]>, (p, x: CycleState) => void (x.positionsAfter = p.length), st);
     st.positionsAfter = (r as Position[]).length;
     return this.saveCursor();
   }
@@ -470,12 +493,16 @@ export class Engine {
   private saveCursor(): undefined {
     if (!this.d.broker.subscribeDeals && this.ledger.cursor !== this.savedCursor) {
       this.savedCursor = this.ledger.cursor;
-      void this.d.store.set(DEAL_CURSOR_KEY, this.ledger.cursor).catch((err: unknown) => {
-        if (isStateFailure(err)) this.storeFailed(err);
-        else this.d.log.warn({ err }, 'could not save the deal cursor');
-      });
+      this.storeCursor(this.ledger.cursor);
     }
     return undefined;
+  }
+
+  private storeCursor(cursor: number): void {
+    void this.d.store.set(DEAL_CURSOR_KEY, cursor).catch((err: unknown) => {
+      if (isStateFailure(err)) this.storeFailed(err);
+      else this.d.log.warn({ err }, 'could not save the deal cursor');
+    });
   }
 
   private savedCursor = Number.NaN;
@@ -801,6 +828,15 @@ function scanAt(ctx: CycleContextImpl, i: number, symbol: string): SymbolScanImp
     ctx.scans.set(symbol, scan);
   } else scan.reset();
   return scan;
+}
+
+/**
+ * `p.then(v => set(v, target))` without a closure over `target` in the caller (a caller with a
+ * closure allocates a context on every call, also when it answers synchronously): `set` is a
+ * function that captures nothing.
+ */
+function later<V, T>(p: Promise<V>, set: (v: V, target: T) => void, target: T): Promise<void> {
+  return p.then((v) => set(v, target));
 }
 
 function openAfter(st: CycleState): number {

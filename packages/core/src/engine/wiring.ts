@@ -49,7 +49,7 @@ export function wireAgent(hooks: EngineHooks, plugin: string, agent: Agent, feed
     const scan = s as SymbolScan & ScanContext;
     if (!handles(agent, scan.symbol)) return undefined;
     const r = agent.scan(scan.cycle === ctx ? scan : { cycle: ctx, symbol: scan.symbol, scan });
-    if (isPromiseLike(r)) return (r as Promise<ScanResult>).then((res) => apply(scan, res));
+    if (isPromiseLike(r)) return applyLater(r as Promise<ScanResult>, apply, scan);
     apply(scan, r as ScanResult);
     return undefined;
   });
@@ -123,18 +123,34 @@ function collectActions(
     const p = positions[i]!;
     if (agent && !handles(agent, p.symbol)) continue;
     const r = fn(ctx, p);
-    if (isPromiseLike(r)) {
-      return (r as Promise<Action[] | void>).then((actions) => {
-        if (actions) for (const a of actions) ctx.actions.push(a);
-        return collectActions(ctx, positions, agent, fn, i + 1);
-      });
-    }
+    if (isPromiseLike(r)) return collectLater(r as Promise<Action[] | void>, ctx, positions, agent, fn, i + 1);
     if (r) {
       const list = r as Action[];
       for (let k = 0; k < list.length; k++) ctx.actions.push(list[k]!);
     }
   }
   return undefined;
+}
+
+// Continuations in functions of their own: a closure in the tap or the loop would allocate a context
+// for what it captures on every call (per symbol and position each cycle), also when the agent
+// answers synchronously.
+function applyLater(p: Promise<ScanResult>, apply: (scan: SymbolScan, res: ScanResult) => void, scan: SymbolScan): Promise<void> {
+  return p.then((res) => apply(scan, res));
+}
+
+function collectLater(
+  p: Promise<Action[] | void>,
+  ctx: CycleContext,
+  positions: Position[],
+  agent: Agent | undefined,
+  fn: (ctx: CycleContext, p: Position) => MaybePromise<Action[] | void>,
+  next: number,
+): Promise<void> {
+  return p.then((actions) => {
+    if (actions) for (const a of actions) ctx.actions.push(a);
+    return collectActions(ctx, positions, agent, fn, next);
+  });
 }
 
 /** Built-in taps: the trading-state gate (first) and ranking by (score, probability) (last). */

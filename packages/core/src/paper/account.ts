@@ -197,7 +197,12 @@ export abstract class PaperAccount {
     this.addPosition(pos);
     this.changed();
     const st = this.symbols.get(info.symbol)!;
-    if (st.quote) this.updateMarks(st, st.quote.bid, st.quote.ask);
+    if (st.quote) {
+      const m = this.marks;
+      m[0] = st.quote.bid;
+      m[1] = st.quote.ask;
+      this.updateMarks(st, m);
+    }
     this.recordDeal({
       id: String(this.nextDeal++),
       orderId: ticket,
@@ -260,9 +265,18 @@ export abstract class PaperAccount {
    * needs no conversion, the account's exposure is summed in the same pass, in the same order and
    * with the same expressions as `exposure` (so the figures are identical), and left fresh in `sums`.
    */
-  protected updateMarks(st: SymbolState, bid: number, ask: number): void {
+  /**
+   * Where callers put the bid and ask mark for `updateMarks` (two doubles passed to a call the compiler
+   * does not inline would each be boxed, several times per bar).
+   */
+  protected readonly marks = new Float64Array(2);
+
+  /** Marks `st`'s positions at `m[0]` (bid, for buys) and `m[1]` (ask, for sells). */
+  protected updateMarks(st: SymbolState, m: Float64Array): void {
     const list = st.positions;
     if (list.length === 0) return;
+    const bid = m[0]!;
+    const ask = m[1]!;
     const info = st.info;
     const askR = roundTo(ask, info.digits);
     if (!st.sameCurrency || list.length !== this.openList.length) {

@@ -31,11 +31,12 @@ export abstract class PaperMarket extends PaperAccount {
   protected sync(extra?: string): Promise<void> | undefined {
     const now = this.clock.now();
     if (this.syncedAt === now && (extra === undefined || this.symbols.get(extra)?.syncedAt === now)) return undefined;
+    this.at = now;
     if (extra === undefined && this.exposedVersion === this.version) {
       const list = this.exposedList;
       for (let i = 0; i < list.length; i++) {
-        const r = this.syncState(list[i]!, now);
-        if (r) return r.then(() => this.sync(extra));
+        const r = this.syncState(list[i]!);
+        if (r) return this.syncLater(r, extra);
       }
       this.syncedAt = now;
       return undefined;
@@ -46,7 +47,7 @@ export abstract class PaperMarket extends PaperAccount {
     for (const symbol of need) {
       if (this.symbols.has(symbol)) continue;
       const info = this.data.symbolInfo(symbol);
-      if (isPromiseLike(info)) return (info as Promise<SymbolInfo>).then((i) => (this.symbols.has(symbol) || this.initSymbol(symbol, i), this.sync(extra)));
+      if (isPromiseLike(info)) return this.initLater(info as Promise<SymbolInfo>, symbol, extra);
       this.initSymbol(symbol, info as SymbolInfo);
     }
     if (extra === undefined) {
@@ -55,12 +56,46 @@ export abstract class PaperMarket extends PaperAccount {
       this.exposedVersion = this.version;
     }
     for (const symbol of need) {
-      const r = this.syncState(this.symbols.get(symbol)!, now);
-      if (r) return r.then(() => this.sync(extra));
+      this.at = now;
+      const r = this.syncState(this.symbols.get(symbol)!);
+      if (r) return this.syncLater(r, extra);
     }
     this.syncedAt = now;
     return undefined;
   }
+
+  // Continuations in methods of their own: a closure in `sync`, `syncState` or `finishSync` would
+  // allocate a context for what it captures on every call (several per bar), also when the data
+  // source answers synchronously.
+  private syncLater(p: Promise<void>, extra: string | undefined): Promise<void> {
+    return p.then(() => this.sync(extra));
+  }
+
+  private initLater(info: Promise<SymbolInfo>, symbol: string, extra: string | undefined): Promise<void> {
+    return info.then((i) => (this.symbols.has(symbol) || this.initSymbol(symbol, i), this.sync(extra)));
+  }
+
+  private walkLater(bars: Promise<BarSeries>, st: SymbolState, now: number): Promise<void> {
+    return bars.then((b) => {
+      this.at = now;
+      this.walkBars(st, b, 0);
+      return this.finishSync(st);
+    });
+  }
+
+  private quoteLater(q: Promise<Tick>, st: SymbolState, now: number): Promise<void> {
+    return q.then((x) => {
+      this.at = now;
+      this.applyQuote(st, x);
+    });
+  }
+
+  /**
+   * The time the sync in progress brings the account to (set by `sync` before each step, and by a
+   * continuation before it goes on): read by the steps instead of passed to them, since a double
+   * passed to a call the compiler does not inline is boxed (several per bar).
+   */
+  private at = 0;
 
   /** Symbols to sync: `extra`, then every symbol with a position, then with a pending order. */
   private exposedSymbols(extra?: string): Set<string> {
@@ -71,31 +106,30 @@ export abstract class PaperMarket extends PaperAccount {
     return need;
   }
 
-  private syncState(st: SymbolState, now: number): Promise<void> | undefined {
+  private syncState(st: SymbolState): Promise<void> | undefined {
+    const now = this.at;
     if (st.syncedAt === now) return undefined;
     if (now - st.tfMs > st.cursor && this.hasExposure(st)) {
       if (st.cols) {
         // Columnar history: walk an index, no allocation. Bars closing after now are not touched.
-        st.idx = this.walkBars(st, st.cols, st.idx, now);
+        st.idx = this.walkBars(st, st.cols, st.idx);
       } else {
         const bars = this.data.bars(st.info.symbol, st.tf, { from: st.cursor + 1, to: now - st.tfMs });
-        if (isPromiseLike(bars)) {
-          return (bars as Promise<BarSeries>).then((b) => {
-            this.walkBars(st, b, 0, now);
-            return this.finishSync(st, now);
-          });
-        }
-        this.walkBars(st, bars as BarSeries, 0, now);
+        if (isPromiseLike(bars)) return this.walkLater(bars as Promise<BarSeries>, st, now);
+        this.walkBars(st, bars as BarSeries, 0);
       }
+      // (Whatever ran while the bars were walked cannot have moved this sync's time.)
+      this.at = now;
     }
-    return this.finishSync(st, now);
+    return this.finishSync(st);
   }
 
   /**
    * Processes the bars of `b` from index `i` that open after the cursor and close by `now`, each priced
    * with its recorded spread (or the fixed one); returns the index after the last one processed.
    */
-  private walkBars(st: SymbolState, b: BarSeries, i: number, now: number): number {
+  private walkBars(st: SymbolState, b: BarSeries, i: number): number {
+    const now = this.at;
     const tfMs = st.tfMs;
     const time = b.time;
     const n = b.length;
@@ -104,8 +138,15 @@ export abstract class PaperMarket extends PaperAccount {
     const { open, high, low, close, spread } = b;
     const point = st.info.point;
     const fixed = this.fixedSpread(st);
+    const bar = this.bar;
     for (; i < n && time[i]! + tfMs <= now; i++) {
-      this.processBar(st, time[i]!, open[i]!, high[i]!, low[i]!, close[i]!, spread === undefined ? fixed : spread[i]! * point);
+      bar[0] = time[i]!;
+      bar[1] = open[i]!;
+      bar[2] = high[i]!;
+      bar[3] = low[i]!;
+      bar[4] = close[i]!;
+      bar[5] = spread === undefined ? fixed : spread[i]! * point;
+      this.processBar(st, bar);
     }
     return i;
   }
@@ -115,19 +156,20 @@ export abstract class PaperMarket extends PaperAccount {
     return st.quote ? st.quote.ask - st.quote.bid : st.info.spread * st.info.point;
   }
 
-  private finishSync(st: SymbolState, now: number): Promise<void> | undefined {
+  private finishSync(st: SymbolState): Promise<void> | undefined {
+    const now = this.at;
     const c = now - st.tfMs;
     if (c > st.cursor) st.cursor = c;
     const data = this.data;
     // A synchronous source writes the quote into a scratch object: no Tick per bar.
     if (data.quoteInto !== undefined) {
       data.quoteInto(st.info.symbol, this.scratchQuote);
-      this.applyQuote(st, this.scratchQuote, now);
+      this.applyQuote(st, this.scratchQuote);
       return undefined;
     }
     const q = data.tick(st.info.symbol);
-    if (isPromiseLike(q)) return (q as Promise<Tick>).then((x) => this.applyQuote(st, x, now));
-    this.applyQuote(st, q as Tick, now);
+    if (isPromiseLike(q)) return this.quoteLater(q as Promise<Tick>, st, now);
+    this.applyQuote(st, q as Tick);
     return undefined;
   }
 
@@ -137,7 +179,8 @@ export abstract class PaperMarket extends PaperAccount {
    * Copies `q` into the symbol's own quote (nobody else holds it), then processes it as a bar. Conversion
    * rates are recomputed only when a price moved: they are a function of the quotes' prices.
    */
-  private applyQuote(st: SymbolState, q: Tick, now: number): void {
+  private applyQuote(st: SymbolState, q: Tick): void {
+    const now = this.at;
     const own = st.quote;
     if (own === undefined) {
       st.quote = { symbol: q.symbol, time: q.time, bid: q.bid, ask: q.ask, closed: q.closed === true };
@@ -151,9 +194,22 @@ export abstract class PaperMarket extends PaperAccount {
       own.time = q.time;
       own.closed = q.closed === true;
     }
-    if (this.hasExposure(st)) this.processBar(st, q.time, q.bid, q.bid, q.bid, q.bid, q.ask - q.bid);
+    if (this.hasExposure(st)) {
+      const bar = this.bar;
+      bar[0] = q.time;
+      bar[1] = bar[2] = bar[3] = bar[4] = q.bid;
+      bar[5] = q.ask - q.bid;
+      this.processBar(st, bar);
+    }
     st.syncedAt = now;
   }
+
+  /**
+   * The bar `processBar` works on: time, open, high, low, close (bid) and spread (price), written by
+   * the caller (six doubles passed as arguments to a call the compiler does not inline would each be
+   * boxed: a few hundred bytes of garbage per bar).
+   */
+  private readonly bar = new Float64Array(6);
 
   private quoteMoved(): void {
     this.rates = undefined;
@@ -179,7 +235,14 @@ export abstract class PaperMarket extends PaperAccount {
   }
 
   /** One bar of bid prices (`sp`: its spread as a price): pending activations, then SL/TP, then stop-out. */
-  private processBar(st: SymbolState, time: number, o: number, h: number, l: number, c: number, sp: number): void {
+  private processBar(st: SymbolState, bar: Float64Array): void {
+    // Read once: what runs below (a close, a fill) may write the shared bar again.
+    const time = bar[0]!;
+    const o = bar[1]!;
+    const h = bar[2]!;
+    const l = bar[3]!;
+    const c = bar[4]!;
+    const sp = bar[5]!;
     const closeTime = time + st.tfMs;
     const symbol = st.info.symbol;
     // (Maps tolerate deleting the current entry while iterating; nothing is copied per bar.)
@@ -235,10 +298,16 @@ export abstract class PaperMarket extends PaperAccount {
     }
     // Stop-out is judged at the bar's worst price for each side (pessimistic), then marks move to the close.
     if (this.positionsById.size) {
-      if (h !== l || o !== c) this.updateMarks(st, l, h + sp);
+      if (h !== l || o !== c) {
+        this.marks[0] = l;
+        this.marks[1] = h + sp;
+        this.updateMarks(st, this.marks);
+      }
       this.stopOut(closeTime);
     }
-    this.updateMarks(st, c, c + sp);
+    this.marks[0] = c;
+    this.marks[1] = c + sp;
+    this.updateMarks(st, this.marks);
   }
 
   private checkStops(st: SymbolState, p: PaperPosition, time: number, closeTime: number, o: number, h: number, l: number, sp: number): void {
