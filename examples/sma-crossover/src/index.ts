@@ -20,7 +20,7 @@ import {
 } from '@tradekit/core';
 
 type Stops = { slDistance?: number; tpDistance?: number };
-import { crossSignal } from './signal.js';
+import { crossSignal, crossStep } from './signal.js';
 
 export interface SmaConfig {
   fast: number;
@@ -50,6 +50,9 @@ interface BarState {
   closes: Float64Array | undefined;
   head: number;
   count: number;
+  /** The fed closes' window sums of the last bar (`crossStep`). */
+  fSum: number;
+  sSum: number;
 }
 
 const NO_CROSS = Object.freeze({ skip: 'No Cross' });
@@ -79,13 +82,14 @@ export class SmaCrossoverAgent implements Agent {
     this.fed = true;
     const n = this.cfg.slow + 1;
     let st = this.last.get(bar.symbol);
-    if (!st) this.last.set(bar.symbol, (st = { key: 0, cross: 0, trend: 0, proposed: false, window: undefined, closes: undefined, head: 0, count: 0 }));
+    if (!st) this.last.set(bar.symbol, (st = newState(0, undefined)));
     const closes = (st.closes ??= new Float64Array(2 * n));
     const h = st.head;
     closes[h] = closes[h + n] = bar.close;
     st.head = h + 1 === n ? 0 : h + 1;
     st.count++;
-    if (st.count >= n) crossSignal(closes, this.cfg.fast, this.cfg.slow, st, st.head + n);
+    if (st.count >= n) crossStep(closes, this.cfg.fast, this.cfg.slow, st, st.head + n);
+    else if (st.count >= this.cfg.slow) crossStep(closes, this.cfg.fast, this.cfg.slow, st, st.count);
     st.key = bar.index ?? bar.time;
     st.proposed = false;
   }
@@ -120,7 +124,7 @@ export class SmaCrossoverAgent implements Agent {
       st.window = b;
       return st;
     }
-    if (!st) this.last.set(symbol, (st = { key, cross: 0, trend: 0, proposed: false, window: b, closes: undefined, head: 0, count: 0 }));
+    if (!st) this.last.set(symbol, (st = newState(key, b)));
     crossSignal(b.close, this.cfg.fast, this.cfg.slow, st);
     st.key = key;
     st.proposed = false;
@@ -182,6 +186,10 @@ export class SmaCrossoverAgent implements Agent {
     const st = this.state(cycle, position.symbol);
     return st instanceof Promise ? exitLater(st, position) : exitFor(position, st);
   }
+}
+
+function newState(key: number, window: BarSeries | undefined): BarState {
+  return { key, cross: 0, trend: 0, proposed: false, window, closes: undefined, head: 0, count: 0, fSum: Number.NaN, sSum: Number.NaN };
 }
 
 function exitLater(st: Promise<BarState | undefined>, position: Position): Promise<Action[]> {

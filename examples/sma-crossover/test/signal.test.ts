@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { crossSignal } from '../src/signal.js';
+import { crossSignal, crossStep } from '../src/signal.js';
 
 describe('SMA crossover signal', () => {
   it('fires +1 on the bar where the fast average crosses above the slow one, −1 below, 0 otherwise', () => {
@@ -25,5 +25,20 @@ describe('SMA crossover signal', () => {
       if (got) crosses++;
     }
     assert.ok(crosses > 10);
+  });
+
+  it('crossStep, one value on from the last, equals crossSignal bit for bit (a sum of the same values in the same order)', () => {
+    let x = 1.1;
+    const closes: number[] = [];
+    for (let i = 0; i < 5000; i++) closes.push(Math.round((x += Math.sin(i * 0.37) * 0.0007 + Math.cos(i * 0.11) * 0.0004) * 1e5) / 1e5);
+    const st = { cross: 0 as -1 | 0 | 1, trend: 0 as -1 | 0 | 1, fSum: Number.NaN, sSum: Number.NaN };
+    let crosses = 0;
+    for (let n = 30; n <= closes.length; n++) {
+      crossStep(closes, 10, 30, st, n);
+      const want = crossSignal(closes.slice(0, n), 10, 30);
+      assert.deepEqual([st.cross, st.trend], [want.cross, want.trend], `value ${n}`);
+      if (st.cross) crosses++;
+    }
+    assert.ok(crosses > 20, `crosses (${crosses})`);
   });
 });
