@@ -52,7 +52,11 @@ export abstract class PaperMarket extends PaperAccount {
     }
     if (extra === undefined) {
       // Remember the order for the next calls at this version (the common, per-bar case).
-      this.exposedList = [...need].map((s) => this.symbols.get(s)!);
+      // (A loop, not `map` with an arrow: an arrow reading `this` here would make every call of
+      // `sync` allocate a context, also the per-bar calls that never get this far.)
+      const list: SymbolState[] = [];
+      for (const s of need) list.push(this.symbols.get(s)!);
+      this.exposedList = list;
       this.exposedVersion = this.version;
     }
     for (const symbol of need) {
@@ -277,7 +281,7 @@ export abstract class PaperMarket extends PaperAccount {
     }
     const list = st.positions;
     if (list.length === 0) {
-      if (this.positionsById.size) this.stopOut(closeTime);
+      if (this.positionsById.size && this.nearStopOut()) this.stopOut(closeTime);
       return;
     }
     // Closing removes the position from `list`: the next one then sits at the same index.
@@ -303,7 +307,7 @@ export abstract class PaperMarket extends PaperAccount {
         this.marks[1] = h + sp;
         this.updateMarks(st, this.marks);
       }
-      this.stopOut(closeTime);
+      if (this.nearStopOut()) this.stopOut(closeTime);
     }
     this.marks[0] = c;
     this.marks[1] = c + sp;
@@ -326,13 +330,21 @@ export abstract class PaperMarket extends PaperAccount {
     }
   }
 
+  /**
+   * The cheap test of `stopOut`, without its time argument (a double passed to a call that is not
+   * inlined is boxed: twice per bar for nothing, since a stop-out is rare): the margin level only needs
+   * exact figures when it could be near the level. (The figures are usually fresh from the marks just
+   * moved: see `updateMarks`.)
+   */
+  private nearStopOut(): boolean {
+    this.exposure();
+    const margin = this.sums[1]!;
+    return !(margin <= 0 || ((this.balance + this.sums[0]!) / margin) * 100 > this.opts.stopOutLevel + 0.01);
+  }
+
   private stopOut(time: number): void {
     for (;;) {
-      // Cheap test first: the margin level only needs exact figures when it could be near the level.
-      // (The figures are usually fresh from the marks just moved: see `updateMarks`.)
-      this.exposure();
-      const margin = this.sums[1]!;
-      if (margin <= 0 || ((this.balance + this.sums[0]!) / margin) * 100 > this.opts.stopOutLevel + 0.01) return;
+      if (!this.nearStopOut()) return;
       const a = this.accountNow();
       if (a.margin <= 0 || a.marginLevel > this.opts.stopOutLevel || this.positionsById.size === 0) return;
       let worst: PaperPosition | undefined;
