@@ -182,10 +182,4 @@ class FeedBar implements ClosedBar {
     readonly symbol: string,
     readonly timeframe: Timeframe,
   ) {}
-
-  /** A copy that stays (the feed's object is written again for the next bar). */
-  toJSON(): ClosedBar {
-    const { symbol, timeframe, index, time, open, high, low, close, volume, spread } = this;
-    return { symbol, timeframe, index, time, open, high, low, close, volume, spread };
-  }
 }

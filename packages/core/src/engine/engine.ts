@@ -258,7 +258,7 @@ export class Engine {
   }
 
   private countActions(st: CycleState, n: MaybePromise<number>): MaybePromise<void> {
-    if (isPromiseLike(n)) return (n as Promise<number>).then((v) => void (st.actions = v));
+    if (isPromiseLike(n)) return later(n as Promise<number>, (v, x: CycleState) => void (x.actions = v), st);
     st.actions = n as number;
     return undefined;
   }

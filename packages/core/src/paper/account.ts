@@ -260,18 +260,18 @@ export abstract class PaperAccount {
   }
 
   /**
-   * Marks this symbol's positions to market: buys at `bid`, sells at `ask` (snapshots read marks
-   * through getters, so a move rebuilds nothing). When this symbol holds every open position and
-   * needs no conversion, the account's exposure is summed in the same pass, in the same order and
-   * with the same expressions as `exposure` (so the figures are identical), and left fresh in `sums`.
-   */
-  /**
    * Where callers put the bid and ask mark for `updateMarks` (two doubles passed to a call the compiler
    * does not inline would each be boxed, several times per bar).
    */
   protected readonly marks = new Float64Array(2);
 
-  /** Marks `st`'s positions at `m[0]` (bid, for buys) and `m[1]` (ask, for sells). */
+  /**
+   * Marks this symbol's positions to market: buys at `m[0]` (the bid), sells at `m[1]` (the ask;
+   * snapshots read marks through getters, so a move rebuilds nothing). When this symbol holds every
+   * open position and needs no conversion, the account's exposure is summed in the same pass, in the
+   * same order and with the same expressions as `exposure` (so the figures are identical), and left
+   * fresh in `sums`.
+   */
   protected updateMarks(st: SymbolState, m: Float64Array): void {
     const list = st.positions;
     if (list.length === 0) return;
